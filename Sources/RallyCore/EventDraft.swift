@@ -1,0 +1,87 @@
+import Foundation
+
+/// An event as a platform sent it, before validation: every field optional so that each problem can be named.
+public struct EventDraft: Sendable, Equatable {
+    public var id: String?
+    public var memberId: String?
+    public var action: String?
+    public var network: String?
+    public var contentId: String?
+    public var occurredAt: String?
+    public var tags: [String]?
+
+    public init(id: String?, memberId: String?, action: String?, network: String?, contentId: String?, occurredAt: String?, tags: [String]?) {
+        self.id = id
+        self.memberId = memberId
+        self.action = action
+        self.network = network
+        self.contentId = contentId
+        self.occurredAt = occurredAt
+        self.tags = tags
+    }
+
+    /// How far ahead of the server's clock `occurredAt` may be (clock skew between platforms).
+    public static let allowedClockSkew: TimeInterval = 3600
+    public static let maximumTags = 20
+
+    /// The event, or every problem found; an action the ruleset does not know is a problem.
+    public func validated(against ruleset: Ruleset, now: Date) -> Result<Event, ValidationFailure> {
+        var problems: [FieldProblem] = []
+        func identifier(_ value: String?, _ field: String) -> String {
+            guard let value else {
+                problems.append(FieldProblem(field: field, problem: "is required"))
+                return ""
+            }
+            if !Identifier.isValid(value) {
+                problems.append(FieldProblem(field: field, problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -"))
+            }
+            return value
+        }
+        let id = identifier(id, "id")
+        let memberId = identifier(memberId, "memberId")
+        let action = action ?? ""
+        if self.action == nil {
+            problems.append(FieldProblem(field: "action", problem: "is required"))
+        } else if ruleset.actions[action] == nil {
+            let known = ruleset.actions.keys.sorted().joined(separator: ", ")
+            problems.append(FieldProblem(field: "action", problem: "unknown action '\(action)'; this program scores: \(known)"))
+        }
+        if let network, !Identifier.isValid(network) || network.utf8.count > 64 {
+            problems.append(FieldProblem(field: "network", problem: "must be 1-64 characters of A-Z a-z 0-9 . _ : @ -"))
+        }
+        if let contentId, contentId.isEmpty || contentId.utf8.count > 512 || contentId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            problems.append(FieldProblem(field: "contentId", problem: "must be 1-512 printable characters"))
+        }
+        var instant = Date(timeIntervalSince1970: 0)
+        if let occurredAt {
+            if let parsed = RFC3339.parse(occurredAt) {
+                instant = parsed
+                if parsed.timeIntervalSince(now) > Self.allowedClockSkew {
+                    problems.append(FieldProblem(field: "occurredAt", problem: "is more than an hour in the future"))
+                }
+            } else {
+                problems.append(FieldProblem(field: "occurredAt", problem: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-20T09:14:00+01:00"))
+            }
+        } else {
+            problems.append(FieldProblem(field: "occurredAt", problem: "is required"))
+        }
+        let tags = tags ?? []
+        if tags.count > Self.maximumTags {
+            problems.append(FieldProblem(field: "tags", problem: "at most \(Self.maximumTags) tags"))
+        }
+        for (index, tag) in tags.enumerated() where tag.isEmpty || tag.utf8.count > 64 {
+            problems.append(FieldProblem(field: "tags[\(index)]", problem: "must be 1-64 characters"))
+        }
+        guard problems.isEmpty else { return .failure(ValidationFailure(problems: problems)) }
+        return .success(Event(id: id, memberId: memberId, action: action, network: network, contentId: contentId, occurredAt: instant, tags: tags))
+    }
+}
+
+/// A request that is well-formed but invalid, with every field at fault.
+public struct ValidationFailure: Error, Sendable, Equatable {
+    public var problems: [FieldProblem]
+
+    public init(problems: [FieldProblem]) {
+        self.problems = problems
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import Prometheus
+import RallyStore
+import Redis
+
+/// The composition root: connects to PostgreSQL and Redis, applies migrations, wires stores into controllers.
+public func buildApplication(_ configuration: AppConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
+    -> some ApplicationProtocol
+{
+    let postgres = PostgresPool(
+        configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.postgresConnections),
+        logger: logger)
+    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: configuration.redisConnections),
+                          logger: logger)
+    do {
+        let applied = try await PostgresMigrator(directory: URL(fileURLWithPath: configuration.migrationsDirectory), logger: logger).migrate(postgres)
+        if !applied.isEmpty { logger.info("migrations applied", metadata: ["files": "\(applied)"]) }
+    } catch {
+        await postgres.shutdown()
+        await redis.shutdown()
+        throw error
+    }
+
+    let metrics = PrometheusMetricsFactory(registry: registry)
+    let keys = KeyStore(postgres: postgres)
+    let programs = ProgramStore(postgres: postgres, keys: keys)
+    let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: configuration.redisNamespace))
+    let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, programs: programs, logger: logger, metrics: metrics)
+    do {
+        try await writer.rebuild()
+    } catch {
+        logger.warning("leaderboards not rebuilt at start; will retry while serving", metadata: ["error": "\(error)"])
+    }
+    let members = MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards)
+    let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
+
+    let router = Router(context: RallyRequestContext.self)
+    router.add(middleware: RequestIdMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
+    router.add(middleware: ErrorMiddleware())
+    OperationsController(postgres: postgres, redis: redis, writer: writer, registry: registry).register(on: router)
+    router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
+    router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
+    router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
+    router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
+                     atPath: "/v1/programs/:programId/leaderboards")
+
+    // Services stop in reverse order after the server: the writer drains its queue before the pools close.
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
+        services: [postgres, redis, writer],
+        logger: logger)
+}

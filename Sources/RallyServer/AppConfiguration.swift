@@ -1,0 +1,64 @@
+import Logging
+
+/// Everything `rally serve` needs to know, read from the environment (flags may override).
+public struct AppConfiguration: Sendable {
+    public var databaseURL: String
+    public var redisURL: String
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Creates programs and may act on any of them; nil disables operator calls.
+    public var operatorToken: String?
+    public var logLevel: Logger.Level = .info
+    public var migrationsDirectory: String = "Migrations"
+    public var postgresConnections: Int = 8
+    public var redisConnections: Int = 8
+    /// Prefix of every Redis key Rally writes.
+    public var redisNamespace: String = "rally"
+
+    public init(databaseURL: String, redisURL: String) {
+        self.databaseURL = databaseURL
+        self.redisURL = redisURL
+    }
+
+    /// Reads `RALLY_*` variables; the two URLs are required.
+    public init(environment: [String: String]) throws {
+        guard let database = environment["RALLY_DATABASE_URL"], !database.isEmpty else {
+            throw ConfigurationError("RALLY_DATABASE_URL is not set (a postgresql:// URL or a libpq conninfo string)")
+        }
+        guard let redis = environment["RALLY_REDIS_URL"], !redis.isEmpty else {
+            throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db])")
+        }
+        self.init(databaseURL: database, redisURL: redis)
+        if let host = environment["RALLY_HTTP_HOST"], !host.isEmpty { self.host = host }
+        if let port = environment["RALLY_HTTP_PORT"] {
+            guard let value = Int(port), (0...65535).contains(value) else { throw ConfigurationError("RALLY_HTTP_PORT must be a port number, got '\(port)'") }
+            self.port = value
+        }
+        if let token = environment["RALLY_OPERATOR_TOKEN"], !token.isEmpty { operatorToken = token }
+        if let level = environment["RALLY_LOG_LEVEL"] {
+            guard let value = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError("RALLY_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+            }
+            logLevel = value
+        }
+        if let directory = environment["RALLY_MIGRATIONS_DIR"], !directory.isEmpty { migrationsDirectory = directory }
+        if let size = environment["RALLY_POSTGRES_POOL_SIZE"] {
+            guard let value = Int(size), value > 0 else { throw ConfigurationError("RALLY_POSTGRES_POOL_SIZE must be a positive number") }
+            postgresConnections = value
+        }
+        if let size = environment["RALLY_REDIS_POOL_SIZE"] {
+            guard let value = Int(size), value > 0 else { throw ConfigurationError("RALLY_REDIS_POOL_SIZE must be a positive number") }
+            redisConnections = value
+        }
+        if let namespace = environment["RALLY_REDIS_NAMESPACE"], !namespace.isEmpty { redisNamespace = namespace }
+    }
+}
+
+/// A configuration value that is missing or malformed.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,52 @@
+import Hummingbird
+import RallyCore
+import RallyStore
+
+/// Who may call what: the operator token from configuration, or a program key with a role.
+struct Authorization: Sendable {
+    let keys: KeyStore
+    let programs: ProgramStore
+    let operatorToken: String?
+
+    /// The caller behind `Authorization: Bearer …`; 401 when there is none or it is unknown.
+    func principal(of request: Request) async throws -> Principal {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw RallyError(.unauthorized, "send 'Authorization: Bearer <key>'")
+        }
+        let secret = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        if let operatorToken, Self.constantTimeEquals(secret, operatorToken) { return .operator }
+        guard !secret.isEmpty, secret.utf8.count <= 256, let principal = try await keys.authenticate(secret) else {
+            throw RallyError(.unauthorized, "unknown or revoked key")
+        }
+        return principal
+    }
+
+    /// The program, when the caller may act on it with one of `roles`: 401, 403 (another program's key, or a role that may not), or 404.
+    func program(_ programId: String, for request: Request, roles: Set<KeyRole>) async throws -> ProgramContext {
+        let principal = try await principal(of: request)
+        guard principal.may(roles, in: programId) else {
+            if case let .programKey(keyProgram, role, _) = principal, keyProgram == programId {
+                let allowed = (roles.map(\.rawValue) + ["admin"]).sorted().joined(separator: " or ")
+                throw RallyError(.forbidden, "a '\(role.rawValue)' key may not do this; it takes a key with role \(allowed)")
+            }
+            throw RallyError(.forbidden, "this key does not belong to program '\(programId)'")
+        }
+        return try await programs.require(programId)
+    }
+
+    /// Only the operator.
+    func requireOperator(_ request: Request) async throws {
+        guard operatorToken != nil else {
+            throw RallyError(.forbidden, "operator calls are disabled: RALLY_OPERATOR_TOKEN is not configured")
+        }
+        guard try await principal(of: request) == .operator else {
+            throw RallyError(.forbidden, "only the operator token may do this")
+        }
+    }
+
+    private static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import RallyCore
+import RallyStore
+
+/// `/v1/programs/{programId}/events`: what platforms report, scored at once.
+struct EventController {
+    let authorization: Authorization
+    let writer: EventWriter
+
+    static let maximumBatch = 1000
+
+    /// An event as sent; fields of the wrong type become problems of that event only, so one bad event never rejects a batch.
+    struct EventInput: Decodable {
+        var draft = EventDraft(id: nil, memberId: nil, action: nil, network: nil, contentId: nil, occurredAt: nil, tags: nil)
+        var problems: [FieldProblem] = []
+
+        enum CodingKeys: String, CodingKey {
+            case id, memberId, action, network, contentId, occurredAt, tags
+        }
+
+        init(from decoder: any Decoder) throws {
+            guard let container = try? decoder.container(keyedBy: CodingKeys.self) else {
+                problems.append(FieldProblem(field: "", problem: "an event must be a JSON object"))
+                return
+            }
+            func field<T: Decodable>(_ key: CodingKeys, _ type: T.Type) -> T? {
+                do {
+                    return try container.decodeIfPresent(T.self, forKey: key)
+                } catch {
+                    problems.append(FieldProblem(field: key.stringValue, problem: "must be \(JSONTypeName.of(T.self))"))
+                    return nil
+                }
+            }
+            draft = EventDraft(id: field(.id, String.self), memberId: field(.memberId, String.self), action: field(.action, String.self),
+                               network: field(.network, String.self), contentId: field(.contentId, String.self),
+                               occurredAt: field(.occurredAt, String.self), tags: field(.tags, [String].self))
+        }
+    }
+
+    struct BatchInput: Decodable {
+        var events: [EventInput]
+    }
+
+    var endpoints: RouteCollection<RallyRequestContext> {
+        let routes = RouteCollection(context: RallyRequestContext.self)
+        routes.post(use: record)
+        routes.post("batch", use: recordBatch)
+        return routes
+    }
+
+    @Sendable func record(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.ingest])
+        let input = try await JSONBody.decode(EventInput.self, from: request, context: context)
+        let event = try Self.validate(input, program: program).get()
+        let outcome = try await writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])[0]
+        switch outcome {
+        case let .created(result):
+            return try JSONResponse.make(EventResultBody(result, outcome: "created"), status: .created)
+        case let .duplicate(result):
+            return try JSONResponse.make(EventResultBody(result, outcome: "duplicate"), status: .ok)
+        case let .rejected(error):
+            throw error
+        }
+    }
+
+    @Sendable func recordBatch(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.ingest])
+        let input = try await JSONBody.decode(BatchInput.self, from: request, context: context)
+        guard (1...Self.maximumBatch).contains(input.events.count) else {
+            throw RallyError.validation([FieldProblem(field: "events", problem: "must hold 1 to \(Self.maximumBatch) events, got \(input.events.count)")])
+        }
+        let receivedAt = Date()
+        var results = [BatchItemBody?](repeating: nil, count: input.events.count)
+        var submissions: [EventSubmission] = []
+        var positions: [Int] = []
+        for (index, item) in input.events.enumerated() {
+            switch Self.validate(item, program: program) {
+            case let .success(event):
+                submissions.append(EventSubmission(program: program, event: event, receivedAt: receivedAt))
+                positions.append(index)
+            case let .failure(error):
+                let located = RallyError(error.code, error.message, details: error.details.map { $0.nested(under: "events[\(index)]") })
+                results[index] = .failure(eventId: item.draft.id, located, requestId: context.id)
+            }
+        }
+        let outcomes = try await writer.record(submissions)
+        for (position, outcome) in zip(positions, outcomes) {
+            switch outcome {
+            case let .created(result): results[position] = .success(EventResultBody(result, outcome: "created"))
+            case let .duplicate(result): results[position] = .success(EventResultBody(result, outcome: "duplicate"))
+            case let .rejected(error):
+                let located = RallyError(error.code, error.message, details: error.details.map { $0.nested(under: "events[\(position)]") })
+                results[position] = .failure(eventId: submissions[positions.firstIndex(of: position)!].event.id, located, requestId: context.id)
+            }
+        }
+        return try JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
+    }
+
+    static func validate(_ input: EventInput, program: ProgramContext) -> Result<Event, RallyError> {
+        guard input.problems.isEmpty else { return .failure(.validation(input.problems)) }
+        return input.draft.validated(against: program.ruleset, now: Date()).mapError { .validation($0.problems) }
+    }
+}
+
+/// The answer for one event.
+struct EventResultBody: Encodable {
+    var eventId: String
+    var outcome: String
+    var status: String
+    var points: Int
+    var breakdown: [AwardLine]
+    var badgesAwarded: [String]
+    var member: MemberBody
+
+    struct MemberBody: Encodable {
+        var points: MemberController.PointsBody
+        var ranks: MemberController.RanksBody
+    }
+
+    init(_ result: EventResult, outcome: String) {
+        eventId = result.eventId
+        self.outcome = outcome
+        status = result.status.rawValue
+        points = result.points
+        breakdown = result.breakdown
+        badgesAwarded = []
+        member = MemberBody(points: .init(lifetime: result.member.points.lifetime, week: result.member.points.week, month: result.member.points.month),
+                            ranks: .init(result.member.ranks))
+    }
+}
+
+/// One line of a batch answer: the event's result, or its error.
+enum BatchItemBody: Encodable {
+    case success(EventResultBody)
+    case failure(eventId: String?, RallyError, requestId: String)
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case let .success(body):
+            try body.encode(to: encoder)
+        case let .failure(eventId, error, requestId):
+            struct Failure: Encodable {
+                var eventId: String?
+                var error: ErrorBody.Detail
+            }
+            try Failure(eventId: eventId, error: error.body(requestId: requestId).error).encode(to: encoder)
+        }
+    }
+}
+
+struct BatchBody: Encodable {
+    var results: [BatchItemBody]
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import Postgres
+import Prometheus
+import RallyCore
+import RallyStore
+import Redis
+
+/// Health, readiness, metrics and the API description: for operators and load balancers, no key needed.
+struct OperationsController {
+    let postgres: PostgresPool
+    let redis: RedisPool
+    let writer: EventWriter
+    let registry: PrometheusCollectorRegistry
+
+    struct Status: Encodable {
+        var status: String
+        var postgres: String?
+        var redis: String?
+        var leaderboards: String?
+    }
+
+    func register(on router: Router<RallyRequestContext>) {
+        router.get("healthz") { _, _ in try JSONResponse.make(Status(status: "ok"), status: .ok) }
+        router.get("readyz", use: ready)
+        router.get("metrics", use: metrics)
+        router.get("openapi.json", use: openAPI)
+    }
+
+    @Sendable func ready(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        var problems: [FieldProblem] = []
+        do {
+            try await postgres.query("SELECT 1")
+        } catch {
+            problems.append(FieldProblem(field: "postgres", problem: "\(error)"))
+        }
+        do {
+            try await redis.send(["PING"])
+        } catch {
+            problems.append(FieldProblem(field: "redis", problem: "\(error)"))
+        }
+        guard problems.isEmpty else {
+            throw RallyError(.unavailable, "a dependency is unreachable", details: problems)
+        }
+        return try JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok",
+                                            leaderboards: writer.projectionIsStale ? "rebuilding" : "ok"), status: .ok)
+    }
+
+    @Sendable func metrics(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16_384)
+        registry.emit(into: &buffer)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+    }
+
+    @Sendable func openAPI(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+            throw RallyError(.internalError, "the OpenAPI document is missing from this build")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import RallyCore
+
+/// Reading JSON requests and writing JSON answers, with the contract's errors.
+enum JSONBody {
+    /// Decodes the body: 400 when it is not JSON, 422 naming the field when a value has the wrong type or is missing.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { throw RallyError(.malformedJSON, "the request body is empty; send a JSON object") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw RallyError.decoding(error)
+        }
+    }
+}
+
+extension RallyError {
+    /// A decoding failure as 400 (not JSON) or 422 (the field at fault).
+    static func decoding(_ error: DecodingError) -> RallyError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.reduce(into: "") { path, key in
+                if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+        }
+        switch error {
+        case let .dataCorrupted(context) where context.codingPath.isEmpty:
+            return RallyError(.malformedJSON, "the request body is not valid JSON")
+        case let .dataCorrupted(context):
+            return .validation([FieldProblem(field: path(context.codingPath), problem: context.debugDescription)])
+        case let .keyNotFound(key, context):
+            return .validation([FieldProblem(field: path(context.codingPath + [key]), problem: "is required")])
+        case let .typeMismatch(type, context), let .valueNotFound(type, context):
+            if context.codingPath.isEmpty { return RallyError(.malformedJSON, "the request body must be a JSON object") }
+            return .validation([FieldProblem(field: path(context.codingPath), problem: "must be \(JSONTypeName.of(type))")])
+        @unknown default:
+            return RallyError(.malformedJSON, "the request body could not be read")
+        }
+    }
+}
+
+/// Plain-language JSON type names for error messages.
+enum JSONTypeName {
+    static func of(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is [String].Type: "an array of strings"
+        default: "of another type (\(type))"
+        }
+    }
+}
+
+/// JSON answers with a status.
+enum JSONResponse {
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import RallyCore
+
+extension RallyError {
+    /// The HTTP status each error code answers with.
+    var status: HTTPResponse.Status {
+        switch code {
+        case .malformedJSON: .badRequest
+        case .validationFailed, .unknownMember: .unprocessableContent
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .alreadyExists, .eventConflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        case .internalError: .internalServerError
+        }
+    }
+
+    /// The contract's error body: `{"error": {"code", "message", "details", "requestId"}}`.
+    func body(requestId: String) -> ErrorBody {
+        ErrorBody(error: .init(code: code.rawValue, message: message, details: details, requestId: requestId))
+    }
+
+    /// Any error as the API reports it.
+    static func from(_ error: any Error) -> RallyError {
+        switch error {
+        case let rally as RallyError:
+            return rally
+        case let http as HTTPError:
+            switch http.status {
+            case .contentTooLarge: return RallyError(.payloadTooLarge, "the request body is larger than 2 MB")
+            case .notFound: return RallyError(.notFound, http.body ?? "no such resource")
+            case .methodNotAllowed: return RallyError(.notFound, "no such operation on this resource")
+            case .badRequest: return RallyError(.malformedJSON, http.body ?? "bad request")
+            case .unauthorized: return RallyError(.unauthorized, http.body ?? "missing or unknown key")
+            default: return RallyError(.internalError, http.body ?? "\(http.status)")
+            }
+        default:
+            return RallyError(.internalError, "internal error")
+        }
+    }
+}
+
+/// The JSON shape of every error answer.
+struct ErrorBody: Encodable {
+    struct Detail: Encodable {
+        var code: String
+        var message: String
+        var details: [FieldProblem]
+        var requestId: String
+    }
+
+    var error: Detail
+}

@@ -1,0 +1,62 @@
+import RallyCore
+
+/// A member's points in the periods an answer shows: all time, this week and this month.
+public struct PeriodPoints: Sendable, Equatable {
+    public var lifetime: Int64
+    public var week: Int64
+    public var month: Int64
+}
+
+/// A member's competition ranks; nil where they are not on that board (no points there, hidden, or Redis unavailable).
+public struct PeriodRanks: Sendable, Equatable {
+    public var week: Int?
+    public var month: Int?
+    public var all: Int?
+
+    /// The boards an answer shows a rank on.
+    public enum Slot: Sendable {
+        case week, month, all
+    }
+
+    public subscript(slot: Slot) -> Int? {
+        get {
+            switch slot {
+            case .week: week
+            case .month: month
+            case .all: all
+            }
+        }
+        set {
+            switch slot {
+            case .week: week = newValue
+            case .month: month = newValue
+            case .all: all = newValue
+            }
+        }
+    }
+}
+
+/// A member's standing right after an event was recorded.
+public struct MemberSummary: Sendable, Equatable {
+    public var points: PeriodPoints
+    public var ranks: PeriodRanks
+}
+
+/// What an event earned, as first recorded.
+public struct EventResult: Sendable {
+    public var eventId: String
+    public var status: AwardStatus
+    public var points: Int
+    public var breakdown: [AwardLine]
+    public var member: MemberSummary
+}
+
+/// The answer to one submitted event.
+public enum EventOutcome: Sendable {
+    /// Recorded now (201).
+    case created(EventResult)
+    /// Already recorded with the same payload: the original result, no side effect (200).
+    case duplicate(EventResult)
+    /// Not recorded: unknown member, reused id with another payload, storage down.
+    case rejected(RallyError)
+}

@@ -1,0 +1,238 @@
+import Foundation
+import Postgres
+import RallyCore
+
+/// One group commit: what PostgreSQL recorded, and what Redis must now be told.
+struct CommitResult: Sendable {
+    /// Per submission: the outcome, ranks still to fill in.
+    var outcomes: [EventOutcome]
+    /// Period totals that changed, for members shown on boards.
+    var standings: [StandingChange]
+    /// For each member answered in this commit and each board they are on: the rank to ask Redis for.
+    var rankQueries: [RankQuery]
+}
+
+/// A member's new total in one period.
+struct StandingChange: Sendable {
+    var program: String
+    var memberId: String
+    var period: Period
+    var points: Int64
+    var reachedAt: Date
+}
+
+/// Which rank of a member an answer needs, and for which submissions.
+struct RankQuery: Sendable {
+    var submissions: [Int]
+    var program: String
+    var memberId: String
+    var slot: PeriodRanks.Slot
+    var period: Period
+    var points: Int64
+}
+
+/// Another writer recorded one of these ids between our check and our insert: start the commit again.
+struct ConcurrentWriterRace: Error {}
+
+extension EventWriter {
+    func recordEvents(_ jobs: [Job]) async {
+        var submissions: [EventSubmission] = []
+        for job in jobs {
+            if case let .events(batch) = job.work { submissions += batch }
+        }
+        let started = ContinuousClock.now
+        let group = submissions
+        do {
+            var commit: CommitResult?
+            for attempt in 1...3 where commit == nil {
+                do {
+                    commit = try await postgres.transaction { connection in
+                        try Self.commit(group, now: Date(), on: connection)
+                    }
+                } catch is ConcurrentWriterRace where attempt < 3 {
+                    logger.notice("another writer recorded the same event ids concurrently; retrying the commit")
+                }
+            }
+            guard var result = commit else { throw RallyError(.unavailable, "could not commit events") }
+            metrics.commits.recordInterval(since: started)
+            metrics.eventsPerCommit.record(submissions.count)
+            await project(&result)
+            var offset = 0
+            for job in jobs {
+                guard case let .events(batch) = job.work else { continue }
+                let slice = Array(result.outcomes[offset..<(offset + batch.count)])
+                offset += batch.count
+                for outcome in slice {
+                    switch outcome {
+                    case .created: metrics.created.increment()
+                    case .duplicate: metrics.duplicates.increment()
+                    case .rejected: metrics.rejected.increment()
+                    }
+                }
+                job.reply.resume(returning: slice)
+            }
+        } catch {
+            logger.error("event commit failed", metadata: ["error": "\(error)", "events": "\(submissions.count)"])
+            let failure = RallyError.storage(error)
+            for job in jobs { job.reply.resume(throwing: failure) }
+        }
+    }
+
+    /// Sends the commit's standings to Redis and fills in ranks; on failure marks the projection stale (ranks stay nil).
+    private func project(_ result: inout CommitResult) async {
+        guard !projectionIsStale else { return }
+        var projection = Projection(keys: leaderboards.keys)
+        for change in result.standings {
+            projection.setStanding(program: change.program, memberId: change.memberId, period: change.period,
+                                   points: change.points, reachedAt: change.reachedAt)
+        }
+        for query in result.rankQueries {
+            projection.queryRank(program: query.program, period: query.period, points: query.points)
+        }
+        do {
+            let ranks = try await leaderboards.send(projection)
+            for (query, rank) in zip(result.rankQueries, ranks) {
+                for index in query.submissions {
+                    switch result.outcomes[index] {
+                    case var .created(event):
+                        event.member.ranks[query.slot] = rank
+                        result.outcomes[index] = .created(event)
+                    case var .duplicate(event):
+                        event.member.ranks[query.slot] = rank
+                        result.outcomes[index] = .duplicate(event)
+                    case .rejected:
+                        break
+                    }
+                }
+            }
+        } catch {
+            markProjectionStale(error)
+        }
+    }
+
+    func markProjectionStale(_ error: any Error) {
+        metrics.projectionFailures.increment()
+        let wasStale = state.withLock { state in
+            defer { state.projectionStale = true }
+            return state.projectionStale
+        }
+        if !wasStale {
+            logger.warning("Redis projection failed; leaderboards will be rebuilt from PostgreSQL when Redis answers",
+                           metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: - The transaction
+
+    /// Records a group of submissions in the current transaction. Runs on a PostgreSQL thread.
+    static func commit(_ submissions: [EventSubmission], now: Date, on connection: PostgresConnection) throws -> CommitResult {
+        var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
+
+        // The first submission of an id in this group is its primary; later ones answer like retries of it.
+        var primaryOf: [EventRef: Int] = [:]
+        var followers: [(index: Int, primary: Int)] = []
+        for (index, submission) in submissions.enumerated() {
+            let ref = EventRef(program: submission.program.id, id: submission.event.id)
+            if let primary = primaryOf[ref] { followers.append((index, primary)) } else { primaryOf[ref] = index }
+        }
+        let primaries = primaryOf.values.sorted()
+
+        let members = try loadMembers(Set(primaries.map { MemberRef(program: submissions[$0].program.id, id: submissions[$0].event.memberId) }), on: connection)
+        let stored = try loadEvents(primaries.map { EventRef(program: submissions[$0].program.id, id: submissions[$0].event.id) }, on: connection)
+
+        var awards: [Int: Award] = [:]
+        for index in primaries {
+            let submission = submissions[index]
+            let ref = EventRef(program: submission.program.id, id: submission.event.id)
+            if let original = stored[ref] {
+                outcomes[index] = original.event.hasSamePayload(as: submission.event)
+                    ? .duplicate(original.result(member: placeholderSummary))
+                    : .rejected(conflict(submission.event.id))
+                continue
+            }
+            guard let member = members[MemberRef(program: ref.program, id: submission.event.memberId)] else {
+                outcomes[index] = .rejected(RallyError(.unknownMember, "member '\(submission.event.memberId)' does not exist in program '\(ref.program)'; create it with PUT /v1/programs/\(ref.program)/members/\(submission.event.memberId) first",
+                                                       details: [FieldProblem(field: "memberId", problem: "unknown member")]))
+                continue
+            }
+            do {
+                awards[index] = try submission.program.ruleset.score(submission.event, for: MemberStanding(enrolled: member.enrolled))
+            } catch {
+                outcomes[index] = .rejected(.validation([FieldProblem(field: "action", problem: "unknown action '\(submission.event.action)'")]))
+            }
+        }
+
+        let recorded = awards.keys.sorted()
+        try insertEvents(recorded.map { (submissions[$0], awards[$0]!) }, on: connection)
+        try insertLedger(recorded.filter { awards[$0]!.points != 0 }.map { (submissions[$0], awards[$0]!.points) }, on: connection)
+        let changed = try addToPeriodTotals(recorded.map { (submissions[$0], awards[$0]!.points) }, on: connection)
+
+        for index in recorded {
+            let award = awards[index]!
+            outcomes[index] = .created(EventResult(eventId: submissions[index].event.id, status: award.status, points: award.points,
+                                                   breakdown: award.breakdown, member: placeholderSummary))
+        }
+        for (index, primary) in followers {
+            switch outcomes[primary] {
+            case let .created(result), let .duplicate(result):
+                outcomes[index] = submissions[index].event.hasSamePayload(as: submissions[primary].event)
+                    ? .duplicate(result) : .rejected(conflict(submissions[index].event.id))
+            case let .rejected(error):
+                outcomes[index] = .rejected(error)
+            case nil:
+                outcomes[index] = .rejected(RallyError(.internalError, "event was not processed"))
+            }
+        }
+
+        // Each answered member's totals now, and what to ask Redis for their ranks.
+        var answered: [MemberRef: [Int]] = [:]
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .created, .duplicate:
+                answered[MemberRef(program: submissions[index].program.id, id: submissions[index].event.memberId), default: []].append(index)
+            default:
+                break
+            }
+        }
+        var result = CommitResult(outcomes: [], standings: [], rankQueries: [])
+        var current: [String: (week: Period, month: Period)] = [:]
+        for submission in submissions where current[submission.program.id] == nil {
+            current[submission.program.id] = (submission.program.calendar.period(.week, containing: now),
+                                              submission.program.calendar.period(.month, containing: now))
+        }
+        let totals = try loadTotals(answered.keys.map { ref in (ref, [current[ref.program]!.week.key, current[ref.program]!.month.key, "all"]) }, on: connection)
+        for (ref, indices) in answered {
+            let periods = current[ref.program]!
+            let week = totals[PeriodRef(member: ref, period: periods.week.key)]
+            let month = totals[PeriodRef(member: ref, period: periods.month.key)]
+            let all = totals[PeriodRef(member: ref, period: "all")]
+            let summary = MemberSummary(points: PeriodPoints(lifetime: all ?? 0, week: week ?? 0, month: month ?? 0),
+                                        ranks: PeriodRanks(week: nil, month: nil, all: nil))
+            for index in indices {
+                switch outcomes[index] {
+                case var .created(event): event.member = summary; outcomes[index] = .created(event)
+                case var .duplicate(event): event.member = summary; outcomes[index] = .duplicate(event)
+                default: break
+                }
+            }
+            guard let member = members[ref], member.visibility != .hidden else { continue }
+            for (slot, period, points) in [(PeriodRanks.Slot.week, periods.week, week), (.month, periods.month, month), (.all, Period.allTime, all)] {
+                if let points {
+                    result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot, period: period, points: points))
+                }
+            }
+        }
+        for change in changed where members[MemberRef(program: change.program, id: change.memberId)]?.visibility != .hidden {
+            result.standings.append(change)
+        }
+        result.outcomes = outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) }
+        return result
+    }
+
+    private static let placeholderSummary = MemberSummary(points: PeriodPoints(lifetime: 0, week: 0, month: 0), ranks: PeriodRanks(week: nil, month: nil, all: nil))
+
+    private static func conflict(_ eventId: String) -> RallyError {
+        RallyError(.eventConflict, "event '\(eventId)' was already recorded with a different payload",
+                   details: [FieldProblem(field: "id", problem: "reused with a different payload")])
+    }
+}

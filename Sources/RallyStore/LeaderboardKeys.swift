@@ -1,0 +1,25 @@
+/// The one place Redis keys are built, all under one namespace (`rally` by default; tests use their own).
+/// `/` never occurs in ids, so keys cannot collide across programs.
+public struct LeaderboardKeys: Sendable {
+    public let namespace: String
+
+    public init(namespace: String = "rally") {
+        self.namespace = namespace
+    }
+
+    /// Matches every key of the namespace.
+    var pattern: String { "\(namespace)/*" }
+
+    /// Present while the projection is complete; absent while it is missing or being rebuilt.
+    var ready: String { "\(namespace)/ready" }
+
+    /// Sorted set of one period's standings: member id → `StandingKey`.
+    func board(program: String, period: String) -> String {
+        "\(namespace)/lb/\(program)/\(period)"
+    }
+
+    /// Hash of how members are listed on the boards: member id → `Listing` JSON.
+    func listings(program: String) -> String {
+        "\(namespace)/names/\(program)"
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import RallyCore
+import Redis
+
+/// How a member appears on boards; stored in Redis beside the sorted sets. Hidden members have none.
+struct Listing: Codable, Sendable {
+    var displayName: String?
+    var team: String?
+    var anonymous: Bool
+}
+
+/// One line of a leaderboard.
+public struct LeaderboardEntry: Sendable, Equatable {
+    public var rank: Int
+    /// nil for anonymous members.
+    public var memberId: String?
+    public var displayName: String?
+    public var team: String?
+    public var points: Int64
+}
+
+/// A page of a leaderboard.
+public struct LeaderboardPage: Sendable {
+    public var period: Period
+    public var total: Int
+    public var entries: [LeaderboardEntry]
+}
+
+/// The Redis side of leaderboards: reads pages and ranks. Writes go through `Projection`, sent only by the `EventWriter`.
+public final class Leaderboards: Sendable {
+    let redis: RedisPool
+    let keys: LeaderboardKeys
+
+    public init(redis: RedisPool, keys: LeaderboardKeys) {
+        self.redis = redis
+        self.keys = keys
+    }
+
+    /// One page of the board of `period`, best first.
+    public func page(program: String, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        let board = keys.board(program: program, period: period.key)
+        do {
+            let first = try await redis.pipeline([
+                ["EXISTS", keys.ready],
+                ["ZCARD", board],
+                ["ZREVRANGE", board, String(offset), String(offset + limit - 1), "WITHSCORES"],
+            ])
+            try Self.requireReady(first[0])
+            let total = first[1].int ?? 0
+            let pairs = first[2].array ?? []
+            var members: [String] = []
+            var points: [Int64] = []
+            for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+                guard let member = pairs[index].string, let score = pairs[index + 1].double else { continue }
+                members.append(member)
+                points.append(StandingKey(value: score).points)
+            }
+            guard let top = points.first else { return LeaderboardPage(period: period, total: total, entries: []) }
+            let second = try await redis.pipeline([
+                ["ZCOUNT", board, Self.number(StandingKey.lowestKey(above: top)), "+inf"],
+                ["HMGET", keys.listings(program: program)] + members,
+            ])
+            let firstRank = (second[0].int ?? 0) + 1
+            let listings = second[1].array ?? []
+            let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: firstRank)
+            let entries = members.indices.map { index in
+                let listing = listings.indices.contains(index) ? listings[index].string.flatMap(Self.decodeListing) : nil
+                let anonymous = listing?.anonymous ?? false
+                return LeaderboardEntry(rank: ranks[index], memberId: anonymous ? nil : members[index],
+                                        displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[index])
+            }
+            return LeaderboardPage(period: period, total: total, entries: entries)
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+
+    /// The 0-based position of a member on a board, or nil when they are not on it.
+    public func position(program: String, period: Period, memberId: String) async throws -> Int? {
+        do {
+            let replies = try await redis.pipeline([
+                ["EXISTS", keys.ready],
+                ["ZREVRANK", keys.board(program: program, period: period.key), memberId],
+            ])
+            try Self.requireReady(replies[0])
+            return replies[1].int
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+
+    /// Competition ranks for a member with the given totals; all nil when Redis cannot answer.
+    public func ranks(program: String, memberId: String, standings: [(Period, Int64)], logger: Logger) async -> [Int?] {
+        var projection = Projection(keys: keys)
+        for (period, points) in standings {
+            projection.queryRank(program: program, period: period, points: points)
+        }
+        do {
+            return try await send(projection, requireReady: true)
+        } catch {
+            logger.debug("ranks unavailable", metadata: ["error": "\(error)"])
+            return standings.map { _ in nil }
+        }
+    }
+
+    /// Sends a projection in one round trip; returns the ranks it queried, in order.
+    func send(_ projection: Projection, requireReady: Bool = false) async throws -> [Int?] {
+        guard !projection.commands.isEmpty else { return [] }
+        let commands = requireReady ? [["EXISTS", keys.ready]] + projection.commands : projection.commands
+        let replies = try await redis.pipeline(commands)
+        if requireReady { try Self.requireReady(replies[0]) }
+        for reply in replies {
+            if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        }
+        return projection.rankReplies.map { index in
+            replies[index + (requireReady ? 1 : 0)].int.map { $0 + 1 }
+        }
+    }
+
+    private static func requireReady(_ reply: RedisReply) throws {
+        guard reply.int == 1 else {
+            throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly")
+        }
+    }
+
+    private static func decodeListing(_ json: String) -> Listing? {
+        try? JSONDecoder().decode(Listing.self, from: Data(json.utf8))
+    }
+
+    /// A score as Redis reads it back exactly (integers up to 2^53 print without exponent).
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+/// Redis commands that bring boards in line with PostgreSQL, batched into one pipeline.
+struct Projection {
+    let keys: LeaderboardKeys
+    private(set) var commands: [[String]] = []
+    private(set) var rankReplies: [Int] = []
+
+    mutating func setStanding(program: String, memberId: String, period: Period, points: Int64, reachedAt: Date) {
+        let key = StandingKey(points: points, reachedAt: reachedAt, period: period)
+        commands.append(["ZADD", keys.board(program: program, period: period.key), Leaderboards.number(key.value), memberId])
+    }
+
+    mutating func removeStanding(program: String, memberId: String, period: String) {
+        commands.append(["ZREM", keys.board(program: program, period: period), memberId])
+    }
+
+    mutating func setListing(program: String, memberId: String, listing: Listing) {
+        let json = (try? JSONEncoder().encode(listing)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        commands.append(["HSET", keys.listings(program: program), memberId, json])
+    }
+
+    mutating func removeListing(program: String, memberId: String) {
+        commands.append(["HDEL", keys.listings(program: program), memberId])
+    }
+
+    /// Queues `1 + members strictly above points`; `send` returns it as the rank.
+    mutating func queryRank(program: String, period: Period, points: Int64) {
+        rankReplies.append(commands.count)
+        commands.append(["ZCOUNT", keys.board(program: program, period: period.key),
+                         Leaderboards.number(StandingKey.lowestKey(above: points)), "+inf"])
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Postgres
+import RallyCore
+
+/// A member as the profile endpoint shows them.
+public struct Member: Sendable {
+    public var id: String
+    public var profile: MemberProfile
+    public var points: PeriodPoints
+    public var ranks: PeriodRanks
+}
+
+/// One line of a member's point history.
+public struct LedgerEntry: Sendable {
+    public var id: Int64
+    public var eventId: String
+    public var kind: String
+    public var action: String
+    public var points: Int
+    public var occurredAt: Date
+    public var recordedAt: Date
+}
+
+/// Members (employees) of a program: profiles in PostgreSQL, their listing on boards refreshed through the writer.
+public final class MemberStore: Sendable {
+    private let postgres: PostgresPool
+    private let writer: EventWriter
+    private let leaderboards: Leaderboards
+
+    public init(postgres: PostgresPool, writer: EventWriter, leaderboards: Leaderboards) {
+        self.postgres = postgres
+        self.writer = writer
+        self.leaderboards = leaderboards
+    }
+
+    /// Creates or replaces a member's profile; true when created.
+    public func upsert(program: String, memberId: String, profile: MemberProfile) async throws -> Bool {
+        let problems = (Identifier.isValid(memberId) ? [] : [FieldProblem(field: "memberId", problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -")])
+            + profile.problems
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
+        let audience = String(decoding: try JSONEncoder().encode(profile.audience), as: UTF8.self)
+        let created: Bool
+        do {
+            let rows = try await postgres.query("""
+                INSERT INTO members (program_id, member_id, display_name, team, region, enrolled, visibility, audience)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+                ON CONFLICT (program_id, member_id) DO UPDATE SET
+                    display_name = EXCLUDED.display_name, team = EXCLUDED.team, region = EXCLUDED.region,
+                    enrolled = EXCLUDED.enrolled, visibility = EXCLUDED.visibility, audience = EXCLUDED.audience, updated_at = now()
+                RETURNING (xmax = 0) AS created
+                """, [program, memberId, profile.displayName, profile.team, profile.region, profile.enrolled ? "true" : "false",
+                      profile.visibility.rawValue, audience])
+            created = try rows[0].bool("created")
+        } catch {
+            throw RallyError.storage(error)
+        }
+        try await writer.refreshMember(program: program, memberId: memberId)
+        return created
+    }
+
+    /// The member's profile with this week's, this month's and all-time points and ranks.
+    public func member(_ program: ProgramContext, memberId: String, now: Date = Date()) async throws -> Member {
+        let week = program.calendar.period(.week, containing: now)
+        let month = program.calendar.period(.month, containing: now)
+        let (row, totals): (PostgresRow?, [String: Int64])
+        do {
+            (row, totals) = try await postgres.withConnection { connection in
+                let row = try connection.query("""
+                    SELECT display_name, team, region, enrolled, visibility, audience::text AS audience
+                    FROM members WHERE program_id = $1 AND member_id = $2
+                    """, [program.id, memberId]).first
+                var totals: [String: Int64] = [:]
+                for total in try connection.query(
+                    "SELECT period, points FROM period_totals WHERE program_id = $1 AND member_id = $2 AND period = ANY($3::text[])",
+                    [program.id, memberId, PostgresArray.literal([week.key, month.key, "all"])]) {
+                    totals[try total.string("period")] = try total.int64("points")
+                }
+                return (row, totals)
+            }
+        } catch {
+            throw RallyError.storage(error)
+        }
+        guard let row else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program.id)'") }
+        let profile = MemberProfile(
+            displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
+            enrolled: try row.bool("enrolled"), audience: (try? JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8))) ?? [:],
+            visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
+        var ranks = PeriodRanks(week: nil, month: nil, all: nil)
+        if profile.visibility != .hidden {
+            let slots: [(PeriodRanks.Slot, Period)] = [(.week, week), (.month, month), (.all, .allTime)]
+            let present = slots.compactMap { slot, period in totals[period.key].map { (slot, period, $0) } }
+            let found = await leaderboards.ranks(program: program.id, memberId: memberId, standings: present.map { ($0.1, $0.2) }, logger: .init(label: "rally.members"))
+            for ((slot, _, _), rank) in zip(present, found) { ranks[slot] = rank }
+        }
+        return Member(id: memberId, profile: profile,
+                      points: PeriodPoints(lifetime: totals["all"] ?? 0, week: totals[week.key] ?? 0, month: totals[month.key] ?? 0),
+                      ranks: ranks)
+    }
+
+    /// A page of the member's ledger, newest first, and the cursor of the next page.
+    public func ledger(program: String, memberId: String, limit: Int, before cursor: Int64?) async throws -> ([LedgerEntry], Int64?) {
+        do {
+            let (exists, rows) = try await postgres.withConnection { connection in
+                let exists = try connection.query("SELECT 1 FROM members WHERE program_id = $1 AND member_id = $2", [program, memberId]).count == 1
+                let rows = try connection.query("""
+                    SELECT id, event_id, kind, action, points, extract(epoch FROM occurred_at) AS occurred_at, extract(epoch FROM recorded_at) AS recorded_at
+                    FROM ledger WHERE program_id = $1 AND member_id = $2 AND ($3::bigint IS NULL OR id < $3::bigint)
+                    ORDER BY id DESC LIMIT $4
+                    """, [program, memberId, cursor.map(String.init), String(limit + 1)])
+                return (exists, rows)
+            }
+            guard exists else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program)'") }
+            let entries = try rows.prefix(limit).map { row in
+                LedgerEntry(id: try row.int64("id"), eventId: try row.string("event_id"), kind: try row.string("kind"), action: try row.string("action"),
+                            points: try row.int("points"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
+                            recordedAt: Date(timeIntervalSince1970: try row.double("recorded_at")))
+            }
+            return (entries, rows.count > limit ? entries.last?.id : nil)
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+}

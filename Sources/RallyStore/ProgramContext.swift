@@ -1,0 +1,13 @@
+import Foundation
+import RallyCore
+
+/// A program as the write and read paths need it: its time zone's calendar and the rules it scores with.
+public struct ProgramContext: Sendable {
+    public var id: String
+    public var name: String
+    public var createdAt: Date
+    public var calendar: PeriodCalendar
+    public var ruleset: Ruleset
+
+    public var timeZone: TimeZone { calendar.timeZone }
+}
