@@ -52,6 +52,7 @@ let package = Package(
         .target(name: "RallyServer", dependencies: [
             "RallyCore", "RallyStore",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("openapi.json")]),
 

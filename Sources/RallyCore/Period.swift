@@ -19,6 +19,11 @@ public struct Period: Sendable, Hashable {
     public var end: Date?
 
     public static let allTime = Period(kind: .all, key: "all", start: nil, end: nil)
+
+    /// Whether `instant` falls within the period.
+    public func contains(_ instant: Date) -> Bool {
+        (start.map { $0 <= instant } ?? true) && (end.map { instant < $0 } ?? true)
+    }
 }
 
 /// Period boundaries in one time zone: the one place where a day, an ISO week or a month begins and ends.

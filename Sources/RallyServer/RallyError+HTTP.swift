@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import RallyCore
 
 extension RallyError {
@@ -29,6 +30,8 @@ extension RallyError {
         switch error {
         case let rally as RallyError:
             return rally
+        case is NIOTooManyBytesError:
+            return RallyError(.payloadTooLarge, "the request body is larger than 2 MB")
         case let http as HTTPError:
             switch http.status {
             case .contentTooLarge: return RallyError(.payloadTooLarge, "the request body is larger than 2 MB")

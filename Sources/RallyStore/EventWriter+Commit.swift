@@ -90,7 +90,7 @@ extension EventWriter {
             projection.queryRank(program: query.program, period: query.period, points: query.points)
         }
         do {
-            let ranks = try await leaderboards.send(projection)
+            let ranks = try await leaderboards.send(projection, requireReady: true)
             for (query, rank) in zip(result.rankQueries, ranks) {
                 for index in query.submissions {
                     switch result.outcomes[index] {
@@ -200,7 +200,7 @@ extension EventWriter {
             current[submission.program.id] = (submission.program.calendar.period(.week, containing: now),
                                               submission.program.calendar.period(.month, containing: now))
         }
-        let totals = try loadTotals(answered.keys.map { ref in (ref, [current[ref.program]!.week.key, current[ref.program]!.month.key, "all"]) }, on: connection)
+        let totals = try loadTotals(Array(answered.keys), periods: current.mapValues { [$0.week.key, $0.month.key, "all"] }, on: connection)
         for (ref, indices) in answered {
             let periods = current[ref.program]!
             let week = totals[PeriodRef(member: ref, period: periods.week.key)]

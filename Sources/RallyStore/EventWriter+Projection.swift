@@ -32,7 +32,7 @@ extension EventWriter {
                 projection.removeListing(program: program, memberId: memberId)
                 for total in totals { projection.removeStanding(program: program, memberId: memberId, period: total.period) }
             }
-            _ = try await leaderboards.send(projection)
+            _ = try await leaderboards.send(projection, requireReady: true)
         } catch {
             markProjectionStale(error)
         }

@@ -38,38 +38,37 @@ struct StoredEvent {
 /// The SQL of one group commit: each statement takes whole columns as array parameters, so a group costs a fixed number of round trips.
 extension EventWriter {
     static func loadMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws -> [MemberRef: MemberState] {
-        guard !refs.isEmpty else { return [:] }
-        let rows = try connection.query("""
-            SELECT m.program_id, m.member_id, m.enrolled, m.visibility
-            FROM unnest($1::text[], $2::text[]) AS k(program_id, member_id)
-            JOIN members m USING (program_id, member_id)
-            """, [PostgresArray.literal(refs.map(\.program)), PostgresArray.literal(refs.map(\.id))])
         var members: [MemberRef: MemberState] = [:]
-        for row in rows {
-            members[MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))] =
-                MemberState(enrolled: try row.bool("enrolled"), visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
+        for (program, ids) in Dictionary(grouping: refs, by: \.program) {
+            let rows = try connection.query(
+                "SELECT member_id, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
+                [program, PostgresArray.literal(ids.map(\.id))])
+            for row in rows {
+                members[MemberRef(program: program, id: try row.string("member_id"))] =
+                    MemberState(enrolled: try row.bool("enrolled"), visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
+            }
         }
         return members
     }
 
     static func loadEvents(_ refs: [EventRef], on connection: PostgresConnection) throws -> [EventRef: StoredEvent] {
-        guard !refs.isEmpty else { return [:] }
-        let rows = try connection.query("""
-            SELECT e.program_id, e.event_id, e.member_id, e.action, e.network, e.content_id,
-                   extract(epoch FROM e.occurred_at) AS occurred_at, e.tags::text AS tags, e.status, e.points, e.breakdown::text AS breakdown
-            FROM unnest($1::text[], $2::text[]) AS k(program_id, event_id)
-            JOIN events e USING (program_id, event_id)
-            """, [PostgresArray.literal(refs.map(\.program)), PostgresArray.literal(refs.map(\.id))])
         var events: [EventRef: StoredEvent] = [:]
         let decoder = JSONDecoder()
-        for row in rows {
-            let event = Event(id: try row.string("event_id"), memberId: try row.string("member_id"), action: try row.string("action"),
-                              network: row.optionalString("network"), contentId: row.optionalString("content_id"),
-                              occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
-                              tags: try decoder.decode([String].self, from: Data(try row.string("tags").utf8)))
-            events[EventRef(program: try row.string("program_id"), id: event.id)] = StoredEvent(
-                event: event, status: AwardStatus(rawValue: try row.string("status")) ?? .awarded, points: try row.int("points"),
-                breakdown: try decoder.decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
+        for (program, ids) in Dictionary(grouping: refs, by: \.program) {
+            let rows = try connection.query("""
+                SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
+                       tags::text AS tags, status, points, breakdown::text AS breakdown
+                FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
+                """, [program, PostgresArray.literal(ids.map(\.id))])
+            for row in rows {
+                let event = Event(id: try row.string("event_id"), memberId: try row.string("member_id"), action: try row.string("action"),
+                                  network: row.optionalString("network"), contentId: row.optionalString("content_id"),
+                                  occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
+                                  tags: try decoder.decode([String].self, from: Data(try row.string("tags").utf8)))
+                events[EventRef(program: program, id: event.id)] = StoredEvent(
+                    event: event, status: AwardStatus(rawValue: try row.string("status")) ?? .awarded, points: try row.int("points"),
+                    breakdown: try decoder.decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
+            }
         }
         return events
     }
@@ -77,8 +76,6 @@ extension EventWriter {
     /// Inserts new events; throws `ConcurrentWriterRace` when another writer recorded one of them meanwhile.
     static func insertEvents(_ events: [(EventSubmission, Award)], on connection: PostgresConnection) throws {
         guard !events.isEmpty else { return }
-        let encoder = JSONEncoder()
-        func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
         let rows = try connection.query("""
             INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown, received_at)
             SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r)
@@ -93,10 +90,10 @@ extension EventWriter {
                 PostgresArray.literal(events.map { $0.0.event.network }),
                 PostgresArray.literal(events.map { $0.0.event.contentId }),
                 PostgresArray.literal(events.map { String($0.0.event.occurredAt.timeIntervalSince1970) }),
-                PostgresArray.literal(try events.map { try json($0.0.event.tags) }),
+                PostgresArray.literal(events.map { JSONText.strings($0.0.event.tags) }),
                 PostgresArray.literal(events.map { $0.1.status.rawValue }),
                 PostgresArray.literal(events.map { String($0.1.points) }),
-                PostgresArray.literal(try events.map { try json($0.1.breakdown) }),
+                PostgresArray.literal(events.map { JSONText.breakdown($0.1.breakdown) }),
                 PostgresArray.literal(events.map { String($0.0.receivedAt.timeIntervalSince1970) }),
             ])
         guard rows.affectedRows == events.count else { throw ConcurrentWriterRace() }
@@ -125,8 +122,15 @@ extension EventWriter {
         throws -> [StandingChange]
     {
         var deltas: [PeriodRef: (period: Period, points: Int64, reachedAt: Date)] = [:]
+        // Most events of a group fall on one local day: periods are computed again only when the day (tracked first) changes.
+        var days: [String: [Period]] = [:]
         for (submission, points) in awards where points != 0 {
-            for period in submission.program.calendar.trackedPeriods(containing: submission.event.occurredAt) {
+            let program = submission.program
+            let instant = submission.event.occurredAt
+            let periods = days[program.id].flatMap { $0.first?.contains(instant) == true ? $0 : nil }
+                ?? program.calendar.trackedPeriods(containing: instant)
+            days[program.id] = periods
+            for period in periods {
                 let ref = PeriodRef(member: MemberRef(program: submission.program.id, id: submission.event.memberId), period: period.key)
                 let previous = deltas[ref]
                 deltas[ref] = (period, (previous?.points ?? 0) + Int64(points), max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))
@@ -155,19 +159,18 @@ extension EventWriter {
         }
     }
 
-    /// Current totals of members in the given periods; absent when they have none there.
-    static func loadTotals(_ wanted: [(MemberRef, [String])], on connection: PostgresConnection) throws -> [PeriodRef: Int64] {
-        let refs = wanted.flatMap { member, periods in periods.map { PeriodRef(member: member, period: $0) } }
-        guard !refs.isEmpty else { return [:] }
-        let rows = try connection.query("""
-            SELECT t.program_id, t.member_id, t.period, t.points
-            FROM unnest($1::text[], $2::text[], $3::text[]) AS k(program_id, member_id, period)
-            JOIN period_totals t USING (program_id, member_id, period)
-            """, [PostgresArray.literal(refs.map(\.member.program)), PostgresArray.literal(refs.map(\.member.id)), PostgresArray.literal(refs.map(\.period))])
+    /// Current totals of members in the given periods of their program; absent when they have none there.
+    static func loadTotals(_ members: [MemberRef], periods: [String: [String]], on connection: PostgresConnection) throws -> [PeriodRef: Int64] {
         var totals: [PeriodRef: Int64] = [:]
-        for row in rows {
-            totals[PeriodRef(member: MemberRef(program: try row.string("program_id"), id: try row.string("member_id")),
-                             period: try row.string("period"))] = try row.int64("points")
+        for (program, refs) in Dictionary(grouping: members, by: \.program) {
+            let rows = try connection.query("""
+                SELECT member_id, period, points FROM period_totals
+                WHERE program_id = $1 AND member_id = ANY($2::text[]) AND period = ANY($3::text[])
+                """, [program, PostgresArray.literal(refs.map(\.id)), PostgresArray.literal(periods[program] ?? [])])
+            for row in rows {
+                totals[PeriodRef(member: MemberRef(program: program, id: try row.string("member_id")), period: try row.string("period"))] =
+                    try row.int64("points")
+            }
         }
         return totals
     }

@@ -76,6 +76,11 @@ public final class Leaderboards: Sendable {
         }
     }
 
+    /// Whether the projection is complete (false while it is missing or being rebuilt).
+    public func isReady() async throws -> Bool {
+        try await redis.send(["EXISTS", keys.ready]).int == 1
+    }
+
     /// The 0-based position of a member on a board, or nil when they are not on it.
     public func position(program: String, period: Period, memberId: String) async throws -> Int? {
         do {

@@ -4,13 +4,11 @@ import Postgres
 import Prometheus
 import RallyCore
 import RallyStore
-import Redis
 
 /// Health, readiness, metrics and the API description: for operators and load balancers, no key needed.
 struct OperationsController {
     let postgres: PostgresPool
-    let redis: RedisPool
-    let writer: EventWriter
+    let leaderboards: Leaderboards
     let registry: PrometheusCollectorRegistry
 
     struct Status: Encodable {
@@ -34,8 +32,9 @@ struct OperationsController {
         } catch {
             problems.append(FieldProblem(field: "postgres", problem: "\(error)"))
         }
+        var boardsReady = false
         do {
-            try await redis.send(["PING"])
+            boardsReady = try await leaderboards.isReady()
         } catch {
             problems.append(FieldProblem(field: "redis", problem: "\(error)"))
         }
@@ -43,7 +42,7 @@ struct OperationsController {
             throw RallyError(.unavailable, "a dependency is unreachable", details: problems)
         }
         return try JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok",
-                                            leaderboards: writer.projectionIsStale ? "rebuilding" : "ok"), status: .ok)
+                                            leaderboards: boardsReady ? "ok" : "rebuilding"), status: .ok)
     }
 
     @Sendable func metrics(_ request: Request, context: RallyRequestContext) async throws -> Response {

@@ -9,8 +9,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let rally = RallyError.from(error)
-            if rally.status.code >= 500 {
-                context.logger.error("request failed", metadata: ["error": "\(error)", "status": "\(rally.status.code)"])
+            switch rally.status.code {
+            case 503: context.logger.warning("dependency unavailable", metadata: ["error": "\(rally.message)"])
+            case 500...: context.logger.error("request failed", metadata: ["error": "\(error)", "status": "\(rally.status.code)"])
+            default: break
             }
             var response = try JSONResponse.make(rally.body(requestId: context.id), status: rally.status)
             if rally.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }

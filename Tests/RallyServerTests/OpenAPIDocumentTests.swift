@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// The OpenAPI document served at `/openapi.json` must describe exactly the routes the router mounts.
+@Suite struct OpenAPIDocumentTests {
+    /// Every route `buildApplication` mounts, as "METHOD /path" with OpenAPI path templates.
+    static let expectedRoutes: Set<String> = [
+        "POST /v1/programs",
+        "GET /v1/programs/{programId}",
+        "POST /v1/programs/{programId}/keys",
+        "GET /v1/programs/{programId}/keys",
+        "DELETE /v1/programs/{programId}/keys/{keyId}",
+        "PUT /v1/programs/{programId}/members/{memberId}",
+        "GET /v1/programs/{programId}/members/{memberId}",
+        "GET /v1/programs/{programId}/members/{memberId}/ledger",
+        "POST /v1/programs/{programId}/events",
+        "POST /v1/programs/{programId}/events/batch",
+        "GET /v1/programs/{programId}/leaderboards/members",
+        "GET /v1/programs/{programId}/leaderboards/members/around/{memberId}",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "GET /openapi.json",
+    ]
+
+    static let operationalPaths: Set<String> = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
+
+    static let httpMethods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
+
+    /// One operation of the document.
+    struct DocumentOperation {
+        var method: String
+        var path: String
+        var object: [String: Any]
+
+        var route: String { "\(method.uppercased()) \(path)" }
+    }
+
+    /// The document from the source tree (the file the build bundles).
+    static func document() throws -> [String: Any] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/RallyServer/openapi.json").standardized
+        let data = try Data(contentsOf: url)
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "openapi.json is not a JSON object")
+    }
+
+    static func operations(of document: [String: Any]) throws -> [DocumentOperation] {
+        let paths = try #require(document["paths"] as? [String: Any], "the document has no paths object")
+        var operations: [DocumentOperation] = []
+        for (path, value) in paths {
+            let item = try #require(value as? [String: Any], "path item \(path) is not an object")
+            for (key, operation) in item where httpMethods.contains(key) {
+                let object = try #require(operation as? [String: Any], "\(key) \(path) is not an object")
+                operations.append(DocumentOperation(method: key, path: path, object: object))
+            }
+        }
+        return operations
+    }
+
+    @Test func documentDescribesEveryRoute() throws {
+        let document = try Self.document()
+        let routes = try Self.operations(of: document).map(\.route)
+        #expect(routes.count == Set(routes).count)
+        let described = Set(routes)
+        #expect(described == Self.expectedRoutes,
+                "missing: \(Self.expectedRoutes.subtracting(described).sorted()); not routed: \(described.subtracting(Self.expectedRoutes).sorted())")
+    }
+
+    @Test func documentIsOpenAPI31() throws {
+        let document = try Self.document()
+        let version = try #require(document["openapi"] as? String)
+        #expect(version.hasPrefix("3.1"))
+    }
+
+    @Test func programOperationsRequireBearerKeyAndOperationalOnesDoNot() throws {
+        let document = try Self.document()
+        let global = document["security"] as? [Any] ?? []
+        for operation in try Self.operations(of: document) {
+            let own = operation.object["security"] as? [Any]
+            let effective = own ?? global
+            if operation.path.hasPrefix("/v1/") {
+                #expect(!effective.isEmpty, "\(operation.route) has no security requirement")
+            } else {
+                #expect(Self.operationalPaths.contains(operation.path), "\(operation.route) is neither under /v1 nor operational")
+                #expect(effective.isEmpty, "\(operation.route) must not require a key (override with \"security\": [])")
+            }
+        }
+        let components = try #require(document["components"] as? [String: Any], "the document has no components")
+        let schemes = try #require(components["securitySchemes"] as? [String: Any], "the document has no security schemes")
+        let bearer = schemes.values.compactMap { $0 as? [String: Any] }.filter { ($0["scheme"] as? String)?.lowercased() == "bearer" }
+        #expect(bearer.count == 1, "expected one bearer security scheme")
+        #expect(bearer.first?["type"] as? String == "http")
+    }
+
+    @Test func everyOperationIsNamedAndSummarised() throws {
+        let operations = try Self.operations(of: try Self.document())
+        var identifiers: [String] = []
+        for operation in operations {
+            let identifier = operation.object["operationId"] as? String ?? ""
+            #expect(!identifier.isEmpty, "\(operation.route) has no operationId")
+            identifiers.append(identifier)
+            #expect(!(operation.object["summary"] as? String ?? "").isEmpty, "\(operation.route) has no summary")
+            #expect((operation.object["description"] as? String ?? "").contains("Required role"), "\(operation.route) does not state its role")
+            #expect(!((operation.object["responses"] as? [String: Any]) ?? [:]).isEmpty, "\(operation.route) has no responses")
+        }
+        #expect(Set(identifiers).count == identifiers.count, "operationIds are not unique")
+    }
+}

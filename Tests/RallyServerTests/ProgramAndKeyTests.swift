@@ -1,0 +1,266 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite("Programs and keys")
+struct ProgramAndKeyTests {
+    @Test func operatorCreatesAProgramAndItsAdminKeyIsShownOnce() async throws {
+        try await TestApp.run { app in
+            let id = TestIds.program()
+            let before = Date()
+            let response = try await app.send(.post, "/v1/programs", key: app.operatorToken,
+                                              json: ProgramInput(id: id, name: "ACME Ambassadors", timezone: "Europe/Paris"))
+            try requireStatus(response, .created)
+            #expect(Set(try jsonObject(response).keys) == ["id", "name", "timezone", "createdAt", "adminKey"])
+            let created = try decode(ProgramDTO.self, from: response)
+            #expect(created.id == id)
+            #expect(created.name == "ACME Ambassadors")
+            #expect(created.timezone == "Europe/Paris")
+            let adminKey = try #require(created.adminKey)
+            #expect(adminKey.hasPrefix("rk_"))
+            #expect(adminKey.count == 43)
+            let createdAt = try #require(Timestamp.parse(created.createdAt), "createdAt is not RFC 3339: \(created.createdAt)")
+            #expect(abs(createdAt.timeIntervalSince(before)) < 60)
+            #expect(created.createdAt.hasSuffix(Timestamp.offset(of: TimeZone(identifier: "Europe/Paris")!, at: createdAt)),
+                    "createdAt is written in the program's time zone: \(created.createdAt)")
+
+            // Read back with the admin key: the same program, and the key is not shown again.
+            let shown = try await app.send(.get, "/v1/programs/\(id)", key: adminKey)
+            try requireStatus(shown, .ok)
+            #expect(try jsonObject(shown)["adminKey"] == nil)
+            #expect(try decode(ProgramDTO.self, from: shown) == ProgramDTO(id: id, name: "ACME Ambassadors", timezone: "Europe/Paris",
+                                                                           createdAt: created.createdAt, adminKey: nil))
+
+            let keys = try await app.send(.get, "/v1/programs/\(id)/keys", key: adminKey)
+            try requireStatus(keys, .ok)
+            let listed = try decode(KeyListDTO.self, from: keys).keys
+            #expect(listed.count == 1)
+            #expect(listed.first?.role == "admin")
+            #expect(listed.first?.key == nil)
+            #expect(!text(keys).contains(adminKey))
+        }
+    }
+
+    @Test func duplicateProgramIdIsAConflict() async throws {
+        try await TestApp.run { app in
+            let id = TestIds.program()
+            let input = ProgramInput(id: id, name: "First", timezone: "Europe/Paris")
+            let first = try await app.send(.post, "/v1/programs", key: app.operatorToken, json: input)
+            try requireStatus(first, .created)
+            let adminKey = try #require(try decode(ProgramDTO.self, from: first).adminKey)
+
+            let second = try await app.send(.post, "/v1/programs", key: app.operatorToken,
+                                            json: ProgramInput(id: id, name: "Second", timezone: "Pacific/Auckland"))
+            try expectError(second, .conflict, code: "already_exists")
+
+            // The first program is untouched.
+            let shown = try await app.send(.get, "/v1/programs/\(id)", key: adminKey)
+            try requireStatus(shown, .ok)
+            let program = try decode(ProgramDTO.self, from: shown)
+            #expect(program.name == "First")
+            #expect(program.timezone == "Europe/Paris")
+        }
+    }
+
+    struct InvalidProgram: Sendable, CustomTestStringConvertible {
+        var id: String?
+        var name: String
+        var timezone: String
+        var fields: [String]
+
+        var testDescription: String { "\(fields)" }
+    }
+
+    @Test(arguments: [
+        InvalidProgram(id: "bad id!", name: "Bad id", timezone: "Europe/Paris", fields: ["id"]),
+        InvalidProgram(id: "", name: "Empty id", timezone: "Europe/Paris", fields: ["id"]),
+        InvalidProgram(id: String(repeating: "a", count: 129), name: "Long id", timezone: "Europe/Paris", fields: ["id"]),
+        InvalidProgram(id: nil, name: "Unknown zone", timezone: "Mars/Olympus", fields: ["timezone"]),
+        InvalidProgram(id: nil, name: "Empty zone", timezone: "", fields: ["timezone"]),
+        InvalidProgram(id: nil, name: "", timezone: "Europe/Paris", fields: ["name"]),
+        InvalidProgram(id: "bad/id", name: "Both", timezone: "Mars/Olympus", fields: ["id", "timezone"]),
+    ])
+    func invalidProgramIsRefusedNamingTheField(_ invalid: InvalidProgram) async throws {
+        try await TestApp.run { app in
+            let id = invalid.id ?? TestIds.program()
+            let response = try await app.send(.post, "/v1/programs", key: app.operatorToken,
+                                              json: ProgramInput(id: id, name: invalid.name, timezone: invalid.timezone))
+            try expectError(response, .unprocessableContent, code: "validation_failed", fields: invalid.fields)
+            if invalid.id == nil {
+                // Nothing was created: the same id is still free.
+                let retry = try await app.send(.post, "/v1/programs", key: app.operatorToken,
+                                               json: ProgramInput(id: id, name: "Valid", timezone: "Europe/Paris"))
+                try requireStatus(retry, .created)
+            }
+        }
+    }
+
+    @Test func missingProgramFieldIsNamed() async throws {
+        try await TestApp.run { app in
+            let response = try await app.send(.post, "/v1/programs", key: app.operatorToken,
+                                              body: #"{"id": "\#(TestIds.program())", "name": "No zone"}"#)
+            try expectError(response, .unprocessableContent, code: "validation_failed", fields: ["timezone"])
+        }
+    }
+
+    @Test func creatingAProgramWithoutAValidTokenIs401() async throws {
+        try await TestApp.run { app in
+            let input = ProgramInput(id: TestIds.program(), name: "Nope", timezone: "Europe/Paris")
+            let anonymous = try await app.send(.post, "/v1/programs", key: nil, json: input)
+            try expectError(anonymous, .unauthorized, code: "unauthorized", fields: [])
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer")
+
+            let wrong = try await app.send(.post, "/v1/programs", key: "op-not-the-token", json: input)
+            try expectError(wrong, .unauthorized, code: "unauthorized")
+
+            let notBearer = try await app.send(.post, "/v1/programs", key: nil, json: input,
+                                               headers: [.authorization: "Basic \(app.operatorToken)"])
+            try expectError(notBearer, .unauthorized, code: "unauthorized")
+        }
+    }
+
+    @Test func programKeyCannotCreateAProgram() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            for key in [program.adminKey, program.ingestKey, program.readKey] {
+                let response = try await app.send(.post, "/v1/programs", key: key,
+                                                  json: ProgramInput(id: TestIds.program(), name: "Sneaky", timezone: "Europe/Paris"))
+                try expectError(response, .forbidden, code: "forbidden")
+            }
+        }
+    }
+
+    @Test func adminCreatesIngestAndReadKeysAndTheListNeverShowsSecrets() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            let response = try await app.send(.post, "\(program.path)/keys", key: program.adminKey,
+                                              json: KeyInput(role: "ingest", label: "Haiilo connector"))
+            try requireStatus(response, .created)
+            #expect(Set(try jsonObject(response).keys) == ["id", "role", "label", "key"])
+            let ingest = try decode(KeyDTO.self, from: response)
+            #expect(ingest.id.hasPrefix("key_"))
+            #expect(ingest.role == "ingest")
+            #expect(ingest.label == "Haiilo connector")
+            let secret = try #require(ingest.key)
+            #expect(secret.hasPrefix("rk_"))
+
+            let read = try await program.createKey(role: "read", label: "Intranet widget")
+            #expect(read.role == "read")
+            let readSecret = try #require(read.key)
+
+            // The new keys work for their role.
+            try requireStatus(try await program.putMember("ana", key: secret), .created)
+            try requireStatus(try await app.send(.get, "\(program.path)/members/ana", key: readSecret), .ok)
+
+            let list = try await app.send(.get, "\(program.path)/keys", key: program.adminKey)
+            try requireStatus(list, .ok)
+            let keys = try decode(KeyListDTO.self, from: list).keys
+            // The program's first admin key, the helper's ingest and read keys, and the two made here.
+            #expect(keys.count == 5)
+            #expect(keys.allSatisfy { $0.key == nil && $0.createdAt != nil })
+            #expect(keys.contains { $0.id == ingest.id && $0.role == "ingest" && $0.label == "Haiilo connector" })
+            #expect(keys.contains { $0.id == read.id && $0.role == "read" && $0.label == "Intranet widget" })
+            for hidden in [secret, readSecret, program.adminKey, program.ingestKey, program.readKey] {
+                #expect(!text(list).contains(hidden))
+            }
+        }
+    }
+
+    @Test func unknownKeyRoleIsNamed() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            let response = try await app.send(.post, "\(program.path)/keys", key: program.adminKey, json: KeyInput(role: "superuser"))
+            try expectError(response, .unprocessableContent, code: "validation_failed", fields: ["role"])
+        }
+    }
+
+    @Test func revokedKeyIsRefusedAtOnce() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            let key = try await program.createKey(role: "ingest", label: "to revoke")
+            let secret = try #require(key.key)
+            // Used once, so any cache of it is warm.
+            try requireStatus(try await program.putMember("ana", key: secret), .created)
+
+            let revoke = try await app.send(.delete, "\(program.path)/keys/\(key.id)", key: program.adminKey)
+            try requireStatus(revoke, .noContent)
+            #expect(revoke.body.readableBytes == 0)
+
+            try expectError(try await program.putMember("ana", key: secret), .unauthorized, code: "unauthorized")
+            let list = try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: program.adminKey))
+            #expect(!list.keys.contains { $0.id == key.id })
+
+            // Revoking it again, or a key that never existed: 404.
+            try expectError(try await app.send(.delete, "\(program.path)/keys/\(key.id)", key: program.adminKey), .notFound, code: "not_found")
+            try expectError(try await app.send(.delete, "\(program.path)/keys/key_doesnotexist", key: program.adminKey), .notFound, code: "not_found")
+        }
+    }
+
+    @Test func readKeyCannotPostEventsOrUpsertMembers() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana"])
+            try expectError(try await program.postEvent(EventInput(id: "e1", memberId: "ana", action: "share"), key: program.readKey),
+                            .forbidden, code: "forbidden")
+            try expectError(try await program.putMember("ben", key: program.readKey), .forbidden, code: "forbidden")
+            // Nothing was recorded.
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 0, week: 0, month: 0))
+            try expectError(try await app.send(.get, "\(program.path)/members/ben", key: program.readKey), .notFound, code: "not_found")
+        }
+    }
+
+    @Test func ingestKeyCannotReadLeaderboardsProfilesOrManageKeys() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana"])
+            try expectError(try await app.send(.get, "\(program.path)/leaderboards/members", key: program.ingestKey), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.get, "\(program.path)/members/ana", key: program.ingestKey), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.post, "\(program.path)/keys", key: program.ingestKey, json: KeyInput(role: "admin")),
+                            .forbidden, code: "forbidden")
+            try expectError(try await app.send(.get, "\(program.path)/keys", key: program.readKey), .forbidden, code: "forbidden")
+        }
+    }
+
+    @Test func anotherProgramsAdminKeyIsForbidden() async throws {
+        try await TestApp.run { app in
+            let mine = try await app.createProgram()
+            let theirs = try await app.createProgram()
+            try await mine.addMembers(["ana"])
+            let key = theirs.adminKey
+            try expectError(try await app.send(.get, mine.path, key: key), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.get, "\(mine.path)/leaderboards/members", key: key), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.get, "\(mine.path)/members/ana", key: key), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.post, "\(mine.path)/keys", key: key, json: KeyInput(role: "ingest")), .forbidden, code: "forbidden")
+            try expectError(try await mine.postEvent(EventInput(id: "e1", memberId: "ana", action: "post"), key: key), .forbidden, code: "forbidden")
+            #expect(try await mine.profile("ana").points.lifetime == 0)
+        }
+    }
+
+    @Test func unknownProgramIs404ForTheOperator() async throws {
+        try await TestApp.run { app in
+            let missing = "/v1/programs/\(TestIds.program())"
+            try expectError(try await app.send(.get, missing, key: app.operatorToken), .notFound, code: "not_found")
+            try expectError(try await app.send(.get, "\(missing)/leaderboards/members", key: app.operatorToken), .notFound, code: "not_found")
+            try expectError(try await app.send(.get, "\(missing)/members/ana", key: app.operatorToken), .notFound, code: "not_found")
+        }
+    }
+
+    @Test func operatorMayActOnAnyProgram() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try requireStatus(try await program.putMember("ana", key: app.operatorToken), .created)
+            try requireStatus(try await program.postEvent(EventInput(id: "e1", memberId: "ana", action: "post"), key: app.operatorToken), .created)
+            try requireStatus(try await app.send(.get, "\(program.path)/leaderboards/members", key: app.operatorToken), .ok)
+        }
+    }
+
+    @Test func unknownKeyIs401() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            let response = try await app.send(.get, "\(program.path)/leaderboards/members", key: "rk_0000000000000000000000000000000000000000")
+            try expectError(response, .unauthorized, code: "unauthorized")
+            #expect(response.headers[.wwwAuthenticate] == "Bearer")
+        }
+    }
+}
