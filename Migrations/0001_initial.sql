@@ -73,4 +73,5 @@ CREATE TABLE period_totals (
     points      bigint NOT NULL,
     reached_at  timestamptz NOT NULL,
     PRIMARY KEY (program_id, member_id, period)
-) WITH (fillfactor = 70); -- room on each page for HOT updates: totals change all day, their key never does
+) WITH (fillfactor = 70); -- room on each page for HOT updates: totals change all day, their indexed columns never do
+CREATE INDEX period_totals_board ON period_totals (program_id, period);

@@ -1,14 +1,12 @@
-import Foundation
-
 /// A leaderboard position: points first, then whoever reached them first, packed into one exact sort key.
 ///
-/// The key is `points × 2³² + (2³² − 1 − t)`, where `t` is how long after the period began the score was
-/// reached (milliseconds for a day, week or month; seconds for longer periods, counted from 2000 for all time), so a higher key ranks higher
-/// and equal points rank by time. It is exact in a double (what Redis sorted sets store) while |points| < 2²¹;
-/// beyond that the time part loses low bits, never the points.
+/// The key is `points × 2³² + (2³² − 1 − sequence)`, where `sequence` counts the board's updates (1 for the
+/// first total ever set on it): a higher key ranks higher, and among equal points the total set earlier ranks
+/// higher. Counting updates instead of clock time keeps ties exact however close together or late (a backfilled
+/// event) they arrive. The key is exact in a double (what Redis sorted sets store) while |points| < 2²¹ and the
+/// board has had fewer than 2³² updates; beyond that the tie-break loses low bits, never the points.
 public struct StandingKey: Sendable, Equatable {
-    public static let timeSlots: Double = 4_294_967_296 // 2^32
-    static let allTimeOrigin = Date(timeIntervalSince1970: 946_684_800) // 2000-01-01T00:00:00Z
+    public static let sequenceSlots: Double = 4_294_967_296 // 2^32
 
     public var value: Double
 
@@ -16,30 +14,27 @@ public struct StandingKey: Sendable, Equatable {
         self.value = value
     }
 
-    /// The key for a score reached at `reachedAt` within `period`.
-    public init(points: Int64, reachedAt: Date, period: Period) {
-        let unitsPerSecond: Double = [.day, .week, .month].contains(period.kind) ? 1000 : 1
-        let elapsed = (reachedAt.timeIntervalSince(period.start ?? Self.allTimeOrigin) * unitsPerSecond).rounded(.down)
-        let t = min(max(elapsed, 0), Self.timeSlots - 1)
-        let base = Double(points) * Self.timeSlots
-        var tie = Self.timeSlots - 1 - t
-        // Keep the sum exact: drop the time bits a double cannot hold next to large point totals.
-        let spareBits = 53 - (Double(abs(points)) * Self.timeSlots + Self.timeSlots).exponent - 1
+    /// The key for a total set by the board's `sequence`-th update.
+    public init(points: Int64, sequence: Int64) {
+        let slot = min(max(Double(sequence), 0), Self.sequenceSlots - 1)
+        var tie = Self.sequenceSlots - 1 - slot
+        // Keep the sum exact: drop the tie-break bits a double cannot hold next to large point totals.
+        let spareBits = 53 - (Double(abs(points)) * Self.sequenceSlots + Self.sequenceSlots).exponent - 1
         if spareBits < 0 {
             let step = Double(sign: .plus, exponent: -spareBits, significand: 1)
             tie = (tie / step).rounded(.down) * step
         }
-        value = base + tie
+        value = Double(points) * Self.sequenceSlots + tie
     }
 
     /// The points a key was made from.
     public var points: Int64 {
-        Int64((value / Self.timeSlots).rounded(.down))
+        Int64((value / Self.sequenceSlots).rounded(.down))
     }
 
     /// The smallest key of any score strictly above `points`: members at or above it outrank `points`.
     public static func lowestKey(above points: Int64) -> Double {
-        Double(points + 1) * timeSlots
+        Double(points + 1) * sequenceSlots
     }
 }
 

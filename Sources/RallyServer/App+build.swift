@@ -28,7 +28,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let keys = KeyStore(postgres: postgres)
     let programs = ProgramStore(postgres: postgres, keys: keys)
     let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: configuration.redisNamespace))
-    let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, programs: programs, logger: logger, metrics: metrics)
+    let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics)
     do {
         try await writer.rebuild()
     } catch {

@@ -81,15 +81,22 @@ extension EventWriter {
     /// Sends the commit's standings to Redis and fills in ranks; on failure marks the projection stale (ranks stay nil).
     private func project(_ result: inout CommitResult) async {
         guard !projectionIsStale else { return }
-        var projection = Projection(keys: leaderboards.keys)
-        for change in result.standings {
-            projection.setStanding(program: change.program, memberId: change.memberId, period: change.period,
-                                   points: change.points, reachedAt: change.reachedAt)
-        }
-        for query in result.rankQueries {
-            projection.queryRank(program: query.program, period: query.period, points: query.points)
-        }
         do {
+            // Number each board's new totals in the order they were reached, then set them and ask for ranks.
+            let boards = Dictionary(grouping: result.standings) { BoardRef(program: $0.program, period: $0.period.key) }
+                .mapValues { $0.sorted { ($0.reachedAt, $0.memberId) < ($1.reachedAt, $1.memberId) } }
+                .sorted { ($0.key.program, $0.key.period) < ($1.key.program, $1.key.period) }
+            let firsts = try await leaderboards.reserveSequences(boards.map { ($0.key.program, $0.key.period, $0.value.count) })
+            var projection = Projection(keys: leaderboards.keys)
+            for ((board, changes), first) in zip(boards, firsts) {
+                for (offset, change) in changes.enumerated() {
+                    projection.setStanding(program: board.program, memberId: change.memberId, period: board.period,
+                                           points: change.points, sequence: first + Int64(offset))
+                }
+            }
+            for query in result.rankQueries {
+                projection.queryRank(program: query.program, period: query.period, points: query.points)
+            }
             let ranks = try await leaderboards.send(projection, requireReady: true)
             for (query, rank) in zip(result.rankQueries, ranks) {
                 for index in query.submissions {

@@ -5,9 +5,9 @@ import Redis
 
 /// Keeping Redis a faithful projection of PostgreSQL: per-member refreshes and whole rebuilds.
 extension EventWriter {
-    /// Re-lists one member and re-sends their standings (or removes them when hidden).
+    /// Re-lists one member after a profile change: name and team, and their standings when they become visible (or removal when hidden).
     func refresh(program: String, memberId: String) async {
-        guard !projectionIsStale, let context = try? await programs.context(program) else { return }
+        guard !projectionIsStale else { return }
         do {
             let (member, totals) = try await postgres.withConnection { connection in
                 let member = try connection.query(
@@ -15,18 +15,19 @@ extension EventWriter {
                     .map { row in (displayName: row.optionalString("display_name"), team: row.optionalString("team"),
                                    visibility: Visibility(rawValue: try row.string("visibility")) ?? .public) }
                 let totals = try connection.query(
-                    "SELECT period, points, extract(epoch FROM reached_at) AS reached_at FROM period_totals WHERE program_id = $1 AND member_id = $2",
-                    [program, memberId]).map { row in (period: try row.string("period"), points: try row.int64("points"),
-                                                       reachedAt: Date(timeIntervalSince1970: try row.double("reached_at"))) }
+                    "SELECT period, points FROM period_totals WHERE program_id = $1 AND member_id = $2 ORDER BY period", [program, memberId])
+                    .map { row in (period: try row.string("period"), points: try row.int64("points")) }
                 return (try member, totals)
             }
             var projection = Projection(keys: leaderboards.keys)
             if let member, member.visibility != .hidden {
                 projection.setListing(program: program, memberId: memberId,
                                       listing: Listing(displayName: member.displayName, team: member.team, anonymous: member.visibility == .anonymous))
-                for total in totals {
-                    guard let period = context.calendar.period(forKey: total.period) else { continue }
-                    projection.setStanding(program: program, memberId: memberId, period: period, points: total.points, reachedAt: total.reachedAt)
+                // Standings already on a board stay as they are; a member shown again joins ties as the latest to reach them.
+                let firsts = try await leaderboards.reserveSequences(totals.map { (program, $0.period, 1) })
+                for (total, sequence) in zip(totals, firsts) {
+                    projection.setStanding(program: program, memberId: memberId, period: total.period, points: total.points,
+                                           sequence: sequence, onlyIfAbsent: true)
                 }
             } else {
                 projection.removeListing(program: program, memberId: memberId)
@@ -85,27 +86,29 @@ extension EventWriter {
             lastMember = (try last.string("program_id"), try last.string("member_id"))
         }
 
-        var lastTotal = ("", "", "")
+        // Each board is numbered 1…n in the order its totals were reached, as the live path would have numbered them.
         var standings = 0
-        while true {
+        let boards = try await postgres.query("SELECT DISTINCT program_id, period FROM period_totals ORDER BY program_id, period")
+        for board in boards {
+            let program = try board.string("program_id")
+            let period = try board.string("period")
             let rows = try await postgres.query("""
-                SELECT t.program_id, t.member_id, t.period, t.points, extract(epoch FROM t.reached_at) AS reached_at
-                FROM period_totals t JOIN members m USING (program_id, member_id)
-                WHERE (t.program_id, t.member_id, t.period) > ($1, $2, $3) AND m.visibility <> 'hidden'
-                ORDER BY t.program_id, t.member_id, t.period LIMIT \(chunk)
-                """, [lastTotal.0, lastTotal.1, lastTotal.2])
-            guard let last = rows.last else { break }
+                SELECT t.member_id, t.points FROM period_totals t JOIN members m USING (program_id, member_id)
+                WHERE t.program_id = $1 AND t.period = $2 AND m.visibility <> 'hidden'
+                ORDER BY t.reached_at, t.member_id
+                """, [program, period])
             var projection = Projection(keys: keys)
-            for row in rows {
-                let program = try row.string("program_id")
-                guard let context = try await programs.context(program),
-                      let period = context.calendar.period(forKey: try row.string("period")) else { continue }
+            for (index, row) in rows.enumerated() {
                 projection.setStanding(program: program, memberId: try row.string("member_id"), period: period,
-                                       points: try row.int64("points"), reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
+                                       points: try row.int64("points"), sequence: Int64(index + 1))
+                if projection.commands.count == chunk {
+                    _ = try await leaderboards.send(projection)
+                    projection = Projection(keys: keys)
+                }
             }
+            projection.setSequence(program: program, period: period, to: Int64(rows.count))
             _ = try await leaderboards.send(projection)
             standings += rows.count
-            lastTotal = (try last.string("program_id"), try last.string("member_id"), try last.string("period"))
         }
         try await redis.send(["SET", keys.ready, "1"])
         state.withLock { $0.projectionStale = false }

@@ -12,6 +12,11 @@ struct MemberRef: Hashable {
     var id: String
 }
 
+struct BoardRef: Hashable {
+    var program: String
+    var period: String
+}
+
 struct PeriodRef: Hashable {
     var member: MemberRef
     var period: String

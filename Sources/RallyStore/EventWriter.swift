@@ -48,18 +48,16 @@ public final class EventWriter: Service, Sendable {
 
     let postgres: PostgresPool
     let leaderboards: Leaderboards
-    let programs: ProgramStore
     let logger: Logger
     let metrics: WriterMetrics
     let maximumEventsPerCommit: Int
     let projectionCheckInterval: Duration
     let state = Mutex(State())
 
-    public init(postgres: PostgresPool, leaderboards: Leaderboards, programs: ProgramStore, logger: Logger,
+    public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger,
                 metrics: any MetricsFactory, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
         self.postgres = postgres
         self.leaderboards = leaderboards
-        self.programs = programs
         self.logger = logger
         self.metrics = WriterMetrics(factory: metrics)
         self.maximumEventsPerCommit = maximumEventsPerCommit

@@ -18,6 +18,11 @@ public struct LeaderboardKeys: Sendable {
         "\(namespace)/lb/\(program)/\(period)"
     }
 
+    /// Counter of a board's updates: the tie-break sequence of `StandingKey`.
+    func sequence(program: String, period: String) -> String {
+        "\(namespace)/seq/\(program)/\(period)"
+    }
+
     /// Hash of how members are listed on the boards: member id → `Listing` JSON.
     func listings(program: String) -> String {
         "\(namespace)/names/\(program)"

@@ -109,6 +109,19 @@ public final class Leaderboards: Sendable {
         }
     }
 
+    /// Reserves `count` consecutive update numbers on each board; returns the first of each range, in order.
+    /// Fails when the projection is not complete (nothing may be numbered on a partial board).
+    func reserveSequences(_ boards: [(program: String, period: String, count: Int)]) async throws -> [Int64] {
+        guard !boards.isEmpty else { return [] }
+        let replies = try await redis.pipeline([["EXISTS", keys.ready]]
+            + boards.map { ["INCRBY", keys.sequence(program: $0.program, period: $0.period), String($0.count)] })
+        try Self.requireReady(replies[0])
+        return try zip(boards, replies.dropFirst()).map { board, reply in
+            guard let last = reply.int else { throw RedisError(kind: .reply, message: "INCRBY answered \(reply)") }
+            return Int64(last - board.count + 1)
+        }
+    }
+
     /// Sends a projection in one round trip; returns the ranks it queried, in order.
     func send(_ projection: Projection, requireReady: Bool = false) async throws -> [Int?] {
         guard !projection.commands.isEmpty else { return [] }
@@ -145,9 +158,16 @@ struct Projection {
     private(set) var commands: [[String]] = []
     private(set) var rankReplies: [Int] = []
 
-    mutating func setStanding(program: String, memberId: String, period: Period, points: Int64, reachedAt: Date) {
-        let key = StandingKey(points: points, reachedAt: reachedAt, period: period)
-        commands.append(["ZADD", keys.board(program: program, period: period.key), Leaderboards.number(key.value), memberId])
+    /// Sets a member's total on a board, as its `sequence`-th update; `onlyIfAbsent` keeps an existing standing as it is.
+    mutating func setStanding(program: String, memberId: String, period: String, points: Int64, sequence: Int64, onlyIfAbsent: Bool = false) {
+        let key = StandingKey(points: points, sequence: sequence)
+        commands.append(["ZADD", keys.board(program: program, period: period)] + (onlyIfAbsent ? ["NX"] : [])
+                        + [Leaderboards.number(key.value), memberId])
+    }
+
+    /// Sets a board's update counter (after a rebuild numbered its standings 1…count).
+    mutating func setSequence(program: String, period: String, to count: Int64) {
+        commands.append(["SET", keys.sequence(program: program, period: period), String(count)])
     }
 
     mutating func removeStanding(program: String, memberId: String, period: String) {

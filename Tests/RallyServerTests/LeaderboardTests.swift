@@ -12,7 +12,6 @@ struct LeaderboardTests {
         try await program.record(EventInput(id: "d1", memberId: "m-d", action: "comment", occurredAt: occurredAt))
         try await program.record(EventInput(id: "a1", memberId: "m-a", action: "post", occurredAt: occurredAt))
         try await program.record(EventInput(id: "b1", memberId: "m-b", action: "share", occurredAt: occurredAt))
-        try await Task.sleep(for: .milliseconds(20))
         try await program.record(EventInput(id: "c1", memberId: "m-c", action: "share", occurredAt: occurredAt))
     }
 
@@ -32,7 +31,7 @@ struct LeaderboardTests {
         }
     }
 
-    /// The all-time board keeps the tie order too (its time part is coarser than the other boards').
+    /// The all-time board keeps the tie order too.
     @Test func tiesOnTheAllTimeBoardListWhoReachedTheScoreFirst() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()
@@ -40,11 +39,7 @@ struct LeaderboardTests {
             let board = try await program.board(period: "all")
             #expect(board.total == 4)
             #expect(board.standings.map(\.rank) == [1, 2, 2, 4])
-            // Known bug: the all-time sort key counts whole seconds (StandingKey), so ties reached within the same second
-            // fall back to Redis's reverse member-id order.
-            withKnownIssue("all-time ties reached within one second are listed by reverse member id, not by time", isIntermittent: true) {
-                #expect(board.standings == Self.tiedStandings, "m-b reached 10 points before m-c")
-            }
+            #expect(board.standings == Self.tiedStandings, "m-b reached 10 points before m-c")
         }
     }
 
@@ -56,11 +51,7 @@ struct LeaderboardTests {
             for period in ["day", "week", "month"] {
                 let board = try await program.board(period: period, at: "2024-02-15")
                 #expect(board.standings.map(\.rank) == [1, 2, 2, 4], "\(period)")
-                // Known bug: a score reached more than 2^32 ms (~49.7 days) after its period began is clamped to the same
-                // time slot (StandingKey), so backfilled ties fall back to Redis's reverse member-id order.
-                withKnownIssue("backfilled ties are listed by reverse member id, not by who reached the score first") {
-                    #expect(board.standings == Self.tiedStandings, "\(period): m-b reached 10 points before m-c")
-                }
+                #expect(board.standings == Self.tiedStandings, "\(period): m-b reached 10 points before m-c")
             }
         }
     }
