@@ -28,7 +28,8 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let keys = KeyStore(postgres: postgres)
     let programs = ProgramStore(postgres: postgres, keys: keys)
     let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: configuration.redisNamespace))
-    let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics)
+    let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics,
+                             lanes: configuration.writerLanes)
     do {
         try await writer.rebuild()
     } catch {

@@ -12,6 +12,8 @@ public struct AppConfiguration: Sendable {
     public var migrationsDirectory: String = "Migrations"
     public var postgresConnections: Int = 8
     public var redisConnections: Int = 8
+    /// Writer lanes committing side by side (members are spread over them).
+    public var writerLanes: Int = 4
     /// Prefix of every Redis key Rally writes.
     public var redisNamespace: String = "rally"
 
@@ -49,6 +51,10 @@ public struct AppConfiguration: Sendable {
         if let size = environment["RALLY_REDIS_POOL_SIZE"] {
             guard let value = Int(size), value > 0 else { throw ConfigurationError("RALLY_REDIS_POOL_SIZE must be a positive number") }
             redisConnections = value
+        }
+        if let lanes = environment["RALLY_WRITER_LANES"] {
+            guard let value = Int(lanes), (1...64).contains(value) else { throw ConfigurationError("RALLY_WRITER_LANES must be a number from 1 to 64") }
+            writerLanes = value
         }
         if let namespace = environment["RALLY_REDIS_NAMESPACE"], !namespace.isEmpty { redisNamespace = namespace }
     }

@@ -35,7 +35,7 @@ struct RankQuery: Sendable {
 struct ConcurrentWriterRace: Error {}
 
 extension EventWriter {
-    func recordEvents(_ jobs: [Job]) async {
+    func recordEvents(_ jobs: [WriterLane.Job]) async {
         var submissions: [EventSubmission] = []
         for job in jobs {
             if case let .events(batch) = job.work { submissions += batch }
@@ -49,8 +49,9 @@ extension EventWriter {
                     commit = try await postgres.transaction { connection in
                         try Self.commit(group, now: Date(), on: connection)
                     }
-                } catch is ConcurrentWriterRace where attempt < 3 {
-                    logger.notice("another writer recorded the same event ids concurrently; retrying the commit")
+                } catch where attempt < 3 && Self.isRetryable(error) {
+                    logger.notice("another lane or instance recorded the same event ids concurrently; retrying the commit",
+                                  metadata: ["error": "\(error)"])
                 }
             }
             guard var result = commit else { throw RallyError(.unavailable, "could not commit events") }
@@ -98,6 +99,7 @@ extension EventWriter {
                 projection.queryRank(program: query.program, period: query.period, points: query.points)
             }
             let ranks = try await leaderboards.send(projection, requireReady: true)
+            leaderboards.cache.invalidate(boards.map(\.key))
             for (query, rank) in zip(result.rankQueries, ranks) {
                 for index in query.submissions {
                     switch result.outcomes[index] {
@@ -119,14 +121,20 @@ extension EventWriter {
 
     func markProjectionStale(_ error: any Error) {
         metrics.projectionFailures.increment()
-        let wasStale = state.withLock { state in
-            defer { state.projectionStale = true }
-            return state.projectionStale
+        leaderboards.cache.invalidateAll()
+        let wasStale = stale.withLock { stale in
+            defer { stale = true }
+            return stale
         }
         if !wasStale {
             logger.warning("Redis projection failed; leaderboards will be rebuilt from PostgreSQL when Redis answers",
                            metadata: ["error": "\(error)"])
         }
+    }
+
+    /// A race on the same event id with another lane or instance: a short insert, a deadlock, a serialization failure.
+    static func isRetryable(_ error: any Error) -> Bool {
+        error is ConcurrentWriterRace || (error as? PostgresError)?.isTransactionConflict == true
     }
 
     // MARK: - The transaction

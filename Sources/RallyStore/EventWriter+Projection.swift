@@ -34,6 +34,8 @@ extension EventWriter {
                 for total in totals { projection.removeStanding(program: program, memberId: memberId, period: total.period) }
             }
             _ = try await leaderboards.send(projection, requireReady: true)
+            // A listing shows on every board of the program.
+            leaderboards.cache.invalidateAll()
         } catch {
             markProjectionStale(error)
         }
@@ -43,7 +45,7 @@ extension EventWriter {
     func repairProjectionIfNeeded() async {
         do {
             if !projectionIsStale {
-                guard try await leaderboards.redis.send(["EXISTS", leaderboards.keys.ready]).int == 0 else { return }
+                guard try await !leaderboards.isReady() else { return }
                 logger.warning("Redis lost the leaderboards; rebuilding them from PostgreSQL")
             }
             try await rebuild()
@@ -52,11 +54,16 @@ extension EventWriter {
         }
     }
 
-    /// Replaces everything under the namespace with what PostgreSQL holds. Runs in the writer loop, so no commit interleaves.
+    /// Replaces everything under the namespace with what PostgreSQL holds, while no lane commits.
     public func rebuild() async throws {
+        try await gate.exclusive { try await rebuildAlone() }
+    }
+
+    private func rebuildAlone() async throws {
         let started = ContinuousClock.now
         let keys = leaderboards.keys
         let redis = leaderboards.redis
+        leaderboards.cache.invalidateAll()
         try await redis.send(["DEL", keys.ready])
         var cursor = "0"
         repeat {
@@ -111,7 +118,8 @@ extension EventWriter {
             standings += rows.count
         }
         try await redis.send(["SET", keys.ready, "1"])
-        state.withLock { $0.projectionStale = false }
+        leaderboards.cache.invalidateAll()
+        stale.withLock { $0 = false }
         metrics.rebuilds.increment()
         logger.info("leaderboards rebuilt from PostgreSQL", metadata: [
             "standings": "\(standings)", "duration": "\(ContinuousClock.now - started)",

@@ -20,163 +20,115 @@ public struct EventSubmission: Sendable {
     }
 }
 
-/// The single writer of Rally's ledger and leaderboards, with group commit.
+/// The writer of Rally's ledger and leaderboards, with group commit.
 ///
-/// Requests queue their events here; one loop takes everything queued, records it in one PostgreSQL
-/// transaction (one fsync for hundreds of events), then brings Redis in line in one pipeline and answers.
-/// Being the only writer of the Redis projection keeps it in commit order, so it never regresses; when
-/// Redis fails the projection is marked stale and rebuilt from PostgreSQL once Redis answers again.
+/// Requests queue their events on the lane of each event's member; each lane's loop takes everything queued,
+/// records it in one PostgreSQL transaction (one fsync for hundreds of events), then brings Redis in line in
+/// one pipeline and answers. Lanes commit side by side, so PostgreSQL shares fsyncs between them too; a member
+/// only ever lives in one lane, so its totals reach Redis in commit order and never regress. When Redis fails,
+/// the projection is marked stale and rebuilt from PostgreSQL, alone, once Redis answers again.
 public final class EventWriter: Service, Sendable {
-    enum Work: Sendable {
-        case events([EventSubmission])
-        case refreshMember(program: String, memberId: String)
-        case checkProjection
-    }
-
-    struct Job: Sendable {
-        var work: Work
-        var reply: CheckedContinuation<[EventOutcome], any Error>
-    }
-
-    struct State {
-        var pending: [Job] = []
-        var wakeUp: CheckedContinuation<Void, Never>?
-        var closing = false
-        /// Redis missed updates (or was never filled since start): rebuild before projecting again.
-        var projectionStale = true
-    }
-
     let postgres: PostgresPool
     let leaderboards: Leaderboards
     let logger: Logger
     let metrics: WriterMetrics
     let maximumEventsPerCommit: Int
     let projectionCheckInterval: Duration
-    let state = Mutex(State())
+    let lanes: [WriterLane]
+    let gate = ProjectionGate()
+    /// Redis missed updates (or was never filled since start): rebuild before projecting again.
+    let stale = Mutex(true)
 
-    public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger,
-                metrics: any MetricsFactory, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
+    public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,
+                lanes: Int = 4, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
         self.postgres = postgres
         self.leaderboards = leaderboards
         self.logger = logger
         self.metrics = WriterMetrics(factory: metrics)
+        self.lanes = (0..<max(1, lanes)).map { _ in WriterLane() }
         self.maximumEventsPerCommit = maximumEventsPerCommit
         self.projectionCheckInterval = projectionCheckInterval
     }
 
     /// Records events (validated, of existing programs); one outcome per submission, in order.
     public func record(_ submissions: [EventSubmission]) async throws -> [EventOutcome] {
-        guard !submissions.isEmpty else { return [] }
-        return try await enqueue(.events(submissions))
+        var byLane: [Int: [Int]] = [:]
+        for (index, submission) in submissions.enumerated() {
+            byLane[lane(program: submission.program.id, memberId: submission.event.memberId), default: []].append(index)
+        }
+        if byLane.count == 1, let (lane, _) = byLane.first {
+            return try await enqueue(.events(submissions), on: lane)
+        }
+        var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
+        try await withThrowingTaskGroup(of: ([Int], [EventOutcome]).self) { group in
+            for (lane, indices) in byLane {
+                let part = indices.map { submissions[$0] }
+                group.addTask { (indices, try await self.enqueue(.events(part), on: lane)) }
+            }
+            for try await (indices, answers) in group {
+                for (index, outcome) in zip(indices, answers) { outcomes[index] = outcome }
+            }
+        }
+        return outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) }
     }
 
     /// Brings a member's listing and standings in Redis in line with PostgreSQL (after a profile change).
     public func refreshMember(program: String, memberId: String) async throws {
-        _ = try await enqueue(.refreshMember(program: program, memberId: memberId))
+        _ = try await enqueue(.refreshMember(program: program, memberId: memberId), on: lane(program: program, memberId: memberId))
     }
 
-    /// Rebuilds the leaderboards now if Redis lost them or missed updates; waits for it.
-    public func checkProjection() async throws {
-        _ = try await enqueue(.checkProjection)
+    /// Rebuilds the leaderboards now if Redis lost them or missed updates.
+    public func checkProjection() async {
+        await repairProjectionIfNeeded()
     }
 
     /// Whether the Redis projection is known to be behind PostgreSQL.
-    public var projectionIsStale: Bool { state.withLock { $0.projectionStale } }
+    public var projectionIsStale: Bool { stale.withLock { $0 } }
 
-    private func enqueue(_ work: Work) async throws -> [EventOutcome] {
+    private func lane(program: String, memberId: String) -> Int {
+        WriterLane.index(program: program, memberId: memberId, lanes: lanes.count)
+    }
+
+    private func enqueue(_ work: WriterLane.Work, on lane: Int) async throws -> [EventOutcome] {
         try await withCheckedThrowingContinuation { reply in
-            let accepted: (Bool, CheckedContinuation<Void, Never>?) = state.withLock { state in
-                guard !state.closing else { return (false, nil) }
-                state.pending.append(Job(work: work, reply: reply))
-                defer { state.wakeUp = nil }
-                return (true, state.wakeUp)
-            }
-            guard accepted.0 else {
+            if !lanes[lane].enqueue(WriterLane.Job(work: work, reply: reply)) {
                 reply.resume(throwing: RallyError(.unavailable, "Rally is shutting down"))
-                return
             }
-            accepted.1?.resume()
         }
     }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.scheduleProjectionChecks() }
-                await self.processJobs()
+                await withTaskGroup(of: Void.self) { loops in
+                    for lane in self.lanes { loops.addTask { await self.process(lane) } }
+                }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            self.close()
+            self.lanes.forEach { $0.close() }
         }
-    }
-
-    /// Stops taking work; what is queued is still recorded before `run` returns.
-    func close() {
-        let wakeUp = state.withLock { state in
-            state.closing = true
-            defer { state.wakeUp = nil }
-            return state.wakeUp
-        }
-        wakeUp?.resume()
     }
 
     private func scheduleProjectionChecks() async {
         while !Task.isCancelled {
-            try? await checkProjection()
             try? await Task.sleep(for: projectionCheckInterval)
+            await checkProjection()
         }
     }
 
-    private func processJobs() async {
-        while let jobs = await nextJobs() {
-            var eventJobs: [Job] = []
-            var otherJobs: [Job] = []
-            for job in jobs {
-                if case .events = job.work { eventJobs.append(job) } else { otherJobs.append(job) }
-            }
-            if !eventJobs.isEmpty { await recordEvents(eventJobs) }
-            for job in otherJobs {
-                switch job.work {
-                case let .refreshMember(program, memberId):
-                    await refresh(program: program, memberId: memberId)
-                case .checkProjection:
-                    await repairProjectionIfNeeded()
-                case .events:
-                    break
-                }
-                job.reply.resume(returning: [])
-            }
-        }
-    }
-
-    /// Everything queued (up to `maximumEventsPerCommit` events), waiting when nothing is; nil once closed and drained.
-    private func nextJobs() async -> [Job]? {
-        while true {
-            let taken: [Job]? = state.withLock { state in
-                guard !state.pending.isEmpty else { return state.closing ? nil : [] }
-                var count = 0
-                var split = 0
-                for job in state.pending {
-                    if case let .events(submissions) = job.work {
-                        if count > 0, count + submissions.count > maximumEventsPerCommit { break }
-                        count += submissions.count
+    private func process(_ lane: WriterLane) async {
+        while let jobs = await lane.nextJobs(maximumEvents: maximumEventsPerCommit) {
+            await gate.shared {
+                let eventJobs = jobs.filter { $0.eventCount > 0 }
+                if !eventJobs.isEmpty { await recordEvents(eventJobs) }
+                for job in jobs where job.eventCount == 0 {
+                    if case let .refreshMember(program, memberId) = job.work {
+                        await refresh(program: program, memberId: memberId)
                     }
-                    split += 1
+                    job.reply.resume(returning: [])
                 }
-                let jobs = Array(state.pending.prefix(split))
-                state.pending.removeFirst(split)
-                return jobs
-            }
-            guard let taken else { return nil }
-            if !taken.isEmpty { return taken }
-            await withCheckedContinuation { (wakeUp: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
-                    if !state.pending.isEmpty || state.closing { return true }
-                    state.wakeUp = wakeUp
-                    return false
-                }
-                if resumeNow { wakeUp.resume() }
             }
         }
     }

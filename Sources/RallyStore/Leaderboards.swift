@@ -31,6 +31,7 @@ public struct LeaderboardPage: Sendable {
 public final class Leaderboards: Sendable {
     let redis: RedisPool
     let keys: LeaderboardKeys
+    let cache = PageCache()
 
     public init(redis: RedisPool, keys: LeaderboardKeys) {
         self.redis = redis
@@ -39,6 +40,15 @@ public final class Leaderboards: Sendable {
 
     /// One page of the board of `period`, best first.
     public func page(program: String, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, period: period.key), offset: offset, limit: limit)
+        if let page = cache.page(cacheKey) { return page }
+        let version = cache.version(of: cacheKey.board)
+        let page = try await read(program: program, period: period, offset: offset, limit: limit)
+        cache.store(page, for: cacheKey, readAt: version)
+        return page
+    }
+
+    private func read(program: String, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
         let board = keys.board(program: program, period: period.key)
         do {
             let first = try await redis.pipeline([

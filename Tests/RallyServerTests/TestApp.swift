@@ -223,9 +223,17 @@ struct TestProgram: Sendable {
         return try decode(BoardDTO.self, from: response, sourceLocation: sourceLocation)
     }
 
-    /// Polls the board until it answers 200 (503 while the projection is rebuilt), for up to `timeout`.
+    /// Waits until `/readyz` reports the leaderboards rebuilt, then polls the board until it answers 200
+    /// (503 while the projection is rebuilt; a page cached before Redis lost it may answer at once), for up to `timeout`.
     func boardWhenReady(period: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) async throws -> BoardDTO {
         let deadline = ContinuousClock.now + timeout
+        while try await text(app.send(.get, "/readyz", key: nil)).contains("\"leaderboards\":\"rebuilding\"") {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the leaderboards were not rebuilt within \(timeout)", sourceLocation: sourceLocation)
+                throw TestFailure("leaderboards not rebuilt in time")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         while true {
             let response = try await boardResponse(period: period, limit: 100)
             if response.status == .ok { return try decode(BoardDTO.self, from: response, sourceLocation: sourceLocation) }

@@ -1,0 +1,70 @@
+import Synchronization
+
+/// Leaderboard pages already read from Redis, kept until the writer changes their board.
+///
+/// The writer is the only one who changes boards, and it invalidates a board only after Redis has acknowledged
+/// the change; a reader notes the board's version before reading Redis. So a cached page is never older than
+/// the last projected commit: reads stay exact while repeated reads of a busy board cost no round trip.
+final class PageCache: Sendable {
+    struct PageKey: Hashable {
+        var board: BoardRef
+        var offset: Int
+        var limit: Int
+    }
+
+    /// What a page was read under: the cache generation and its board's version.
+    struct Version: Equatable {
+        var generation: UInt64
+        var board: UInt64
+    }
+
+    private struct State {
+        var generation: UInt64 = 0
+        var boards: [BoardRef: UInt64] = [:]
+        var pages: [PageKey: (version: Version, page: LeaderboardPage)] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+
+    init(capacity: Int = 10_000) {
+        self.capacity = capacity
+    }
+
+    /// The board's current version, to note before reading Redis.
+    func version(of board: BoardRef) -> Version {
+        state.withLock { Version(generation: $0.generation, board: $0.boards[board, default: 0]) }
+    }
+
+    func page(_ key: PageKey) -> LeaderboardPage? {
+        state.withLock { state in
+            guard let entry = state.pages[key],
+                  entry.version == Version(generation: state.generation, board: state.boards[key.board, default: 0])
+            else { return nil }
+            return entry.page
+        }
+    }
+
+    func store(_ page: LeaderboardPage, for key: PageKey, readAt version: Version) {
+        state.withLock { state in
+            if state.pages.count >= capacity { state.pages.removeAll(keepingCapacity: true) }
+            state.pages[key] = (version, page)
+        }
+    }
+
+    /// After Redis acknowledged changes to these boards.
+    func invalidate(_ boards: some Sequence<BoardRef>) {
+        state.withLock { state in
+            for board in boards { state.boards[board, default: 0] &+= 1 }
+        }
+    }
+
+    /// After anything that may touch every board (a listing change, a rebuild, a failed projection).
+    func invalidateAll() {
+        state.withLock { state in
+            state.generation &+= 1
+            state.boards.removeAll()
+            state.pages.removeAll()
+        }
+    }
+}
