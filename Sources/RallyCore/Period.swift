@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The spans leaderboards and totals are kept for, in a program's time zone.
 public enum PeriodKind: String, Sendable, CaseIterable, Codable {
@@ -30,6 +31,8 @@ public struct Period: Sendable, Hashable {
 public struct PeriodCalendar: Sendable {
     public let timeZone: TimeZone
     private let calendar: Calendar
+    /// The last period found of each kind: most calls ask about "now", or about a batch of events of one day.
+    private let recent = RecentPeriods()
 
     public init(timeZone: TimeZone) {
         self.timeZone = timeZone
@@ -46,6 +49,13 @@ public struct PeriodCalendar: Sendable {
 
     /// The period of `kind` that contains `instant`.
     public func period(_ kind: PeriodKind, containing instant: Date) -> Period {
+        if let known = recent.period(kind, containing: instant) { return known }
+        let found = computePeriod(kind, containing: instant)
+        recent.remember(found)
+        return found
+    }
+
+    private func computePeriod(_ kind: PeriodKind, containing instant: Date) -> Period {
         let today = localDate(of: instant)
         let days = today.daysSinceEpoch
         switch kind {
@@ -138,5 +148,21 @@ public struct PeriodCalendar: Sendable {
         let month = date.month < 10 ? "0\(date.month)" : "\(date.month)"
         let day = date.day < 10 ? "0\(date.day)" : "\(date.day)"
         return "\(date.year)-\(month)-\(day)"
+    }
+}
+
+/// A memo of one period per kind, shared by the copies of a calendar.
+private final class RecentPeriods: Sendable {
+    private let periods = Mutex<[PeriodKind: Period]>([:])
+
+    func period(_ kind: PeriodKind, containing instant: Date) -> Period? {
+        periods.withLock { periods in
+            guard let period = periods[kind], period.contains(instant) else { return nil }
+            return period
+        }
+    }
+
+    func remember(_ period: Period) {
+        periods.withLock { $0[period.kind] = period }
     }
 }

@@ -13,7 +13,7 @@ public struct AppConfiguration: Sendable {
     public var postgresConnections: Int = 8
     public var redisConnections: Int = 8
     /// Writer lanes committing side by side (members are spread over them).
-    public var writerLanes: Int = 4
+    public var writerLanes: Int = 2
     /// Prefix of every Redis key Rally writes.
     public var redisNamespace: String = "rally"
 

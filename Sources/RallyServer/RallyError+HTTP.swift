@@ -48,13 +48,35 @@ extension RallyError {
 }
 
 /// The JSON shape of every error answer.
-struct ErrorBody: Encodable {
-    struct Detail: Encodable {
+struct ErrorBody: JSONWritable {
+    struct Detail: JSONWritable {
         var code: String
         var message: String
         var details: [FieldProblem]
         var requestId: String
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("code", code)
+                json.field("message", message)
+                json.field("details", details)
+                json.field("requestId", requestId)
+            }
+        }
     }
 
     var error: Detail
+
+    func write(to json: inout JSONWriter) {
+        json.object { $0.field("error", error) }
+    }
+}
+
+extension FieldProblem: JSONWritable {
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("field", field)
+            json.field("problem", problem)
+        }
+    }
 }

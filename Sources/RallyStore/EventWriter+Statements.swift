@@ -127,15 +127,8 @@ extension EventWriter {
         throws -> [StandingChange]
     {
         var deltas: [PeriodRef: (period: Period, points: Int64, reachedAt: Date)] = [:]
-        // Most events of a group fall on one local day: periods are computed again only when the day (tracked first) changes.
-        var days: [String: [Period]] = [:]
         for (submission, points) in awards where points != 0 {
-            let program = submission.program
-            let instant = submission.event.occurredAt
-            let periods = days[program.id].flatMap { $0.first?.contains(instant) == true ? $0 : nil }
-                ?? program.calendar.trackedPeriods(containing: instant)
-            days[program.id] = periods
-            for period in periods {
+            for period in submission.program.calendar.trackedPeriods(containing: submission.event.occurredAt) {
                 let ref = PeriodRef(member: MemberRef(program: submission.program.id, id: submission.event.memberId), period: period.key)
                 let previous = deltas[ref]
                 deltas[ref] = (period, (previous?.points ?? 0) + Int64(points), max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))

@@ -40,7 +40,7 @@ public final class EventWriter: Service, Sendable {
     let stale = Mutex(true)
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,
-                lanes: Int = 4, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
+                lanes: Int = 2, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
         self.postgres = postgres
         self.leaderboards = leaderboards
         self.logger = logger

@@ -107,7 +107,13 @@ public final class KeyStore: Sendable {
 
     /// SHA-256 of the secret in PostgreSQL's bytea hex input form.
     static func digest(_ secret: String) -> String {
-        "\\x" + SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = Array("\\x".utf8)
+        for byte in SHA256.hash(data: Data(secret.utf8)) {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func newSecret() -> String { "rk_" + randomCharacters(40) }

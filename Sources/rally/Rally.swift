@@ -14,7 +14,7 @@ struct Rally: AsyncParsableCommand {
         discussion: """
             Configuration comes from the environment: RALLY_DATABASE_URL, RALLY_REDIS_URL, RALLY_HTTP_HOST (127.0.0.1), \
             RALLY_HTTP_PORT (8080), RALLY_OPERATOR_TOKEN, RALLY_LOG_LEVEL (info), RALLY_MIGRATIONS_DIR (Migrations), \
-            RALLY_POSTGRES_POOL_SIZE (8), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (4), RALLY_REDIS_NAMESPACE (rally).
+            RALLY_POSTGRES_POOL_SIZE (8), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), RALLY_REDIS_NAMESPACE (rally).
             """,
         subcommands: [Serve.self, Migrate.self])
 }

@@ -56,9 +56,9 @@ struct EventController {
         let outcome = try await writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])[0]
         switch outcome {
         case let .created(result):
-            return try JSONResponse.make(EventResultBody(result, outcome: "created"), status: .created)
+            return JSONResponse.make(EventResultBody(result, outcome: "created"), status: .created)
         case let .duplicate(result):
-            return try JSONResponse.make(EventResultBody(result, outcome: "duplicate"), status: .ok)
+            return JSONResponse.make(EventResultBody(result, outcome: "duplicate"), status: .ok)
         case let .rejected(error):
             throw error
         }
@@ -94,7 +94,7 @@ struct EventController {
                 results[position] = .failure(eventId: submissions[positions.firstIndex(of: position)!].event.id, located, requestId: context.id)
             }
         }
-        return try JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
+        return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
     }
 
     static func validate(_ input: EventInput, program: ProgramContext) -> Result<Event, RallyError> {
@@ -104,51 +104,61 @@ struct EventController {
 }
 
 /// The answer for one event.
-struct EventResultBody: Encodable {
-    var eventId: String
+struct EventResultBody: JSONWritable {
+    var result: EventResult
     var outcome: String
-    var status: String
-    var points: Int
-    var breakdown: [AwardLine]
-    var badgesAwarded: [String]
-    var member: MemberBody
-
-    struct MemberBody: Encodable {
-        var points: MemberController.PointsBody
-        var ranks: MemberController.RanksBody
-    }
 
     init(_ result: EventResult, outcome: String) {
-        eventId = result.eventId
+        self.result = result
         self.outcome = outcome
-        status = result.status.rawValue
-        points = result.points
-        breakdown = result.breakdown
-        badgesAwarded = []
-        member = MemberBody(points: .init(lifetime: result.member.points.lifetime, week: result.member.points.week, month: result.member.points.month),
-                            ranks: .init(result.member.ranks))
     }
-}
 
-/// One line of a batch answer: the event's result, or its error.
-enum BatchItemBody: Encodable {
-    case success(EventResultBody)
-    case failure(eventId: String?, RallyError, requestId: String)
-
-    func encode(to encoder: any Encoder) throws {
-        switch self {
-        case let .success(body):
-            try body.encode(to: encoder)
-        case let .failure(eventId, error, requestId):
-            struct Failure: Encodable {
-                var eventId: String?
-                var error: ErrorBody.Detail
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("eventId", result.eventId)
+            json.field("outcome", outcome)
+            json.field("status", result.status.rawValue)
+            json.field("points", result.points)
+            json.key("breakdown")
+            json.array(result.breakdown) { json, line in
+                json.object { json in
+                    json.field("rule", line.rule)
+                    json.field("points", line.points)
+                }
             }
-            try Failure(eventId: eventId, error: error.body(requestId: requestId).error).encode(to: encoder)
+            json.key("badgesAwarded")
+            json.emptyArray()
+            json.field("member", object: { json in
+                let points = result.member.points
+                json.field("points", MemberController.PointsBody(lifetime: points.lifetime, week: points.week, month: points.month))
+                json.field("ranks", MemberController.RanksBody(result.member.ranks))
+            })
         }
     }
 }
 
-struct BatchBody: Encodable {
+/// One line of a batch answer: the event's result, or its error.
+enum BatchItemBody: JSONWritable {
+    case success(EventResultBody)
+    case failure(eventId: String?, RallyError, requestId: String)
+
+    func write(to json: inout JSONWriter) {
+        switch self {
+        case let .success(body):
+            body.write(to: &json)
+        case let .failure(eventId, error, requestId):
+            json.object { json in
+                json.optionalField("eventId", eventId)
+                json.field("error", error.body(requestId: requestId).error)
+            }
+        }
+    }
+}
+
+struct BatchBody: JSONWritable {
     var results: [BatchItemBody]
+
+    func write(to json: inout JSONWriter) {
+        json.object { $0.field("results", results) }
+    }
 }

@@ -8,48 +8,35 @@ struct LeaderboardController {
     let authorization: Authorization
     let leaderboards: Leaderboards
 
-    struct PeriodBody: Encodable {
-        enum CodingKeys: String, CodingKey { case kind, key, start, end }
-
-        var kind: String
-        var key: String
-        var start: String?
-        var end: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(kind, forKey: .kind)
-            try container.encode(key, forKey: .key)
-            try container.encode(start, forKey: .start)
-            try container.encode(end, forKey: .end)
-        }
-    }
-
-    struct EntryBody: Encodable {
-        enum CodingKeys: String, CodingKey { case rank, memberId, displayName, team, points }
-
-        var rank: Int
-        var memberId: String?
-        var displayName: String?
-        var team: String?
-        var points: Int64
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(rank, forKey: .rank)
-            try container.encode(memberId, forKey: .memberId)
-            try container.encode(displayName, forKey: .displayName)
-            try container.encode(team, forKey: .team)
-            try container.encode(points, forKey: .points)
-        }
-    }
-
-    struct BoardBody: Encodable {
-        var period: PeriodBody
-        var total: Int
+    struct BoardBody: JSONWritable {
+        var page: LeaderboardPage
+        var timeZone: TimeZone
         var offset: Int
         var limit: Int
-        var entries: [EntryBody]
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("period", object: { json in
+                    json.field("kind", page.period.kind.rawValue)
+                    json.field("key", page.period.key)
+                    json.field("start", page.period.start.map { RFC3339.format($0, in: timeZone) })
+                    json.field("end", page.period.end.map { RFC3339.format($0, in: timeZone) })
+                })
+                json.field("total", page.total)
+                json.field("offset", offset)
+                json.field("limit", limit)
+                json.key("entries")
+                json.array(page.entries) { json, entry in
+                    json.object { json in
+                        json.field("rank", entry.rank)
+                        json.field("memberId", entry.memberId)
+                        json.field("displayName", entry.displayName)
+                        json.field("team", entry.team)
+                        json.field("points", entry.points)
+                    }
+                }
+            }
+        }
     }
 
     var endpoints: RouteCollection<RallyRequestContext> {
@@ -65,7 +52,7 @@ struct LeaderboardController {
         let limit = try Query.integer(request, "limit", default: 10, range: 1...100)
         let offset = try Query.integer(request, "offset", default: 0, range: 0...1_000_000)
         let page = try await leaderboards.page(program: program.id, period: period, offset: offset, limit: limit)
-        return try JSONResponse.make(Self.body(page, program: program, offset: offset, limit: limit), status: .ok)
+        return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
     }
 
     @Sendable func around(_ request: Request, context: RallyRequestContext) async throws -> Response {
@@ -79,7 +66,7 @@ struct LeaderboardController {
         let offset = max(0, position - radius)
         let limit = position + radius + 1 - offset
         let page = try await leaderboards.page(program: program.id, period: period, offset: offset, limit: limit)
-        return try JSONResponse.make(Self.body(page, program: program, offset: offset, limit: limit), status: .ok)
+        return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
     }
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).
@@ -107,14 +94,5 @@ struct LeaderboardController {
             }
         }
         return program.calendar.period(kind, containing: instant)
-    }
-
-    static func body(_ page: LeaderboardPage, program: ProgramContext, offset: Int, limit: Int) -> BoardBody {
-        BoardBody(
-            period: PeriodBody(kind: page.period.kind.rawValue, key: page.period.key,
-                               start: page.period.start.map { RFC3339.format($0, in: program.timeZone) },
-                               end: page.period.end.map { RFC3339.format($0, in: program.timeZone) }),
-            total: page.total, offset: offset, limit: limit,
-            entries: page.entries.map { EntryBody(rank: $0.rank, memberId: $0.memberId, displayName: $0.displayName, team: $0.team, points: $0.points) })
     }
 }

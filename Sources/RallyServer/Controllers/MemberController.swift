@@ -17,72 +17,81 @@ struct MemberController {
         var visibility: String?
     }
 
-    struct PointsBody: Encodable {
+    struct PointsBody: JSONWritable {
         var lifetime: Int64
         var week: Int64
         var month: Int64
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("lifetime", lifetime)
+                json.field("week", week)
+                json.field("month", month)
+            }
+        }
     }
 
     /// Ranks with explicit nulls where the member is not on a board.
-    struct RanksBody: Encodable {
-        enum CodingKeys: String, CodingKey { case week, month, all }
-
-        var week: Int?
-        var month: Int?
-        var all: Int?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(week, forKey: .week)
-            try container.encode(month, forKey: .month)
-            try container.encode(all, forKey: .all)
-        }
+    struct RanksBody: JSONWritable {
+        var ranks: PeriodRanks
 
         init(_ ranks: PeriodRanks) {
-            week = ranks.week
-            month = ranks.month
-            all = ranks.all
+            self.ranks = ranks
+        }
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("week", ranks.week)
+                json.field("month", ranks.month)
+                json.field("all", ranks.all)
+            }
         }
     }
 
-    struct BadgeBody: Encodable {
-        var badgeId: String
-        var awardedAt: String
+    struct ProfileBody: JSONWritable {
+        var member: Member
+
+        func write(to json: inout JSONWriter) {
+            let profile = member.profile
+            json.object { json in
+                json.field("memberId", member.id)
+                json.optionalField("displayName", profile.displayName)
+                json.optionalField("team", profile.team)
+                json.optionalField("region", profile.region)
+                json.field("enrolled", profile.enrolled)
+                json.field("visibility", profile.visibility.rawValue)
+                json.field("audience", object: { json in
+                    for (network, size) in profile.audience.sorted(by: { $0.key < $1.key }) { json.field(network, size) }
+                })
+                json.field("points", PointsBody(lifetime: member.points.lifetime, week: member.points.week, month: member.points.month))
+                json.key("badges")
+                json.emptyArray()
+                json.field("ranks", RanksBody(member.ranks))
+            }
+        }
     }
 
-    struct ProfileBody: Encodable {
-        var memberId: String
-        var displayName: String?
-        var team: String?
-        var region: String?
-        var enrolled: Bool
-        var visibility: String
-        var audience: [String: Int]
-        var points: PointsBody
-        var badges: [BadgeBody]
-        var ranks: RanksBody
-    }
+    struct LedgerBody: JSONWritable {
+        var entries: [LedgerEntry]
+        var nextCursor: Int64?
+        var timeZone: TimeZone
 
-    struct LedgerEntryBody: Encodable {
-        var id: String
-        var eventId: String
-        var action: String
-        var points: Int
-        var reason: String
-        var occurredAt: String
-        var recordedAt: String
-    }
-
-    struct LedgerBody: Encodable {
-        enum CodingKeys: String, CodingKey { case entries, nextCursor }
-
-        var entries: [LedgerEntryBody]
-        var nextCursor: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(entries, forKey: .entries)
-            try container.encode(nextCursor, forKey: .nextCursor)
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.key("entries")
+                json.array(entries) { json, entry in
+                    json.object { json in
+                        json.field("id", String(entry.id))
+                        json.field("eventId", entry.eventId)
+                        json.field("action", entry.action)
+                        json.field("points", entry.points)
+                        json.field("reason", entry.kind)
+                        json.field("occurredAt", RFC3339.format(entry.occurredAt, in: timeZone))
+                        json.field("recordedAt", RFC3339.format(entry.recordedAt, in: timeZone))
+                    }
+                }
+                json.field("nextCursor", nextCursor.map(String.init))
+            }
         }
     }
 
@@ -106,13 +115,13 @@ struct MemberController {
                                     enrolled: input.enrolled ?? true, audience: input.audience ?? [:], visibility: visibility)
         let created = try await members.upsert(program: program.id, memberId: memberId, profile: profile)
         let member = try await members.member(program, memberId: memberId)
-        return try JSONResponse.make(Self.body(member), status: created ? .created : .ok)
+        return JSONResponse.make(ProfileBody(member: member), status: created ? .created : .ok)
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
         let member = try await members.member(program, memberId: try context.parameters.require("memberId"))
-        return try JSONResponse.make(Self.body(member), status: .ok)
+        return JSONResponse.make(ProfileBody(member: member), status: .ok)
     }
 
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {
@@ -129,20 +138,9 @@ struct MemberController {
         }
         let (entries, next) = try await members.ledger(program: program.id, memberId: try context.parameters.require("memberId"),
                                                       limit: limit, before: cursor)
-        let body = LedgerBody(entries: entries.map {
-            LedgerEntryBody(id: String($0.id), eventId: $0.eventId, action: $0.action, points: $0.points, reason: $0.kind,
-                            occurredAt: RFC3339.format($0.occurredAt, in: program.timeZone),
-                            recordedAt: RFC3339.format($0.recordedAt, in: program.timeZone))
-        }, nextCursor: next.map(String.init))
-        return try JSONResponse.make(body, status: .ok)
+        return JSONResponse.make(LedgerBody(entries: entries, nextCursor: next, timeZone: program.timeZone), status: .ok)
     }
 
-    static func body(_ member: Member) -> ProfileBody {
-        ProfileBody(memberId: member.id, displayName: member.profile.displayName, team: member.profile.team, region: member.profile.region,
-                    enrolled: member.profile.enrolled, visibility: member.profile.visibility.rawValue, audience: member.profile.audience,
-                    points: PointsBody(lifetime: member.points.lifetime, week: member.points.week, month: member.points.month),
-                    badges: [], ranks: RanksBody(member.ranks))
-    }
 }
 
 /// Query-string parameters, validated with the field at fault.

@@ -11,15 +11,24 @@ struct OperationsController {
     let leaderboards: Leaderboards
     let registry: PrometheusCollectorRegistry
 
-    struct Status: Encodable {
+    struct Status: JSONWritable {
         var status: String
         var postgres: String?
         var redis: String?
         var leaderboards: String?
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("status", status)
+                json.optionalField("postgres", postgres)
+                json.optionalField("redis", redis)
+                json.optionalField("leaderboards", leaderboards)
+            }
+        }
     }
 
     func register(on router: Router<RallyRequestContext>) {
-        router.get("healthz") { _, _ in try JSONResponse.make(Status(status: "ok"), status: .ok) }
+        router.get("healthz") { _, _ in JSONResponse.make(Status(status: "ok"), status: .ok) }
         router.get("readyz", use: ready)
         router.get("metrics", use: metrics)
         router.get("openapi.json", use: openAPI)
@@ -41,7 +50,7 @@ struct OperationsController {
         guard problems.isEmpty else {
             throw RallyError(.unavailable, "a dependency is unreachable", details: problems)
         }
-        return try JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok",
+        return JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok",
                                             leaderboards: boardsReady ? "ok" : "rebuilding"), status: .ok)
     }
 

@@ -15,12 +15,22 @@ struct ProgramController {
         var timezone: String
     }
 
-    struct ProgramBody: Encodable {
+    struct ProgramBody: JSONWritable {
         var id: String
         var name: String
         var timezone: String
         var createdAt: String
         var adminKey: String?
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("id", id)
+                json.field("name", name)
+                json.field("timezone", timezone)
+                json.field("createdAt", createdAt)
+                json.optionalField("adminKey", adminKey)
+            }
+        }
     }
 
     struct CreateKey: Decodable {
@@ -28,16 +38,30 @@ struct ProgramController {
         var label: String?
     }
 
-    struct KeyBody: Encodable {
+    struct KeyBody: JSONWritable {
         var id: String
         var role: String
         var label: String?
         var key: String?
         var createdAt: String?
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("id", id)
+                json.field("role", role)
+                json.optionalField("label", label)
+                json.optionalField("key", key)
+                json.optionalField("createdAt", createdAt)
+            }
+        }
     }
 
-    struct KeyList: Encodable {
+    struct KeyList: JSONWritable {
         var keys: [KeyBody]
+
+        func write(to json: inout JSONWriter) {
+            json.object { $0.field("keys", keys) }
+        }
     }
 
     var endpoints: RouteCollection<RallyRequestContext> {
@@ -55,12 +79,12 @@ struct ProgramController {
         let body = try await JSONBody.decode(CreateProgram.self, from: request, context: context)
         let (program, key) = try await programs.create(id: body.id, name: body.name, timeZone: body.timezone)
         context.logger.info("program created", metadata: ["program": "\(program.id)"])
-        return try JSONResponse.make(Self.body(program, adminKey: key.secret), status: .created)
+        return JSONResponse.make(Self.body(program, adminKey: key.secret), status: .created)
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
-        return try JSONResponse.make(Self.body(program, adminKey: nil), status: .ok)
+        return JSONResponse.make(Self.body(program, adminKey: nil), status: .ok)
     }
 
     @Sendable func createKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
@@ -71,13 +95,13 @@ struct ProgramController {
         }
         let key = try await keys.create(program: program.id, role: role, label: body.label)
         context.logger.info("key created", metadata: ["program": "\(program.id)", "key": "\(key.id)", "role": "\(role.rawValue)"])
-        return try JSONResponse.make(KeyBody(id: key.id, role: role.rawValue, label: key.label, key: key.secret), status: .created)
+        return JSONResponse.make(KeyBody(id: key.id, role: role.rawValue, label: key.label, key: key.secret), status: .created)
     }
 
     @Sendable func listKeys(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.admin])
         let keys = try await keys.list(program: program.id)
-        return try JSONResponse.make(KeyList(keys: keys.map {
+        return JSONResponse.make(KeyList(keys: keys.map {
             KeyBody(id: $0.id, role: $0.role.rawValue, label: $0.label, createdAt: RFC3339.format($0.createdAt, in: program.timeZone))
         }), status: .ok)
     }

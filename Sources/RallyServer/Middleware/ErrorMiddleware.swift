@@ -14,7 +14,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case 500...: context.logger.error("request failed", metadata: ["error": "\(error)", "status": "\(rally.status.code)"])
             default: break
             }
-            var response = try JSONResponse.make(rally.body(requestId: context.id), status: rally.status)
+            var response = JSONResponse.make(rally.body(requestId: context.id), status: rally.status)
             if rally.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
             return response
         }
