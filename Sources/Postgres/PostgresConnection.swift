@@ -18,9 +18,6 @@ public final class PostgresConnection {
     private var isBroken = false
     /// Receives the server's notices and warnings; kept alive as long as the handle that points at it.
     private let notices: NoticeLogger
-    /// Statements prepared on this connection, by SQL text: repeated queries skip parsing and planning.
-    private var prepared: [String: String] = [:]
-    private static let maximumPrepared = 256
 
     private init(handle: OpaquePointer, logger: Logger) {
         self.handle = handle
@@ -43,8 +40,7 @@ public final class PostgresConnection {
         handle.map { Int(PQbackendPID($0)) } ?? 0
     }
 
-    /// Runs `sql` with text-format parameters (nil = SQL NULL), text-format results. The statement is prepared
-    /// on first use and reused afterwards on this connection (up to 256 distinct statements).
+    /// PQexecParams with text-format parameters (nil = SQL NULL) and text-format results.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         guard parameters.count <= 65_535 else {
@@ -52,26 +48,10 @@ public final class PostgresConnection {
         }
         let handle = try openHandle(sql)
         let copies = try CStringArray(parameters, statement: sql)
-        if let name = try preparedName(for: sql, parameterCount: parameters.count, on: handle) {
-            let result = withExtendedLifetime(copies) {
-                PQexecPrepared(handle, name, Int32(parameters.count), copies.pointers, nil, nil, 0)
-            }
-            return try consume(result, sql)
-        }
         let result = withExtendedLifetime(copies) {
             PQexecParams(handle, sql, Int32(parameters.count), nil, copies.pointers, nil, nil, 0)
         }
         return try consume(result, sql)
-    }
-
-    /// The name of `sql` prepared on this connection, preparing it now if needed; nil once the cache is full.
-    private func preparedName(for sql: String, parameterCount: Int, on handle: OpaquePointer) throws -> String? {
-        if let name = prepared[sql] { return name }
-        guard prepared.count < Self.maximumPrepared else { return nil }
-        let name = "statement_\(prepared.count + 1)"
-        _ = try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil), sql)
-        prepared[sql] = name
-        return name
     }
 
     /// PQexec (simple protocol): `sql` may hold several statements; for migrations and session setup.

@@ -52,20 +52,6 @@ struct QueryTests {
         }
     }
 
-    @Test("a repeated query is prepared once per connection and reused")
-    func preparedStatementsAreReused() async throws {
-        try await TestDatabase.withPool(maximumConnections: 1) { pool in
-            let sql = "SELECT $1::int + 1 AS next"
-            let (answers, prepared) = try await pool.withConnection { connection in
-                let answers = try (1...3).map { try connection.query(sql, [String($0)]).first?.int("next") }
-                let prepared = try connection.query("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [sql])
-                return (answers, try prepared.first?.int("n"))
-            }
-            #expect(answers == [2, 3, 4])
-            #expect(prepared == 1)
-        }
-    }
-
     @Test("arrays via PostgresArray.literal and unnest")
     func arrays() async throws {
         let values: [String?] = ["a", nil, "b\"c", "back\\slash", "comma,{brace}", "NULL", " spaced ", "", "ü"]
