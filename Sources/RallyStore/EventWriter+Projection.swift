@@ -49,6 +49,8 @@ extension EventWriter {
                 logger.warning("Redis lost the leaderboards; rebuilding them from PostgreSQL")
             }
             try await rebuild()
+        } catch is CancellationError {
+            return
         } catch {
             markProjectionStale(error)
         }

@@ -98,7 +98,9 @@ public final class EventWriter: Service, Sendable {
     }
 
     public func run() async throws {
-        try await withGracefulShutdownHandler {
+        // On graceful shutdown (after the HTTP server stopped) and on cancellation (the server failed), the lanes
+        // stop taking work and finish what is queued.
+        await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.scheduleProjectionChecks() }
                 await withTaskGroup(of: Void.self) { loops in
@@ -106,7 +108,7 @@ public final class EventWriter: Service, Sendable {
                 }
                 group.cancelAll()
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             self.lanes.forEach { $0.close() }
         }
     }
