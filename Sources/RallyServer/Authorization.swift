@@ -13,7 +13,10 @@ struct Authorization: Sendable {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw RallyError(.unauthorized, "send 'Authorization: Bearer <key>'")
         }
-        let secret = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        var token = header.dropFirst("Bearer ".count)
+        while token.first == " " { token = token.dropFirst() }
+        while token.last == " " { token = token.dropLast() }
+        let secret = String(token)
         if let operatorToken, Self.constantTimeEquals(secret, operatorToken) { return .operator }
         guard !secret.isEmpty, secret.utf8.count <= 256, let principal = try await keys.authenticate(secret) else {
             throw RallyError(.unauthorized, "unknown or revoked key")

@@ -57,7 +57,10 @@ enum JSONTypeName {
 /// JSON answers with a status.
 enum JSONResponse {
     static func make(_ value: some JSONWritable, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.encode(value))))
+        make(bytes: JSONWriter.encode(value), status: status)
+    }
+
+    static func make(bytes: [UInt8], status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

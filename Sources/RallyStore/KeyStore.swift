@@ -20,11 +20,12 @@ public struct KeySummary: Sendable {
     public var createdAt: Date
 }
 
-/// Program keys, stored as SHA-256 digests; lookups are cached for a few seconds (revocation clears this instance's cache at once).
+/// Program keys, stored as SHA-256 digests; lookups are cached in memory for a few seconds, by secret
+/// (revocation clears this instance's cache at once).
 public final class KeyStore: Sendable {
     private let postgres: PostgresPool
     private let cacheLifetime: TimeInterval
-    private let cache = Mutex<[String: (principal: Principal, expires: Date)]>([:])
+    private let cache = Mutex<[String: (principal: Principal, expires: Date)]>([:])  // by secret
 
     public init(postgres: PostgresPool, cacheLifetime: TimeInterval = 10) {
         self.postgres = postgres
@@ -33,9 +34,9 @@ public final class KeyStore: Sendable {
 
     /// The principal a secret belongs to, or nil for an unknown or revoked key.
     public func authenticate(_ secret: String) async throws -> Principal? {
-        let digest = Self.digest(secret)
         let now = Date()
-        if let hit = cache.withLock({ $0[digest] }), hit.expires > now { return hit.principal }
+        if let hit = cache.withLock({ $0[secret] }), hit.expires > now { return hit.principal }
+        let digest = Self.digest(secret)
         let rows: PostgresRows
         do {
             rows = try await postgres.query(
@@ -47,7 +48,7 @@ public final class KeyStore: Sendable {
         let principal = Principal.programKey(programId: try row.string("program_id"), role: role, keyId: try row.string("id"))
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[digest] = (principal, now.addingTimeInterval(cacheLifetime))
+            cache[secret] = (principal, now.addingTimeInterval(cacheLifetime))
         }
         return principal
     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RallyCore
 import Redis
+import Synchronization
 
 /// How a member appears on boards; stored in Redis beside the sorted sets. Hidden members have none.
 struct Listing: Codable, Sendable {
@@ -25,6 +26,9 @@ public struct LeaderboardPage: Sendable {
     public var period: Period
     public var total: Int
     public var entries: [LeaderboardEntry]
+    /// Unique to each read from Redis: a page served again from the cache keeps it, so whatever was derived
+    /// from a page (its JSON) can be reused while the revision is the same.
+    public var revision: UInt64 = 0
 }
 
 /// The Redis side of leaderboards: reads pages and ranks. Writes go through `Projection`, sent only by the `EventWriter`.
@@ -32,6 +36,7 @@ public final class Leaderboards: Sendable {
     let redis: RedisPool
     let keys: LeaderboardKeys
     let cache = PageCache()
+    private let revisions = Atomic<UInt64>(0)
 
     public init(redis: RedisPool, keys: LeaderboardKeys) {
         self.redis = redis
@@ -43,7 +48,8 @@ public final class Leaderboards: Sendable {
         let cacheKey = PageCache.PageKey(board: BoardRef(program: program, period: period.key), offset: offset, limit: limit)
         if let page = cache.page(cacheKey) { return page }
         let version = cache.version(of: cacheKey.board)
-        let page = try await read(program: program, period: period, offset: offset, limit: limit)
+        var page = try await read(program: program, period: period, offset: offset, limit: limit)
+        page.revision = revisions.add(1, ordering: .relaxed).newValue
         cache.store(page, for: cacheKey, readAt: version)
         return page
     }

@@ -2,11 +2,13 @@ import Foundation
 import Hummingbird
 import RallyCore
 import RallyStore
+import Synchronization
 
 /// `/v1/programs/{programId}/leaderboards`: live member boards from Redis.
 struct LeaderboardController {
     let authorization: Authorization
     let leaderboards: Leaderboards
+    let rendered = RenderedPages()
 
     struct BoardBody: JSONWritable {
         var page: LeaderboardPage
@@ -48,18 +50,23 @@ struct LeaderboardController {
 
     @Sendable func members(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
-        let period = try Self.period(request, program: program)
-        let limit = try Query.integer(request, "limit", default: 10, range: 1...100)
-        let offset = try Query.integer(request, "offset", default: 0, range: 0...1_000_000)
+        let query = request.uri.queryParameters
+        let period = try Self.period(query, program: program)
+        let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
+        let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
         let page = try await leaderboards.page(program: program.id, period: period, offset: offset, limit: limit)
-        return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
+        let body = rendered.body(of: page, key: "\(program.id)/\(period.key)/\(offset)/\(limit)") {
+            JSONWriter.encode(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit))
+        }
+        return JSONResponse.make(bytes: body, status: .ok)
     }
 
     @Sendable func around(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
         let memberId = try context.parameters.require("memberId")
-        let period = try Self.period(request, program: program)
-        let radius = try Query.integer(request, "radius", default: 2, range: 0...50)
+        let query = request.uri.queryParameters
+        let period = try Self.period(query, program: program)
+        let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
         guard let position = try await leaderboards.position(program: program.id, period: period, memberId: memberId) else {
             throw RallyError(.notFound, "member '\(memberId)' is not on the \(period.kind.rawValue) leaderboard \(period.key)")
         }
@@ -70,8 +77,7 @@ struct LeaderboardController {
     }
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).
-    static func period(_ request: Request, program: ProgramContext) throws -> Period {
-        let query = request.uri.queryParameters
+    static func period(_ query: Parameters, program: ProgramContext) throws -> Period {
         if let team = query["team"], !team.isEmpty {
             throw RallyError.validation([FieldProblem(field: "team", problem: "team leaderboards are not available yet")])
         }
@@ -94,5 +100,21 @@ struct LeaderboardController {
             }
         }
         return program.calendar.period(kind, containing: instant)
+    }
+}
+
+/// The JSON of leaderboard pages, reused while the page's revision is the same (busy boards are read far
+/// more often than they change).
+final class RenderedPages: Sendable {
+    private let bodies = Mutex<[String: (revision: UInt64, bytes: [UInt8])]>([:])
+
+    func body(of page: LeaderboardPage, key: String, render: () -> [UInt8]) -> [UInt8] {
+        if let hit = bodies.withLock({ $0[key] }), hit.revision == page.revision { return hit.bytes }
+        let bytes = render()
+        bodies.withLock { bodies in
+            if bodies.count >= 10_000 { bodies.removeAll(keepingCapacity: true) }
+            bodies[key] = (page.revision, bytes)
+        }
+        return bytes
     }
 }

@@ -126,9 +126,10 @@ struct MemberController {
 
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
-        let limit = try Query.integer(request, "limit", default: 50, range: 1...200)
+        let query = request.uri.queryParameters
+        let limit = try Query.integer(query, "limit", default: 50, range: 1...200)
         let cursor: Int64?
-        if let text = request.uri.queryParameters["cursor"].map(String.init) {
+        if let text = query["cursor"].map(String.init) {
             guard let value = Int64(text), value > 0 else {
                 throw RallyError.validation([FieldProblem(field: "cursor", problem: "must be a nextCursor value from a previous page")])
             }
@@ -145,8 +146,8 @@ struct MemberController {
 
 /// Query-string parameters, validated with the field at fault.
 enum Query {
-    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = request.uri.queryParameters[name[...]] else { return value }
+    static func integer(_ query: Parameters, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = query[name[...]] else { return value }
         guard let parsed = Int(String(text)), range.contains(parsed) else {
             throw RallyError.validation([FieldProblem(field: name, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound)")])
         }
