@@ -31,6 +31,20 @@ struct LeaderboardTests {
         }
     }
 
+    /// A board read again after new events shows them at once: cached pages and their JSON live only until the board changes.
+    @Test func aBoardReadAgainAfterNewEventsIsExact() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["m-a", "m-b"])
+            try await program.record(EventInput(id: "a1", memberId: "m-a", action: "share"))
+            for _ in 0..<3 { #expect(try await program.board(period: "week").standings == [Standing(1, "m-a", 10)]) }
+            try await program.record(EventInput(id: "b1", memberId: "m-b", action: "post"))
+            #expect(try await program.board(period: "week").standings == [Standing(1, "m-b", 25), Standing(2, "m-a", 10)])
+            try await program.record(EventInput(id: "a2", memberId: "m-a", action: "post"))
+            #expect(try await program.board(period: "week").standings == [Standing(1, "m-a", 35), Standing(2, "m-b", 25)])
+        }
+    }
+
     /// The all-time board keeps the tie order too.
     @Test func tiesOnTheAllTimeBoardListWhoReachedTheScoreFirst() async throws {
         try await TestApp.run { app in
