@@ -40,6 +40,9 @@ public struct PeriodRanks: Sendable, Equatable {
 public struct MemberSummary: Sendable, Equatable {
     public var points: PeriodPoints
     public var ranks: PeriodRanks
+
+    /// Before the totals are read back.
+    static let unknown = MemberSummary(points: PeriodPoints(lifetime: 0, week: 0, month: 0), ranks: PeriodRanks(week: nil, month: nil, all: nil))
 }
 
 /// What an event earned, as first recorded.

@@ -141,8 +141,6 @@ extension EventWriter {
 
     /// Records a group of submissions in the current transaction. Runs on a PostgreSQL thread.
     static func commit(_ submissions: [EventSubmission], now: Date, on connection: PostgresConnection) throws -> CommitResult {
-        var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
-
         // The first submission of an id in this group is its primary; later ones answer like retries of it.
         var primaryOf: [EventRef: Int] = [:]
         var followers: [(index: Int, primary: Int)] = []
@@ -151,42 +149,35 @@ extension EventWriter {
             if let primary = primaryOf[ref] { followers.append((index, primary)) } else { primaryOf[ref] = index }
         }
         let primaries = primaryOf.values.sorted()
+        let members = try loadMembers(Set(primaries.map { submissions[$0].memberRef }), on: connection)
+        let stored = try loadEvents(primaries.map { submissions[$0].eventRef }, on: connection)
 
-        let members = try loadMembers(Set(primaries.map { MemberRef(program: submissions[$0].program.id, id: submissions[$0].event.memberId) }), on: connection)
-        let stored = try loadEvents(primaries.map { EventRef(program: submissions[$0].program.id, id: submissions[$0].event.id) }, on: connection)
-
-        var awards: [Int: Award] = [:]
+        var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
+        var recorded: [(submission: EventSubmission, award: Award)] = []
         for index in primaries {
             let submission = submissions[index]
-            let ref = EventRef(program: submission.program.id, id: submission.event.id)
-            if let original = stored[ref] {
+            if let original = stored[submission.eventRef] {
                 outcomes[index] = original.event.hasSamePayload(as: submission.event)
-                    ? .duplicate(original.result(member: placeholderSummary))
-                    : .rejected(conflict(submission.event.id))
-                continue
-            }
-            guard let member = members[MemberRef(program: ref.program, id: submission.event.memberId)] else {
-                outcomes[index] = .rejected(RallyError(.unknownMember, "member '\(submission.event.memberId)' does not exist in program '\(ref.program)'; create it with PUT /v1/programs/\(ref.program)/members/\(submission.event.memberId) first",
-                                                       details: [FieldProblem(field: "memberId", problem: "unknown member")]))
-                continue
-            }
-            do {
-                awards[index] = try submission.program.ruleset.score(submission.event, for: MemberStanding(enrolled: member.enrolled))
-            } catch {
-                outcomes[index] = .rejected(.validation([FieldProblem(field: "action", problem: "unknown action '\(submission.event.action)'")]))
+                    ? .duplicate(original.result(member: .unknown)) : .rejected(conflict(submission.event.id))
+            } else if let member = members[submission.memberRef] {
+                do {
+                    let award = try submission.program.ruleset.score(submission.event, for: MemberStanding(enrolled: member.enrolled))
+                    recorded.append((submission, award))
+                    outcomes[index] = .created(EventResult(eventId: submission.event.id, status: award.status, points: award.points,
+                                                           breakdown: award.breakdown, member: .unknown))
+                } catch {
+                    outcomes[index] = .rejected(.validation([FieldProblem(field: "action", problem: "unknown action '\(submission.event.action)'")]))
+                }
+            } else {
+                outcomes[index] = .rejected(unknownMember(submission))
             }
         }
 
-        let recorded = awards.keys.sorted()
-        try insertEvents(recorded.map { (submissions[$0], awards[$0]!) }, on: connection)
-        try insertLedger(recorded.filter { awards[$0]!.points != 0 }.map { (submissions[$0], awards[$0]!.points) }, on: connection)
-        let changed = try addToPeriodTotals(recorded.map { (submissions[$0], awards[$0]!.points) }, on: connection)
+        try insertEvents(recorded, on: connection)
+        let awarded = recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
+        try insertLedger(awarded, on: connection)
+        let changed = try addToPeriodTotals(awarded, on: connection)
 
-        for index in recorded {
-            let award = awards[index]!
-            outcomes[index] = .created(EventResult(eventId: submissions[index].event.id, status: award.status, points: award.points,
-                                                   breakdown: award.breakdown, member: placeholderSummary))
-        }
         for (index, primary) in followers {
             switch outcomes[primary] {
             case let .created(result), let .duplicate(result):
@@ -195,21 +186,25 @@ extension EventWriter {
             case let .rejected(error):
                 outcomes[index] = .rejected(error)
             case nil:
-                outcomes[index] = .rejected(RallyError(.internalError, "event was not processed"))
-            }
-        }
-
-        // Each answered member's totals now, and what to ask Redis for their ranks.
-        var answered: [MemberRef: [Int]] = [:]
-        for (index, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case .created, .duplicate:
-                answered[MemberRef(program: submissions[index].program.id, id: submissions[index].event.memberId), default: []].append(index)
-            default:
                 break
             }
         }
-        var result = CommitResult(outcomes: [], standings: [], rankQueries: [])
+
+        var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
+                                  standings: changed.filter { members[MemberRef(program: $0.program, id: $0.memberId)]?.visibility != .hidden },
+                                  rankQueries: [])
+        try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
+        return result
+    }
+
+    /// Fills in each answered member's current week, month and all-time points, and the ranks to ask Redis for.
+    private static func addMemberSummaries(to result: inout CommitResult, submissions: [EventSubmission], members: [MemberRef: MemberState],
+                                           now: Date, on connection: PostgresConnection) throws {
+        var answered: [MemberRef: [Int]] = [:]
+        for (index, outcome) in result.outcomes.enumerated() {
+            if case .rejected = outcome { continue }
+            answered[submissions[index].memberRef, default: []].append(index)
+        }
         var current: [String: (week: Period, month: Period)] = [:]
         for submission in submissions where current[submission.program.id] == nil {
             current[submission.program.id] = (submission.program.calendar.period(.week, containing: now),
@@ -217,34 +212,32 @@ extension EventWriter {
         }
         let totals = try loadTotals(Array(answered.keys), periods: current.mapValues { [$0.week.key, $0.month.key, "all"] }, on: connection)
         for (ref, indices) in answered {
-            let periods = current[ref.program]!
-            let week = totals[PeriodRef(member: ref, period: periods.week.key)]
-            let month = totals[PeriodRef(member: ref, period: periods.month.key)]
-            let all = totals[PeriodRef(member: ref, period: "all")]
-            let summary = MemberSummary(points: PeriodPoints(lifetime: all ?? 0, week: week ?? 0, month: month ?? 0),
-                                        ranks: PeriodRanks(week: nil, month: nil, all: nil))
+            guard let periods = current[ref.program] else { continue }
+            let standings = [(PeriodRanks.Slot.week, periods.week), (.month, periods.month), (.all, Period.allTime)]
+                .map { slot, period in (slot, period, totals[PeriodRef(member: ref, period: period.key)]) }
+            let summary = MemberSummary(points: PeriodPoints(lifetime: standings[2].2 ?? 0, week: standings[0].2 ?? 0, month: standings[1].2 ?? 0),
+                                        ranks: MemberSummary.unknown.ranks)
             for index in indices {
-                switch outcomes[index] {
-                case var .created(event): event.member = summary; outcomes[index] = .created(event)
-                case var .duplicate(event): event.member = summary; outcomes[index] = .duplicate(event)
-                default: break
+                switch result.outcomes[index] {
+                case var .created(event): event.member = summary; result.outcomes[index] = .created(event)
+                case var .duplicate(event): event.member = summary; result.outcomes[index] = .duplicate(event)
+                case .rejected: break
                 }
             }
             guard let member = members[ref], member.visibility != .hidden else { continue }
-            for (slot, period, points) in [(PeriodRanks.Slot.week, periods.week, week), (.month, periods.month, month), (.all, Period.allTime, all)] {
-                if let points {
-                    result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot, period: period, points: points))
-                }
+            for case let (slot, period, points?) in standings {
+                result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot, period: period, points: points))
             }
         }
-        for change in changed where members[MemberRef(program: change.program, id: change.memberId)]?.visibility != .hidden {
-            result.standings.append(change)
-        }
-        result.outcomes = outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) }
-        return result
     }
 
-    private static let placeholderSummary = MemberSummary(points: PeriodPoints(lifetime: 0, week: 0, month: 0), ranks: PeriodRanks(week: nil, month: nil, all: nil))
+    private static func unknownMember(_ submission: EventSubmission) -> RallyError {
+        let program = submission.program.id
+        let member = submission.event.memberId
+        return RallyError(.unknownMember,
+                          "member '\(member)' does not exist in program '\(program)'; create it with PUT /v1/programs/\(program)/members/\(member) first",
+                          details: [FieldProblem(field: "memberId", problem: "unknown member")])
+    }
 
     private static func conflict(_ eventId: String) -> RallyError {
         RallyError(.eventConflict, "event '\(eventId)' was already recorded with a different payload",

@@ -22,6 +22,11 @@ struct PeriodRef: Hashable {
     var period: String
 }
 
+extension EventSubmission {
+    var eventRef: EventRef { EventRef(program: program.id, id: event.id) }
+    var memberRef: MemberRef { MemberRef(program: program.id, id: event.memberId) }
+}
+
 /// What scoring and the projection need to know of a member.
 struct MemberState {
     var enrolled: Bool
@@ -79,7 +84,7 @@ extension EventWriter {
     }
 
     /// Inserts new events; throws `ConcurrentWriterRace` when another writer recorded one of them meanwhile.
-    static func insertEvents(_ events: [(EventSubmission, Award)], on connection: PostgresConnection) throws {
+    static func insertEvents(_ events: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws {
         guard !events.isEmpty else { return }
         let rows = try connection.query("""
             INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown, received_at)
