@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import RallyCore
 import Redis
 import Synchronization
@@ -111,8 +110,8 @@ public final class Leaderboards: Sendable {
         }
     }
 
-    /// Competition ranks for a member with the given totals; all nil when Redis cannot answer.
-    public func ranks(program: String, memberId: String, standings: [(Period, Int64)], logger: Logger) async -> [Int?] {
+    /// Competition ranks of the given totals on their boards; all nil when Redis cannot answer (or is being rebuilt).
+    public func ranks(program: String, standings: [(Period, Int64)]) async -> [Int?] {
         var projection = Projection(keys: keys)
         for (period, points) in standings {
             projection.queryRank(program: program, period: period, points: points)
@@ -120,7 +119,6 @@ public final class Leaderboards: Sendable {
         do {
             return try await send(projection, requireReady: true)
         } catch {
-            logger.debug("ranks unavailable", metadata: ["error": "\(error)"])
             return standings.map { _ in nil }
         }
     }

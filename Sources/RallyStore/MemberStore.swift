@@ -89,7 +89,7 @@ public final class MemberStore: Sendable {
         if profile.visibility != .hidden {
             let slots: [(PeriodRanks.Slot, Period)] = [(.week, week), (.month, month), (.all, .allTime)]
             let present = slots.compactMap { slot, period in totals[period.key].map { (slot, period, $0) } }
-            let found = await leaderboards.ranks(program: program.id, memberId: memberId, standings: present.map { ($0.1, $0.2) }, logger: .init(label: "rally.members"))
+            let found = await leaderboards.ranks(program: program.id, standings: present.map { ($0.1, $0.2) })
             for ((slot, _, _), rank) in zip(present, found) { ranks[slot] = rank }
         }
         return Member(id: memberId, profile: profile,
