@@ -10,6 +10,7 @@ import Redis
 public func buildApplication(_ configuration: AppConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
     -> some ApplicationProtocol
 {
+    try configuration.requireRedis()
     let postgres = PostgresPool(
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.postgresConnections),
         logger: logger)

@@ -22,15 +22,12 @@ public struct AppConfiguration: Sendable {
         self.redisURL = redisURL
     }
 
-    /// Reads `RALLY_*` variables; the two URLs are required.
+    /// Reads `RALLY_*` variables; the database URL is required (the Redis URL only to serve: see `requireRedis`).
     public init(environment: [String: String]) throws {
         guard let database = environment["RALLY_DATABASE_URL"], !database.isEmpty else {
             throw ConfigurationError("RALLY_DATABASE_URL is not set (a postgresql:// URL or a libpq conninfo string)")
         }
-        guard let redis = environment["RALLY_REDIS_URL"], !redis.isEmpty else {
-            throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db])")
-        }
-        self.init(databaseURL: database, redisURL: redis)
+        self.init(databaseURL: database, redisURL: environment["RALLY_REDIS_URL"] ?? "")
         if let host = environment["RALLY_HTTP_HOST"], !host.isEmpty { self.host = host }
         if let port = environment["RALLY_HTTP_PORT"] {
             guard let value = Int(port), (0...65535).contains(value) else { throw ConfigurationError("RALLY_HTTP_PORT must be a port number, got '\(port)'") }
@@ -57,6 +54,13 @@ public struct AppConfiguration: Sendable {
             writerLanes = value
         }
         if let namespace = environment["RALLY_REDIS_NAMESPACE"], !namespace.isEmpty { redisNamespace = namespace }
+    }
+}
+
+extension AppConfiguration {
+    /// Serving needs Redis; migrating does not.
+    func requireRedis() throws {
+        guard !redisURL.isEmpty else { throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db])") }
     }
 }
 

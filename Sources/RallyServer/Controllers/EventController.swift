@@ -80,18 +80,15 @@ struct EventController {
                 submissions.append(EventSubmission(program: program, event: event, receivedAt: receivedAt))
                 positions.append(index)
             case let .failure(error):
-                let located = RallyError(error.code, error.message, details: error.details.map { $0.nested(under: "events[\(index)]") })
-                results[index] = .failure(eventId: item.draft.id, located, requestId: context.id)
+                results[index] = .failure(eventId: item.draft.id, error.located(at: index), requestId: context.id)
             }
         }
         let outcomes = try await writer.record(submissions)
-        for (position, outcome) in zip(positions, outcomes) {
+        for ((position, submission), outcome) in zip(zip(positions, submissions), outcomes) {
             switch outcome {
             case let .created(result): results[position] = .success(EventResultBody(result, outcome: "created"))
             case let .duplicate(result): results[position] = .success(EventResultBody(result, outcome: "duplicate"))
-            case let .rejected(error):
-                let located = RallyError(error.code, error.message, details: error.details.map { $0.nested(under: "events[\(position)]") })
-                results[position] = .failure(eventId: submissions[positions.firstIndex(of: position)!].event.id, located, requestId: context.id)
+            case let .rejected(error): results[position] = .failure(eventId: submission.event.id, error.located(at: position), requestId: context.id)
             }
         }
         return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
@@ -100,6 +97,13 @@ struct EventController {
     static func validate(_ input: EventInput, program: ProgramContext) -> Result<Event, RallyError> {
         guard input.problems.isEmpty else { return .failure(.validation(input.problems)) }
         return input.draft.validated(against: program.ruleset, now: Date()).mapError { .validation($0.problems) }
+    }
+}
+
+extension RallyError {
+    /// The same error with its fields named inside the batch (`action` → `events[3].action`).
+    func located(at index: Int) -> RallyError {
+        RallyError(code, message, details: details.map { $0.nested(under: "events[\(index)]") })
     }
 }
 

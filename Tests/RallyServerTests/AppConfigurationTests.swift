@@ -1,0 +1,56 @@
+import Testing
+@testable import RallyServer
+
+/// `rally serve` and `rally migrate` read their configuration from RALLY_* variables.
+@Suite struct AppConfigurationTests {
+    static let minimal = ["RALLY_DATABASE_URL": "postgresql://rally@127.0.0.1:5432/rally", "RALLY_REDIS_URL": "redis://127.0.0.1:6379/0"]
+
+    @Test func defaultsMatchTheREADME() throws {
+        let configuration = try AppConfiguration(environment: Self.minimal)
+        #expect(configuration.host == "127.0.0.1")
+        #expect(configuration.port == 8080)
+        #expect(configuration.operatorToken == nil)
+        #expect(configuration.logLevel == .info)
+        #expect(configuration.migrationsDirectory == "Migrations")
+        #expect(configuration.postgresConnections == 8)
+        #expect(configuration.redisConnections == 8)
+        #expect(configuration.writerLanes == 2)
+        #expect(configuration.redisNamespace == "rally")
+    }
+
+    @Test func everyVariableIsRead() throws {
+        let configuration = try AppConfiguration(environment: Self.minimal.merging([
+            "RALLY_HTTP_HOST": "0.0.0.0", "RALLY_HTTP_PORT": "9090", "RALLY_OPERATOR_TOKEN": "secret", "RALLY_LOG_LEVEL": "DEBUG",
+            "RALLY_MIGRATIONS_DIR": "/srv/rally/Migrations", "RALLY_POSTGRES_POOL_SIZE": "16", "RALLY_REDIS_POOL_SIZE": "4",
+            "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging",
+        ]) { $1 })
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 9090)
+        #expect(configuration.operatorToken == "secret")
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.migrationsDirectory == "/srv/rally/Migrations")
+        #expect(configuration.postgresConnections == 16)
+        #expect(configuration.redisConnections == 4)
+        #expect(configuration.writerLanes == 3)
+        #expect(configuration.redisNamespace == "staging")
+    }
+
+    @Test(arguments: [
+        ("RALLY_HTTP_PORT", "eighty"), ("RALLY_HTTP_PORT", "70000"), ("RALLY_LOG_LEVEL", "loud"),
+        ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
+    ])
+    func malformedValuesAreRefusedNamingTheVariable(variable: String, value: String) {
+        #expect {
+            try AppConfiguration(environment: Self.minimal.merging([variable: value]) { $1 })
+        } throws: { error in
+            (error as? ConfigurationError)?.description.contains(variable) == true
+        }
+    }
+
+    @Test func migratingNeedsOnlyTheDatabaseAndServingNeedsRedisToo() throws {
+        #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: [:]) }
+        let migrateOnly = try AppConfiguration(environment: ["RALLY_DATABASE_URL": "postgresql://rally@127.0.0.1/rally"])
+        #expect(throws: ConfigurationError.self) { try migrateOnly.requireRedis() }
+        try AppConfiguration(environment: Self.minimal).requireRedis()
+    }
+}
