@@ -45,10 +45,26 @@ as_pg_user() {
   if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
 }
 
+# The server's user must reach its data folder. When the project sits below a folder it cannot enter
+# (a clone under /root, say), the data goes to /var/tmp instead, named after the project folder.
+choose_pg_dirs() {
+  local user="$1"
+  mkdir -p "$LOCAL_DIR"
+  chmod 755 "$LOCAL_DIR"
+  if [ "$(id -un)" != "$user" ] && ! runuser -u "$user" -- test -x "$LOCAL_DIR"; then
+    local fallback="/var/tmp/rally-$(printf '%s' "$RALLY_ROOT" | cksum | cut -d' ' -f1)"
+    log "user $user cannot reach $LOCAL_DIR; keeping PostgreSQL data in $fallback"
+    mkdir -p "$fallback"
+    chmod 755 "$fallback"
+    PG_DATA="$fallback/postgres"
+    PG_RUN="$fallback/run"
+  fi
+}
+
 start_postgres() {
   local bindir user; bindir="$(pg_bindir)"; user="$(pg_user)"
+  choose_pg_dirs "$user"
   mkdir -p "$PG_DATA" "$PG_RUN"
-  chmod 755 "$LOCAL_DIR"
   chown "$user" "$PG_DATA" "$PG_RUN"
   chmod 700 "$PG_DATA"
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
@@ -89,6 +105,7 @@ start_redis() {
 }
 
 stop_services() {
+  choose_pg_dirs "$(pg_user)"
   if [ -f "$PG_DATA/PG_VERSION" ]; then
     as_pg_user "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
   fi
