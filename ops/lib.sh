@@ -42,7 +42,7 @@ pg_user() {
 
 as_pg_user() {
   local user; user="$(pg_user)"
-  if [ "$(id -un)" = "$user" ]; then "$@"; else runuser -u "$user" -- "$@"; fi
+  if [ "$(id -un)" = "$user" ]; then "$@"; else (cd / && runuser -u "$user" -- "$@"); fi
 }
 
 # The server's user must reach its data folder. When the project sits below a folder it cannot enter
