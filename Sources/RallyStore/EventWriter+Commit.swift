@@ -193,13 +193,13 @@ extension EventWriter {
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
                                   standings: changed.filter { members[MemberRef(program: $0.program, id: $0.memberId)]?.visibility != .hidden },
                                   rankQueries: [])
-        try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
+        try addMemberSummaries(to: &result, changed: changed, submissions: submissions, members: members, now: now, on: connection)
         return result
     }
 
     /// Fills in each answered member's current week, month and all-time points, and the ranks to ask Redis for.
-    private static func addMemberSummaries(to result: inout CommitResult, submissions: [EventSubmission], members: [MemberRef: MemberState],
-                                           now: Date, on connection: PostgresConnection) throws {
+    private static func addMemberSummaries(to result: inout CommitResult, changed: [StandingChange], submissions: [EventSubmission],
+                                           members: [MemberRef: MemberState], now: Date, on connection: PostgresConnection) throws {
         var answered: [MemberRef: [Int]] = [:]
         for (index, outcome) in result.outcomes.enumerated() {
             if case .rejected = outcome { continue }
@@ -210,7 +210,14 @@ extension EventWriter {
             current[submission.program.id] = (submission.program.calendar.period(.week, containing: now),
                                               submission.program.calendar.period(.month, containing: now))
         }
-        let totals = try loadTotals(Array(answered.keys), periods: current.mapValues { [$0.week.key, $0.month.key, "all"] }, on: connection)
+        // Totals this group just set come back from the upsert; only the others are read.
+        let wanted = current.mapValues { [$0.week.key, $0.month.key, "all"] }
+        var totals: [PeriodRef: Int64] = [:]
+        for change in changed {
+            totals[PeriodRef(member: MemberRef(program: change.program, id: change.memberId), period: change.period.key)] = change.points
+        }
+        let unread = answered.keys.filter { ref in (wanted[ref.program] ?? []).contains { totals[PeriodRef(member: ref, period: $0)] == nil } }
+        totals.merge(try loadTotals(unread, periods: wanted, on: connection)) { set, _ in set }
         for (ref, indices) in answered {
             guard let periods = current[ref.program] else { continue }
             let standings = [(PeriodRanks.Slot.week, periods.week), (.month, periods.month), (.all, Period.allTime)]
