@@ -62,8 +62,7 @@ struct PoolTests {
     @Test("shutdown fails waiting and later calls with .poolClosed and is idempotent")
     func shutdownClosesPool() async throws {
         let pool = try TestDatabase.makePool(maximumConnections: 1)
-        let holder = Task { try await pool.query("SELECT pg_sleep(0.5)") }
-        try await Task.sleep(for: .milliseconds(150))
+        let holder = await Self.holdConnection(pool, seconds: 0.5)
         let waiter = Task { try await pool.query("SELECT 1") }
         try await Task.sleep(for: .milliseconds(100))
         await pool.shutdown()
@@ -77,11 +76,23 @@ struct PoolTests {
         #expect(pool.connectionCount == 0)
     }
 
+    /// Starts a query that holds one connection for `seconds`; returns once it holds it.
+    static func holdConnection(_ pool: PostgresPool, seconds: Double) async -> Task<Void, any Error> {
+        let (acquired, signal) = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            _ = try await pool.withConnection { connection in
+                signal.yield()
+                return try connection.query("SELECT pg_sleep($1::float8)", [String(seconds)]).count
+            }
+        }
+        for await _ in acquired { break }
+        return holder
+    }
+
     @Test("cancelling a waiting checkout does not leak the slot")
     func cancelledWaiter() async throws {
         try await TestDatabase.withPool(maximumConnections: 1) { pool in
-            let holder = Task { try await pool.query("SELECT pg_sleep(0.4)") }
-            try await Task.sleep(for: .milliseconds(100))
+            let holder = await Self.holdConnection(pool, seconds: 0.4)
             let waiter = Task { try await pool.query("SELECT 1") }
             try await Task.sleep(for: .milliseconds(50))
             waiter.cancel()
