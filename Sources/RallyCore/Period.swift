@@ -80,35 +80,6 @@ public struct PeriodCalendar: Sendable {
         }
     }
 
-    /// The period a key names (`2026-11-20`, `2026-W47`, `2026-11`, `2026-Q4`, `2026`, `all`), or nil for a malformed key.
-    public func period(forKey key: String) -> Period? {
-        if key == "all" { return .allTime }
-        let parts = key.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        guard let year = Int(parts[0]), parts[0].count == 4 else { return nil }
-        let found: Period
-        switch parts.count {
-        case 1:
-            found = period(.year, containing: instant(atNoonOf: CivilDate(year: year, month: 1, day: 1)))
-        case 2 where parts[1].hasPrefix("W"):
-            guard let week = Int(parts[1].dropFirst()), (1...53).contains(week) else { return nil }
-            let january4 = CivilDate(year: year, month: 1, day: 4).daysSinceEpoch
-            let monday = january4 - Self.isoWeekdayIndex(january4) + (week - 1) * 7
-            found = period(.week, containing: instant(atNoonOf: CivilDate(daysSinceEpoch: monday)))
-        case 2 where parts[1].hasPrefix("Q"):
-            guard let quarter = Int(parts[1].dropFirst()), (1...4).contains(quarter) else { return nil }
-            found = period(.quarter, containing: instant(atNoonOf: CivilDate(year: year, month: quarter * 3 - 2, day: 1)))
-        case 2:
-            guard let month = Int(parts[1]), (1...12).contains(month) else { return nil }
-            found = period(.month, containing: instant(atNoonOf: CivilDate(year: year, month: month, day: 1)))
-        case 3:
-            guard let date = CivilDate.parse(key) else { return nil }
-            found = period(.day, containing: instant(atNoonOf: date))
-        default:
-            return nil
-        }
-        return found.key == key ? found : nil
-    }
-
     /// The tracked periods containing `instant`, in `PeriodKind.tracked` order.
     public func trackedPeriods(containing instant: Date) -> [Period] {
         PeriodKind.tracked.map { period($0, containing: instant) }

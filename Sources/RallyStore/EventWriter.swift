@@ -77,13 +77,8 @@ public final class EventWriter: Service, Sendable {
         _ = try await enqueue(.refreshMember(program: program, memberId: memberId), on: lane(program: program, memberId: memberId))
     }
 
-    /// Rebuilds the leaderboards now if Redis lost them or missed updates.
-    public func checkProjection() async {
-        await repairProjectionIfNeeded()
-    }
-
     /// Whether the Redis projection is known to be behind PostgreSQL.
-    public var projectionIsStale: Bool { stale.withLock { $0 } }
+    var projectionIsStale: Bool { stale.withLock { $0 } }
 
     private func lane(program: String, memberId: String) -> Int {
         WriterLane.index(program: program, memberId: memberId, lanes: lanes.count)
@@ -116,7 +111,7 @@ public final class EventWriter: Service, Sendable {
     private func scheduleProjectionChecks() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: projectionCheckInterval)
-            await checkProjection()
+            await repairProjectionIfNeeded()
         }
     }
 
