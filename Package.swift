@@ -65,6 +65,10 @@ let package = Package(
         .testTarget(name: "RallyCoreTests", dependencies: ["RallyCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
+        .testTarget(name: "RallyStoreTests", dependencies: [
+            "RallyStore", "RallyCore", "Postgres", "Redis",
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         .testTarget(name: "RallyServerTests", dependencies: [
             "RallyServer", "RallyStore", "RallyCore",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

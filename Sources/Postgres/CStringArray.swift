@@ -20,7 +20,7 @@ final class CStringArray {
                 continue
             }
             guard !string.utf8.contains(0) else {
-                throw PostgresError(kind: .query, message: "parameter $\(index + 1) contains a NUL byte", statement: statement)
+                throw PostgresError(kind: .invalidParameter, message: "parameter $\(index + 1) contains a NUL byte", statement: statement)
             }
             guard let copy = strdup(string) else {
                 throw PostgresError(kind: .query, message: "out of memory copying parameter $\(index + 1)", statement: statement)

@@ -76,6 +76,21 @@ public final class PostgresConnection {
         }
         return value
     }
+
+    /// Inside a transaction: runs `body` after a savepoint and releases it; if `body` throws, rolls back to the
+    /// savepoint (undoing only what `body` did, and leaving the transaction usable) and rethrows. Not nestable.
+    @discardableResult
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT rally_savepoint")
+        do {
+            let value = try body()
+            try execute("RELEASE SAVEPOINT rally_savepoint")
+            return value
+        } catch {
+            try execute("ROLLBACK TO SAVEPOINT rally_savepoint")
+            throw error
+        }
+    }
 }
 
 extension PostgresConnection {

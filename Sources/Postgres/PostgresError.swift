@@ -8,6 +8,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case query
         /// The statement was cancelled, normally by `statement_timeout` (SQLSTATE 57014).
         case timeout
+        /// A parameter could not be sent as given (it holds a NUL byte, which C strings cannot carry); nothing was sent.
+        case invalidParameter
         /// A value could not be read as the requested type, or was NULL or missing.
         case decoding
         /// The pool has been shut down.
@@ -48,6 +50,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var isUniqueViolation: Bool { sqlState == "23505" }
     /// True for SQLSTATE 23503 (foreign_key_violation).
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
+    /// True when the statement's values themselves are at fault, so that the same values would fail again: the server
+    /// refused a value (SQLSTATE class 22, data exception: out of range, untranslatable character…; class 23, a
+    /// constraint; class 54, a program limit such as an index row too large), or a parameter could not be sent.
+    public var isRefusedValue: Bool {
+        if kind == .invalidParameter { return true }
+        guard kind == .query, let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+    }
     /// True for SQLSTATE 40001 / 40P01 (serialization failure, deadlock): retrying the transaction may succeed.
     public var isTransactionConflict: Bool { sqlState == "40001" || sqlState == "40P01" }
 

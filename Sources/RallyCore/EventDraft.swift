@@ -20,12 +20,13 @@ public struct EventDraft: Sendable, Equatable {
         self.tags = tags
     }
 
-    /// How far ahead of the server's clock `occurredAt` may be (clock skew between platforms).
-    public static let allowedClockSkew: TimeInterval = 3600
     public static let maximumTags = 20
+    public static let maximumTagLength = 64
+    public static let maximumContentIdLength = 512
 
-    /// The event, or every problem found; an action the ruleset does not know is a problem.
-    public func validated(against ruleset: Ruleset, now: Date) -> Result<Event, ValidationFailure> {
+    /// The event, or every problem found; an action the ruleset does not know is a problem, and so is an
+    /// `occurredAt` outside the program's window (`settings`) around `now`.
+    public func validated(against ruleset: Ruleset, settings: ProgramSettings = .defaults, now: Date) -> Result<Event, ValidationFailure> {
         var problems: [FieldProblem] = []
         func identifier(_ value: String?, _ field: String) -> String {
             guard let value else {
@@ -44,20 +45,23 @@ public struct EventDraft: Sendable, Equatable {
             problems.append(FieldProblem(field: "action", problem: "is required"))
         } else if ruleset.actions[action] == nil {
             let known = ruleset.actions.keys.sorted().joined(separator: ", ")
-            problems.append(FieldProblem(field: "action", problem: "unknown action '\(action)'; this program scores: \(known)"))
+            let shown = CallerText.problem(action, maximumLength: Identifier.maximumLength) == nil ? "'\(action)'" : "given"
+            problems.append(FieldProblem(field: "action", problem: "unknown action \(shown); this program scores: \(known)"))
         }
         if let network, !Identifier.isValid(network) || network.utf8.count > 64 {
             problems.append(FieldProblem(field: "network", problem: "must be 1-64 characters of A-Z a-z 0-9 . _ : @ -"))
         }
-        if let contentId, contentId.isEmpty || contentId.utf8.count > 512 || contentId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            problems.append(FieldProblem(field: "contentId", problem: "must be 1-512 printable characters"))
-        }
+        problems += CallerText.problems(contentId, field: "contentId", maximumLength: Self.maximumContentIdLength)
         var instant = Date(timeIntervalSince1970: 0)
         if let occurredAt {
             if let parsed = RFC3339.parse(occurredAt) {
                 instant = parsed
-                if parsed.timeIntervalSince(now) > Self.allowedClockSkew {
-                    problems.append(FieldProblem(field: "occurredAt", problem: "is more than an hour in the future"))
+                if parsed > settings.latestOccurrence(now: now) {
+                    problems.append(FieldProblem(field: "occurredAt",
+                                                 problem: "is more than \(settings.clockSkewMinutes) minutes ahead of Rally's clock"))
+                } else if parsed < settings.earliestOccurrence(now: now) {
+                    problems.append(FieldProblem(field: "occurredAt",
+                                                 problem: "is older than this program's backfill window of \(settings.backfillDays) days"))
                 }
             } else {
                 problems.append(FieldProblem(field: "occurredAt", problem: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-20T09:14:00+01:00"))
@@ -69,8 +73,8 @@ public struct EventDraft: Sendable, Equatable {
         if tags.count > Self.maximumTags {
             problems.append(FieldProblem(field: "tags", problem: "at most \(Self.maximumTags) tags"))
         }
-        for (index, tag) in tags.enumerated() where tag.isEmpty || tag.utf8.count > 64 {
-            problems.append(FieldProblem(field: "tags[\(index)]", problem: "must be 1-64 characters"))
+        for (index, tag) in tags.enumerated() {
+            problems += CallerText.problems(tag, field: "tags[\(index)]", maximumLength: Self.maximumTagLength)
         }
         guard problems.isEmpty else { return .failure(ValidationFailure(problems: problems)) }
         return .success(Event(id: id, memberId: memberId, action: action, network: network, contentId: contentId, occurredAt: instant, tags: tags))

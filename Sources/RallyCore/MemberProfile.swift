@@ -32,9 +32,7 @@ public struct MemberProfile: Sendable, Equatable {
     public var problems: [FieldProblem] {
         var problems: [FieldProblem] = []
         for (field, value) in [("displayName", displayName), ("team", team), ("region", region)] {
-            if let value, value.isEmpty || value.count > Self.maximumTextLength || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                problems.append(FieldProblem(field: field, problem: "must be 1-\(Self.maximumTextLength) printable characters"))
-            }
+            problems += CallerText.problems(value, field: field, maximumLength: Self.maximumTextLength)
         }
         for (network, size) in audience.sorted(by: { $0.key < $1.key }) {
             if !Identifier.isValid(network) || network.utf8.count > 64 {

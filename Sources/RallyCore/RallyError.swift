@@ -9,6 +9,10 @@ public struct RallyError: Error, Sendable, Equatable {
         case notFound = "not_found"
         case alreadyExists = "already_exists"
         case eventConflict = "event_conflict"
+        /// The change clashes with the resource's current state (e.g. a program's time zone once it has events).
+        case conflict
+        /// PostgreSQL refused a value of this submission that validation let through; nothing of it was stored.
+        case notStorable = "not_storable"
         case payloadTooLarge = "payload_too_large"
         case unavailable = "dependency_unavailable"
         case internalError = "internal_error"
@@ -17,11 +21,14 @@ public struct RallyError: Error, Sendable, Equatable {
     public var code: Code
     public var message: String
     public var details: [FieldProblem]
+    /// What went wrong inside, for the log only: never sent to the caller.
+    public var internalDetail: String?
 
-    public init(_ code: Code, _ message: String, details: [FieldProblem] = []) {
+    public init(_ code: Code, _ message: String, details: [FieldProblem] = [], internalDetail: String? = nil) {
         self.code = code
         self.message = message
         self.details = details
+        self.internalDetail = internalDetail
     }
 
     public static func validation(_ problems: [FieldProblem]) -> RallyError {

@@ -37,6 +37,11 @@ struct Authorization: Sendable {
         return try await programs.require(programId)
     }
 
+    /// The program named by the path's `programId`, when the caller may act on it with one of `roles`.
+    func program(of request: Request, context: RallyRequestContext, roles: Set<KeyRole>) async throws -> ProgramContext {
+        try await program(try context.parameters.require("programId"), for: request, roles: roles)
+    }
+
     /// Only the operator.
     func requireOperator(_ request: Request) async throws {
         guard operatorToken != nil else {

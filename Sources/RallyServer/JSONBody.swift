@@ -40,6 +40,35 @@ extension RallyError {
     }
 }
 
+/// Any JSON value, decoded only to tell a value of another type from one the decoder cannot read at all.
+private struct AnyJSON: Decodable {
+    init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() || (try? value.decode(Bool.self)) != nil || (try? value.decode(Double.self)) != nil
+            || (try? value.decode(String.self)) != nil || (try? value.decode([AnyJSON].self)) != nil
+            || (try? value.decode([String: AnyJSON].self)) != nil {
+            return
+        }
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a JSON value"))
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// The field's value, nil when absent or unusable; a field of another type, or holding text the decoder cannot read
+    /// (an unpaired surrogate escape, an unescaped control character), adds a problem naming it to `problems`.
+    func field<T: Decodable>(_ key: Key, _ type: T.Type, problems: inout [FieldProblem]) -> T? {
+        do {
+            return try decodeIfPresent(T.self, forKey: key)
+        } catch {
+            let readable = (try? decodeIfPresent(AnyJSON.self, forKey: key)) != nil
+            problems.append(FieldProblem(field: key.stringValue, problem: readable
+                ? "must be \(JSONTypeName.of(T.self))"
+                : "must be valid JSON text: no unpaired surrogate escape (\\ud800) and no unescaped control character"))
+            return nil
+        }
+    }
+}
+
 /// Plain-language JSON type names for error messages.
 enum JSONTypeName {
     static func of(_ type: Any.Type) -> String {

@@ -9,11 +9,11 @@ extension RallyError {
     var status: HTTPResponse.Status {
         switch code {
         case .malformedJSON: .badRequest
-        case .validationFailed, .unknownMember: .unprocessableContent
+        case .validationFailed, .unknownMember, .notStorable: .unprocessableContent
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
-        case .alreadyExists, .eventConflict: .conflict
+        case .alreadyExists, .eventConflict, .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
@@ -39,10 +39,12 @@ extension RallyError {
             case .methodNotAllowed: return RallyError(.notFound, "no such operation on this resource")
             case .badRequest: return RallyError(.malformedJSON, http.body ?? "bad request")
             case .unauthorized: return RallyError(.unauthorized, http.body ?? "missing or unknown key")
-            default: return RallyError(.internalError, http.body ?? "\(http.status)")
+            default: return RallyError(.internalError, "an internal error occurred; the log holds the details under this request id",
+                                       internalDetail: "\(http)")
             }
         default:
-            return RallyError(.internalError, "internal error")
+            return RallyError(.internalError, "an internal error occurred; the log holds the details under this request id",
+                              internalDetail: "\(error)")
         }
     }
 }

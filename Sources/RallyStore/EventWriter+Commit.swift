@@ -12,6 +12,34 @@ struct CommitResult: Sendable {
     var rankQueries: [RankQuery]
 }
 
+extension CommitResult {
+    /// The results of the parts of one group (each covering submissions from its offset on, in commit order) and the
+    /// errors of the submissions refused, as one result in the group's order. Of a member's totals set by several
+    /// parts, the last one holds.
+    init(merging parts: [(offset: Int, result: CommitResult)], refused: [Int: RallyError], count: Int) {
+        var outcomes = [EventOutcome](repeating: .rejected(RallyError(.internalError, "event was not processed")), count: count)
+        var latest: [PeriodRef: Int] = [:]
+        var standings: [StandingChange] = []
+        var rankQueries: [RankQuery] = []
+        for (offset, part) in parts {
+            for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
+            for change in part.standings {
+                let ref = PeriodRef(member: MemberRef(program: change.program, id: change.memberId), period: change.period.key)
+                if let earlier = latest[ref] { standings[earlier] = change } else {
+                    latest[ref] = standings.count
+                    standings.append(change)
+                }
+            }
+            for var query in part.rankQueries {
+                query.submissions = query.submissions.map { $0 + offset }
+                rankQueries.append(query)
+            }
+        }
+        for (index, error) in refused { outcomes[index] = .rejected(error) }
+        self.init(outcomes: outcomes, standings: standings, rankQueries: rankQueries)
+    }
+}
+
 /// A member's new total in one period.
 struct StandingChange: Sendable {
     var program: String
@@ -41,20 +69,8 @@ extension EventWriter {
             if case let .events(batch) = job.work { submissions += batch }
         }
         let started = ContinuousClock.now
-        let group = submissions
         do {
-            var commit: CommitResult?
-            for attempt in 1...3 where commit == nil {
-                do {
-                    commit = try await postgres.transaction { connection in
-                        try Self.commit(group, now: Date(), on: connection)
-                    }
-                } catch where attempt < 3 && Self.isRetryable(error) {
-                    logger.notice("another lane or instance recorded the same event ids concurrently; retrying the commit",
-                                  metadata: ["error": "\(error)"])
-                }
-            }
-            guard var result = commit else { throw RallyError(.unavailable, "could not commit events") }
+            var result = try await commitGroup(submissions)
             metrics.commits.recordInterval(since: started)
             metrics.eventsPerCommit.record(submissions.count)
             await project(&result)
@@ -77,6 +93,56 @@ extension EventWriter {
             let failure = RallyError.storage(error)
             for job in jobs { job.reply.resume(throwing: failure) }
         }
+    }
+
+    /// Records one group in one transaction, again after a race with another writer (up to three attempts). When
+    /// PostgreSQL refuses a value of the group, the group is recorded again without the submissions at fault, which
+    /// are found by halves, each half under a savepoint of one transaction: only they answer an error.
+    private func commitGroup(_ group: [EventSubmission]) async throws -> CommitResult {
+        var attempt = 1
+        var isolating = false
+        while true {
+            do {
+                return try await postgres.transaction { [isolating] connection in
+                    isolating ? try Self.commitIsolating(group, now: Date(), on: connection) : try Self.commit(group, now: Date(), on: connection)
+                }
+            } catch let error as PostgresError where error.isRefusedValue && !isolating {
+                logger.warning("PostgreSQL refused a value in a group commit; recording the group again without the events at fault",
+                               metadata: ["error": "\(error)", "events": "\(group.count)"])
+                isolating = true
+            } catch where attempt < 3 && Self.isRetryable(error) {
+                logger.notice("another lane or instance recorded the same event ids concurrently; retrying the commit",
+                              metadata: ["error": "\(error)"])
+                attempt += 1
+            }
+        }
+    }
+
+    /// Commits every submission of the group that PostgreSQL accepts, each half under a savepoint, splitting a half
+    /// it refuses until the submissions at fault stand alone; they are answered `not_storable` and logged.
+    static func commitIsolating(_ group: [EventSubmission], now: Date, on connection: PostgresConnection) throws -> CommitResult {
+        var parts: [(offset: Int, result: CommitResult)] = []
+        var refused: [Int: RallyError] = [:]
+        func record(_ range: Range<Int>) throws {
+            do {
+                parts.append((range.lowerBound, try connection.savepoint { try commit(Array(group[range]), now: now, on: connection) }))
+            } catch let error as PostgresError where error.isRefusedValue {
+                if range.count == 1 { refused[range.lowerBound] = notStorable(group[range.lowerBound], error) } else { try split(range) }
+            }
+        }
+        func split(_ range: Range<Int>) throws {
+            let middle = range.lowerBound + range.count / 2
+            try record(range.lowerBound..<middle)
+            try record(middle..<range.upperBound)
+        }
+        // The whole group just failed: start from its halves.
+        if group.count > 1 { try split(0..<group.count) } else { try record(0..<group.count) }
+        return CommitResult(merging: parts, refused: refused, count: group.count)
+    }
+
+    private static func notStorable(_ submission: EventSubmission, _ error: PostgresError) -> RallyError {
+        RallyError(.notStorable, "event '\(submission.event.id)' holds a value PostgreSQL could not store; nothing of it was recorded",
+                   internalDetail: "program \(submission.program.id), event \(submission.event.id): \(error)")
     }
 
     /// Sends the commit's standings to Redis and fills in ranks; on failure marks the projection stale (ranks stay nil).

@@ -55,9 +55,8 @@ public final class KeyStore: Sendable {
 
     /// Issues a new key for a program.
     public func create(program: String, role: KeyRole, label: String?) async throws -> IssuedKey {
-        if let label, label.isEmpty || label.count > 200 {
-            throw RallyError.validation([FieldProblem(field: "label", problem: "must be 1-200 characters")])
-        }
+        let problems = CallerText.problems(label, field: "label", maximumLength: 200)
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
         let key = IssuedKey(id: Self.newKeyId(), role: role, label: label, secret: Self.newSecret())
         do {
             try await postgres.withConnection { connection in

@@ -1,13 +1,14 @@
 import Foundation
 import RallyCore
 
-/// A program as the write and read paths need it: its time zone's calendar and the rules it scores with.
+/// A program as the write and read paths need it: its time zone's calendar, the rules it scores with and its settings.
 public struct ProgramContext: Sendable {
     public var id: String
     public var name: String
     public var createdAt: Date
     public var calendar: PeriodCalendar
     public var ruleset: Ruleset
+    public var settings: ProgramSettings
 
     public var timeZone: TimeZone { calendar.timeZone }
 }

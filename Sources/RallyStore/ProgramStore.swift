@@ -3,16 +3,38 @@ import Postgres
 import RallyCore
 import Synchronization
 
-/// Programs: created by the operator, looked up on every request (and cached: a program's time zone never changes).
+/// What `PATCH /v1/programs/{id}` may change; nil leaves a field as it is.
+public struct ProgramChange: Sendable {
+    public var name: String?
+    public var timeZone: String?
+    public var backfillDays: Int?
+    public var clockSkewMinutes: Int?
+
+    public init(name: String? = nil, timeZone: String? = nil, backfillDays: Int? = nil, clockSkewMinutes: Int? = nil) {
+        self.name = name
+        self.timeZone = timeZone
+        self.backfillDays = backfillDays
+        self.clockSkewMinutes = clockSkewMinutes
+    }
+}
+
+/// Programs: created by the operator, looked up on every request (cached for a few seconds, so that a change
+/// made through another instance is seen there soon).
 public final class ProgramStore: Sendable {
     private let postgres: PostgresPool
     private let keys: KeyStore
-    private let cache = Mutex<[String: ProgramContext]>([:])
+    private let cacheLifetime: Duration
+    private let cache = Mutex<[String: (program: ProgramContext, expires: ContinuousClock.Instant)]>([:])
 
-    public init(postgres: PostgresPool, keys: KeyStore) {
+    public init(postgres: PostgresPool, keys: KeyStore, cacheLifetime: Duration = .seconds(5)) {
         self.postgres = postgres
         self.keys = keys
+        self.cacheLifetime = cacheLifetime
     }
+
+    static let maximumNameLength = 200
+    private static let columns =
+        "id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes"
 
     /// Creates a program and its first admin key; the key's secret is returned once.
     public func create(id: String, name: String, timeZone: String) async throws -> (ProgramContext, IssuedKey) {
@@ -20,59 +42,110 @@ public final class ProgramStore: Sendable {
         if !Identifier.isValid(id) {
             problems.append(FieldProblem(field: "id", problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -"))
         }
-        if name.isEmpty || name.count > 200 {
-            problems.append(FieldProblem(field: "name", problem: "must be 1-200 characters"))
-        }
-        let calendar = PeriodCalendar(timeZoneIdentifier: timeZone)
-        if calendar == nil {
-            problems.append(FieldProblem(field: "timezone", problem: "unknown IANA time zone '\(timeZone)'"))
-        }
-        guard problems.isEmpty, let calendar else { throw RallyError.validation(problems) }
+        problems += CallerText.problems(name, field: "name", maximumLength: Self.maximumNameLength)
+        problems += Self.timeZoneProblems(timeZone)
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
         let secret = KeyStore.newSecret()
         let keyId = KeyStore.newKeyId()
-        let created: Date
+        let context: ProgramContext
         do {
-            created = try await postgres.transaction { connection in
-                let rows = try connection.query(
-                    "INSERT INTO programs (id, name, timezone) VALUES ($1, $2, $3) RETURNING extract(epoch FROM created_at) AS created_at",
-                    [id, name, timeZone])
+            context = try await postgres.transaction { connection in
+                let rows = try connection.query("INSERT INTO programs (id, name, timezone) VALUES ($1, $2, $3) RETURNING \(Self.columns)",
+                                                [id, name, timeZone])
                 try KeyStore.insert(id: keyId, program: id, role: .admin, label: "created with the program", secret: secret, on: connection)
-                return Date(timeIntervalSince1970: try rows[0].double("created_at"))
+                return try Self.context(rows[0])
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw RallyError(.alreadyExists, "program '\(id)' already exists")
         } catch {
             throw RallyError.storage(error)
         }
-        let context = ProgramContext(id: id, name: name, createdAt: created, calendar: calendar, ruleset: .defaults)
-        cache.withLock { $0[id] = context }
+        remember(context)
         return (context, IssuedKey(id: keyId, role: .admin, label: "created with the program", secret: secret))
+    }
+
+    /// Applies a change to a program's name, time zone (only while it has no events: 409 after) or settings.
+    public func update(_ id: String, _ change: ProgramChange) async throws -> ProgramContext {
+        var problems = CallerText.problems(change.name, field: "name", maximumLength: Self.maximumNameLength)
+        problems += change.timeZone.map(Self.timeZoneProblems) ?? []
+        problems += ProgramSettings(backfillDays: change.backfillDays ?? ProgramSettings.defaults.backfillDays,
+                                    clockSkewMinutes: change.clockSkewMinutes ?? ProgramSettings.defaults.clockSkewMinutes).problems
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
+        let context: ProgramContext?
+        do {
+            context = try await postgres.transaction { connection in
+                guard let current = try connection.query("SELECT timezone FROM programs WHERE id = $1 FOR UPDATE", [id]).first else { return nil }
+                if let zone = change.timeZone, zone != (try current.string("timezone")),
+                   try connection.query("SELECT 1 FROM events WHERE program_id = $1 LIMIT 1", [id]).count > 0 {
+                    throw RallyError(.conflict, "the time zone of program '\(id)' cannot change once it has events",
+                                     details: [FieldProblem(field: "timezone", problem: "cannot change once the program has events")])
+                }
+                let rows = try connection.query("""
+                    UPDATE programs SET name = coalesce($2, name), timezone = coalesce($3, timezone),
+                        backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes)
+                    WHERE id = $1 RETURNING \(Self.columns)
+                    """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init)])
+                return try Self.context(rows[0])
+            }
+        } catch {
+            throw RallyError.storage(error)
+        }
+        guard let context else { throw Self.notFound(id) }
+        remember(context)
+        return context
     }
 
     /// The program, or nil when it does not exist.
     public func context(_ id: String) async throws -> ProgramContext? {
-        if let cached = cache.withLock({ $0[id] }) { return cached }
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[id] }), cached.expires > now { return cached.program }
+        guard Identifier.isValid(id) else { return nil }
         let rows: PostgresRows
         do {
-            rows = try await postgres.query(
-                "SELECT id, name, timezone, extract(epoch FROM created_at) AS created_at FROM programs WHERE id = $1", [id])
+            rows = try await postgres.query("SELECT \(Self.columns) FROM programs WHERE id = $1", [id])
         } catch {
             throw RallyError.storage(error)
         }
         guard let row = rows.first else { return nil }
-        let zone = try row.string("timezone")
-        guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else {
-            throw RallyError(.internalError, "program '\(id)' has an unknown time zone '\(zone)'")
-        }
-        let context = ProgramContext(id: id, name: try row.string("name"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
-                                     calendar: calendar, ruleset: .defaults)
-        cache.withLock { $0[id] = context }
+        let context = try Self.context(row)
+        remember(context)
         return context
     }
 
     /// The program, or a 404.
     public func require(_ id: String) async throws -> ProgramContext {
-        guard let context = try await context(id) else { throw RallyError(.notFound, "program '\(id)' does not exist") }
+        guard let context = try await context(id) else { throw Self.notFound(id) }
         return context
+    }
+
+    private func remember(_ context: ProgramContext) {
+        let expires = ContinuousClock.now + cacheLifetime
+        cache.withLock { cache in
+            if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[context.id] = (context, expires)
+        }
+    }
+
+    private static func context(_ row: PostgresRow) throws -> ProgramContext {
+        let id = try row.string("id")
+        let zone = try row.string("timezone")
+        guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else {
+            throw RallyError(.internalError, "program '\(id)' has an unknown time zone '\(zone)'")
+        }
+        return ProgramContext(id: id, name: try row.string("name"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
+                              calendar: calendar, ruleset: .defaults,
+                              settings: ProgramSettings(backfillDays: try row.int("backfill_days"),
+                                                        clockSkewMinutes: try row.int("clock_skew_minutes")))
+    }
+
+    private static func timeZoneProblems(_ zone: String) -> [FieldProblem] {
+        guard CallerText.problem(zone, maximumLength: 64) == nil, PeriodCalendar(timeZoneIdentifier: zone) != nil else {
+            return [FieldProblem(field: "timezone", problem: "must be an IANA time zone such as Europe/Paris")]
+        }
+        return []
+    }
+
+    private static func notFound(_ id: String) -> RallyError {
+        RallyError(.notFound, "program '\(id)' does not exist")
     }
 }

@@ -78,14 +78,38 @@ import Testing
     }
 
     @Test func occurredAtMoreThanAnHourAheadIsRejected() {
-        let expected = [FieldProblem(field: "occurredAt", problem: "is more than an hour in the future")]
+        let expected = [FieldProblem(field: "occurredAt", problem: "is more than 60 minutes ahead of Rally's clock")]
         #expect(problems(draft(occurredAt: "2026-11-20T13:00:01Z")) == expected)
         #expect(problems(draft(occurredAt: "2026-11-20T13:00:00.001Z")) == expected)
         #expect(problems(draft(occurredAt: "2026-11-21T00:00:00Z")) == expected)
+        #expect(problems(draft(occurredAt: "9999-12-31T23:59:59Z")) == expected)
     }
 
-    @Test func occurredAtFarInThePastIsAccepted() {
-        #expect(problems(draft(occurredAt: "2001-01-01T00:00:00Z")) == [])
+    @Test func occurredAtWithinTheBackfillWindowIsAccepted() {
+        // 366 days before 2026-11-20T12:00Z is 2025-11-19T12:00Z.
+        #expect(problems(draft(occurredAt: "2025-11-19T12:00:00Z")) == [])
+        #expect(problems(draft(occurredAt: "2026-01-01T00:00:00+14:00")) == [])
+    }
+
+    @Test func occurredAtBeforeTheBackfillWindowIsRejected() {
+        let expected = [FieldProblem(field: "occurredAt", problem: "is older than this program's backfill window of 366 days")]
+        #expect(problems(draft(occurredAt: "2025-11-19T11:59:59Z")) == expected)
+        #expect(problems(draft(occurredAt: "2001-01-01T00:00:00Z")) == expected)
+        #expect(problems(draft(occurredAt: "0001-01-01T00:00:00Z")) == expected)
+    }
+
+    @Test func theWindowFollowsTheProgramSettings() throws {
+        let settings = ProgramSettings(backfillDays: 7, clockSkewMinutes: 0)
+        func problems(_ occurredAt: String) -> [String] {
+            switch draft(occurredAt: occurredAt).validated(against: .defaults, settings: settings, now: now) {
+            case .success: return []
+            case .failure(let failure): return failure.problems.map(\.problem)
+            }
+        }
+        #expect(problems("2026-11-13T12:00:00Z") == [])
+        #expect(problems("2026-11-13T11:59:59Z") == ["is older than this program's backfill window of 7 days"])
+        #expect(problems("2026-11-20T12:00:00Z") == [])
+        #expect(problems("2026-11-20T12:00:01Z") == ["is more than 0 minutes ahead of Rally's clock"])
     }
 
     @Test(arguments: ["2026-11-20T09:14:00", "2026-11-20", "yesterday", "2026-02-29T09:14:00Z", ""])
@@ -102,10 +126,11 @@ import Testing
     }
 
     @Test func eachBadTagIsNamedByIndex() {
-        let tags = ["ok", "", String(repeating: "t", count: 64), String(repeating: "t", count: 65)]
+        let tags = ["ok", "", String(repeating: "t", count: 64), String(repeating: "t", count: 65), "a\u{0}b", "🚀"]
         #expect(problems(draft(tags: tags)) == [
-            FieldProblem(field: "tags[1]", problem: "must be 1-64 characters"),
-            FieldProblem(field: "tags[3]", problem: "must be 1-64 characters"),
+            FieldProblem(field: "tags[1]", problem: "must not be empty"),
+            FieldProblem(field: "tags[3]", problem: "must be at most 64 characters"),
+            FieldProblem(field: "tags[4]", problem: CallerTextTests.control),
         ])
     }
 
@@ -115,15 +140,23 @@ import Testing
         #expect(problems(draft(network: "")) == [problem])
         #expect(problems(draft(network: String(repeating: "n", count: 65))) == [problem])
         #expect(problems(draft(network: String(repeating: "n", count: 64))) == [])
+        #expect(problems(draft(network: "x\u{0}")) == [problem])
     }
 
-    @Test func contentIdMustBe1To512PrintableCharacters() {
-        let problem = FieldProblem(field: "contentId", problem: "must be 1-512 printable characters")
-        #expect(problems(draft(contentId: "")) == [problem])
-        #expect(problems(draft(contentId: "line\nbreak")) == [problem])
-        #expect(problems(draft(contentId: String(repeating: "c", count: 513))) == [problem])
+    @Test func contentIdIsCallerTextOfAtMost512() {
+        #expect(problems(draft(contentId: "")) == [FieldProblem(field: "contentId", problem: "must not be empty")])
+        #expect(problems(draft(contentId: "line\nbreak")) == [FieldProblem(field: "contentId", problem: CallerTextTests.control)])
+        #expect(problems(draft(contentId: "nul\u{0}")) == [FieldProblem(field: "contentId", problem: CallerTextTests.control)])
+        #expect(problems(draft(contentId: String(repeating: "c", count: 513)))
+            == [FieldProblem(field: "contentId", problem: "must be at most 512 characters")])
         #expect(problems(draft(contentId: String(repeating: "c", count: 512))) == [])
-        #expect(problems(draft(contentId: "post with spaces & ünïcode")) == [])
+        #expect(problems(draft(contentId: "post with spaces & ünïcode 🚀")) == [])
+    }
+
+    @Test func anUnknownActionThatIsNotTextIsNotEchoed() {
+        #expect(problems(draft(action: "sh\u{0}are")) == [
+            FieldProblem(field: "action", problem: "unknown action given; this program scores: comment, like, post, share"),
+        ])
     }
 
     @Test func everyProblemIsReportedInFieldOrder() {

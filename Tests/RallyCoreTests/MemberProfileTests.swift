@@ -35,7 +35,7 @@ import Testing
 
     @Test func emptyDisplayNameIsRejected() {
         #expect(profile(displayName: "").problems
-            == [FieldProblem(field: "displayName", problem: "must be 1-200 printable characters")])
+            == [FieldProblem(field: "displayName", problem: "must not be empty")])
     }
 
     @Test func textFieldsAllowUpTo200Characters() {
@@ -46,6 +46,8 @@ import Testing
     @Test func controlCharactersAreRejected() {
         #expect(profile(region: "EM\nEA").problems.map(\.field) == ["region"])
         #expect(profile(displayName: "Ada\u{7}").problems.map(\.field) == ["displayName"])
+        #expect(profile(team: "a\u{0}b").problems.map(\.field) == ["team"])
+        #expect(profile(displayName: "Ana 🚀").problems == [])
     }
 
     @Test func everyProblemIsReported() {

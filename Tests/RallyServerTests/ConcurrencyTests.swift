@@ -67,4 +67,69 @@ struct ConcurrencyTests {
             #expect(Set(board.entries.compactMap(\.memberId)) == Set(members))
         }
     }
+
+    /// Good and poisoned events (a NUL in a tag) from three programs at once, single and in batches: every good one is
+    /// recorded, every poisoned one answers its own error, and each member's ledger equals the boards.
+    @Test func poisonedEventsNeverFailTheGoodOnesBesideThem() async throws {
+        try await TestApp.run { app in
+            var programs: [TestProgram] = []
+            for _ in 0..<3 {
+                let program = try await app.createProgram()
+                try await program.addMembers(["ana", "ben", "cid"])
+                programs.append(program)
+            }
+            let now = Timestamp.rfc3339(Timestamp.now())
+            func body(_ id: String, _ member: String, poisoned: Bool) -> String {
+                let tag = poisoned ? #""a\u0000b""# : #""ok""#
+                return #"{"id": "\#(id)", "memberId": "\#(member)", "action": "share", "occurredAt": "\#(now)", "tags": [\#(tag)]}"#
+            }
+            let members = ["ana", "ben", "cid"]
+            let answers = try await withThrowingTaskGroup(of: (program: Int, poisoned: Bool, statuses: [Int], fields: [String]).self) { group in
+                for (p, program) in programs.enumerated() {
+                    for index in 0..<20 {
+                        let poisoned = index % 2 == 1
+                        let sent = body("s\(index)", members[index % 3], poisoned: poisoned)
+                        group.addTask {
+                            let response = try await app.send(.post, "\(program.path)/events", key: program.ingestKey, body: sent)
+                            let fields = (try? JSONDecoder().decode(ErrorDTO.self, from: Data(response.body.readableBytesView)))?.error.details.map(\.field)
+                            return (p, poisoned, [Int(response.status.code)], fields ?? [])
+                        }
+                    }
+                    for batch in 0..<4 {
+                        let events = (0..<10).map { body("b\(batch)-\($0)", members[$0 % 3], poisoned: $0 % 2 == 1) }
+                        group.addTask {
+                            let response = try await app.send(.post, "\(program.path)/events/batch", key: program.ingestKey,
+                                                              body: #"{"events": [\#(events.joined(separator: ","))]}"#)
+                            let results = try JSONDecoder().decode(BatchDTO.self, from: Data(response.body.readableBytesView)).results
+                            return (p, false, results.map { $0.error == nil ? 201 : 422 }, results.compactMap { $0.error?.details.first?.field })
+                        }
+                    }
+                }
+                var answers: [(program: Int, poisoned: Bool, statuses: [Int], fields: [String])] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+            for answer in answers where answer.statuses.count == 1 {
+                #expect(answer.statuses == [answer.poisoned ? 422 : 201])
+                #expect(answer.fields == (answer.poisoned ? ["tags[0]"] : []))
+            }
+            for answer in answers where answer.statuses.count == 10 {
+                #expect(answer.statuses == [201, 422, 201, 422, 201, 422, 201, 422, 201, 422])
+                #expect(answer.fields == [1, 3, 5, 7, 9].map { "events[\($0)].tags[0]" })
+            }
+            // Per program: 10 good singles and 20 good batched events, 10 points each, spread over ana, ben and cid.
+            for program in programs {
+                var expected: [String: Int64] = [:]
+                for index in stride(from: 0, to: 20, by: 2) { expected[members[index % 3], default: 0] += 10 }
+                for _ in 0..<4 { for index in stride(from: 0, to: 10, by: 2) { expected[members[index % 3], default: 0] += 10 } }
+                let board = try await program.board(period: "all", limit: 100)
+                #expect(Dictionary(uniqueKeysWithValues: board.entries.map { ($0.memberId ?? "?", $0.points) }) == expected)
+                for member in members {
+                    let ledger = try await program.fullLedger(member)
+                    #expect(Int64(ledger.map(\.points).reduce(0, +)) == expected[member], "\(member)")
+                    #expect(try await program.profile(member).points.lifetime == expected[member])
+                }
+            }
+        }
+    }
 }

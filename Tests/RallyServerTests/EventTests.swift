@@ -73,7 +73,7 @@ struct EventTests {
 
     @Test func duplicateWithFractionalSecondsInAnotherOffsetIsRecognised() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
+            let program = try await app.createProgram(backfillDays: 3660)
             try await program.addMembers(["ana"])
             let original = EventInput(id: "e1", memberId: "ana", action: "comment", occurredAt: "2026-01-05T10:00:00.5+01:00")
             try await program.record(original)

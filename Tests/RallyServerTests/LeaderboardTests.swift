@@ -60,7 +60,7 @@ struct LeaderboardTests {
     /// Events sent today about a past period still rank, among equals, by who reached the score first.
     @Test func backfilledTiesListWhoReachedTheScoreFirst() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
+            let program = try await app.createProgram(backfillDays: 3660)
             try await Self.recordTies(program, occurredAt: "2024-02-15T12:00:00+01:00")
             for period in ["day", "week", "month"] {
                 let board = try await program.board(period: period, at: "2024-02-15")
@@ -72,7 +72,7 @@ struct LeaderboardTests {
 
     @Test func pastPeriodsAreChosenWithAt() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram(timezone: "Europe/Paris")
+            let program = try await app.createProgram(timezone: "Europe/Paris", backfillDays: 3660)
             try await program.addMembers(["ana", "ben"])
             try await program.record(EventInput(id: "old", memberId: "ana", action: "share", occurredAt: "2024-02-15T12:00:00+01:00"))
             try await program.record(EventInput(id: "new", memberId: "ben", action: "post"))
@@ -147,8 +147,8 @@ struct LeaderboardTests {
     /// 2025-03-09T12:00Z is Sunday 13:00 in Paris (week 10) but Monday 01:00 in Auckland (week 11).
     @Test func theProgramsTimeZoneDecidesTheDayAndWeek() async throws {
         try await TestApp.run { app in
-            let paris = try await app.createProgram(timezone: "Europe/Paris")
-            let auckland = try await app.createProgram(timezone: "Pacific/Auckland")
+            let paris = try await app.createProgram(timezone: "Europe/Paris", backfillDays: 3660)
+            let auckland = try await app.createProgram(timezone: "Pacific/Auckland", backfillDays: 3660)
             for program in [paris, auckland] {
                 try await program.addMembers(["ana"])
                 try await program.record(EventInput(id: "e1", memberId: "ana", action: "share", occurredAt: "2025-03-09T12:00:00Z"))

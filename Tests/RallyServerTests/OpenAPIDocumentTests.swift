@@ -7,6 +7,7 @@ import Testing
     static let expectedRoutes: Set<String> = [
         "POST /v1/programs",
         "GET /v1/programs/{programId}",
+        "PATCH /v1/programs/{programId}",
         "POST /v1/programs/{programId}/keys",
         "GET /v1/programs/{programId}/keys",
         "DELETE /v1/programs/{programId}/keys/{keyId}",

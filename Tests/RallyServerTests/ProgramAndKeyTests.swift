@@ -12,7 +12,7 @@ struct ProgramAndKeyTests {
             let response = try await app.send(.post, "/v1/programs", key: app.operatorToken,
                                               json: ProgramInput(id: id, name: "ACME Ambassadors", timezone: "Europe/Paris"))
             try requireStatus(response, .created)
-            #expect(Set(try jsonObject(response).keys) == ["id", "name", "timezone", "createdAt", "adminKey"])
+            #expect(Set(try jsonObject(response).keys) == ["id", "name", "timezone", "createdAt", "backfillDays", "clockSkewMinutes", "adminKey"])
             let created = try decode(ProgramDTO.self, from: response)
             #expect(created.id == id)
             #expect(created.name == "ACME Ambassadors")
@@ -30,7 +30,7 @@ struct ProgramAndKeyTests {
             try requireStatus(shown, .ok)
             #expect(try jsonObject(shown)["adminKey"] == nil)
             #expect(try decode(ProgramDTO.self, from: shown) == ProgramDTO(id: id, name: "ACME Ambassadors", timezone: "Europe/Paris",
-                                                                           createdAt: created.createdAt, adminKey: nil))
+                                                                           createdAt: created.createdAt, backfillDays: 366, clockSkewMinutes: 60, adminKey: nil))
 
             let keys = try await app.send(.get, "/v1/programs/\(id)/keys", key: adminKey)
             try requireStatus(keys, .ok)

@@ -27,7 +27,7 @@ struct ProjectionRecoveryTests {
 
     @Test func boardsAreRebuiltExactlyAfterRedisLosesTheNamespace() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
+            let program = try await app.createProgram(backfillDays: 3660)
             try await Self.recordMixedStandings(program)
             let before = try await Self.snapshot(program)
             #expect(before["all"]?.standings.map(\.rank) == [1, 2, 3, 3, 5])
@@ -89,7 +89,7 @@ struct ProjectionRecoveryTests {
 
     @Test func aNewAppRebuildsTheBoardsFromPostgresAtStart() async throws {
         try await TestApp.run { first in
-            let program = try await first.createProgram()
+            let program = try await first.createProgram(backfillDays: 3660)
             try await Self.recordMixedStandings(program)
             let before = try await Self.snapshot(program)
 

@@ -120,8 +120,9 @@ struct TestApp: Sendable {
         try await send(method, uri, key: key, body: try encodeJSON(json), headers: headers)
     }
 
-    /// Creates a program with the operator token, plus an ingest and a read key.
-    func createProgram(timezone: String = "Europe/Paris", name: String = "Test program",
+    /// Creates a program with the operator token, plus an ingest and a read key; `backfillDays` widens the window
+    /// of accepted `occurredAt` for tests that record events of fixed past dates.
+    func createProgram(timezone: String = "Europe/Paris", name: String = "Test program", backfillDays: Int? = nil,
                        sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestProgram {
         let id = TestIds.program()
         let response = try await send(.post, "/v1/programs", key: operatorToken, json: ProgramInput(id: id, name: name, timezone: timezone))
@@ -130,6 +131,10 @@ struct TestApp: Sendable {
         var program = TestProgram(app: self, id: id, adminKey: adminKey, ingestKey: "", readKey: "")
         program.ingestKey = try #require(try await program.createKey(role: "ingest").key, sourceLocation: sourceLocation)
         program.readKey = try #require(try await program.createKey(role: "read").key, sourceLocation: sourceLocation)
+        if let backfillDays {
+            try requireStatus(try await send(.patch, program.path, key: adminKey, body: #"{"backfillDays": \#(backfillDays)}"#), .ok,
+                              sourceLocation: sourceLocation)
+        }
         return program
     }
 }
@@ -322,6 +327,8 @@ struct ProgramDTO: Decodable, Equatable {
     var name: String
     var timezone: String
     var createdAt: String
+    var backfillDays: Int
+    var clockSkewMinutes: Int
     var adminKey: String?
 }
 

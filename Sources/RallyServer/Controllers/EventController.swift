@@ -24,14 +24,7 @@ struct EventController {
                 problems.append(FieldProblem(field: "", problem: "an event must be a JSON object"))
                 return
             }
-            func field<T: Decodable>(_ key: CodingKeys, _ type: T.Type) -> T? {
-                do {
-                    return try container.decodeIfPresent(T.self, forKey: key)
-                } catch {
-                    problems.append(FieldProblem(field: key.stringValue, problem: "must be \(JSONTypeName.of(T.self))"))
-                    return nil
-                }
-            }
+            func field<T: Decodable>(_ key: CodingKeys, _ type: T.Type) -> T? { container.field(key, type, problems: &problems) }
             draft = EventDraft(id: field(.id, String.self), memberId: field(.memberId, String.self), action: field(.action, String.self),
                                network: field(.network, String.self), contentId: field(.contentId, String.self),
                                occurredAt: field(.occurredAt, String.self), tags: field(.tags, [String].self))
@@ -50,7 +43,7 @@ struct EventController {
     }
 
     @Sendable func record(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.ingest])
+        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
         let input = try await JSONBody.decode(EventInput.self, from: request, context: context)
         let event = try Self.validate(input, program: program).get()
         let outcome = try await writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])[0]
@@ -65,7 +58,7 @@ struct EventController {
     }
 
     @Sendable func recordBatch(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.ingest])
+        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
         let input = try await JSONBody.decode(BatchInput.self, from: request, context: context)
         guard (1...Self.maximumBatch).contains(input.events.count) else {
             throw RallyError.validation([FieldProblem(field: "events", problem: "must hold 1 to \(Self.maximumBatch) events, got \(input.events.count)")])
@@ -88,7 +81,11 @@ struct EventController {
             switch outcome {
             case let .created(result): results[position] = .success(EventResultBody(result, outcome: "created"))
             case let .duplicate(result): results[position] = .success(EventResultBody(result, outcome: "duplicate"))
-            case let .rejected(error): results[position] = .failure(eventId: submission.event.id, error.located(at: position), requestId: context.id)
+            case let .rejected(error):
+                if let detail = error.internalDetail {
+                    context.logger.notice("batch event refused", metadata: ["index": "\(position)", "error": "\(detail)"])
+                }
+                results[position] = .failure(eventId: submission.event.id, error.located(at: position), requestId: context.id)
             }
         }
         return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
@@ -96,14 +93,14 @@ struct EventController {
 
     static func validate(_ input: EventInput, program: ProgramContext) -> Result<Event, RallyError> {
         guard input.problems.isEmpty else { return .failure(.validation(input.problems)) }
-        return input.draft.validated(against: program.ruleset, now: Date()).mapError { .validation($0.problems) }
+        return input.draft.validated(against: program.ruleset, settings: program.settings, now: Date()).mapError { .validation($0.problems) }
     }
 }
 
 extension RallyError {
     /// The same error with its fields named inside the batch (`action` → `events[3].action`).
     func located(at index: Int) -> RallyError {
-        RallyError(code, message, details: details.map { $0.nested(under: "events[\(index)]") })
+        RallyError(code, message, details: details.map { $0.nested(under: "events[\(index)]") }, internalDetail: internalDetail)
     }
 }
 

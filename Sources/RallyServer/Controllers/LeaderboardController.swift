@@ -49,7 +49,7 @@ struct LeaderboardController {
     }
 
     @Sendable func members(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
+        let program = try await authorization.program(of: request, context: context, roles: [.read])
         let query = request.uri.queryParameters
         let period = try Self.period(query, program: program)
         let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
@@ -62,8 +62,8 @@ struct LeaderboardController {
     }
 
     @Sendable func around(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
-        let memberId = try context.parameters.require("memberId")
+        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let memberId = try context.pathIdentifier("memberId")
         let query = request.uri.queryParameters
         let period = try Self.period(query, program: program)
         let radius = try Query.integer(query, "radius", default: 2, range: 0...50)

@@ -104,7 +104,7 @@ struct MemberController {
     }
 
     @Sendable func upsert(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.ingest])
+        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
         let memberId = try context.parameters.require("memberId")
         let input = try await JSONBody.decode(MemberInput.self, from: request, context: context)
         let visibility = input.visibility.map { Visibility(rawValue: $0) } ?? .public
@@ -119,13 +119,13 @@ struct MemberController {
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
-        let member = try await members.member(program, memberId: try context.parameters.require("memberId"))
+        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let member = try await members.member(program, memberId: try context.pathIdentifier("memberId"))
         return JSONResponse.make(ProfileBody(member: member), status: .ok)
     }
 
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
+        let program = try await authorization.program(of: request, context: context, roles: [.read])
         let query = request.uri.queryParameters
         let limit = try Query.integer(query, "limit", default: 50, range: 1...200)
         let cursor: Int64?
@@ -137,7 +137,7 @@ struct MemberController {
         } else {
             cursor = nil
         }
-        let (entries, next) = try await members.ledger(program: program.id, memberId: try context.parameters.require("memberId"),
+        let (entries, next) = try await members.ledger(program: program.id, memberId: try context.pathIdentifier("memberId"),
                                                       limit: limit, before: cursor)
         return JSONResponse.make(LedgerBody(entries: entries, nextCursor: next, timeZone: program.timeZone), status: .ok)
     }

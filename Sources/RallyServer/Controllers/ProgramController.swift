@@ -15,19 +15,45 @@ struct ProgramController {
         var timezone: String
     }
 
+    /// `PATCH` body: only the fields present change; a field Rally does not know is a problem, not ignored.
+    struct ChangeProgram: Decodable {
+        var change = ProgramChange()
+        var problems: [FieldProblem] = []
+
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            func field<T: Decodable>(_ name: String, _ type: T.Type) -> T? {
+                container.field(Key(stringValue: name), type, problems: &problems)
+            }
+            change = ProgramChange(name: field("name", String.self), timeZone: field("timezone", String.self),
+                                   backfillDays: field("backfillDays", Int.self), clockSkewMinutes: field("clockSkewMinutes", Int.self))
+            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes"]
+            for key in container.allKeys.map(\.stringValue).sorted() where !known.contains(key) {
+                problems.append(FieldProblem(field: CallerText.problem(key, maximumLength: 64) == nil ? key : "",
+                                             problem: "is not a setting of a program; known: backfillDays, clockSkewMinutes, name, timezone"))
+            }
+        }
+    }
+
     struct ProgramBody: JSONWritable {
-        var id: String
-        var name: String
-        var timezone: String
-        var createdAt: String
+        var program: ProgramContext
         var adminKey: String?
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.field("id", id)
-                json.field("name", name)
-                json.field("timezone", timezone)
-                json.field("createdAt", createdAt)
+                json.field("id", program.id)
+                json.field("name", program.name)
+                json.field("timezone", program.timeZone.identifier)
+                json.field("createdAt", RFC3339.format(program.createdAt, in: program.timeZone))
+                json.field("backfillDays", program.settings.backfillDays)
+                json.field("clockSkewMinutes", program.settings.clockSkewMinutes)
                 json.optionalField("adminKey", adminKey)
             }
         }
@@ -68,6 +94,7 @@ struct ProgramController {
         let routes = RouteCollection(context: RallyRequestContext.self)
         routes.post(use: create)
         routes.get(":programId", use: show)
+        routes.patch(":programId", use: update)
         routes.post(":programId/keys", use: createKey)
         routes.get(":programId/keys", use: listKeys)
         routes.delete(":programId/keys/:keyId", use: revokeKey)
@@ -79,16 +106,25 @@ struct ProgramController {
         let body = try await JSONBody.decode(CreateProgram.self, from: request, context: context)
         let (program, key) = try await programs.create(id: body.id, name: body.name, timeZone: body.timezone)
         context.logger.info("program created", metadata: ["program": "\(program.id)"])
-        return JSONResponse.make(Self.body(program, adminKey: key.secret), status: .created)
+        return JSONResponse.make(ProgramBody(program: program, adminKey: key.secret), status: .created)
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.read])
-        return JSONResponse.make(Self.body(program, adminKey: nil), status: .ok)
+        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        return JSONResponse.make(ProgramBody(program: program), status: .ok)
+    }
+
+    @Sendable func update(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let body = try await JSONBody.decode(ChangeProgram.self, from: request, context: context)
+        guard body.problems.isEmpty else { throw RallyError.validation(body.problems) }
+        let updated = try await programs.update(program.id, body.change)
+        context.logger.info("program changed", metadata: ["program": "\(program.id)"])
+        return JSONResponse.make(ProgramBody(program: updated), status: .ok)
     }
 
     @Sendable func createKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.admin])
+        let program = try await authorization.program(of: request, context: context, roles: [.admin])
         let body = try await JSONBody.decode(CreateKey.self, from: request, context: context)
         guard let role = KeyRole(rawValue: body.role) else {
             throw RallyError.validation([FieldProblem(field: "role", problem: "must be one of ingest, read, admin")])
@@ -99,7 +135,7 @@ struct ProgramController {
     }
 
     @Sendable func listKeys(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.admin])
+        let program = try await authorization.program(of: request, context: context, roles: [.admin])
         let keys = try await keys.list(program: program.id)
         return JSONResponse.make(KeyList(keys: keys.map {
             KeyBody(id: $0.id, role: $0.role.rawValue, label: $0.label, createdAt: RFC3339.format($0.createdAt, in: program.timeZone))
@@ -107,15 +143,10 @@ struct ProgramController {
     }
 
     @Sendable func revokeKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(try context.parameters.require("programId"), for: request, roles: [.admin])
-        let keyId = try context.parameters.require("keyId")
+        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let keyId = try context.pathIdentifier("keyId")
         try await keys.revoke(program: program.id, keyId: keyId)
         context.logger.info("key revoked", metadata: ["program": "\(program.id)", "key": "\(keyId)"])
         return Response(status: .noContent)
-    }
-
-    static func body(_ program: ProgramContext, adminKey: String?) -> ProgramBody {
-        ProgramBody(id: program.id, name: program.name, timezone: program.timeZone.identifier,
-                    createdAt: RFC3339.format(program.createdAt, in: program.timeZone), adminKey: adminKey)
     }
 }

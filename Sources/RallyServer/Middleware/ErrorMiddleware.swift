@@ -9,10 +9,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let rally = RallyError.from(error)
+            let detail = rally.internalDetail ?? rally.message
             switch rally.status.code {
-            case 503: context.logger.warning("dependency unavailable", metadata: ["error": "\(rally.message)"])
-            case 500...: context.logger.error("request failed", metadata: ["error": "\(error)", "status": "\(rally.status.code)"])
-            default: break
+            case 503: context.logger.warning("dependency unavailable", metadata: ["error": "\(detail)"])
+            case 500...: context.logger.error("request failed", metadata: ["error": "\(detail)", "status": "\(rally.status.code)"])
+            default: if let internalDetail = rally.internalDetail { context.logger.notice("request refused", metadata: ["error": "\(internalDetail)"]) }
             }
             var response = JSONResponse.make(rally.body(requestId: context.id), status: rally.status)
             if rally.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }

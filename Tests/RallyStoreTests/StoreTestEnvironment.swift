@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Metrics
+import Postgres
+import RallyCore
+import RallyStore
+import Redis
+import Testing
+
+/// The stores on the real PostgreSQL and Redis (RALLY_TEST_DATABASE_URL, RALLY_TEST_REDIS_URL: a missing one fails the
+/// test, never skips it), with a writer running in the background and a Redis namespace of their own.
+struct StoreTestEnvironment {
+    let postgres: PostgresPool
+    let redis: RedisPool
+    let programs: ProgramStore
+    let members: MemberStore
+    let writer: EventWriter
+
+    static let logger: Logger = {
+        var logger = Logger(label: "rally-store-tests")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    static let migrationsDirectory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Migrations")
+
+    /// Runs `body` with the stores and a writer of `lanes` lanes; stops the writer and closes the pools afterwards.
+    static func run<T>(lanes: Int, _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
+        let environment = ProcessInfo.processInfo.environment
+        let databaseURL = try #require(environment["RALLY_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
+                                       "RALLY_TEST_DATABASE_URL is not set: run the tests with ops/test")
+        let redisURL = try #require(environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
+                                    "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
+        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: databaseURL, maximumConnections: 4), logger: logger)
+        let redis = RedisPool(configuration: try RedisConfiguration(url: redisURL, maximumConnections: 2), logger: logger)
+        try await PostgresMigrator(directory: migrationsDirectory, logger: logger).migrate(postgres)
+        let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: "store-test-\(UUID().uuidString.lowercased())"))
+        let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,
+                                 lanes: lanes)
+        let keys = KeyStore(postgres: postgres)
+        let stores = StoreTestEnvironment(postgres: postgres, redis: redis, programs: ProgramStore(postgres: postgres, keys: keys),
+                                          members: MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards), writer: writer)
+        let running = Task { try await writer.run() }
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await body(stores))
+        } catch {
+            outcome = .failure(error)
+        }
+        running.cancel()
+        _ = await running.result
+        await postgres.shutdown()
+        await redis.shutdown()
+        return try outcome.get()
+    }
+
+    /// A new program with public members `memberIds`.
+    func program(members memberIds: [String]) async throws -> ProgramContext {
+        let id = "st-" + UUID().uuidString.lowercased().prefix(12)
+        let (program, _) = try await programs.create(id: id, name: "Store test", timeZone: "Europe/Paris")
+        for memberId in memberIds {
+            _ = try await members.upsert(program: id, memberId: memberId, profile: MemberProfile(
+                displayName: memberId, team: nil, region: nil, enrolled: true, audience: [:], visibility: .public))
+        }
+        return program
+    }
+
+    /// `column` of the program's rows in `table` that match `filter`, ordered by `order` (by the column itself by default).
+    func column(_ column: String, of table: String, program: String, where filter: String = "true",
+                orderedBy order: String? = nil) async throws -> [String] {
+        try await postgres.query("SELECT \(column)::text AS v FROM \(table) WHERE program_id = $1 AND \(filter) ORDER BY \(order ?? column)",
+                                 [program])
+            .map { try $0.string("v") }
+    }
+}
