@@ -24,6 +24,7 @@ def median(rows, key):
 committed = dict(re.findall(r"^COMMITTED (\S+) (\d+)$", open(os.path.join(folder, "results.txt")).read(), re.M))
 healthz_ingest, event, batch = results("healthz-ingest"), results("event"), results("batch")
 healthz_board, board = results("healthz-board"), results("board")
+members = results("members")
 
 print("| scenario | median | baseline /healthz (same run) | ratio | p99 | check |")
 print("|---|---|---|---|---|---|")
@@ -43,3 +44,6 @@ print(f"| batches of 500, 4 conns | {median(batch, 'events_per_s'):.0f} events/s
 print(f"| top-10 week board, 100k members, 64 conns | {median(board, 'rps'):.0f} req/s | {median(healthz_board, 'rps'):.0f} req/s | "
       f"{median(board, 'rps') / median(healthz_board, 'rps'):.0%} | {median(board, 'p99_ms'):.1f} ms | "
       f"non-200: {sum(int(r['non200']) for r in board)} |")
+if members:
+    print(f"| members/batch of 1000, 100k members, 4 conns | {median(members, 'members_per_s'):.0f} members/s | — | — | "
+          f"{median(members, 'p99_ms'):.1f} ms | failed batches: {sum(int(r['failed_batches']) for r in members)} |")

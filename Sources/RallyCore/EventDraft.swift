@@ -33,9 +33,7 @@ public struct EventDraft: Sendable, Equatable {
                 problems.append(FieldProblem(field: field, problem: "is required"))
                 return ""
             }
-            if !Identifier.isValid(value) {
-                problems.append(FieldProblem(field: field, problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -"))
-            }
+            problems += Identifier.problems(value, field: field)
             return value
         }
         let id = identifier(id, "id")

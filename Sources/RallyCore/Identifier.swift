@@ -2,6 +2,11 @@
 public enum Identifier {
     public static let maximumLength = 128
 
+    /// The problem with `value` as an id at `field`, if any, as a list to append to a request's problems.
+    public static func problems(_ value: String, field: String) -> [FieldProblem] {
+        isValid(value) ? [] : [FieldProblem(field: field, problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -")]
+    }
+
     /// Whether `value` is a well-formed caller-chosen id.
     public static func isValid(_ value: String) -> Bool {
         let bytes = value.utf8

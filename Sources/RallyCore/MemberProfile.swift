@@ -28,6 +28,14 @@ public struct MemberProfile: Sendable, Equatable {
 
     public static let maximumTextLength = 200
 
+    /// Whether the member stands on leaderboards and takes a rank: enrolled and not hidden (anonymous members stand
+    /// there without their name). The one rule every board, rank and rebuild follows.
+    public static func isRanked(enrolled: Bool, visibility: Visibility) -> Bool {
+        enrolled && visibility != .hidden
+    }
+
+    public var isRanked: Bool { Self.isRanked(enrolled: enrolled, visibility: visibility) }
+
     /// Every problem with the profile's fields (empty when valid).
     public var problems: [FieldProblem] {
         var problems: [FieldProblem] = []

@@ -19,11 +19,7 @@ enum JSONBody {
 extension RallyError {
     /// A decoding failure as 400 (not JSON) or 422 (the field at fault).
     static func decoding(_ error: DecodingError) -> RallyError {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.reduce(into: "") { path, key in
-                if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
-            }
-        }
+        let path = JSONPath.text
         switch error {
         case let .dataCorrupted(context) where context.codingPath.isEmpty:
             return RallyError(.malformedJSON, "the request body is not valid JSON")
@@ -59,12 +55,25 @@ extension KeyedDecodingContainer {
     func field<T: Decodable>(_ key: Key, _ type: T.Type, problems: inout [FieldProblem]) -> T? {
         do {
             return try decodeIfPresent(T.self, forKey: key)
+        } catch let DecodingError.typeMismatch(type, context) where context.codingPath.count > codingPath.count + 1 {
+            // Deeper inside the field (`audience.linkedin`): name that value.
+            problems.append(FieldProblem(field: JSONPath.text(Array(context.codingPath.dropFirst(codingPath.count))),
+                                         problem: "must be \(JSONTypeName.of(type))"))
         } catch {
             let readable = (try? decodeIfPresent(AnyJSON.self, forKey: key)) != nil
             problems.append(FieldProblem(field: key.stringValue, problem: readable
                 ? "must be \(JSONTypeName.of(T.self))"
                 : "must be valid JSON text: no unpaired surrogate escape (\\ud800) and no unescaped control character"))
-            return nil
+        }
+        return nil
+    }
+}
+
+/// JSON paths as errors name them: `events[3].tags[0]`.
+enum JSONPath {
+    static func text(_ codingPath: [any CodingKey]) -> String {
+        codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue { path += "[\(index)]" } else { path += path.isEmpty ? key.stringValue : ".\(key.stringValue)" }
         }
     }
 }

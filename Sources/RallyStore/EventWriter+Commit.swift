@@ -257,7 +257,7 @@ extension EventWriter {
         }
 
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                                  standings: changed.filter { members[MemberRef(program: $0.program, id: $0.memberId)]?.visibility != .hidden },
+                                  standings: changed.filter { members[MemberRef(program: $0.program, id: $0.memberId)]?.isRanked == true },
                                   rankQueries: [])
         try addMemberSummaries(to: &result, changed: changed, submissions: submissions, members: members, now: now, on: connection)
         return result
@@ -297,7 +297,7 @@ extension EventWriter {
                 case .rejected: break
                 }
             }
-            guard let member = members[ref], member.visibility != .hidden else { continue }
+            guard let member = members[ref], member.isRanked else { continue }
             for case let (slot, period, points?) in standings {
                 result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot, period: period, points: points))
             }

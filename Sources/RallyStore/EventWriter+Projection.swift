@@ -5,33 +5,44 @@ import Redis
 
 /// Keeping Redis a faithful projection of PostgreSQL: per-member refreshes and whole rebuilds.
 extension EventWriter {
-    /// Re-lists one member after a profile change: name and team, and their standings when they become visible (or removal when hidden).
-    func refresh(program: String, memberId: String) async {
-        guard !projectionIsStale else { return }
+    /// Re-lists members after profile changes: names and teams, and their standings on every board when they stand
+    /// there (enrolled and not hidden), or their removal from every board when they no longer do.
+    func refresh(program: String, memberIds: [String]) async {
+        guard !projectionIsStale, !memberIds.isEmpty else { return }
         do {
-            let (member, totals) = try await postgres.withConnection { connection in
-                let member = try connection.query(
-                    "SELECT display_name, team, visibility FROM members WHERE program_id = $1 AND member_id = $2", [program, memberId]).first
-                    .map { row in (displayName: row.optionalString("display_name"), team: row.optionalString("team"),
-                                   visibility: Visibility(rawValue: try row.string("visibility")) ?? .public) }
-                let totals = try connection.query(
-                    "SELECT period, points FROM period_totals WHERE program_id = $1 AND member_id = $2 ORDER BY period", [program, memberId])
-                    .map { row in (period: try row.string("period"), points: try row.int64("points")) }
-                return (try member, totals)
+            let ids = PostgresArray.literal(memberIds)
+            let (members, totals) = try await postgres.withConnection { connection in
+                let members = try connection.query(
+                    "SELECT member_id, display_name, team, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
+                    [program, ids]).map { row in
+                        (id: try row.string("member_id"), displayName: row.optionalString("display_name"), team: row.optionalString("team"),
+                         state: MemberState(enrolled: try row.bool("enrolled"), visibility: Visibility(rawValue: try row.string("visibility")) ?? .public))
+                    }
+                let totals = try connection.query("""
+                    SELECT member_id, period, points FROM period_totals WHERE program_id = $1 AND member_id = ANY($2::text[])
+                    ORDER BY member_id, period
+                    """, [program, ids]).map { row in (memberId: try row.string("member_id"), period: try row.string("period"), points: try row.int64("points")) }
+                return (members, totals)
             }
+            let ranked = Set(members.filter(\.state.isRanked).map(\.id))
             var projection = Projection(keys: leaderboards.keys)
-            if let member, member.visibility != .hidden {
-                projection.setListing(program: program, memberId: memberId,
-                                      listing: Listing(displayName: member.displayName, team: member.team, anonymous: member.visibility == .anonymous))
-                // Standings already on a board stay as they are; a member shown again joins ties as the latest to reach them.
-                let firsts = try await leaderboards.reserveSequences(totals.map { (program, $0.period, 1) })
-                for (total, sequence) in zip(totals, firsts) {
-                    projection.setStanding(program: program, memberId: memberId, period: total.period, points: total.points,
-                                           sequence: sequence, onlyIfAbsent: true)
+            for member in members {
+                if ranked.contains(member.id) {
+                    projection.setListing(program: program, memberId: member.id, listing: Listing(
+                        displayName: member.displayName, team: member.team, anonymous: member.state.visibility == .anonymous))
+                } else {
+                    projection.removeListing(program: program, memberId: member.id)
                 }
-            } else {
-                projection.removeListing(program: program, memberId: memberId)
-                for total in totals { projection.removeStanding(program: program, memberId: memberId, period: total.period) }
+            }
+            // Standings already on a board stay as they are; a member shown again joins ties as the latest to reach them.
+            let shown = totals.filter { ranked.contains($0.memberId) }
+            let firsts = try await leaderboards.reserveSequences(shown.map { (program, $0.period, 1) })
+            for (total, sequence) in zip(shown, firsts) {
+                projection.setStanding(program: program, memberId: total.memberId, period: total.period, points: total.points,
+                                       sequence: sequence, onlyIfAbsent: true)
+            }
+            for total in totals where !ranked.contains(total.memberId) {
+                projection.removeStanding(program: program, memberId: total.memberId, period: total.period)
             }
             _ = try await leaderboards.send(projection, requireReady: true)
             // A listing shows on every board of the program.
@@ -80,8 +91,8 @@ extension EventWriter {
         var lastMember = ("", "")
         while true {
             let rows = try await postgres.query("""
-                SELECT program_id, member_id, display_name, team, visibility FROM members
-                WHERE (program_id, member_id) > ($1, $2) AND visibility <> 'hidden'
+                SELECT program_id, member_id, display_name, team, visibility
+                FROM members m WHERE (program_id, member_id) > ($1, $2) AND \(MemberState.rankedCondition("m"))
                 ORDER BY program_id, member_id LIMIT \(chunk)
                 """, [lastMember.0, lastMember.1])
             guard let last = rows.last else { break }
@@ -103,7 +114,7 @@ extension EventWriter {
             let period = try board.string("period")
             let rows = try await postgres.query("""
                 SELECT t.member_id, t.points FROM period_totals t JOIN members m USING (program_id, member_id)
-                WHERE t.program_id = $1 AND t.period = $2 AND m.visibility <> 'hidden'
+                WHERE t.program_id = $1 AND t.period = $2 AND \(MemberState.rankedCondition("m"))
                 ORDER BY t.reached_at, t.member_id
                 """, [program, period])
             var projection = Projection(keys: keys)

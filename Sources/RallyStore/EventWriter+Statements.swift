@@ -31,6 +31,13 @@ extension EventSubmission {
 struct MemberState {
     var enrolled: Bool
     var visibility: Visibility
+
+    var isRanked: Bool { MemberProfile.isRanked(enrolled: enrolled, visibility: visibility) }
+
+    /// `MemberProfile.isRanked` in SQL, for the `members` table under `alias`.
+    static func rankedCondition(_ alias: String) -> String {
+        "\(alias).enrolled AND \(alias).visibility <> '\(Visibility.hidden.rawValue)'"
+    }
 }
 
 /// An event as stored, to answer a retry with its original result.

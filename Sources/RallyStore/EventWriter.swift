@@ -72,9 +72,16 @@ public final class EventWriter: Service, Sendable {
         return outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) }
     }
 
-    /// Brings a member's listing and standings in Redis in line with PostgreSQL (after a profile change).
-    public func refreshMember(program: String, memberId: String) async throws {
-        _ = try await enqueue(.refreshMember(program: program, memberId: memberId), on: lane(program: program, memberId: memberId))
+    /// Brings members' listings and standings in Redis in line with PostgreSQL (after profile changes), each on the lane
+    /// that writes their totals, so that a refresh never interleaves with a commit of the same member.
+    public func refreshMembers(program: String, memberIds: [String]) async throws {
+        let byLane = Dictionary(grouping: memberIds) { lane(program: program, memberId: $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (lane, ids) in byLane {
+                group.addTask { _ = try await self.enqueue(.refreshMembers(program: program, memberIds: ids), on: lane) }
+            }
+            try await group.waitForAll()
+        }
     }
 
     /// Whether the Redis projection is known to be behind PostgreSQL.
@@ -121,8 +128,8 @@ public final class EventWriter: Service, Sendable {
                 let eventJobs = jobs.filter { $0.eventCount > 0 }
                 if !eventJobs.isEmpty { await recordEvents(eventJobs) }
                 for job in jobs where job.eventCount == 0 {
-                    if case let .refreshMember(program, memberId) = job.work {
-                        await refresh(program: program, memberId: memberId)
+                    if case let .refreshMembers(program, memberIds) = job.work {
+                        await refresh(program: program, memberIds: memberIds)
                     }
                     job.reply.resume(returning: [])
                 }

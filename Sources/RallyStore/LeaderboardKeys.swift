@@ -1,5 +1,6 @@
 /// The one place Redis keys are built, all under one namespace (`rally` by default; tests use their own).
-/// `/` never occurs in ids, so keys cannot collide across programs.
+/// `/`, `{` and `}` never occur in ids, so keys cannot collide across programs; the program id stands in braces, a
+/// Redis Cluster hash tag, so that a cluster keeps every key of one program on one shard.
 public struct LeaderboardKeys: Sendable {
     public let namespace: String
 
@@ -15,16 +16,19 @@ public struct LeaderboardKeys: Sendable {
 
     /// Sorted set of one period's standings: member id → `StandingKey`.
     func board(program: String, period: String) -> String {
-        "\(namespace)/lb/\(program)/\(period)"
+        "\(namespace)/lb/\(tag(program))/\(period)"
     }
 
     /// Counter of a board's updates: the tie-break sequence of `StandingKey`.
     func sequence(program: String, period: String) -> String {
-        "\(namespace)/seq/\(program)/\(period)"
+        "\(namespace)/seq/\(tag(program))/\(period)"
     }
 
     /// Hash of how members are listed on the boards: member id → `Listing` JSON.
     func listings(program: String) -> String {
-        "\(namespace)/names/\(program)"
+        "\(namespace)/names/\(tag(program))"
     }
+
+    /// The program's Redis Cluster hash tag.
+    private func tag(_ program: String) -> String { "{\(program)}" }
 }

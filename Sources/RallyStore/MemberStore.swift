@@ -33,29 +33,47 @@ public final class MemberStore: Sendable {
         self.leaderboards = leaderboards
     }
 
-    /// Creates or replaces a member's profile; true when created.
-    public func upsert(program: String, memberId: String, profile: MemberProfile) async throws -> Bool {
-        let problems = (Identifier.isValid(memberId) ? [] : [FieldProblem(field: "memberId", problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -")])
-            + profile.problems
-        guard problems.isEmpty else { throw RallyError.validation(problems) }
-        let audience = String(decoding: try JSONEncoder().encode(profile.audience), as: UTF8.self)
-        let created: Bool
+    /// What an upsert did to one member.
+    public enum UpsertOutcome: String, Sendable {
+        case created, updated, unchanged
+    }
+
+    /// Creates or replaces profiles (valid, with distinct ids) in one statement, then brings the boards in line for those
+    /// that changed; one outcome per profile, in order.
+    public func upsert(program: String, _ profiles: [(memberId: String, profile: MemberProfile)]) async throws -> [UpsertOutcome] {
+        guard !profiles.isEmpty else { return [] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let audiences = try profiles.map { String(decoding: try encoder.encode($0.profile.audience), as: UTF8.self) }
+        let written: [String: UpsertOutcome]
         do {
+            // A row whose every field is already as given is left alone (and not returned): it is unchanged.
             let rows = try await postgres.query("""
-                INSERT INTO members (program_id, member_id, display_name, team, region, enrolled, visibility, audience)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+                INSERT INTO members AS m (program_id, member_id, display_name, team, region, enrolled, visibility, audience)
+                SELECT $1, i, d, t, r, e, v, a FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::jsonb[])
+                    AS u(i, d, t, r, e, v, a)
                 ON CONFLICT (program_id, member_id) DO UPDATE SET
                     display_name = EXCLUDED.display_name, team = EXCLUDED.team, region = EXCLUDED.region,
                     enrolled = EXCLUDED.enrolled, visibility = EXCLUDED.visibility, audience = EXCLUDED.audience, updated_at = now()
-                RETURNING (xmax = 0) AS created
-                """, [program, memberId, profile.displayName, profile.team, profile.region, profile.enrolled ? "true" : "false",
-                      profile.visibility.rawValue, audience])
-            created = try rows[0].bool("created")
+                WHERE (m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience)
+                    IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.team, EXCLUDED.region, EXCLUDED.enrolled, EXCLUDED.visibility, EXCLUDED.audience)
+                RETURNING member_id, (xmax = 0) AS created
+                """, [
+                    program,
+                    PostgresArray.literal(profiles.map(\.memberId)),
+                    PostgresArray.literal(profiles.map(\.profile.displayName)),
+                    PostgresArray.literal(profiles.map(\.profile.team)),
+                    PostgresArray.literal(profiles.map(\.profile.region)),
+                    PostgresArray.literal(profiles.map { $0.profile.enrolled ? "true" : "false" }),
+                    PostgresArray.literal(profiles.map(\.profile.visibility.rawValue)),
+                    PostgresArray.literal(audiences),
+                ])
+            written = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("member_id"), try $0.bool("created") ? .created : .updated) })
         } catch {
             throw RallyError.storage(error)
         }
-        try await writer.refreshMember(program: program, memberId: memberId)
-        return created
+        try await writer.refreshMembers(program: program, memberIds: Array(written.keys))
+        return profiles.map { written[$0.memberId] ?? .unchanged }
     }
 
     /// The member's profile with this week's, this month's and all-time points and ranks.
@@ -86,7 +104,7 @@ public final class MemberStore: Sendable {
             enrolled: try row.bool("enrolled"), audience: (try? JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8))) ?? [:],
             visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
         var ranks = PeriodRanks(week: nil, month: nil, all: nil)
-        if profile.visibility != .hidden {
+        if profile.isRanked {
             let slots: [(PeriodRanks.Slot, Period)] = [(.week, week), (.month, month), (.all, .allTime)]
             let present = slots.compactMap { slot, period in totals[period.key].map { (slot, period, $0) } }
             let found = await leaderboards.ranks(program: program.id, standings: present.map { ($0.1, $0.2) })

@@ -38,10 +38,7 @@ public final class ProgramStore: Sendable {
 
     /// Creates a program and its first admin key; the key's secret is returned once.
     public func create(id: String, name: String, timeZone: String) async throws -> (ProgramContext, IssuedKey) {
-        var problems: [FieldProblem] = []
-        if !Identifier.isValid(id) {
-            problems.append(FieldProblem(field: "id", problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -"))
-        }
+        var problems = Identifier.problems(id, field: "id")
         problems += CallerText.problems(name, field: "name", maximumLength: Self.maximumNameLength)
         problems += Self.timeZoneProblems(timeZone)
         guard problems.isEmpty else { throw RallyError.validation(problems) }

@@ -4,7 +4,7 @@ import Synchronization
 final class WriterLane: Sendable {
     enum Work: Sendable {
         case events([EventSubmission])
-        case refreshMember(program: String, memberId: String)
+        case refreshMembers(program: String, memberIds: [String])
     }
 
     struct Job: Sendable {

@@ -11,6 +11,7 @@ import Testing
         "POST /v1/programs/{programId}/keys",
         "GET /v1/programs/{programId}/keys",
         "DELETE /v1/programs/{programId}/keys/{keyId}",
+        "POST /v1/programs/{programId}/members/batch",
         "PUT /v1/programs/{programId}/members/{memberId}",
         "GET /v1/programs/{programId}/members/{memberId}",
         "GET /v1/programs/{programId}/members/{memberId}/ledger",

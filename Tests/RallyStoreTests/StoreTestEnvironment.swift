@@ -59,10 +59,8 @@ struct StoreTestEnvironment {
     func program(members memberIds: [String]) async throws -> ProgramContext {
         let id = "st-" + UUID().uuidString.lowercased().prefix(12)
         let (program, _) = try await programs.create(id: id, name: "Store test", timeZone: "Europe/Paris")
-        for memberId in memberIds {
-            _ = try await members.upsert(program: id, memberId: memberId, profile: MemberProfile(
-                displayName: memberId, team: nil, region: nil, enrolled: true, audience: [:], visibility: .public))
-        }
+        _ = try await members.upsert(program: id, memberIds.map { ($0, MemberProfile(
+            displayName: $0, team: nil, region: nil, enrolled: true, audience: [:], visibility: .public)) })
         return program
     }
 

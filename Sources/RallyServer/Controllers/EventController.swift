@@ -98,9 +98,9 @@ struct EventController {
 }
 
 extension RallyError {
-    /// The same error with its fields named inside the batch (`action` → `events[3].action`).
-    func located(at index: Int) -> RallyError {
-        RallyError(code, message, details: details.map { $0.nested(under: "events[\(index)]") }, internalDetail: internalDetail)
+    /// The same error with its fields named inside a batch's list (`action` → `events[3].action`).
+    func located(at index: Int, in list: String = "events") -> RallyError {
+        RallyError(code, message, details: details.map { $0.nested(under: "\(list)[\(index)]") }, internalDetail: internalDetail)
     }
 }
 

@@ -8,13 +8,39 @@ struct MemberController {
     let authorization: Authorization
     let members: MemberStore
 
-    struct MemberInput: Decodable {
-        var displayName: String?
-        var team: String?
-        var region: String?
-        var enrolled: Bool?
-        var audience: [String: Int]?
-        var visibility: String?
+    struct BatchInput: Decodable {
+        var members: [MemberInput]
+    }
+
+    static let maximumBatch = 1000
+
+    /// One line of a batch answer: what was done to the member, or why nothing was.
+    enum BatchItemBody: JSONWritable {
+        case success(memberId: String, MemberStore.UpsertOutcome)
+        case failure(memberId: String?, RallyError, requestId: String)
+
+        func write(to json: inout JSONWriter) {
+            switch self {
+            case let .success(memberId, outcome):
+                json.object { json in
+                    json.field("memberId", memberId)
+                    json.field("outcome", outcome.rawValue)
+                }
+            case let .failure(memberId, error, requestId):
+                json.object { json in
+                    json.optionalField("memberId", memberId)
+                    json.field("error", error.body(requestId: requestId).error)
+                }
+            }
+        }
+    }
+
+    struct BatchBody: JSONWritable {
+        var results: [BatchItemBody]
+
+        func write(to json: inout JSONWriter) {
+            json.object { $0.field("results", results) }
+        }
     }
 
     struct PointsBody: JSONWritable {
@@ -97,6 +123,7 @@ struct MemberController {
 
     var endpoints: RouteCollection<RallyRequestContext> {
         let routes = RouteCollection(context: RallyRequestContext.self)
+        routes.post("batch", use: upsertBatch)
         routes.put(":memberId", use: upsert)
         routes.get(":memberId", use: show)
         routes.get(":memberId/ledger", use: ledger)
@@ -107,15 +134,46 @@ struct MemberController {
         let program = try await authorization.program(of: request, context: context, roles: [.ingest])
         let memberId = try context.parameters.require("memberId")
         let input = try await JSONBody.decode(MemberInput.self, from: request, context: context)
-        let visibility = input.visibility.map { Visibility(rawValue: $0) } ?? .public
-        guard let visibility else {
-            throw RallyError.validation([FieldProblem(field: "visibility", problem: "must be one of public, anonymous, hidden")])
+        var problems = Identifier.problems(memberId, field: "memberId") + input.problems
+        if let given = input.memberId, given != memberId {
+            problems.append(FieldProblem(field: "memberId", problem: "must be the member id of the path, or left out"))
         }
-        let profile = MemberProfile(displayName: input.displayName, team: input.team, region: input.region,
-                                    enrolled: input.enrolled ?? true, audience: input.audience ?? [:], visibility: visibility)
-        let created = try await members.upsert(program: program.id, memberId: memberId, profile: profile)
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
+        let outcome = try await members.upsert(program: program.id, [(memberId, input.profile)])[0]
         let member = try await members.member(program, memberId: memberId)
-        return JSONResponse.make(ProfileBody(member: member), status: created ? .created : .ok)
+        return JSONResponse.make(ProfileBody(member: member), status: outcome == .created ? .created : .ok)
+    }
+
+    /// Up to 1000 members at once (an HR directory sync): one result per item, in order; a bad item fails alone.
+    @Sendable func upsertBatch(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let input = try await JSONBody.decode(BatchInput.self, from: request, context: context)
+        guard (1...Self.maximumBatch).contains(input.members.count) else {
+            throw RallyError.validation([FieldProblem(field: "members", problem: "must hold 1 to \(Self.maximumBatch) members, got \(input.members.count)")])
+        }
+        var results = [BatchItemBody?](repeating: nil, count: input.members.count)
+        var valid: [(index: Int, memberId: String, profile: MemberProfile)] = []
+        var seen: Set<String> = []
+        for (index, item) in input.members.enumerated() {
+            var problems = item.problems
+            if let memberId = item.memberId {
+                problems = Identifier.problems(memberId, field: "memberId") + problems
+                if !seen.insert(memberId).inserted {
+                    problems.append(FieldProblem(field: "memberId", problem: "appears more than once in this batch"))
+                }
+            } else if !problems.contains(where: { $0.field == "memberId" || $0.field.isEmpty }) {
+                problems.insert(FieldProblem(field: "memberId", problem: "is required"), at: 0)
+            }
+            if problems.isEmpty, let memberId = item.memberId {
+                valid.append((index, memberId, item.profile))
+            } else {
+                results[index] = .failure(memberId: item.memberId, RallyError.validation(problems).located(at: index, in: "members"),
+                                          requestId: context.id)
+            }
+        }
+        let outcomes = try await members.upsert(program: program.id, valid.map { ($0.memberId, $0.profile) })
+        for (item, outcome) in zip(valid, outcomes) { results[item.index] = .success(memberId: item.memberId, outcome) }
+        return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
