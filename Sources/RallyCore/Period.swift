@@ -5,8 +5,8 @@ import Synchronization
 public enum PeriodKind: String, Sendable, CaseIterable, Codable {
     case day, week, month, quarter, year, all
 
-    /// The kinds Rally keeps totals and leaderboards for today.
-    public static let tracked: [PeriodKind] = [.day, .week, .month, .all]
+    /// The kinds Rally keeps leaderboards for: every one.
+    public static let tracked: [PeriodKind] = allCases
 }
 
 /// One concrete period: `2026-W47` is the ISO week from Monday 2026-11-16 00:00 local time to the next Monday.
@@ -115,7 +115,8 @@ public struct PeriodCalendar: Sendable {
         ((daysSinceEpoch + 3) % 7 + 7) % 7
     }
 
-    static func dayKey(_ date: CivilDate) -> String {
+    /// `2026-11-20`: a local date as day keys and PostgreSQL `date` literals write it.
+    public static func dayKey(_ date: CivilDate) -> String {
         let month = date.month < 10 ? "0\(date.month)" : "\(date.month)"
         let day = date.day < 10 ? "0\(date.day)" : "\(date.day)"
         return "\(date.year)-\(month)-\(day)"

@@ -6,47 +6,30 @@ import RallyCore
 struct CommitResult: Sendable {
     /// Per submission: the outcome, ranks still to fill in.
     var outcomes: [EventOutcome]
-    /// Period totals that changed, for members shown on boards.
-    var standings: [StandingChange]
+    /// The changes of ranked members' standings, in commit order, with their program.
+    var updates: [(program: String, update: StandingsUpdate)]
     /// For each member answered in this commit and each board they are on: the rank to ask Redis for.
     var rankQueries: [RankQuery]
 }
 
 extension CommitResult {
     /// The results of the parts of one group (each covering submissions from its offset on, in commit order) and the
-    /// errors of the submissions refused, as one result in the group's order. Of a member's totals set by several
-    /// parts, the last one holds.
+    /// errors of the submissions refused, as one result in the group's order.
     init(merging parts: [(offset: Int, result: CommitResult)], refused: [Int: RallyError], count: Int) {
         var outcomes = [EventOutcome](repeating: .rejected(RallyError(.internalError, "event was not processed")), count: count)
-        var latest: [PeriodRef: Int] = [:]
-        var standings: [StandingChange] = []
+        var updates: [(program: String, update: StandingsUpdate)] = []
         var rankQueries: [RankQuery] = []
         for (offset, part) in parts {
             for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
-            for change in part.standings {
-                let ref = PeriodRef(member: MemberRef(program: change.program, id: change.memberId), period: change.period.key)
-                if let earlier = latest[ref] { standings[earlier] = change } else {
-                    latest[ref] = standings.count
-                    standings.append(change)
-                }
-            }
+            updates += part.updates
             for var query in part.rankQueries {
                 query.submissions = query.submissions.map { $0 + offset }
                 rankQueries.append(query)
             }
         }
         for (index, error) in refused { outcomes[index] = .rejected(error) }
-        self.init(outcomes: outcomes, standings: standings, rankQueries: rankQueries)
+        self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries)
     }
-}
-
-/// A member's new total in one period.
-struct StandingChange: Sendable {
-    var program: String
-    var memberId: String
-    var period: Period
-    var points: Int64
-    var reachedAt: Date
 }
 
 /// Which rank of a member an answer needs, and for which submissions.
@@ -145,28 +128,23 @@ extension EventWriter {
                    internalDetail: "program \(submission.program.id), event \(submission.event.id): \(error)")
     }
 
-    /// Sends the commit's standings to Redis and fills in ranks; on failure marks the projection stale (ranks stay nil).
+    /// Applies the commit's changes to the boards in Redis and fills in ranks; on failure marks the projection stale
+    /// (ranks stay nil). Members whose changes arrived ahead of an earlier one are resynchronised from PostgreSQL.
     private func project(_ result: inout CommitResult) async {
         guard !projectionIsStale else { return }
         do {
-            // Number each board's new totals in the order they were reached, then set them and ask for ranks.
-            let boards = Dictionary(grouping: result.standings) { BoardRef(program: $0.program, period: $0.period.key) }
-                .mapValues { $0.sorted { ($0.reachedAt, $0.memberId) < ($1.reachedAt, $1.memberId) } }
-                .sorted { ($0.key.program, $0.key.period) < ($1.key.program, $1.key.period) }
-            let firsts = try await leaderboards.reserveSequences(boards.map { ($0.key.program, $0.key.period, $0.value.count) })
             var projection = Projection(keys: leaderboards.keys)
-            for ((board, changes), first) in zip(boards, firsts) {
-                for (offset, change) in changes.enumerated() {
-                    projection.setStanding(program: board.program, memberId: change.memberId, period: board.period,
-                                           points: change.points, sequence: first + Int64(offset))
-                }
+            for (program, updates) in Dictionary(grouping: result.updates, by: \.program).sorted(by: { $0.key < $1.key }) {
+                projection.apply(program: program, updates: updates.map(\.update))
             }
             for query in result.rankQueries {
                 projection.queryRank(program: query.program, period: query.period, points: query.points)
             }
-            let ranks = try await leaderboards.send(projection, requireReady: true)
-            leaderboards.cache.invalidate(boards.map(\.key))
-            for (query, rank) in zip(result.rankQueries, ranks) {
+            let reply = try await leaderboards.send(projection, requireReady: true)
+            leaderboards.cache.invalidate(Set(result.updates.flatMap { program, update in
+                update.deltas.map { BoardRef(program: program, period: $0.period) }
+            }))
+            for (query, rank) in zip(result.rankQueries, reply.ranks) {
                 for index in query.submissions {
                     switch result.outcomes[index] {
                     case var .created(event):
@@ -179,6 +157,11 @@ extension EventWriter {
                         break
                     }
                 }
+            }
+            for (program, behind) in Dictionary(grouping: reply.behind, by: \.program) {
+                logger.notice("standings arrived ahead of an earlier change; resynchronising them from PostgreSQL",
+                              metadata: ["program": "\(program)", "members": "\(behind.count)"])
+                await refresh(program: program, memberIds: behind.map(\.id))
             }
         } catch {
             markProjectionStale(error)
@@ -242,7 +225,8 @@ extension EventWriter {
         try insertEvents(recorded, on: connection)
         let awarded = recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
         try insertLedger(awarded, on: connection)
-        let changed = try addToPeriodTotals(awarded, on: connection)
+        try addToMemberDays(awarded, on: connection)
+        let revisions = try addToMemberTotals(awarded, on: connection)
 
         for (index, primary) in followers {
             switch outcomes[primary] {
@@ -257,49 +241,60 @@ extension EventWriter {
         }
 
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                                  standings: changed.filter { members[MemberRef(program: $0.program, id: $0.memberId)]?.isRanked == true },
-                                  rankQueries: [])
-        try addMemberSummaries(to: &result, changed: changed, submissions: submissions, members: members, now: now, on: connection)
+                                  updates: standingsUpdates(awarded, revisions: revisions, members: members), rankQueries: [])
+        try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
         return result
     }
 
+    /// What each ranked member's boards gain from this commit: every tracked period of each award, summed.
+    private static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
+                                         members: [MemberRef: MemberState]) -> [(program: String, update: StandingsUpdate)] {
+        var deltas: [MemberRef: [String: Int64]] = [:]
+        for (submission, points) in awarded {
+            for period in submission.program.calendar.trackedPeriods(containing: submission.event.occurredAt) {
+                deltas[submission.memberRef, default: [:]][period.key, default: 0] += Int64(points)
+            }
+        }
+        return revisions.filter { members[$0.key]?.isRanked == true }
+            .sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
+            .map { ref, revision in
+                (ref.program, StandingsUpdate(memberId: ref.id, revision: revision,
+                                              deltas: (deltas[ref] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+            }
+    }
+
     /// Fills in each answered member's current week, month and all-time points, and the ranks to ask Redis for.
-    private static func addMemberSummaries(to result: inout CommitResult, changed: [StandingChange], submissions: [EventSubmission],
+    private static func addMemberSummaries(to result: inout CommitResult, submissions: [EventSubmission],
                                            members: [MemberRef: MemberState], now: Date, on connection: PostgresConnection) throws {
         var answered: [MemberRef: [Int]] = [:]
+        var programs: [String: ProgramContext] = [:]
         for (index, outcome) in result.outcomes.enumerated() {
             if case .rejected = outcome { continue }
             answered[submissions[index].memberRef, default: []].append(index)
+            programs[submissions[index].program.id] = submissions[index].program
         }
-        var current: [String: (week: Period, month: Period)] = [:]
-        for submission in submissions where current[submission.program.id] == nil {
-            current[submission.program.id] = (submission.program.calendar.period(.week, containing: now),
-                                              submission.program.calendar.period(.month, containing: now))
-        }
-        // Totals this group just set come back from the upsert; only the others are read.
-        let wanted = current.mapValues { [$0.week.key, $0.month.key, "all"] }
-        var totals: [PeriodRef: Int64] = [:]
-        for change in changed {
-            totals[PeriodRef(member: MemberRef(program: change.program, id: change.memberId), period: change.period.key)] = change.points
-        }
-        let unread = answered.keys.filter { ref in (wanted[ref.program] ?? []).contains { totals[PeriodRef(member: ref, period: $0)] == nil } }
-        totals.merge(try loadTotals(unread, periods: wanted, on: connection)) { set, _ in set }
-        for (ref, indices) in answered {
-            guard let periods = current[ref.program] else { continue }
-            let standings = [(PeriodRanks.Slot.week, periods.week), (.month, periods.month), (.all, Period.allTime)]
-                .map { slot, period in (slot, period, totals[PeriodRef(member: ref, period: period.key)]) }
-            let summary = MemberSummary(points: PeriodPoints(lifetime: standings[2].2 ?? 0, week: standings[0].2 ?? 0, month: standings[1].2 ?? 0),
-                                        ranks: MemberSummary.unknown.ranks)
-            for index in indices {
-                switch result.outcomes[index] {
-                case var .created(event): event.member = summary; result.outcomes[index] = .created(event)
-                case var .duplicate(event): event.member = summary; result.outcomes[index] = .duplicate(event)
-                case .rejected: break
+        for (programId, refs) in Dictionary(grouping: answered.keys, by: \.program) {
+            guard let program = programs[programId] else { continue }
+            let summaries = try MemberTotals.summaries(program: program, memberIds: refs.map(\.id), now: now, on: connection)
+            let week = program.calendar.period(.week, containing: now), month = program.calendar.period(.month, containing: now)
+            for ref in refs {
+                let indices = answered[ref] ?? []
+                let totals = summaries[ref.id] ?? MemberTotals.Summary()
+                let summary = MemberSummary(points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0),
+                                            ranks: MemberSummary.unknown.ranks)
+                for index in indices {
+                    switch result.outcomes[index] {
+                    case var .created(event): event.member = summary; result.outcomes[index] = .created(event)
+                    case var .duplicate(event): event.member = summary; result.outcomes[index] = .duplicate(event)
+                    case .rejected: break
+                    }
                 }
-            }
-            guard let member = members[ref], member.isRanked else { continue }
-            for case let (slot, period, points?) in standings {
-                result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot, period: period, points: points))
+                guard let member = members[ref], member.isRanked else { continue }
+                for case let (slot, period, points?) in [(PeriodRanks.Slot.week, week, totals.week), (.month, month, totals.month),
+                                                         (.all, Period.allTime, totals.lifetime)] {
+                    result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot,
+                                                        period: period, points: points))
+                }
             }
         }
     }

@@ -5,45 +5,38 @@ import Redis
 
 /// Keeping Redis a faithful projection of PostgreSQL: per-member refreshes and whole rebuilds.
 extension EventWriter {
-    /// Re-lists members after profile changes: names and teams, and their standings on every board when they stand
-    /// there (enrolled and not hidden), or their removal from every board when they no longer do.
+    /// Brings members' listings and standings in line with PostgreSQL (after profile changes, or when their changes
+    /// reached Redis out of order): members who stand on boards (enrolled, not hidden) are listed with their totals on
+    /// every board, unless Redis already applied a later revision; the others are removed from every board at once.
     func refresh(program: String, memberIds: [String]) async {
         guard !projectionIsStale, !memberIds.isEmpty else { return }
         do {
             let ids = PostgresArray.literal(memberIds)
-            let (members, totals) = try await postgres.withConnection { connection in
+            let (members, standings, revisions) = try await postgres.withConnection { connection in
                 let members = try connection.query(
                     "SELECT member_id, display_name, team, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
                     [program, ids]).map { row in
                         (id: try row.string("member_id"), displayName: row.optionalString("display_name"), team: row.optionalString("team"),
                          state: MemberState(enrolled: try row.bool("enrolled"), visibility: Visibility(rawValue: try row.string("visibility")) ?? .public))
                     }
-                let totals = try connection.query("""
-                    SELECT member_id, period, points FROM period_totals WHERE program_id = $1 AND member_id = ANY($2::text[])
-                    ORDER BY member_id, period
-                    """, [program, ids]).map { row in (memberId: try row.string("member_id"), period: try row.string("period"), points: try row.int64("points")) }
-                return (members, totals)
+                return (members, try MemberTotals.standings(program: program, memberIds: memberIds, on: connection),
+                        try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
             }
-            let ranked = Set(members.filter(\.state.isRanked).map(\.id))
+            let totals = Dictionary(grouping: standings, by: \.memberId)
             var projection = Projection(keys: leaderboards.keys)
+            var shown: [MemberStandings] = []
             for member in members {
-                if ranked.contains(member.id) {
+                let boards = (totals[member.id] ?? []).map { ($0.period, $0.points) }
+                if member.state.isRanked {
                     projection.setListing(program: program, memberId: member.id, listing: Listing(
                         displayName: member.displayName, team: member.team, anonymous: member.state.visibility == .anonymous))
+                    shown.append(MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
+                                                 totals: boards))
                 } else {
-                    projection.removeListing(program: program, memberId: member.id)
+                    projection.removeMember(program: program, memberId: member.id, periods: boards.map(\.0))
                 }
             }
-            // Standings already on a board stay as they are; a member shown again joins ties as the latest to reach them.
-            let shown = totals.filter { ranked.contains($0.memberId) }
-            let firsts = try await leaderboards.reserveSequences(shown.map { (program, $0.period, 1) })
-            for (total, sequence) in zip(shown, firsts) {
-                projection.setStanding(program: program, memberId: total.memberId, period: total.period, points: total.points,
-                                       sequence: sequence, onlyIfAbsent: true)
-            }
-            for total in totals where !ranked.contains(total.memberId) {
-                projection.removeStanding(program: program, memberId: total.memberId, period: total.period)
-            }
+            projection.resync(program: program, members: shown)
             _ = try await leaderboards.send(projection, requireReady: true)
             // A listing shows on every board of the program.
             leaderboards.cache.invalidateAll()
@@ -106,30 +99,32 @@ extension EventWriter {
             lastMember = (try last.string("program_id"), try last.string("member_id"))
         }
 
-        // Each board is numbered 1…n in the order its totals were reached, as the live path would have numbered them.
-        var standings = 0
-        let boards = try await postgres.query("SELECT DISTINCT program_id, period FROM period_totals ORDER BY program_id, period")
-        for board in boards {
-            let program = try board.string("program_id")
-            let period = try board.string("period")
-            let rows = try await postgres.query("""
-                SELECT t.member_id, t.points FROM period_totals t JOIN members m USING (program_id, member_id)
-                WHERE t.program_id = $1 AND t.period = $2 AND \(MemberState.rankedCondition("m"))
-                ORDER BY t.reached_at, t.member_id
-                """, [program, period])
-            var projection = Projection(keys: keys)
-            for (index, row) in rows.enumerated() {
-                projection.setStanding(program: program, memberId: try row.string("member_id"), period: period,
-                                       points: try row.int64("points"), sequence: Int64(index + 1))
-                if projection.commands.count == chunk {
-                    _ = try await leaderboards.send(projection)
-                    projection = Projection(keys: keys)
-                }
-            }
-            projection.setSequence(program: program, period: period, to: Int64(rows.count))
-            _ = try await leaderboards.send(projection)
-            standings += rows.count
+        // Each board is numbered 1…n in the order its totals were reached, as the live path would have numbered them,
+        // and each member's revision is recorded, so that the next change of each applies on top.
+        let (rows, revisions) = try await postgres.withConnection { connection in
+            (try MemberTotals.standings(program: nil, on: connection), try MemberTotals.revisions(program: nil, on: connection))
         }
+        var projection = Projection(keys: keys)
+        func flushIfFull() async throws {
+            guard projection.commands.count >= chunk else { return }
+            _ = try await leaderboards.send(projection)
+            projection = Projection(keys: keys)
+        }
+        for board in Self.runs(of: rows) {
+            for (index, row) in board.enumerated() {
+                projection.setStanding(program: row.program, memberId: row.memberId, period: row.period, points: row.points, sequence: Int64(index + 1))
+                try await flushIfFull()
+            }
+            if let first = board.first { projection.setSequence(program: first.program, period: first.period, to: Int64(board.count)) }
+        }
+        // Only members on the boards: the others' next change must not apply on top of an absent standing.
+        let ranked = Set(rows.map { MemberRef(program: $0.program, id: $0.memberId) })
+        for (member, revision) in revisions where ranked.contains(member) {
+            projection.setRevision(program: member.program, memberId: member.id, revision: revision)
+            try await flushIfFull()
+        }
+        _ = try await leaderboards.send(projection)
+        let standings = rows.count
         try await redis.send(["SET", keys.ready, "1"])
         leaderboards.cache.invalidateAll()
         stale.withLock { $0 = false }
@@ -137,5 +132,18 @@ extension EventWriter {
         logger.info("leaderboards rebuilt from PostgreSQL", metadata: [
             "standings": "\(standings)", "duration": "\(ContinuousClock.now - started)",
         ])
+    }
+
+    /// Consecutive standings of one board each (`standings` come ordered by board).
+    private static func runs(of standings: [MemberTotals.Standing]) -> [ArraySlice<MemberTotals.Standing>] {
+        var runs: [ArraySlice<MemberTotals.Standing>] = []
+        var start = standings.startIndex
+        for index in standings.indices.dropFirst()
+        where (standings[index].program, standings[index].period) != (standings[index - 1].program, standings[index - 1].period) {
+            runs.append(standings[start..<index])
+            start = index
+        }
+        if start < standings.endIndex { runs.append(standings[start...]) }
+        return runs
     }
 }

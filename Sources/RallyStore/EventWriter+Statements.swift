@@ -133,28 +133,24 @@ extension EventWriter {
             ])
     }
 
-    /// Adds points to every tracked period of each event (one row per member and period, summed first);
-    /// returns the new totals and when they were reached.
-    static func addToPeriodTotals(_ awards: [(EventSubmission, Int)], on connection: PostgresConnection)
-        throws -> [StandingChange]
-    {
-        var deltas: [PeriodRef: (period: Period, points: Int64, reachedAt: Date)] = [:]
+    /// Adds each award to its member's local day (one row per member and day, summed first).
+    static func addToMemberDays(_ awards: [(EventSubmission, Int)], on connection: PostgresConnection) throws {
+        var deltas: [PeriodRef: (points: Int64, reachedAt: Date)] = [:]
         for (submission, points) in awards where points != 0 {
-            for period in submission.program.calendar.trackedPeriods(containing: submission.event.occurredAt) {
-                let ref = PeriodRef(member: MemberRef(program: submission.program.id, id: submission.event.memberId), period: period.key)
-                let previous = deltas[ref]
-                deltas[ref] = (period, (previous?.points ?? 0) + Int64(points), max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))
-            }
+            let day = submission.program.calendar.period(.day, containing: submission.event.occurredAt).key
+            let ref = PeriodRef(member: submission.memberRef, period: day)
+            let previous = deltas[ref]
+            deltas[ref] = ((previous?.points ?? 0) + Int64(points), max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))
         }
-        guard !deltas.isEmpty else { return [] }
-        let entries = Array(deltas)
-        let rows = try connection.query("""
-            INSERT INTO period_totals AS t (program_id, member_id, period, points, reached_at)
+        guard !deltas.isEmpty else { return }
+        // Rows in one order everywhere, so that writers locking the same rows never deadlock.
+        let entries = deltas.sorted { ($0.key.member.program, $0.key.member.id, $0.key.period) < ($1.key.member.program, $1.key.member.id, $1.key.period) }
+        try connection.query("""
+            INSERT INTO member_days AS d (program_id, member_id, day, points, reached_at)
             SELECT p, m, k, pts, to_timestamp(r)
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::float8[]) AS u(p, m, k, pts, r)
-            ON CONFLICT (program_id, member_id, period)
-            DO UPDATE SET points = t.points + EXCLUDED.points, reached_at = EXCLUDED.reached_at
-            RETURNING program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at
+            FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::float8[]) AS u(p, m, k, pts, r)
+            ON CONFLICT (program_id, member_id, day)
+            DO UPDATE SET points = d.points + EXCLUDED.points, reached_at = greatest(d.reached_at, EXCLUDED.reached_at)
             """, [
                 PostgresArray.literal(entries.map(\.key.member.program)),
                 PostgresArray.literal(entries.map(\.key.member.id)),
@@ -162,26 +158,33 @@ extension EventWriter {
                 PostgresArray.literal(entries.map { String($0.value.points) }),
                 PostgresArray.literal(entries.map { String($0.value.reachedAt.timeIntervalSince1970) }),
             ])
-        return try rows.map { row in
-            let ref = PeriodRef(member: MemberRef(program: try row.string("program_id"), id: try row.string("member_id")), period: try row.string("period"))
-            return StandingChange(program: ref.member.program, memberId: ref.member.id, period: deltas[ref]?.period ?? .allTime,
-                                  points: try row.int64("points"), reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
-        }
     }
 
-    /// Current totals of members in the given periods of their program; absent when they have none there.
-    static func loadTotals(_ members: [MemberRef], periods: [String: [String]], on connection: PostgresConnection) throws -> [PeriodRef: Int64] {
-        var totals: [PeriodRef: Int64] = [:]
-        for (program, refs) in Dictionary(grouping: members, by: \.program) {
-            let rows = try connection.query("""
-                SELECT member_id, period, points FROM period_totals
-                WHERE program_id = $1 AND member_id = ANY($2::text[]) AND period = ANY($3::text[])
-                """, [program, PostgresArray.literal(refs.map(\.id)), PostgresArray.literal(periods[program] ?? [])])
-            for row in rows {
-                totals[PeriodRef(member: MemberRef(program: program, id: try row.string("member_id")), period: try row.string("period"))] =
-                    try row.int64("points")
-            }
+    /// Adds each member's awards to their lifetime total, one more revision per member; returns the new revisions.
+    static func addToMemberTotals(_ awards: [(EventSubmission, Int)], on connection: PostgresConnection) throws -> [MemberRef: Int64] {
+        var deltas: [MemberRef: (points: Int64, reachedAt: Date)] = [:]
+        for (submission, points) in awards where points != 0 {
+            let previous = deltas[submission.memberRef]
+            deltas[submission.memberRef] = ((previous?.points ?? 0) + Int64(points),
+                                            max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))
         }
-        return totals
+        guard !deltas.isEmpty else { return [:] }
+        let entries = deltas.sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
+        let rows = try connection.query("""
+            INSERT INTO member_totals AS t (program_id, member_id, points, revision, reached_at)
+            SELECT p, m, pts, 1, to_timestamp(r)
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[]) AS u(p, m, pts, r)
+            ON CONFLICT (program_id, member_id)
+            DO UPDATE SET points = t.points + EXCLUDED.points, revision = t.revision + 1, reached_at = greatest(t.reached_at, EXCLUDED.reached_at)
+            RETURNING program_id, member_id, revision
+            """, [
+                PostgresArray.literal(entries.map(\.key.program)),
+                PostgresArray.literal(entries.map(\.key.id)),
+                PostgresArray.literal(entries.map { String($0.value.points) }),
+                PostgresArray.literal(entries.map { String($0.value.reachedAt.timeIntervalSince1970) }),
+            ])
+        var revisions: [MemberRef: Int64] = [:]
+        for row in rows { revisions[MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))] = try row.int64("revision") }
+        return revisions
     }
 }

@@ -16,12 +16,27 @@ public struct LeaderboardKeys: Sendable {
 
     /// Sorted set of one period's standings: member id → `StandingKey`.
     func board(program: String, period: String) -> String {
-        "\(namespace)/lb/\(tag(program))/\(period)"
+        boardPrefix(program: program) + period
+    }
+
+    /// What every board key of the program starts with (the projection scripts append the period).
+    func boardPrefix(program: String) -> String {
+        "\(namespace)/lb/\(tag(program))/"
     }
 
     /// Counter of a board's updates: the tie-break sequence of `StandingKey`.
     func sequence(program: String, period: String) -> String {
-        "\(namespace)/seq/\(tag(program))/\(period)"
+        sequencePrefix(program: program) + period
+    }
+
+    /// What every sequence key of the program starts with.
+    func sequencePrefix(program: String) -> String {
+        "\(namespace)/seq/\(tag(program))/"
+    }
+
+    /// Hash of the last revision of each member's standings that Redis applied: member id → `member_totals.revision`.
+    func revisions(program: String) -> String {
+        "\(namespace)/rev/\(tag(program))"
     }
 
     /// Hash of how members are listed on the boards: member id → `Listing` JSON.

@@ -117,37 +117,35 @@ public final class Leaderboards: Sendable {
             projection.queryRank(program: program, period: period, points: points)
         }
         do {
-            return try await send(projection, requireReady: true)
+            return try await send(projection, requireReady: true).ranks
         } catch {
             return standings.map { _ in nil }
         }
     }
 
-    /// Reserves `count` consecutive update numbers on each board; returns the first of each range, in order.
-    /// Fails when the projection is not complete (nothing may be numbered on a partial board).
-    func reserveSequences(_ boards: [(program: String, period: String, count: Int)]) async throws -> [Int64] {
-        guard !boards.isEmpty else { return [] }
-        let replies = try await redis.pipeline([["EXISTS", keys.ready]]
-            + boards.map { ["INCRBY", keys.sequence(program: $0.program, period: $0.period), String($0.count)] })
-        try Self.requireReady(replies[0])
-        return try zip(boards, replies.dropFirst()).map { board, reply in
-            guard let last = reply.int else { throw RedisError(kind: .reply, message: "INCRBY answered \(reply)") }
-            return Int64(last - board.count + 1)
-        }
+    /// What Redis answered to a projection: the ranks it queried, in order, and the members whose changes arrived
+    /// ahead of an earlier revision that Redis has not applied (to be resynchronised from PostgreSQL).
+    struct Reply {
+        var ranks: [Int?] = []
+        var behind: [MemberRef] = []
     }
 
-    /// Sends a projection in one round trip; returns the ranks it queried, in order.
-    func send(_ projection: Projection, requireReady: Bool = false) async throws -> [Int?] {
-        guard !projection.commands.isEmpty else { return [] }
+    /// Sends a projection in one round trip.
+    func send(_ projection: Projection, requireReady: Bool = false) async throws -> Reply {
+        guard !projection.commands.isEmpty else { return Reply() }
         let commands = requireReady ? [["EXISTS", keys.ready]] + projection.commands : projection.commands
         let replies = try await redis.pipeline(commands)
         if requireReady { try Self.requireReady(replies[0]) }
         for reply in replies {
             if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
         }
-        return projection.rankReplies.map { index in
-            replies[index + (requireReady ? 1 : 0)].int.map { $0 + 1 }
+        let offset = requireReady ? 1 : 0
+        var answer = Reply()
+        answer.ranks = projection.rankReplies.map { replies[$0 + offset].int.map { $0 + 1 } }
+        for (index, program) in projection.applyReplies {
+            answer.behind += (replies[index + offset].array ?? []).compactMap(\.string).map { MemberRef(program: program, id: $0) }
         }
+        return answer
     }
 
     private static func requireReady(_ reply: RedisReply) throws {
@@ -166,17 +164,57 @@ public final class Leaderboards: Sendable {
     }
 }
 
+/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each board gains.
+struct StandingsUpdate: Sendable {
+    var memberId: String
+    var revision: Int64
+    var deltas: [(period: String, points: Int64)]
+}
+
+/// A member's totals on every board they stand on, as PostgreSQL holds them at `revision`.
+struct MemberStandings: Sendable {
+    var memberId: String
+    var revision: Int64
+    var totals: [(period: String, points: Int64)]
+}
+
 /// Redis commands that bring boards in line with PostgreSQL, batched into one pipeline.
 struct Projection {
     let keys: LeaderboardKeys
     private(set) var commands: [[String]] = []
     private(set) var rankReplies: [Int] = []
+    /// The commands that apply changes, with their program: each answers the members it could not apply yet.
+    private(set) var applyReplies: [(index: Int, program: String)] = []
 
-    /// Sets a member's total on a board, as its `sequence`-th update; `onlyIfAbsent` keeps an existing standing as it is.
-    mutating func setStanding(program: String, memberId: String, period: String, points: Int64, sequence: Int64, onlyIfAbsent: Bool = false) {
+    /// Applies one commit's changes to a program's boards, each member's in revision order (`ProjectionScripts.apply`).
+    mutating func apply(program: String, updates: [StandingsUpdate]) {
+        guard !updates.isEmpty else { return }
+        var command = ["EVAL", ProjectionScripts.apply, "1", keys.revisions(program: program),
+                       keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
+        for update in updates {
+            command += [update.memberId, String(update.revision), String(update.deltas.count)]
+            for delta in update.deltas { command += [delta.period, String(delta.points)] }
+        }
+        applyReplies.append((commands.count, program))
+        commands.append(command)
+    }
+
+    /// Sets members' totals as PostgreSQL holds them, unless Redis applied a later revision (`ProjectionScripts.resync`).
+    mutating func resync(program: String, members: [MemberStandings]) {
+        guard !members.isEmpty else { return }
+        var command = ["EVAL", ProjectionScripts.resync, "1", keys.revisions(program: program),
+                       keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
+        for member in members {
+            command += [member.memberId, String(member.revision), String(member.totals.count)]
+            for total in member.totals { command += [total.period, String(total.points)] }
+        }
+        commands.append(command)
+    }
+
+    /// Sets a member's total on a board, as its `sequence`-th update (a rebuild numbers each board in reached order).
+    mutating func setStanding(program: String, memberId: String, period: String, points: Int64, sequence: Int64) {
         let key = StandingKey(points: points, sequence: sequence)
-        commands.append(["ZADD", keys.board(program: program, period: period)] + (onlyIfAbsent ? ["NX"] : [])
-                        + [Leaderboards.number(key.value), memberId])
+        commands.append(["ZADD", keys.board(program: program, period: period), Leaderboards.number(key.value), memberId])
     }
 
     /// Sets a board's update counter (after a rebuild numbered its standings 1…count).
@@ -184,17 +222,21 @@ struct Projection {
         commands.append(["SET", keys.sequence(program: program, period: period), String(count)])
     }
 
-    mutating func removeStanding(program: String, memberId: String, period: String) {
-        commands.append(["ZREM", keys.board(program: program, period: period), memberId])
+    /// Records the revision of a member's standings that the boards reflect (after a rebuild).
+    mutating func setRevision(program: String, memberId: String, revision: Int64) {
+        commands.append(["HSET", keys.revisions(program: program), memberId, String(revision)])
+    }
+
+    /// Takes a member off the given boards and out of the listing; their next change will be resynchronised.
+    mutating func removeMember(program: String, memberId: String, periods: [String]) {
+        for period in periods { commands.append(["ZREM", keys.board(program: program, period: period), memberId]) }
+        commands.append(["HDEL", keys.listings(program: program), memberId])
+        commands.append(["HDEL", keys.revisions(program: program), memberId])
     }
 
     mutating func setListing(program: String, memberId: String, listing: Listing) {
         let json = (try? JSONEncoder().encode(listing)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         commands.append(["HSET", keys.listings(program: program), memberId, json])
-    }
-
-    mutating func removeListing(program: String, memberId: String) {
-        commands.append(["HDEL", keys.listings(program: program), memberId])
     }
 
     /// Queues `1 + members strictly above points`; `send` returns it as the rank.

@@ -78,22 +78,15 @@ public final class MemberStore: Sendable {
 
     /// The member's profile with this week's, this month's and all-time points and ranks.
     public func member(_ program: ProgramContext, memberId: String, now: Date = Date()) async throws -> Member {
-        let week = program.calendar.period(.week, containing: now)
-        let month = program.calendar.period(.month, containing: now)
-        let (row, totals): (PostgresRow?, [String: Int64])
+        let (row, totals): (PostgresRow?, MemberTotals.Summary)
         do {
             (row, totals) = try await postgres.withConnection { connection in
                 let row = try connection.query("""
                     SELECT display_name, team, region, enrolled, visibility, audience::text AS audience
                     FROM members WHERE program_id = $1 AND member_id = $2
                     """, [program.id, memberId]).first
-                var totals: [String: Int64] = [:]
-                for total in try connection.query(
-                    "SELECT period, points FROM period_totals WHERE program_id = $1 AND member_id = $2 AND period = ANY($3::text[])",
-                    [program.id, memberId, PostgresArray.literal([week.key, month.key, "all"])]) {
-                    totals[try total.string("period")] = try total.int64("points")
-                }
-                return (row, totals)
+                let totals = try MemberTotals.summaries(program: program, memberIds: [memberId], now: now, on: connection)[memberId]
+                return (row, totals ?? MemberTotals.Summary())
             }
         } catch {
             throw RallyError.storage(error)
@@ -105,14 +98,15 @@ public final class MemberStore: Sendable {
             visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
         var ranks = PeriodRanks(week: nil, month: nil, all: nil)
         if profile.isRanked {
-            let slots: [(PeriodRanks.Slot, Period)] = [(.week, week), (.month, month), (.all, .allTime)]
-            let present = slots.compactMap { slot, period in totals[period.key].map { (slot, period, $0) } }
+            let slots: [(PeriodRanks.Slot, Period, Int64?)] = [(.week, program.calendar.period(.week, containing: now), totals.week),
+                                                              (.month, program.calendar.period(.month, containing: now), totals.month),
+                                                              (.all, .allTime, totals.lifetime)]
+            let present = slots.compactMap { slot, period, points in points.map { (slot, period, $0) } }
             let found = await leaderboards.ranks(program: program.id, standings: present.map { ($0.1, $0.2) })
             for ((slot, _, _), rank) in zip(present, found) { ranks[slot] = rank }
         }
         return Member(id: memberId, profile: profile,
-                      points: PeriodPoints(lifetime: totals["all"] ?? 0, week: totals[week.key] ?? 0, month: totals[month.key] ?? 0),
-                      ranks: ranks)
+                      points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0), ranks: ranks)
     }
 
     /// A page of the member's ledger, newest first, and the cursor of the next page.

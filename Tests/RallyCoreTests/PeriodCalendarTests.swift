@@ -289,11 +289,11 @@ import Testing
         #expect(all == Period.allTime)
     }
 
-    @Test func trackedPeriodsAreDayWeekMonthAllInOrder() {
-        #expect(PeriodKind.tracked == [.day, .week, .month, .all])
+    @Test func trackedPeriodsAreEveryKindInOrder() {
+        #expect(PeriodKind.tracked == [.day, .week, .month, .quarter, .year, .all])
         let periods = paris.trackedPeriods(containing: utc(2026, 11, 20, 8, 14))
-        #expect(periods.map(\.kind) == [.day, .week, .month, .all])
-        #expect(periods.map(\.key) == ["2026-11-20", "2026-W47", "2026-11", "all"])
+        #expect(periods.map(\.kind) == [.day, .week, .month, .quarter, .year, .all])
+        #expect(periods.map(\.key) == ["2026-11-20", "2026-W47", "2026-11", "2026-Q4", "2026", "all"])
         #expect(periods[1].start == utc(2026, 11, 15, 23))
         #expect(periods[1].end == utc(2026, 11, 22, 23))
     }

@@ -6,7 +6,7 @@ import Testing
 /// Redis holds only a projection: when it loses it, Rally rebuilds it from PostgreSQL.
 @Suite("Leaderboards survive Redis losing them")
 struct ProjectionRecoveryTests {
-    static let periods = ["day", "week", "month", "all"]
+    static let periods = ["day", "week", "month", "quarter", "year", "all"]
 
     /// Ties, a hidden and an anonymous member, and an event of a past month.
     static func recordMixedStandings(_ program: TestProgram) async throws {

@@ -9,6 +9,8 @@ import Testing
         #expect(keys.board(program: "acme", period: "2026-W47") == "rally/lb/{acme}/2026-W47")
         #expect(keys.sequence(program: "acme", period: "all") == "rally/seq/{acme}/all")
         #expect(keys.listings(program: "acme") == "rally/names/{acme}")
+        #expect(keys.revisions(program: "acme") == "rally/rev/{acme}")
+        #expect(keys.boardPrefix(program: "acme") + "2026-Q4" == keys.board(program: "acme", period: "2026-Q4"))
         #expect(keys.ready == "rally/ready")
         #expect(keys.pattern == "rally/*")
     }

@@ -15,6 +15,7 @@ struct StoreTestEnvironment {
     let programs: ProgramStore
     let members: MemberStore
     let writer: EventWriter
+    let leaderboards: Leaderboards
 
     static let logger: Logger = {
         var logger = Logger(label: "rally-store-tests")
@@ -32,7 +33,7 @@ struct StoreTestEnvironment {
                                        "RALLY_TEST_DATABASE_URL is not set: run the tests with ops/test")
         let redisURL = try #require(environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                     "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
-        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: databaseURL, maximumConnections: 4), logger: logger)
+        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: databaseURL, maximumConnections: 6), logger: logger)
         let redis = RedisPool(configuration: try RedisConfiguration(url: redisURL, maximumConnections: 2), logger: logger)
         try await PostgresMigrator(directory: migrationsDirectory, logger: logger).migrate(postgres)
         let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: "store-test-\(UUID().uuidString.lowercased())"))
@@ -40,7 +41,8 @@ struct StoreTestEnvironment {
                                  lanes: lanes)
         let keys = KeyStore(postgres: postgres)
         let stores = StoreTestEnvironment(postgres: postgres, redis: redis, programs: ProgramStore(postgres: postgres, keys: keys),
-                                          members: MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards), writer: writer)
+                                          members: MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards), writer: writer,
+                                          leaderboards: leaderboards)
         let running = Task { try await writer.run() }
         let outcome: Result<T, any Error>
         do {

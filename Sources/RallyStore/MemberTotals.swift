@@ -1,0 +1,124 @@
+import Foundation
+import Postgres
+import RallyCore
+
+/// Members' totals as PostgreSQL holds them: lifetime points (and the revision of the member's standings) in
+/// `member_totals`, any period's points as the sum of its local days in `member_days`. The one place they are read.
+enum MemberTotals {
+    /// Lifetime, week and month points of a member at one moment; nil where they have none.
+    struct Summary {
+        var lifetime: Int64?
+        var week: Int64?
+        var month: Int64?
+    }
+
+    /// The `to_char` format that writes a period's key from a local day as `PeriodCalendar` does (nil for all time).
+    static func keyFormat(_ kind: PeriodKind) -> String? {
+        switch kind {
+        case .day: "YYYY-MM-DD"
+        case .week: #"IYYY-"W"IW"#
+        case .month: "YYYY-MM"
+        case .quarter: #"YYYY-"Q"Q"#
+        case .year: "YYYY"
+        case .all: nil
+        }
+    }
+
+    /// The local days `[first, end)` a period spans, as `YYYY-MM-DD`.
+    static func days(of period: Period, in calendar: PeriodCalendar) -> (first: String, end: String)? {
+        guard let start = period.start, let end = period.end else { return nil }
+        return (PeriodCalendar.dayKey(calendar.localDate(of: start)), PeriodCalendar.dayKey(calendar.localDate(of: end)))
+    }
+
+    /// The summaries of the given members of a program, for the week and month containing `now`.
+    static func summaries(program: ProgramContext, memberIds: [String], now: Date, on connection: PostgresConnection) throws -> [String: Summary] {
+        guard !memberIds.isEmpty,
+              let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
+              let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return [:] }
+        let rows = try connection.query("""
+            SELECT u.member_id, t.points AS lifetime, d.week, d.month
+            FROM unnest($2::text[]) AS u(member_id)
+            LEFT JOIN member_totals t ON t.program_id = $1 AND t.member_id = u.member_id
+            LEFT JOIN LATERAL (
+                SELECT sum(points) FILTER (WHERE day >= $3::date AND day < $4::date) AS week,
+                       sum(points) FILTER (WHERE day >= $5::date AND day < $6::date) AS month
+                FROM member_days
+                WHERE program_id = $1 AND member_id = u.member_id AND day >= least($3::date, $5::date) AND day < greatest($4::date, $6::date)
+            ) d ON true
+            """, [program.id, PostgresArray.literal(memberIds), week.first, week.end, month.first, month.end])
+        var summaries: [String: Summary] = [:]
+        for row in rows {
+            summaries[try row.string("member_id")] = Summary(lifetime: row.optionalString("lifetime").flatMap { Int64($0) },
+                                                             week: row.optionalString("week").flatMap { Int64($0) },
+                                                             month: row.optionalString("month").flatMap { Int64($0) })
+        }
+        return summaries
+    }
+
+    /// One member's total on one board.
+    struct Standing {
+        var program: String
+        var memberId: String
+        var period: String
+        var points: Int64
+        var reachedAt: Date
+    }
+
+    /// The standings of ranked members on every board (of every program, or of one), ordered by program and board,
+    /// then by when each total was reached (the order a rebuild numbers them in): a period's total is the sum of its
+    /// days, reached when the last of them was.
+    static func standings(program: String?, on connection: PostgresConnection) throws -> [Standing] {
+        try standings(where: (program == nil ? "true" : "d.program_id = $1") + " AND \(MemberState.rankedCondition("m"))",
+                      program.map { [$0] } ?? [], on: connection)
+    }
+
+    /// The standings of the given members of a program on every board, whether they stand there now or not.
+    static func standings(program: String, memberIds: [String], on connection: PostgresConnection) throws -> [Standing] {
+        try standings(where: "d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)], on: connection)
+    }
+
+    private static func standings(where condition: String, _ parameters: [String?], on connection: PostgresConnection) throws -> [Standing] {
+        let periods = PeriodKind.tracked.compactMap(keyFormat).map { format in
+            """
+            SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at
+            FROM member_days d JOIN members m USING (program_id, member_id)
+            WHERE \(condition)
+            GROUP BY 1, 2, 3
+            """
+        }
+        let allTime = """
+            SELECT d.program_id, d.member_id, 'all', d.points, d.reached_at
+            FROM member_totals d JOIN members m USING (program_id, member_id)
+            WHERE \(condition)
+            """
+        let rows = try connection.query("""
+            SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at
+            FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
+            ORDER BY program_id, period, reached_at, member_id
+            """, parameters)
+        return try rows.map { row in
+            Standing(program: try row.string("program_id"), memberId: try row.string("member_id"), period: try row.string("period"),
+                     points: try row.int64("points"), reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
+        }
+    }
+
+    /// The revision of each member's standings (of every program, or of the given members of one); absent for members
+    /// who never earned points.
+    static func revisions(program: String?, memberIds: [String]? = nil, on connection: PostgresConnection) throws -> [MemberRef: Int64] {
+        var conditions: [String] = []
+        var parameters: [String?] = []
+        if let program {
+            parameters.append(program)
+            conditions.append("program_id = $1")
+        }
+        if let memberIds {
+            parameters.append(PostgresArray.literal(memberIds))
+            conditions.append("member_id = ANY($\(parameters.count)::text[])")
+        }
+        let rows = try connection.query("SELECT program_id, member_id, revision FROM member_totals WHERE \((conditions + ["true"]).joined(separator: " AND "))",
+                                        parameters)
+        var revisions: [MemberRef: Int64] = [:]
+        for row in rows { revisions[MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))] = try row.int64("revision") }
+        return revisions
+    }
+}

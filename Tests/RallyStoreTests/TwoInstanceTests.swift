@@ -1,0 +1,74 @@
+import Foundation
+import Metrics
+import Postgres
+import RallyCore
+import Testing
+@testable import RallyStore
+
+/// Two `rally serve` instances on one database and one Redis, writing the same members at the same time: every board
+/// in Redis ends exactly as PostgreSQL holds it, nothing lost and nothing counted twice.
+@Suite("Two instances on the same members")
+struct TwoInstanceTests {
+    @Test func boardsStayExactWhenTwoWritersShareTheMembers() async throws {
+        try await StoreTestEnvironment.run(lanes: 2) { stores in
+            let members = (0..<12).map { "m\($0)" }
+            let program = try await stores.program(members: members)
+            let second = EventWriter(postgres: stores.postgres, leaderboards: Leaderboards(redis: stores.redis, keys: stores.leaderboards.keys),
+                                     logger: StoreTestEnvironment.logger, metrics: NOOPMetricsHandler.instance, lanes: 2)
+            let running = Task { try await second.run() }
+            try await stores.writer.rebuild()
+            try await second.rebuild()
+
+            let now = Date()
+            let actions = ["post", "share", "comment", "like"]
+            let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
+                for index in 0..<300 {
+                    // A tenth of the events happened 40 days ago (other month and week boards); a tenth go to both instances.
+                    let event = Event(id: "e\(index)", memberId: members[index % members.count], action: actions[index % 4], network: nil,
+                                      contentId: nil, occurredAt: index % 10 == 3 ? now.addingTimeInterval(-40 * 86_400) : now, tags: [])
+                    let submission = EventSubmission(program: program, event: event, receivedAt: now)
+                    let writers = index % 10 == 7 ? [stores.writer, second] : [index % 2 == 0 ? stores.writer : second]
+                    for writer in writers {
+                        group.addTask {
+                            try await writer.record([submission]).map { outcome in
+                                switch outcome {
+                                case .created: "created"
+                                case .duplicate: "duplicate"
+                                case let .rejected(error): "rejected \(error.code.rawValue)"
+                                }
+                            }
+                        }
+                    }
+                }
+                var all: [String] = []
+                for try await answer in group { all += answer }
+                return all
+            }
+            #expect(outcomes.filter { $0 == "created" }.count == 300)
+            #expect(outcomes.filter { $0 == "duplicate" }.count == 30)
+            #expect(outcomes.count == 330)
+
+            let expected = try await stores.postgres.withConnection { try MemberTotals.standings(program: program.id, on: $0) }
+            let boards = Dictionary(grouping: expected, by: \.period)
+            // Every period of today and of 40 days ago has its board.
+            let periods = [now, now.addingTimeInterval(-40 * 86_400)].flatMap { program.calendar.trackedPeriods(containing: $0).map(\.key) }
+            #expect(Set(boards.keys) == Set(periods))
+            for (period, standings) in boards {
+                let reply = try await stores.redis.send(["ZRANGE", stores.leaderboards.keys.board(program: program.id, period: period), "0", "-1", "WITHSCORES"])
+                let pairs = reply.array ?? []
+                var inRedis: [String: Int64] = [:]
+                for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+                    if let member = pairs[index].string, let score = pairs[index + 1].double { inRedis[member] = StandingKey(value: score).points }
+                }
+                #expect(inRedis == Dictionary(uniqueKeysWithValues: standings.map { ($0.memberId, $0.points) }), "\(period)")
+            }
+            // And PostgreSQL's totals are the ledger's sums.
+            let ledger = try await stores.postgres.query(
+                "SELECT member_id, sum(points) AS points FROM ledger WHERE program_id = $1 GROUP BY member_id", [program.id])
+            let allTime = Dictionary(uniqueKeysWithValues: (boards["all"] ?? []).map { ($0.memberId, $0.points) })
+            #expect(Dictionary(uniqueKeysWithValues: try ledger.map { (try $0.string("member_id"), try $0.int64("points")) }) == allTime)
+            running.cancel()
+            _ = await running.result
+        }
+    }
+}
