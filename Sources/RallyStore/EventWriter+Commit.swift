@@ -142,7 +142,7 @@ extension EventWriter {
             }
             let reply = try await leaderboards.send(projection, requireReady: true)
             leaderboards.cache.invalidate(Set(result.updates.flatMap { program, update in
-                update.deltas.map { BoardRef(program: program, period: $0.period) }
+                update.deltas.map { BoardRef(program: program, board: $0.board) }
             }))
             for (query, rank) in zip(result.rankQueries, reply.ranks) {
                 for index in query.submissions {
@@ -246,13 +246,17 @@ extension EventWriter {
         return result
     }
 
-    /// What each ranked member's boards gain from this commit: every tracked period of each award, summed.
+    /// What each ranked member's boards gain from this commit: every tracked period of each award, in every scope the
+    /// member stands in, summed.
     private static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
                                          members: [MemberRef: MemberState]) -> [(program: String, update: StandingsUpdate)] {
         var deltas: [MemberRef: [String: Int64]] = [:]
         for (submission, points) in awarded {
+            let scopes = members[submission.memberRef]?.scopes ?? []
             for period in submission.program.calendar.trackedPeriods(containing: submission.event.occurredAt) {
-                deltas[submission.memberRef, default: [:]][period.key, default: 0] += Int64(points)
+                for scope in scopes {
+                    deltas[submission.memberRef, default: [:]][LeaderboardKeys.board(scope, period.key), default: 0] += Int64(points)
+                }
             }
         }
         return revisions.filter { members[$0.key]?.isRanked == true }

@@ -14,29 +14,25 @@ extension EventWriter {
             let ids = PostgresArray.literal(memberIds)
             let (members, standings, revisions) = try await postgres.withConnection { connection in
                 let members = try connection.query(
-                    "SELECT member_id, display_name, team, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
-                    [program, ids]).map { row in
-                        (id: try row.string("member_id"), displayName: row.optionalString("display_name"), team: row.optionalString("team"),
-                         state: MemberState(enrolled: try row.bool("enrolled"), visibility: Visibility(rawValue: try row.string("visibility")) ?? .public))
-                    }
+                    "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
+                    [program, ids]).map { row in (id: try row.string("member_id"), displayName: row.optionalString("display_name"), state: try MemberState(row)) }
                 return (members, try MemberTotals.standings(program: program, memberIds: memberIds, on: connection),
                         try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
             }
             let totals = Dictionary(grouping: standings, by: \.memberId)
             var projection = Projection(keys: leaderboards.keys)
-            var shown: [MemberStandings] = []
             for member in members {
-                let boards = (totals[member.id] ?? []).map { ($0.period, $0.points) }
                 if member.state.isRanked {
                     projection.setListing(program: program, memberId: member.id, listing: Listing(
-                        displayName: member.displayName, team: member.team, anonymous: member.state.visibility == .anonymous))
-                    shown.append(MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
-                                                 totals: boards))
+                        displayName: member.displayName, team: member.state.team, anonymous: member.state.visibility == .anonymous))
                 } else {
-                    projection.removeMember(program: program, memberId: member.id, periods: boards.map(\.0))
+                    projection.removeListing(program: program, memberId: member.id)
                 }
             }
-            projection.resync(program: program, members: shown)
+            projection.resync(program: program, members: members.map { member in
+                MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
+                                scopes: member.state.scopes, totals: (totals[member.id] ?? []).map { ($0.period, $0.points) })
+            })
             _ = try await leaderboards.send(projection, requireReady: true)
             // A listing shows on every board of the program.
             leaderboards.cache.invalidateAll()
@@ -110,17 +106,22 @@ extension EventWriter {
             _ = try await leaderboards.send(projection)
             projection = Projection(keys: keys)
         }
-        for board in Self.runs(of: rows) {
-            for (index, row) in board.enumerated() {
-                projection.setStanding(program: row.program, memberId: row.memberId, period: row.period, points: row.points, sequence: Int64(index + 1))
+        // The standings come ordered by program, period and reached time; grouping keeps that order within each board.
+        let boards = Dictionary(grouping: rows.flatMap { row in row.member.scopes.map { (row, LeaderboardKeys.board($0, row.period)) } }) {
+            BoardRef(program: $0.0.program, board: $0.1)
+        }
+        for (board, standings) in boards {
+            for (index, (row, _)) in standings.enumerated() {
+                projection.setStanding(program: board.program, memberId: row.memberId, board: board.board, points: row.points, sequence: Int64(index + 1))
                 try await flushIfFull()
             }
-            if let first = board.first { projection.setSequence(program: first.program, period: first.period, to: Int64(board.count)) }
+            projection.setSequence(program: board.program, board: board.board, to: Int64(standings.count))
         }
         // Only members on the boards: the others' next change must not apply on top of an absent standing.
-        let ranked = Set(rows.map { MemberRef(program: $0.program, id: $0.memberId) })
-        for (member, revision) in revisions where ranked.contains(member) {
-            projection.setRevision(program: member.program, memberId: member.id, revision: revision)
+        var placed: Set<MemberRef> = []
+        for row in rows where placed.insert(MemberRef(program: row.program, id: row.memberId)).inserted {
+            let member = MemberRef(program: row.program, id: row.memberId)
+            projection.setPlacement(program: row.program, memberId: row.memberId, revision: revisions[member] ?? 0, scopes: row.member.scopes)
             try await flushIfFull()
         }
         _ = try await leaderboards.send(projection)
@@ -132,18 +133,5 @@ extension EventWriter {
         logger.info("leaderboards rebuilt from PostgreSQL", metadata: [
             "standings": "\(standings)", "duration": "\(ContinuousClock.now - started)",
         ])
-    }
-
-    /// Consecutive standings of one board each (`standings` come ordered by board).
-    private static func runs(of standings: [MemberTotals.Standing]) -> [ArraySlice<MemberTotals.Standing>] {
-        var runs: [ArraySlice<MemberTotals.Standing>] = []
-        var start = standings.startIndex
-        for index in standings.indices.dropFirst()
-        where (standings[index].program, standings[index].period) != (standings[index - 1].program, standings[index - 1].period) {
-            runs.append(standings[start..<index])
-            start = index
-        }
-        if start < standings.endIndex { runs.append(standings[start...]) }
-        return runs
     }
 }

@@ -12,9 +12,10 @@ struct MemberRef: Hashable {
     var id: String
 }
 
+/// One board of one program: `board` as `LeaderboardKeys.board(_:_:)` names it (scope and period).
 struct BoardRef: Hashable {
     var program: String
-    var period: String
+    var board: String
 }
 
 struct PeriodRef: Hashable {
@@ -31,12 +32,28 @@ extension EventSubmission {
 struct MemberState {
     var enrolled: Bool
     var visibility: Visibility
+    var team: String?
+    var region: String?
+
+    /// The scopes whose boards the member stands on: none unless ranked.
+    var scopes: [BoardScope] { isRanked ? BoardScope.scopes(team: team, region: region) : [] }
 
     var isRanked: Bool { MemberProfile.isRanked(enrolled: enrolled, visibility: visibility) }
 
     /// `MemberProfile.isRanked` in SQL, for the `members` table under `alias`.
     static func rankedCondition(_ alias: String) -> String {
         "\(alias).enrolled AND \(alias).visibility <> '\(Visibility.hidden.rawValue)'"
+    }
+}
+
+extension MemberState {
+    /// From a row of `members` (with `enrolled`, `visibility`, `team`, `region`).
+    init(_ row: PostgresRow) throws {
+        let visibility = try row.string("visibility")
+        guard let known = Visibility(rawValue: visibility) else {
+            throw PostgresError(kind: .decoding, message: "unknown visibility '\(visibility)' in members")
+        }
+        self.init(enrolled: try row.bool("enrolled"), visibility: known, team: row.optionalString("team"), region: row.optionalString("region"))
     }
 }
 
@@ -58,11 +75,10 @@ extension EventWriter {
         var members: [MemberRef: MemberState] = [:]
         for (program, ids) in Dictionary(grouping: refs, by: \.program) {
             let rows = try connection.query(
-                "SELECT member_id, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
+                "SELECT member_id, enrolled, visibility, team, region FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
                 [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
-                members[MemberRef(program: program, id: try row.string("member_id"))] =
-                    MemberState(enrolled: try row.bool("enrolled"), visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
+                members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberState(row)
             }
         }
         return members

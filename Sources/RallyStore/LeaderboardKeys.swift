@@ -1,3 +1,5 @@
+import RallyCore
+
 /// The one place Redis keys are built, all under one namespace (`rally` by default; tests use their own).
 /// `/`, `{` and `}` never occur in ids, so keys cannot collide across programs; the program id stands in braces, a
 /// Redis Cluster hash tag, so that a cluster keeps every key of one program on one shard.
@@ -14,9 +16,28 @@ public struct LeaderboardKeys: Sendable {
     /// Present while the projection is complete; absent while it is missing or being rebuilt.
     var ready: String { "\(namespace)/ready" }
 
-    /// Sorted set of one period's standings: member id → `StandingKey`.
-    func board(program: String, period: String) -> String {
-        boardPrefix(program: program) + period
+    /// Sorted set of one period's standings in one scope: member id → `StandingKey`.
+    func board(program: String, scope: BoardScope = .program, period: String) -> String {
+        boardPrefix(program: program) + Self.board(scope, period)
+    }
+
+    /// A board within its program's keys: the scope's part (`m/`, `t:Sales/`, `r:Lyon/`; names never hold a
+    /// newline, so a newline can join them) and the period key (`2026-W47`, which never holds a `/`).
+    static func board(_ scope: BoardScope, _ period: String) -> String {
+        scopePart(scope) + period
+    }
+
+    static func scopePart(_ scope: BoardScope) -> String {
+        switch scope {
+        case .program: "m/"
+        case let .team(name): "t:\(name)/"
+        case let .region(name): "r:\(name)/"
+        }
+    }
+
+    /// Hash of the scopes each member stands in, as the boards reflect them: member id → scope parts joined by newlines.
+    func placements(program: String) -> String {
+        "\(namespace)/scopes/\(tag(program))"
     }
 
     /// What every board key of the program starts with (the projection scripts append the period).
@@ -24,9 +45,9 @@ public struct LeaderboardKeys: Sendable {
         "\(namespace)/lb/\(tag(program))/"
     }
 
-    /// Counter of a board's updates: the tie-break sequence of `StandingKey`.
-    func sequence(program: String, period: String) -> String {
-        sequencePrefix(program: program) + period
+    /// Counter of a board's updates (`board` as `board(_:_:)` writes it): the tie-break sequence of `StandingKey`.
+    func sequence(program: String, board: String) -> String {
+        sequencePrefix(program: program) + board
     }
 
     /// What every sequence key of the program starts with.

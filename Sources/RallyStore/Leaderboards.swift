@@ -42,19 +42,19 @@ public final class Leaderboards: Sendable {
         self.keys = keys
     }
 
-    /// One page of the board of `period`, best first.
-    public func page(program: String, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
-        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, period: period.key), offset: offset, limit: limit)
+    /// One page of the board of `period` in `scope`, best first.
+    public func page(program: String, scope: BoardScope = .program, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, board: LeaderboardKeys.board(scope, period.key)), offset: offset, limit: limit)
         if let page = cache.page(cacheKey) { return page }
         let version = cache.version(of: cacheKey.board)
-        var page = try await read(program: program, period: period, offset: offset, limit: limit)
+        var page = try await read(program: program, scope: scope, period: period, offset: offset, limit: limit)
         page.revision = revisions.add(1, ordering: .relaxed).newValue
         cache.store(page, for: cacheKey, readAt: version)
         return page
     }
 
-    private func read(program: String, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
-        let board = keys.board(program: program, period: period.key)
+    private func read(program: String, scope: BoardScope, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        let board = keys.board(program: program, scope: scope, period: period.key)
         do {
             let first = try await redis.pipeline([
                 ["EXISTS", keys.ready],
@@ -97,11 +97,11 @@ public final class Leaderboards: Sendable {
     }
 
     /// The 0-based position of a member on a board, or nil when they are not on it.
-    public func position(program: String, period: Period, memberId: String) async throws -> Int? {
+    public func position(program: String, scope: BoardScope = .program, period: Period, memberId: String) async throws -> Int? {
         do {
             let replies = try await redis.pipeline([
                 ["EXISTS", keys.ready],
-                ["ZREVRANK", keys.board(program: program, period: period.key), memberId],
+                ["ZREVRANK", keys.board(program: program, scope: scope, period: period.key), memberId],
             ])
             try Self.requireReady(replies[0])
             return replies[1].int
@@ -164,17 +164,20 @@ public final class Leaderboards: Sendable {
     }
 }
 
-/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each board gains.
+/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each board
+/// gains (boards as `LeaderboardKeys.board(_:_:)` names them within the program).
 struct StandingsUpdate: Sendable {
     var memberId: String
     var revision: Int64
-    var deltas: [(period: String, points: Int64)]
+    var deltas: [(board: String, points: Int64)]
 }
 
-/// A member's totals on every board they stand on, as PostgreSQL holds them at `revision`.
+/// A member's totals per period as PostgreSQL holds them at `revision`, and the scopes whose boards they stand on
+/// (none when they are not ranked).
 struct MemberStandings: Sendable {
     var memberId: String
     var revision: Int64
+    var scopes: [BoardScope]
     var totals: [(period: String, points: Int64)]
 }
 
@@ -193,45 +196,49 @@ struct Projection {
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
         for update in updates {
             command += [update.memberId, String(update.revision), String(update.deltas.count)]
-            for delta in update.deltas { command += [delta.period, String(delta.points)] }
+            for delta in update.deltas { command += [delta.board, String(delta.points)] }
         }
         applyReplies.append((commands.count, program))
         commands.append(command)
     }
 
-    /// Sets members' totals as PostgreSQL holds them, unless Redis applied a later revision (`ProjectionScripts.resync`).
+    /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
+    /// scopes they left, unless Redis applied a later revision (`ProjectionScripts.resync`).
     mutating func resync(program: String, members: [MemberStandings]) {
         guard !members.isEmpty else { return }
-        var command = ["EVAL", ProjectionScripts.resync, "1", keys.revisions(program: program),
+        var command = ["EVAL", ProjectionScripts.resync, "2", keys.revisions(program: program), keys.placements(program: program),
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
         for member in members {
-            command += [member.memberId, String(member.revision), String(member.totals.count)]
+            command += [member.memberId, String(member.revision), Self.placement(member.scopes), String(member.totals.count)]
             for total in member.totals { command += [total.period, String(total.points)] }
         }
         commands.append(command)
     }
 
     /// Sets a member's total on a board, as its `sequence`-th update (a rebuild numbers each board in reached order).
-    mutating func setStanding(program: String, memberId: String, period: String, points: Int64, sequence: Int64) {
+    mutating func setStanding(program: String, memberId: String, board: String, points: Int64, sequence: Int64) {
         let key = StandingKey(points: points, sequence: sequence)
-        commands.append(["ZADD", keys.board(program: program, period: period), Leaderboards.number(key.value), memberId])
+        commands.append(["ZADD", keys.boardPrefix(program: program) + board, Leaderboards.number(key.value), memberId])
     }
 
     /// Sets a board's update counter (after a rebuild numbered its standings 1…count).
-    mutating func setSequence(program: String, period: String, to count: Int64) {
-        commands.append(["SET", keys.sequence(program: program, period: period), String(count)])
+    mutating func setSequence(program: String, board: String, to count: Int64) {
+        commands.append(["SET", keys.sequence(program: program, board: board), String(count)])
     }
 
-    /// Records the revision of a member's standings that the boards reflect (after a rebuild).
-    mutating func setRevision(program: String, memberId: String, revision: Int64) {
+    /// Records the revision and the scopes of a member's standings that the boards reflect (after a rebuild).
+    mutating func setPlacement(program: String, memberId: String, revision: Int64, scopes: [BoardScope]) {
         commands.append(["HSET", keys.revisions(program: program), memberId, String(revision)])
+        commands.append(["HSET", keys.placements(program: program), memberId, Self.placement(scopes)])
     }
 
-    /// Takes a member off the given boards and out of the listing; their next change will be resynchronised.
-    mutating func removeMember(program: String, memberId: String, periods: [String]) {
-        for period in periods { commands.append(["ZREM", keys.board(program: program, period: period), memberId]) }
+    mutating func removeListing(program: String, memberId: String) {
         commands.append(["HDEL", keys.listings(program: program), memberId])
-        commands.append(["HDEL", keys.revisions(program: program), memberId])
+    }
+
+    /// The scope parts of a member's boards, as the placement hash holds them.
+    static func placement(_ scopes: [BoardScope]) -> String {
+        scopes.map(LeaderboardKeys.scopePart).joined(separator: "\n")
     }
 
     mutating func setListing(program: String, memberId: String, listing: Listing) {

@@ -59,6 +59,8 @@ enum MemberTotals {
     struct Standing {
         var program: String
         var memberId: String
+        /// The member's team and region now: with their ranking, which boards the total stands on.
+        var member: MemberState
         var period: String
         var points: Int64
         var reachedAt: Date
@@ -80,24 +82,26 @@ enum MemberTotals {
     private static func standings(where condition: String, _ parameters: [String?], on connection: PostgresConnection) throws -> [Standing] {
         let periods = PeriodKind.tracked.compactMap(keyFormat).map { format in
             """
-            SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at
+            SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at,
+                   m.enrolled, m.visibility, m.team, m.region
             FROM member_days d JOIN members m USING (program_id, member_id)
             WHERE \(condition)
-            GROUP BY 1, 2, 3
+            GROUP BY 1, 2, 3, m.enrolled, m.visibility, m.team, m.region
             """
         }
         let allTime = """
-            SELECT d.program_id, d.member_id, 'all', d.points, d.reached_at
+            SELECT d.program_id, d.member_id, 'all', d.points, d.reached_at, m.enrolled, m.visibility, m.team, m.region
             FROM member_totals d JOIN members m USING (program_id, member_id)
             WHERE \(condition)
             """
         let rows = try connection.query("""
-            SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at
+            SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
             FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
             ORDER BY program_id, period, reached_at, member_id
             """, parameters)
         return try rows.map { row in
-            Standing(program: try row.string("program_id"), memberId: try row.string("member_id"), period: try row.string("period"),
+            Standing(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberState(row),
+                     period: try row.string("period"),
                      points: try row.int64("points"), reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
         }
     }

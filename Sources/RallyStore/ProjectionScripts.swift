@@ -4,7 +4,7 @@
 /// applied exactly once and in order, whichever instance or lane sends it.
 enum ProjectionScripts {
     /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, n, and n
-    /// pairs (period key, points to add). A member's change applies only when it is the next revision; later ones are
+    /// pairs (board: scope part and period key, points to add). A member's change applies only when it is the next revision; later ones are
     /// returned (their member must be resynchronised from PostgreSQL), earlier ones were applied already and are skipped.
     /// Each new total is set as its board's next update (`StandingKey`: points × 2³² + 2³² − 1 − sequence).
     static let apply = """
@@ -17,12 +17,12 @@ enum ProjectionScripts {
           local applied = tonumber(redis.call('HGET', revisions, member) or '0')
           if revision == applied + 1 then
             for j = 0, n - 1 do
-              local period, delta = ARGV[i + 3 + 2 * j], tonumber(ARGV[i + 4 + 2 * j])
-              local board = boards .. period
+              local suffix, delta = ARGV[i + 3 + 2 * j], tonumber(ARGV[i + 4 + 2 * j])
+              local board = boards .. suffix
               local score = redis.call('ZSCORE', board, member)
               local points = delta
               if score then points = points + math.floor(tonumber(score) / slots) end
-              local sequence = redis.call('INCR', sequences .. period)
+              local sequence = redis.call('INCR', sequences .. suffix)
               redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
             end
             redis.call('HSET', revisions, member, revision)
@@ -34,30 +34,53 @@ enum ProjectionScripts {
         return behind
         """
 
-    /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, n, and n
-    /// pairs (period key, total). Sets the member's totals as PostgreSQL holds them at that revision, unless Redis has
-    /// applied a later one: a total already on its board keeps its place among ties, a different or missing one is set
-    /// as the board's next update.
+    /// KEYS[1] the revision hash, KEYS[2] the placement hash; ARGV: board key prefix, sequence key prefix, then per
+    /// member: id, revision, placement (the scope parts of the boards they stand on, joined by newlines; empty when
+    /// they stand on none), n, and n pairs (period key, total). Takes the member off the boards of scopes they left;
+    /// then, unless Redis has applied a later revision, sets their totals on every board of their scopes as PostgreSQL
+    /// holds them at that revision: a total already on its board keeps its place among ties, a different or missing
+    /// one is set as the board's next update. A member who stands nowhere is forgotten, so that their next change
+    /// asks for a resync.
     static let resync = """
         local slots = 4294967296
-        local revisions, boards, sequences = KEYS[1], ARGV[1], ARGV[2]
+        local revisions, placements = KEYS[1], KEYS[2]
+        local boards, sequences = ARGV[1], ARGV[2]
+        local function scopes(text)
+          local set = {}
+          for part in string.gmatch(text, '[^\\n]+') do set[part] = true end
+          return set
+        end
         local i = 3
         while i <= #ARGV do
-          local member, revision, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+          local member, revision, placement, n = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
           local applied = tonumber(redis.call('HGET', revisions, member) or '0')
-          if revision >= applied then
-            for j = 0, n - 1 do
-              local period, points = ARGV[i + 3 + 2 * j], tonumber(ARGV[i + 4 + 2 * j])
-              local board = boards .. period
-              local score = redis.call('ZSCORE', board, member)
-              if not score or math.floor(tonumber(score) / slots) ~= points then
-                local sequence = redis.call('INCR', sequences .. period)
-                redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
+          if placement == '' or revision >= applied then
+            local after = scopes(placement)
+            for scope in pairs(scopes(redis.call('HGET', placements, member) or '')) do
+              if not after[scope] then
+                for j = 0, n - 1 do redis.call('ZREM', boards .. scope .. ARGV[i + 4 + 2 * j], member) end
               end
             end
-            redis.call('HSET', revisions, member, revision)
+            if placement == '' then
+              redis.call('HDEL', revisions, member)
+              redis.call('HDEL', placements, member)
+            else
+              for scope in pairs(after) do
+                for j = 0, n - 1 do
+                  local period, points = ARGV[i + 4 + 2 * j], tonumber(ARGV[i + 5 + 2 * j])
+                  local board = boards .. scope .. period
+                  local score = redis.call('ZSCORE', board, member)
+                  if not score or math.floor(tonumber(score) / slots) ~= points then
+                    local sequence = redis.call('INCR', sequences .. scope .. period)
+                    redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
+                  end
+                end
+              end
+              redis.call('HSET', revisions, member, revision)
+              redis.call('HSET', placements, member, placement)
+            end
           end
-          i = i + 3 + 2 * n
+          i = i + 4 + 2 * n
         end
         return 0
         """

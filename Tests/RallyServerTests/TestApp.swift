@@ -216,14 +216,16 @@ struct TestProgram: Sendable {
         return entries
     }
 
-    func boardResponse(period: String? = nil, at: String? = nil, limit: Int? = nil, offset: Int? = nil) async throws -> TestResponse {
-        let parameters = query(["period": period, "at": at, "limit": limit.map(String.init), "offset": offset.map(String.init)])
+    func boardResponse(period: String? = nil, at: String? = nil, limit: Int? = nil, offset: Int? = nil,
+                       team: String? = nil, region: String? = nil) async throws -> TestResponse {
+        let parameters = query(["period": period, "at": at, "limit": limit.map(String.init), "offset": offset.map(String.init),
+                                "team": team.map(Self.escaped), "region": region.map(Self.escaped)])
         return try await app.send(.get, "\(path)/leaderboards/members" + parameters, key: readKey)
     }
 
-    func board(period: String? = nil, at: String? = nil, limit: Int? = nil, offset: Int? = nil,
+    func board(period: String? = nil, at: String? = nil, limit: Int? = nil, offset: Int? = nil, team: String? = nil, region: String? = nil,
                sourceLocation: SourceLocation = #_sourceLocation) async throws -> BoardDTO {
-        let response = try await boardResponse(period: period, at: at, limit: limit, offset: offset)
+        let response = try await boardResponse(period: period, at: at, limit: limit, offset: offset, team: team, region: region)
         try requireStatus(response, .ok, sourceLocation: sourceLocation)
         return try decode(BoardDTO.self, from: response, sourceLocation: sourceLocation)
     }
@@ -254,6 +256,11 @@ struct TestProgram: Sendable {
             }
             try await Task.sleep(for: .milliseconds(100))
         }
+    }
+
+    /// A query value percent-encoded (team names hold spaces, `&` and the like).
+    static func escaped(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value
     }
 
     private func query(_ parameters: KeyValuePairs<String, String?>) -> String {

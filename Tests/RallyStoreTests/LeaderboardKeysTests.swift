@@ -6,18 +6,22 @@ import Testing
     let keys = LeaderboardKeys(namespace: "rally")
 
     @Test func programKeysShareTheProgramsHashTag() {
-        #expect(keys.board(program: "acme", period: "2026-W47") == "rally/lb/{acme}/2026-W47")
-        #expect(keys.sequence(program: "acme", period: "all") == "rally/seq/{acme}/all")
+        #expect(keys.board(program: "acme", period: "2026-W47") == "rally/lb/{acme}/m/2026-W47")
+        #expect(keys.board(program: "acme", scope: .team("Sales & Co"), period: "2026-W47") == "rally/lb/{acme}/t:Sales & Co/2026-W47")
+        #expect(keys.board(program: "acme", scope: .region("Lyon"), period: "2026-Q4") == "rally/lb/{acme}/r:Lyon/2026-Q4")
+        #expect(keys.sequence(program: "acme", board: "m/all") == "rally/seq/{acme}/m/all")
+        #expect(keys.placements(program: "acme") == "rally/scopes/{acme}")
         #expect(keys.listings(program: "acme") == "rally/names/{acme}")
         #expect(keys.revisions(program: "acme") == "rally/rev/{acme}")
-        #expect(keys.boardPrefix(program: "acme") + "2026-Q4" == keys.board(program: "acme", period: "2026-Q4"))
+        #expect(keys.boardPrefix(program: "acme") + LeaderboardKeys.board(.team("x"), "2026-Q4")
+            == keys.board(program: "acme", scope: .team("x"), period: "2026-Q4"))
         #expect(keys.ready == "rally/ready")
         #expect(keys.pattern == "rally/*")
     }
 
-    /// Redis hashes only what stands between the first `{` and the next `}`: the program id.
+    /// Redis hashes only what stands between the first `{` and the next `}`: the program id, whatever a team is called.
     @Test func theHashTagIsTheProgramId() throws {
-        for key in [keys.board(program: "a.b:c@d-e", period: "2026-11-20"), keys.listings(program: "a.b:c@d-e")] {
+        for key in [keys.board(program: "a.b:c@d-e", scope: .team("{x}"), period: "2026-11-20"), keys.listings(program: "a.b:c@d-e")] {
             let open = try #require(key.firstIndex(of: "{"))
             let close = try #require(key[open...].firstIndex(of: "}"))
             #expect(key[key.index(after: open)..<close] == "a.b:c@d-e")

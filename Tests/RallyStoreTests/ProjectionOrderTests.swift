@@ -23,7 +23,7 @@ struct ProjectionOrderTests {
     }
 
     static func update(_ member: String, _ revision: Int64, _ points: Int64) -> StandingsUpdate {
-        StandingsUpdate(memberId: member, revision: revision, deltas: [("2026-W47", points), ("all", points)])
+        StandingsUpdate(memberId: member, revision: revision, deltas: [("m/2026-W47", points), ("m/all", points)])
     }
 
     static func points(_ leaderboards: Leaderboards, _ member: String, _ period: String = "all") async throws -> Int64? {
@@ -51,11 +51,11 @@ struct ProjectionOrderTests {
 
             // A resync sets what PostgreSQL holds at revision 3; an older resync changes nothing.
             var resync = Projection(keys: leaderboards.keys)
-            resync.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 3, totals: [("2026-W47", 115), ("all", 115)])])
+            resync.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 3, scopes: [.program], totals: [("2026-W47", 115), ("all", 115)])])
             _ = try await leaderboards.send(resync)
             #expect(try await Self.points(leaderboards, "ana") == 115)
             var older = Projection(keys: leaderboards.keys)
-            older.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 2, totals: [("all", 15)])])
+            older.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 2, scopes: [.program], totals: [("all", 15)])])
             _ = try await leaderboards.send(older)
             #expect(try await Self.points(leaderboards, "ana") == 115)
             #expect(try await send([Self.update("ana", 4, 1)]) == [])
@@ -73,7 +73,7 @@ struct ProjectionOrderTests {
             let before = try await leaderboards.redis.send(["ZREVRANGE", board, "0", "-1"]).array?.compactMap(\.string)
             #expect(before == ["ana", "ben"], "ana reached 10 first")
             var resync = Projection(keys: leaderboards.keys)
-            resync.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 1, totals: [("all", 10)])])
+            resync.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 1, scopes: [.program], totals: [("all", 10)])])
             _ = try await leaderboards.send(resync)
             #expect(try await leaderboards.redis.send(["ZREVRANGE", board, "0", "-1"]).array?.compactMap(\.string) == ["ana", "ben"])
         }

@@ -52,10 +52,11 @@ struct LeaderboardController {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let query = request.uri.queryParameters
         let period = try Self.period(query, program: program)
+        let scope = try Self.scope(query)
         let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
         let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
-        let page = try await leaderboards.page(program: program.id, period: period, offset: offset, limit: limit)
-        let body = rendered.body(of: page, key: "\(program.id)/\(period.key)/\(offset)/\(limit)") {
+        let page = try await leaderboards.page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
+        let body = rendered.body(of: page, key: "\(program.id)\n\(scope)\n\(period.key)/\(offset)/\(limit)") {
             JSONWriter.encode(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit))
         }
         return JSONResponse.make(bytes: body, status: .ok)
@@ -66,24 +67,32 @@ struct LeaderboardController {
         let memberId = try context.pathIdentifier("memberId")
         let query = request.uri.queryParameters
         let period = try Self.period(query, program: program)
+        let scope = try Self.scope(query)
         let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
-        guard let position = try await leaderboards.position(program: program.id, period: period, memberId: memberId) else {
+        guard let position = try await leaderboards.position(program: program.id, scope: scope, period: period, memberId: memberId) else {
             throw RallyError(.notFound, "member '\(memberId)' is not on the \(period.kind.rawValue) leaderboard \(period.key)")
         }
         let offset = max(0, position - radius)
         let limit = position + radius + 1 - offset
-        let page = try await leaderboards.page(program: program.id, period: period, offset: offset, limit: limit)
+        let page = try await leaderboards.page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
         return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
     }
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).
+    /// `team` or `region` (one of them; empty means absent): the members a board ranks. Default: the whole program.
+    static func scope(_ query: Parameters) throws -> BoardScope {
+        let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let region = query["region"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var problems = CallerText.problems(team, field: "team", maximumLength: MemberProfile.maximumTextLength)
+            + CallerText.problems(region, field: "region", maximumLength: MemberProfile.maximumTextLength)
+        if team != nil, region != nil {
+            problems.append(FieldProblem(field: "region", problem: "give team or region, not both"))
+        }
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
+        return team.map(BoardScope.team) ?? region.map(BoardScope.region) ?? .program
+    }
+
     static func period(_ query: Parameters, program: ProgramContext) throws -> Period {
-        if let team = query["team"], !team.isEmpty {
-            throw RallyError.validation([FieldProblem(field: "team", problem: "team leaderboards are not available yet")])
-        }
-        if let region = query["region"], !region.isEmpty {
-            throw RallyError.validation([FieldProblem(field: "region", problem: "region leaderboards are not available yet")])
-        }
         let kindText = query["period"].map(String.init) ?? "week"
         guard let kind = PeriodKind(rawValue: kindText), PeriodKind.tracked.contains(kind) else {
             let tracked = PeriodKind.tracked.map(\.rawValue).joined(separator: ", ")
