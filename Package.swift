@@ -57,7 +57,7 @@ let package = Package(
         ], resources: [.copy("openapi.json")]),
 
         .executableTarget(name: "rally", dependencies: [
-            "RallyServer", "RallyStore",
+            "RallyServer", "RallyStore", "Postgres", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),

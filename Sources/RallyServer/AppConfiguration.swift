@@ -59,7 +59,7 @@ public struct AppConfiguration: Sendable {
 
 extension AppConfiguration {
     /// Serving needs Redis; migrating does not.
-    func requireRedis() throws {
+    public func requireRedis() throws {
         guard !redisURL.isEmpty else { throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db])") }
     }
 }

@@ -6,36 +6,11 @@ import Redis
 /// Keeping Redis a faithful projection of PostgreSQL: per-member refreshes and whole rebuilds.
 extension EventWriter {
     /// Brings members' listings and standings in line with PostgreSQL (after profile changes, or when their changes
-    /// reached Redis out of order): members who stand on boards (enrolled, not hidden) are listed with their totals on
-    /// every board, unless Redis already applied a later revision; the others are removed from every board at once.
+    /// reached Redis out of order); on failure marks the projection stale.
     func refresh(program: String, memberIds: [String]) async {
         guard !projectionIsStale, !memberIds.isEmpty else { return }
         do {
-            let ids = PostgresArray.literal(memberIds)
-            let (members, standings, revisions) = try await postgres.withConnection { connection in
-                let members = try connection.query(
-                    "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
-                    [program, ids]).map { row in (id: try row.string("member_id"), displayName: row.optionalString("display_name"), state: try MemberState(row)) }
-                return (members, try MemberTotals.standings(program: program, memberIds: memberIds, on: connection),
-                        try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
-            }
-            let totals = Dictionary(grouping: standings, by: \.memberId)
-            var projection = Projection(keys: leaderboards.keys)
-            for member in members {
-                if member.state.isRanked {
-                    projection.setListing(program: program, memberId: member.id, listing: Listing(
-                        displayName: member.displayName, team: member.state.team, anonymous: member.state.visibility == .anonymous))
-                } else {
-                    projection.removeListing(program: program, memberId: member.id)
-                }
-            }
-            projection.resync(program: program, members: members.map { member in
-                MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
-                                scopes: member.state.scopes, totals: (totals[member.id] ?? []).map { ($0.period, $0.points) })
-            })
-            _ = try await leaderboards.send(projection, requireReady: true)
-            // A listing shows on every board of the program.
-            leaderboards.cache.invalidateAll()
+            try await leaderboards.resync(program: program, memberIds: memberIds, from: postgres)
         } catch {
             markProjectionStale(error)
         }
@@ -106,12 +81,8 @@ extension EventWriter {
             _ = try await leaderboards.send(projection)
             projection = Projection(keys: keys)
         }
-        // The standings come ordered by program, period and reached time; grouping keeps that order within each board.
-        let boards = Dictionary(grouping: rows.flatMap { row in row.member.scopes.map { (row, LeaderboardKeys.board($0, row.period)) } }) {
-            BoardRef(program: $0.0.program, board: $0.1)
-        }
-        for (board, standings) in boards {
-            for (index, (row, _)) in standings.enumerated() {
+        for (board, standings) in MemberTotals.boards(rows) {
+            for (index, row) in standings.enumerated() {
                 projection.setStanding(program: board.program, memberId: row.memberId, board: board.board, points: row.points, sequence: Int64(index + 1))
                 try await flushIfFull()
             }

@@ -130,11 +130,16 @@ public final class Leaderboards: Sendable {
         var behind: [MemberRef] = []
     }
 
-    /// Sends a projection in one round trip.
+    /// Sends a projection in one round trip (two, the first time a Redis server is asked for the scripts: it is given them
+    /// and the projection again, which applies each change once whatever the first attempt did).
     func send(_ projection: Projection, requireReady: Bool = false) async throws -> Reply {
         guard !projection.commands.isEmpty else { return Reply() }
         let commands = requireReady ? [["EXISTS", keys.ready]] + projection.commands : projection.commands
-        let replies = try await redis.pipeline(commands)
+        var replies = try await redis.pipeline(commands)
+        if replies.contains(where: { if case let .error(message) = $0 { message.hasPrefix("NOSCRIPT") } else { false } }) {
+            _ = try await redis.pipeline([["SCRIPT", "LOAD", ProjectionScripts.apply], ["SCRIPT", "LOAD", ProjectionScripts.resync]])
+            replies = try await redis.pipeline(commands)
+        }
         if requireReady { try Self.requireReady(replies[0]) }
         for reply in replies {
             if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
@@ -192,7 +197,7 @@ struct Projection {
     /// Applies one commit's changes to a program's boards, each member's in revision order (`ProjectionScripts.apply`).
     mutating func apply(program: String, updates: [StandingsUpdate]) {
         guard !updates.isEmpty else { return }
-        var command = ["EVAL", ProjectionScripts.apply, "1", keys.revisions(program: program),
+        var command = ["EVALSHA", ProjectionScripts.applyDigest, "1", keys.revisions(program: program),
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
         for update in updates {
             command += [update.memberId, String(update.revision), String(update.deltas.count)]
@@ -206,7 +211,7 @@ struct Projection {
     /// scopes they left, unless Redis applied a later revision (`ProjectionScripts.resync`).
     mutating func resync(program: String, members: [MemberStandings]) {
         guard !members.isEmpty else { return }
-        var command = ["EVAL", ProjectionScripts.resync, "2", keys.revisions(program: program), keys.placements(program: program),
+        var command = ["EVALSHA", ProjectionScripts.resyncDigest, "2", keys.revisions(program: program), keys.placements(program: program),
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
         for member in members {
             command += [member.memberId, String(member.revision), Self.placement(member.scopes), String(member.totals.count)]

@@ -74,6 +74,14 @@ enum MemberTotals {
                       program.map { [$0] } ?? [], on: connection)
     }
 
+    /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
+    /// of its member, each board's standings in the order they were reached.
+    static func boards(_ standings: [Standing]) -> [BoardRef: [Standing]] {
+        Dictionary(grouping: standings.flatMap { row in row.member.scopes.map { (row, LeaderboardKeys.board($0, row.period)) } }) {
+            BoardRef(program: $0.0.program, board: $0.1)
+        }.mapValues { $0.map(\.0) }
+    }
+
     /// The standings of the given members of a program on every board, whether they stand there now or not.
     static func standings(program: String, memberIds: [String], on connection: PostgresConnection) throws -> [Standing] {
         try standings(where: "d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)], on: connection)

@@ -1,15 +1,28 @@
+import Crypto
+import Foundation
+
 /// The Lua scripts that change a program's standings in Redis, each atomic and confined to one program's keys (one
 /// Redis Cluster slot). A member's changes carry the revision PostgreSQL gave them (`member_totals.revision`, one more
 /// per commit), and the program's revision hash records the last one applied to each member, so that a change is
 /// applied exactly once and in order, whichever instance or lane sends it.
 enum ProjectionScripts {
+    /// The SHA-1 Redis knows a script by (`EVALSHA`), once `SCRIPT LOAD` has given it the script.
+    static func digest(_ script: String) -> String {
+        Insecure.SHA1.hash(data: Data(script.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static let applyDigest = digest(apply)
+    static let resyncDigest = digest(resync)
+
     /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, n, and n
     /// pairs (board: scope part and period key, points to add). A member's change applies only when it is the next revision; later ones are
     /// returned (their member must be resynchronised from PostgreSQL), earlier ones were applied already and are skipped.
-    /// Each new total is set as its board's next update (`StandingKey`: points × 2³² + 2³² − 1 − sequence).
+    /// Each new total is set as its board's next update (`StandingKey`: points × 2³² + 2³² − 1 − sequence); each
+    /// board's counter is read once and written back once per call.
     static let apply = """
         local slots = 4294967296
         local revisions, boards, sequences = KEYS[1], ARGV[1], ARGV[2]
+        local counters = {}
         local behind = {}
         local i = 3
         while i <= #ARGV do
@@ -22,7 +35,8 @@ enum ProjectionScripts {
               local score = redis.call('ZSCORE', board, member)
               local points = delta
               if score then points = points + math.floor(tonumber(score) / slots) end
-              local sequence = redis.call('INCR', sequences .. suffix)
+              local sequence = (counters[suffix] or tonumber(redis.call('GET', sequences .. suffix) or '0')) + 1
+              counters[suffix] = sequence
               redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
             end
             redis.call('HSET', revisions, member, revision)
@@ -31,6 +45,7 @@ enum ProjectionScripts {
           end
           i = i + 3 + 2 * n
         end
+        for suffix, sequence in pairs(counters) do redis.call('SET', sequences .. suffix, sequence) end
         return behind
         """
 

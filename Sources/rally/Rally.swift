@@ -5,6 +5,8 @@ import Metrics
 import Postgres
 import Prometheus
 import RallyServer
+import RallyStore
+import Redis
 
 @main
 struct Rally: AsyncParsableCommand {
@@ -16,7 +18,7 @@ struct Rally: AsyncParsableCommand {
             RALLY_HTTP_PORT (8080), RALLY_OPERATOR_TOKEN, RALLY_LOG_LEVEL (info), RALLY_MIGRATIONS_DIR (Migrations), \
             RALLY_POSTGRES_POOL_SIZE (8), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), RALLY_REDIS_NAMESPACE (rally).
             """,
-        subcommands: [Serve.self, Migrate.self])
+        subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self])
 }
 
 /// Options every subcommand shares.
@@ -95,5 +97,96 @@ struct Migrate: AsyncParsableCommand {
             throw error
         }
         await pool.shutdown()
+    }
+}
+
+/// The tools over the Redis projection, with pools of their own for one command.
+func withMaintenance(_ common: CommonOptions, _ body: (LeaderboardMaintenance) async throws -> Void) async throws {
+    let configuration = try common.configuration()
+    try configuration.requireRedis()
+    let logger = common.logger(configuration)
+    let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: 2),
+                                logger: logger)
+    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: 2), logger: logger)
+    do {
+        try await body(LeaderboardMaintenance(postgres: postgres, redis: redis, namespace: configuration.redisNamespace, logger: logger))
+    } catch {
+        await postgres.shutdown()
+        await redis.shutdown()
+        throw error
+    }
+    await postgres.shutdown()
+    await redis.shutdown()
+}
+
+/// The programs a maintenance command works on: the one named, or all.
+func programs(_ named: String?, in maintenance: LeaderboardMaintenance) async throws -> [String] {
+    let all = try await maintenance.programs()
+    guard let named else { return all }
+    guard all.contains(named) else { throw ValidationError("no program '\(named)'") }
+    return [named]
+}
+
+struct RebuildLeaderboards: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild-leaderboards",
+        abstract: "Recompute every board (or one program's) from PostgreSQL and swap it into Redis at once.",
+        discussion: """
+            Safe while rally serve runs: readers see the old boards or the new ones, never a half-built one, and members \
+            who change meanwhile are resynchronised after the swap. Without --program, every program is rebuilt and the \
+            projection marked complete.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Only this program.")
+    var program: String?
+
+    func run() async throws {
+        try await withMaintenance(common) { maintenance in
+            for id in try await programs(program, in: maintenance) {
+                let standings = try await maintenance.rebuild(program: id)
+                print("\(id): \(standings) standings rebuilt")
+            }
+            if program == nil { try await maintenance.markReady() }
+        }
+    }
+}
+
+struct CheckLeaderboards: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-leaderboards",
+        abstract: "Compare every board in Redis (or one program's) with PostgreSQL; exit status 1 when they differ.",
+        discussion: """
+            Each difference is printed as: program, board (scope and period), member, the points PostgreSQL holds and \
+            those on the board. A difference must show in two reads a second apart, so a commit in flight is not one. \
+            With --repair, the members concerned are resynchronised from PostgreSQL (the program is rebuilt if that is \
+            not enough); the exit status still says a difference was found.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Only this program.")
+    var program: String?
+
+    @Flag(help: "Repair what differs.")
+    var repair = false
+
+    func run() async throws {
+        var found = 0
+        try await withMaintenance(common) { maintenance in
+            for id in try await programs(program, in: maintenance) {
+                let differences = try await maintenance.check(program: id)
+                differences.forEach { print($0) }
+                found += differences.count
+                if repair, !differences.isEmpty {
+                    let left = try await maintenance.repair(program: id, differences)
+                    if !left.isEmpty { try await maintenance.rebuild(program: id) }
+                    print("\(id): repaired")
+                }
+            }
+        }
+        print(found == 0 ? "No difference: Redis matches PostgreSQL." : "\(found) difference(s) found\(repair ? " and repaired" : "").")
+        if found > 0 { throw ExitCode(1) }
     }
 }

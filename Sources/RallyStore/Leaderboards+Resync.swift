@@ -1,0 +1,36 @@
+import Postgres
+import RallyCore
+
+extension Leaderboards {
+    /// Lists members and places them on the boards of their scopes as PostgreSQL holds them now: members who stand on
+    /// boards (enrolled, not hidden) with their totals on every board of their scopes, unless Redis already applied a
+    /// later revision; the others taken off every board. One round trip to PostgreSQL, one to Redis.
+    func resync(program: String, memberIds: [String], from postgres: PostgresPool) async throws {
+        guard !memberIds.isEmpty else { return }
+        let ids = PostgresArray.literal(memberIds)
+        let (members, standings, revisions) = try await postgres.withConnection { connection in
+            let members = try connection.query(
+                "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
+                [program, ids]).map { row in (id: try row.string("member_id"), displayName: row.optionalString("display_name"), state: try MemberState(row)) }
+            return (members, try MemberTotals.standings(program: program, memberIds: memberIds, on: connection),
+                    try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
+        }
+        let totals = Dictionary(grouping: standings, by: \.memberId)
+        var projection = Projection(keys: keys)
+        for member in members {
+            if member.state.isRanked {
+                projection.setListing(program: program, memberId: member.id, listing: Listing(
+                    displayName: member.displayName, team: member.state.team, anonymous: member.state.visibility == .anonymous))
+            } else {
+                projection.removeListing(program: program, memberId: member.id)
+            }
+        }
+        projection.resync(program: program, members: members.map { member in
+            MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
+                            scopes: member.state.scopes, totals: (totals[member.id] ?? []).map { ($0.period, $0.points) })
+        })
+        _ = try await send(projection, requireReady: true)
+        // A listing shows on every board of the program.
+        cache.invalidateAll()
+    }
+}
