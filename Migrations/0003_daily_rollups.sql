@@ -11,7 +11,7 @@ CREATE TABLE member_days (
     reached_at  timestamptz NOT NULL,
     PRIMARY KEY (program_id, member_id, day)
 ) WITH (fillfactor = 70); -- room for HOT updates: a day's total changes all day, its indexed columns never do
-CREATE INDEX member_days_program_day ON member_days (program_id, day);
+-- No other index: every read names its members (the primary key), and each index would cost every event a write.
 
 -- Lifetime points per member, when they were reached, and `revision`: one more for every commit that changed them.
 CREATE TABLE member_totals (

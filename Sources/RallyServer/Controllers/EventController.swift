@@ -64,7 +64,7 @@ struct EventController {
             throw RallyError.validation([FieldProblem(field: "events", problem: "must hold 1 to \(Self.maximumBatch) events, got \(input.events.count)")])
         }
         let receivedAt = Date()
-        var results = [BatchItemBody?](repeating: nil, count: input.events.count)
+        var results = [BatchItemBody<EventResultBody>?](repeating: nil, count: input.events.count)
         var submissions: [EventSubmission] = []
         var positions: [Int] = []
         for (index, item) in input.events.enumerated() {
@@ -73,7 +73,7 @@ struct EventController {
                 submissions.append(EventSubmission(program: program, event: event, receivedAt: receivedAt))
                 positions.append(index)
             case let .failure(error):
-                results[index] = .failure(eventId: item.draft.id, error.located(at: index), requestId: context.id)
+                results[index] = .failure(idField: "eventId", id: item.draft.id, error.located(at: index), requestId: context.id)
             }
         }
         let outcomes = try await writer.record(submissions)
@@ -85,7 +85,7 @@ struct EventController {
                 if let detail = error.internalDetail {
                     context.logger.notice("batch event refused", metadata: ["index": "\(position)", "error": "\(detail)"])
                 }
-                results[position] = .failure(eventId: submission.event.id, error.located(at: position), requestId: context.id)
+                results[position] = .failure(idField: "eventId", id: submission.event.id, error.located(at: position), requestId: context.id)
             }
         }
         return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
@@ -135,31 +135,5 @@ struct EventResultBody: JSONWritable {
                 json.field("ranks", MemberController.RanksBody(result.member.ranks))
             })
         }
-    }
-}
-
-/// One line of a batch answer: the event's result, or its error.
-enum BatchItemBody: JSONWritable {
-    case success(EventResultBody)
-    case failure(eventId: String?, RallyError, requestId: String)
-
-    func write(to json: inout JSONWriter) {
-        switch self {
-        case let .success(body):
-            body.write(to: &json)
-        case let .failure(eventId, error, requestId):
-            json.object { json in
-                json.optionalField("eventId", eventId)
-                json.field("error", error.body(requestId: requestId).error)
-            }
-        }
-    }
-}
-
-struct BatchBody: JSONWritable {
-    var results: [BatchItemBody]
-
-    func write(to json: inout JSONWriter) {
-        json.object { $0.field("results", results) }
     }
 }

@@ -14,32 +14,16 @@ struct MemberController {
 
     static let maximumBatch = 1000
 
-    /// One line of a batch answer: what was done to the member, or why nothing was.
-    enum BatchItemBody: JSONWritable {
-        case success(memberId: String, MemberStore.UpsertOutcome)
-        case failure(memberId: String?, RallyError, requestId: String)
+    /// What a batch did to one member.
+    struct OutcomeBody: JSONWritable {
+        var memberId: String
+        var outcome: MemberStore.UpsertOutcome
 
         func write(to json: inout JSONWriter) {
-            switch self {
-            case let .success(memberId, outcome):
-                json.object { json in
-                    json.field("memberId", memberId)
-                    json.field("outcome", outcome.rawValue)
-                }
-            case let .failure(memberId, error, requestId):
-                json.object { json in
-                    json.optionalField("memberId", memberId)
-                    json.field("error", error.body(requestId: requestId).error)
-                }
+            json.object { json in
+                json.field("memberId", memberId)
+                json.field("outcome", outcome.rawValue)
             }
-        }
-    }
-
-    struct BatchBody: JSONWritable {
-        var results: [BatchItemBody]
-
-        func write(to json: inout JSONWriter) {
-            json.object { $0.field("results", results) }
         }
     }
 
@@ -151,7 +135,7 @@ struct MemberController {
         guard (1...Self.maximumBatch).contains(input.members.count) else {
             throw RallyError.validation([FieldProblem(field: "members", problem: "must hold 1 to \(Self.maximumBatch) members, got \(input.members.count)")])
         }
-        var results = [BatchItemBody?](repeating: nil, count: input.members.count)
+        var results = [BatchItemBody<OutcomeBody>?](repeating: nil, count: input.members.count)
         var valid: [(index: Int, memberId: String, profile: MemberProfile)] = []
         var seen: Set<String> = []
         for (index, item) in input.members.enumerated() {
@@ -167,12 +151,12 @@ struct MemberController {
             if problems.isEmpty, let memberId = item.memberId {
                 valid.append((index, memberId, item.profile))
             } else {
-                results[index] = .failure(memberId: item.memberId, RallyError.validation(problems).located(at: index, in: "members"),
+                results[index] = .failure(idField: "memberId", id: item.memberId, RallyError.validation(problems).located(at: index, in: "members"),
                                           requestId: context.id)
             }
         }
         let outcomes = try await members.upsert(program: program.id, valid.map { ($0.memberId, $0.profile) })
-        for (item, outcome) in zip(valid, outcomes) { results[item.index] = .success(memberId: item.memberId, outcome) }
+        for (item, outcome) in zip(valid, outcomes) { results[item.index] = .success(OutcomeBody(memberId: item.memberId, outcome: outcome)) }
         return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
     }
 
