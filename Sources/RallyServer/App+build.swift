@@ -44,7 +44,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
-    OperationsController(postgres: postgres, leaderboards: leaderboards, registry: registry).register(on: router)
+    OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry).register(on: router)
     router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
     router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
     router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")

@@ -171,9 +171,9 @@ extension EventWriter {
     func markProjectionStale(_ error: any Error) {
         metrics.projectionFailures.increment()
         leaderboards.cache.invalidateAll()
-        let wasStale = stale.withLock { stale in
-            defer { stale = true }
-            return stale
+        let wasStale = staleSince.withLock { since in
+            defer { since = since ?? ContinuousClock.now }
+            return since != nil
         }
         if !wasStale {
             logger.warning("Redis projection failed; leaderboards will be rebuilt from PostgreSQL when Redis answers",

@@ -99,7 +99,8 @@ extension EventWriter {
         let standings = rows.count
         try await redis.send(["SET", keys.ready, "1"])
         leaderboards.cache.invalidateAll()
-        stale.withLock { $0 = false }
+        staleSince.withLock { $0 = nil }
+        metrics.projectionLag.record(0)
         metrics.rebuilds.increment()
         logger.info("leaderboards rebuilt from PostgreSQL", metadata: [
             "standings": "\(standings)", "duration": "\(ContinuousClock.now - started)",

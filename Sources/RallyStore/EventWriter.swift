@@ -36,8 +36,9 @@ public final class EventWriter: Service, Sendable {
     let projectionCheckInterval: Duration
     let lanes: [WriterLane]
     let gate = ProjectionGate()
-    /// Redis missed updates (or was never filled since start): rebuild before projecting again.
-    let stale = Mutex(true)
+    /// Since when Redis has been behind PostgreSQL (it missed updates, or was never filled since start); nil while it
+    /// is in line. A stale projection is rebuilt before anything is projected again.
+    let staleSince = Mutex<ContinuousClock.Instant?>(ContinuousClock.now)
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,
                 lanes: Int = 2, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
@@ -85,7 +86,12 @@ public final class EventWriter: Service, Sendable {
     }
 
     /// Whether the Redis projection is known to be behind PostgreSQL.
-    var projectionIsStale: Bool { stale.withLock { $0 } }
+    var projectionIsStale: Bool { staleSince.withLock { $0 != nil } }
+
+    /// How long the leaderboards in Redis have been behind PostgreSQL (zero while they are in line).
+    public var projectionLag: Duration {
+        staleSince.withLock { since in since.map { ContinuousClock.now - $0 } ?? .zero }
+    }
 
     private func lane(program: String, memberId: String) -> Int {
         WriterLane.index(program: program, memberId: memberId, lanes: lanes.count)
@@ -119,6 +125,7 @@ public final class EventWriter: Service, Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: projectionCheckInterval)
             await repairProjectionIfNeeded()
+            metrics.projectionLag.record(Double(projectionLag.components.seconds) + Double(projectionLag.components.attoseconds) / 1e18)
         }
     }
 
@@ -145,6 +152,8 @@ struct WriterMetrics: Sendable {
     let rejected: Counter
     let commits: Timer
     let eventsPerCommit: Recorder
+    /// How long Redis has been behind PostgreSQL (0 while in line), refreshed at every projection check.
+    let projectionLag: Gauge
     let projectionFailures: Counter
     let rebuilds: Counter
 
@@ -154,6 +163,7 @@ struct WriterMetrics: Sendable {
         rejected = Counter(label: "rally_events_recorded_total", dimensions: [("outcome", "rejected")], factory: factory)
         commits = Timer(label: "rally_event_commit_duration_seconds", factory: factory)
         eventsPerCommit = Recorder(label: "rally_events_per_commit", factory: factory)
+        projectionLag = Gauge(label: "rally_projection_lag_seconds", factory: factory)
         projectionFailures = Counter(label: "rally_projection_failures_total", factory: factory)
         rebuilds = Counter(label: "rally_leaderboard_rebuilds_total", factory: factory)
     }

@@ -495,6 +495,7 @@ struct StatusDTO: Decodable, Equatable {
     var postgres: String?
     var redis: String?
     var leaderboards: String?
+    var projectionLagSeconds: Int?
 }
 
 // MARK: - Assertions

@@ -9,6 +9,7 @@ import RallyStore
 struct OperationsController {
     let postgres: PostgresPool
     let leaderboards: Leaderboards
+    let writer: EventWriter
     let registry: PrometheusCollectorRegistry
 
     struct Status: JSONWritable {
@@ -16,6 +17,8 @@ struct OperationsController {
         var postgres: String?
         var redis: String?
         var leaderboards: String?
+        /// Whole seconds the leaderboards have been behind PostgreSQL (0 while in line).
+        var projectionLagSeconds: Int?
 
         func write(to json: inout JSONWriter) {
             json.object { json in
@@ -23,6 +26,7 @@ struct OperationsController {
                 json.optionalField("postgres", postgres)
                 json.optionalField("redis", redis)
                 json.optionalField("leaderboards", leaderboards)
+                if let projectionLagSeconds { json.field("projectionLagSeconds", projectionLagSeconds) }
             }
         }
     }
@@ -50,8 +54,9 @@ struct OperationsController {
         guard problems.isEmpty else {
             throw RallyError(.unavailable, "a dependency is unreachable", details: problems)
         }
-        return JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok",
-                                            leaderboards: boardsReady ? "ok" : "rebuilding"), status: .ok)
+        let lag = writer.projectionLag.components.seconds
+        return JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok", leaderboards: boardsReady && lag == 0 ? "ok" : "rebuilding",
+                                        projectionLagSeconds: Int(lag)), status: .ok)
     }
 
     @Sendable func metrics(_ request: Request, context: RallyRequestContext) async throws -> Response {
