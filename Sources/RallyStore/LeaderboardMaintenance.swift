@@ -48,39 +48,8 @@ public struct LeaderboardMaintenance: Sendable {
         let redis = leaderboards.redis
         try await unlink(try await keys(of: program, in: staging))
 
-        let (members, rows, revisions) = try await postgres.withConnection { connection in
-            let members = try connection.query("""
-                SELECT member_id, display_name, team, visibility FROM members m WHERE program_id = $1 AND \(MemberState.rankedCondition("m"))
-                """, [program]).map { row in
-                    (id: try row.string("member_id"), listing: Listing(displayName: row.optionalString("display_name"), team: row.optionalString("team"),
-                                                                       anonymous: try row.string("visibility") == Visibility.anonymous.rawValue))
-                }
-            return (members, try MemberTotals.standings(program: program, on: connection), try MemberTotals.revisions(program: program, on: connection))
-        }
-        var projection = Projection(keys: staging)
-        func flushIfFull() async throws {
-            guard projection.commands.count >= 5000 else { return }
-            _ = try await leaderboards.send(projection)
-            projection = Projection(keys: staging)
-        }
-        for member in members {
-            projection.setListing(program: program, memberId: member.id, listing: member.listing)
-            try await flushIfFull()
-        }
-        for (board, standings) in MemberTotals.boards(rows) {
-            for (index, row) in standings.enumerated() {
-                projection.setStanding(program: program, memberId: row.memberId, board: board.board, points: row.points, sequence: Int64(index + 1))
-                try await flushIfFull()
-            }
-            projection.setSequence(program: program, board: board.board, to: Int64(standings.count))
-        }
-        var placed: Set<String> = []
-        for row in rows where placed.insert(row.memberId).inserted {
-            projection.setPlacement(program: program, memberId: row.memberId, revision: revisions[MemberRef(program: program, id: row.memberId)] ?? 0,
-                                    scopes: row.member.scopes)
-            try await flushIfFull()
-        }
-        _ = try await leaderboards.send(projection)
+        let source = try await postgres.withConnection { try ProjectionSource.read(program: program, on: $0) }
+        try await leaderboards.write(source, under: staging)
 
         // The swap: every live key of the program goes, every staged key takes its place.
         let stale = try await keys(of: program, in: live)
@@ -91,11 +60,11 @@ public struct LeaderboardMaintenance: Sendable {
 
         // Members whose commits PostgreSQL recorded after the read above: their changes may have gone to the replaced keys.
         let now = try await postgres.withConnection { try MemberTotals.revisions(program: program, on: $0) }
-        let changed = now.filter { revisions[$0.key] != $0.value }.map(\.key.id)
+        let changed = now.filter { source.revisions[$0.key] != $0.value }.map(\.key.id)
         if !changed.isEmpty { try await leaderboards.resync(program: program, memberIds: changed, from: postgres) }
-        logger.info("leaderboards of a program rebuilt", metadata: ["program": "\(program)", "standings": "\(rows.count)",
+        logger.info("leaderboards of a program rebuilt", metadata: ["program": "\(program)", "standings": "\(source.standings.count)",
                                                                   "resynchronised": "\(changed.count)"])
-        return rows.count
+        return source.standings.count
     }
 
     /// Marks the projection complete (after every program was rebuilt by `rebuild(program:)`).
