@@ -4,9 +4,11 @@ import Synchronization
 /// The spans leaderboards and totals are kept for, in a program's time zone.
 public enum PeriodKind: String, Sendable, CaseIterable, Codable {
     case day, week, month, quarter, year, all
+    /// Whole local days summed from day boards: the last N days (`rolling`) or a chosen range (`range`).
+    case rolling, range
 
-    /// The kinds Rally keeps leaderboards for: every one.
-    public static let tracked: [PeriodKind] = allCases
+    /// The kinds Rally keeps a board for, updated as events arrive.
+    public static let tracked: [PeriodKind] = [.day, .week, .month, .quarter, .year, .all]
 }
 
 /// One concrete period: `2026-W47` is the ISO week from Monday 2026-11-16 00:00 local time to the next Monday.
@@ -77,7 +79,17 @@ public struct PeriodCalendar: Sendable {
             return monthSpan(.year, year: today.year, firstMonth: 1, months: 12, key: "\(today.year)")
         case .all:
             return .allTime
+        case .rolling, .range:
+            // Windows are not found from an instant but built from their days: `window(_:from:through:)`.
+            return Period(kind: .day, key: Self.dayKey(today), start: startOfDay(days), end: startOfDay(days + 1))
         }
+    }
+
+    /// The window of whole local days `first` through `last` (`2026-11-01..2026-11-30`), from the start of the first
+    /// to the start of the day after the last.
+    public func window(_ kind: PeriodKind, from first: CivilDate, through last: CivilDate) -> Period {
+        Period(kind: kind, key: "\(Self.dayKey(first))..\(Self.dayKey(last))", start: startOfDay(first.daysSinceEpoch),
+               end: startOfDay(last.daysSinceEpoch + 1))
     }
 
     /// The tracked periods containing `instant`, in `PeriodKind.tracked` order.

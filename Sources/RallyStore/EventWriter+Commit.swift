@@ -144,6 +144,7 @@ extension EventWriter {
             leaderboards.cache.invalidate(Set(result.updates.flatMap { program, update in
                 update.deltas.map { BoardRef(program: program, board: $0.board) }
             }))
+            leaderboards.windows.invalidate(programs: Set(result.updates.map(\.program)))
             for (query, rank) in zip(result.rankQueries, reply.ranks) {
                 for index in query.submissions {
                     switch result.outcomes[index] {
@@ -170,7 +171,7 @@ extension EventWriter {
 
     func markProjectionStale(_ error: any Error) {
         metrics.projectionFailures.increment()
-        leaderboards.cache.invalidateAll()
+        leaderboards.forgetCachedPages()
         let wasStale = staleSince.withLock { since in
             defer { since = since ?? ContinuousClock.now }
             return since != nil

@@ -40,7 +40,7 @@ extension EventWriter {
         let started = ContinuousClock.now
         let keys = leaderboards.keys
         let redis = leaderboards.redis
-        leaderboards.cache.invalidateAll()
+        leaderboards.forgetCachedPages()
         try await redis.send(["DEL", keys.ready])
         var cursor = "0"
         repeat {
@@ -55,7 +55,7 @@ extension EventWriter {
         try await leaderboards.write(source, under: keys)
         let standings = source.standings.count
         try await redis.send(["SET", keys.ready, "1"])
-        leaderboards.cache.invalidateAll()
+        leaderboards.forgetCachedPages()
         staleSince.withLock { $0 = nil }
         metrics.projectionLag.record(0)
         metrics.rebuilds.increment()

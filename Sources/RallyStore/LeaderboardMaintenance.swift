@@ -56,7 +56,7 @@ public struct LeaderboardMaintenance: Sendable {
         let staged = try await keys(of: program, in: staging)
         let renames = staged.flatMap { [$0, live.namespace + $0.dropFirst(staging.namespace.count)] }
         _ = try await redis.send(["EVAL", Self.swap, String(stale.count + renames.count)] + stale + renames + [String(stale.count)])
-        leaderboards.cache.invalidateAll()
+        leaderboards.forgetCachedPages()
 
         // Members whose commits PostgreSQL recorded after the read above: their changes may have gone to the replaced keys.
         let now = try await postgres.withConnection { try MemberTotals.revisions(program: program, on: $0) }

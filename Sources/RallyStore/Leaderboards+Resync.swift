@@ -31,6 +31,6 @@ extension Leaderboards {
         })
         _ = try await send(projection, requireReady: true)
         // A listing shows on every board of the program.
-        cache.invalidateAll()
+        forgetCachedPages()
     }
 }

@@ -35,6 +35,7 @@ public final class Leaderboards: Sendable {
     let redis: RedisPool
     let keys: LeaderboardKeys
     let cache = PageCache()
+    let windows = WindowRankings()
     private let revisions = Atomic<UInt64>(0)
 
     public init(redis: RedisPool, keys: LeaderboardKeys) {
@@ -48,7 +49,7 @@ public final class Leaderboards: Sendable {
         if let page = cache.page(cacheKey) { return page }
         let version = cache.version(of: cacheKey.board)
         var page = try await read(program: program, scope: scope, period: period, offset: offset, limit: limit)
-        page.revision = revisions.add(1, ordering: .relaxed).newValue
+        page.revision = nextRevision()
         cache.store(page, for: cacheKey, readAt: version)
         return page
     }
@@ -89,6 +90,17 @@ public final class Leaderboards: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
+    }
+
+    /// Drops every page and window ranking read so far (a listing or a whole board changed).
+    func forgetCachedPages() {
+        cache.invalidateAll()
+        windows.invalidateAll()
+    }
+
+    /// A number no page read before had: the rendered-page cache keys answers by it.
+    func nextRevision() -> UInt64 {
+        revisions.add(1, ordering: .relaxed).newValue
     }
 
     /// Whether the projection is complete (false while it is missing or being rebuilt).
@@ -153,13 +165,13 @@ public final class Leaderboards: Sendable {
         return answer
     }
 
-    private static func requireReady(_ reply: RedisReply) throws {
+    static func requireReady(_ reply: RedisReply) throws {
         guard reply.int == 1 else {
             throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly")
         }
     }
 
-    private static func decodeListing(_ json: String) -> Listing? {
+    static func decodeListing(_ json: String) -> Listing? {
         try? JSONDecoder().decode(Listing.self, from: Data(json.utf8))
     }
 

@@ -20,7 +20,7 @@ enum MemberTotals {
         case .month: "YYYY-MM"
         case .quarter: #"YYYY-"Q"Q"#
         case .year: "YYYY"
-        case .all: nil
+        case .all, .rolling, .range: nil
         }
     }
 

@@ -299,9 +299,18 @@ import Testing
     }
 
     @Test func periodKeysHaveDistinctFormats() {
-        let keys = PeriodKind.allCases.map { utcCalendar.period($0, containing: utc(2026, 11, 20)).key }
+        let keys = PeriodKind.tracked.map { utcCalendar.period($0, containing: utc(2026, 11, 20)).key }
         #expect(keys == ["2026-11-20", "2026-W47", "2026-11", "2026-Q4", "2026", "all"])
         #expect(Set(keys).count == keys.count)
+    }
+
+    @Test func aWindowRunsFromTheStartOfItsFirstDayToTheStartOfTheDayAfterItsLast() {
+        // 24 October is still summer time in Paris (UTC+2); 26 October is winter time (UTC+1).
+        let window = paris.window(.rolling, from: CivilDate(year: 2026, month: 10, day: 24), through: CivilDate(year: 2026, month: 10, day: 26))
+        #expect(window.kind == .rolling)
+        #expect(window.key == "2026-10-24..2026-10-26")
+        #expect(window.start == utc(2026, 10, 23, 22))
+        #expect(window.end == utc(2026, 10, 26, 23))
     }
 
     @Test func isoWeekdayIndexCountsFromMonday() {

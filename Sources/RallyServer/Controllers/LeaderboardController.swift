@@ -51,12 +51,12 @@ struct LeaderboardController {
     @Sendable func members(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let query = request.uri.queryParameters
-        let period = try Self.period(query, program: program)
+        let board = try Self.board(query, program: program)
         let scope = try Self.scope(query)
         let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
         let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
-        let page = try await leaderboards.page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
-        let body = rendered.body(of: page, key: "\(program.id)\n\(scope)\n\(period.key)/\(offset)/\(limit)") {
+        let page = try await page(board, program: program, scope: scope, offset: offset, limit: limit)
+        let body = rendered.body(of: page, key: "\(program.id)\n\(scope)\n\(board.period.kind.rawValue):\(board.period.key)/\(offset)/\(limit)") {
             JSONWriter.encode(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit))
         }
         return JSONResponse.make(bytes: body, status: .ok)
@@ -66,16 +66,81 @@ struct LeaderboardController {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let memberId = try context.pathIdentifier("memberId")
         let query = request.uri.queryParameters
-        let period = try Self.period(query, program: program)
+        let board = try Self.board(query, program: program)
         let scope = try Self.scope(query)
         let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
-        guard let position = try await leaderboards.position(program: program.id, scope: scope, period: period, memberId: memberId) else {
-            throw RallyError(.notFound, "member '\(memberId)' is not on the \(period.kind.rawValue) leaderboard \(period.key)")
+        let found: Int? = switch board {
+        case let .period(period): try await leaderboards.position(program: program.id, scope: scope, period: period, memberId: memberId)
+        case let .window(window, days): try await leaderboards.windowPosition(program: program.id, scope: scope, window: window, days: days,
+                                                                              memberId: memberId)
+        }
+        guard let position = found else {
+            throw RallyError(.notFound, "member '\(memberId)' is not on the \(board.period.kind.rawValue) leaderboard \(board.period.key)")
         }
         let offset = max(0, position - radius)
         let limit = position + radius + 1 - offset
-        let page = try await leaderboards.page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
+        let page = try await page(board, program: program, scope: scope, offset: offset, limit: limit)
         return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
+    }
+
+    private func page(_ board: Board, program: ProgramContext, scope: BoardScope, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        switch board {
+        case let .period(period):
+            try await leaderboards.page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
+        case let .window(window, days):
+            try await leaderboards.windowPage(program: program.id, scope: scope, window: window, days: days, offset: offset, limit: limit)
+        }
+    }
+
+    /// The board a query asks for: a tracked period's, or a window of whole local days summed from their day boards.
+    enum Board {
+        case period(Period)
+        case window(Period, days: [String])
+
+        var period: Period {
+            switch self {
+            case let .period(period), let .window(period, _): period
+            }
+        }
+    }
+
+    /// `from`/`to` (whole local days, inclusive), `period=rolling&days=N` (the last N days up to `at`, default today),
+    /// or any tracked `period` with `at`.
+    static func board(_ query: Parameters, program: ProgramContext) throws -> Board {
+        let from = query["from"].map(String.init), to = query["to"].map(String.init)
+        if from != nil || to != nil || query["period"] == "range" {
+            var problems: [FieldProblem] = []
+            let first = from.flatMap(CivilDate.parse), last = to.flatMap(CivilDate.parse)
+            if first == nil { problems.append(FieldProblem(field: "from", problem: "must be a date such as 2026-11-01 (with to)")) }
+            if last == nil { problems.append(FieldProblem(field: "to", problem: "must be a date such as 2026-11-15 (with from)")) }
+            if let period = query["period"], period != "range" {
+                problems.append(FieldProblem(field: "period", problem: "from and to choose the days: leave period out (or range)"))
+            }
+            guard problems.isEmpty, let first, let last else { throw RallyError.validation(problems) }
+            let span = last.daysSinceEpoch - first.daysSinceEpoch + 1
+            guard (1...Self.maximumWindowDays).contains(span) else {
+                throw RallyError.validation([FieldProblem(field: "to", problem: "must be on or after from, and at most \(Self.maximumWindowDays) days after it")])
+            }
+            return window(.range, from: first, through: last, program: program)
+        }
+        if query["period"] == "rolling" {
+            guard let days = query["days"].flatMap({ Int(String($0)) }), (1...Self.maximumWindowDays).contains(days) else {
+                throw RallyError.validation([FieldProblem(field: "days", problem: "must be an integer from 1 to \(Self.maximumWindowDays)")])
+            }
+            let last = program.calendar.localDate(of: try instant(query, program: program))
+            return window(.rolling, from: CivilDate(daysSinceEpoch: last.daysSinceEpoch - days + 1), through: last, program: program)
+        }
+        if query["days"] != nil {
+            throw RallyError.validation([FieldProblem(field: "days", problem: "goes with period=rolling")])
+        }
+        return .period(try period(query, program: program))
+    }
+
+    static let maximumWindowDays = 366
+
+    private static func window(_ kind: PeriodKind, from first: CivilDate, through last: CivilDate, program: ProgramContext) -> Board {
+        let days = (first.daysSinceEpoch...last.daysSinceEpoch).map { PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: $0)) }
+        return .window(program.calendar.window(kind, from: first, through: last), days: days)
     }
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).
@@ -95,20 +160,18 @@ struct LeaderboardController {
     static func period(_ query: Parameters, program: ProgramContext) throws -> Period {
         let kindText = query["period"].map(String.init) ?? "week"
         guard let kind = PeriodKind(rawValue: kindText), PeriodKind.tracked.contains(kind) else {
-            let tracked = PeriodKind.tracked.map(\.rawValue).joined(separator: ", ")
-            throw RallyError.validation([FieldProblem(field: "period", problem: "must be one of \(tracked)")])
+            let kinds = (PeriodKind.tracked.map(\.rawValue) + ["rolling (with days)"]).joined(separator: ", ")
+            throw RallyError.validation([FieldProblem(field: "period", problem: "must be one of \(kinds), or leave it out and give from and to")])
         }
-        var instant = Date()
-        if let at = query["at"].map(String.init) {
-            if let date = CivilDate.parse(at) {
-                instant = program.calendar.instant(atNoonOf: date)
-            } else if let parsed = RFC3339.parse(at) {
-                instant = parsed
-            } else {
-                throw RallyError.validation([FieldProblem(field: "at", problem: "must be a date (2026-11-20) or an RFC 3339 timestamp")])
-            }
-        }
-        return program.calendar.period(kind, containing: instant)
+        return program.calendar.period(kind, containing: try instant(query, program: program))
+    }
+
+    /// `at`: a local date (its noon) or an RFC 3339 instant; now by default.
+    private static func instant(_ query: Parameters, program: ProgramContext) throws -> Date {
+        guard let at = query["at"].map(String.init) else { return Date() }
+        if let date = CivilDate.parse(at) { return program.calendar.instant(atNoonOf: date) }
+        if let parsed = RFC3339.parse(at) { return parsed }
+        throw RallyError.validation([FieldProblem(field: "at", problem: "must be a date (2026-11-20) or an RFC 3339 timestamp")])
     }
 }
 

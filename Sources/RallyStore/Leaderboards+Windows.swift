@@ -1,0 +1,117 @@
+import Foundation
+import RallyCore
+import Redis
+import Synchronization
+
+/// Boards of whole-day windows (`rolling`, `range`): each member's points summed over the window's day boards, ranked,
+/// and kept until this instance changes the program's boards (or for a couple of seconds, for changes made by another
+/// instance), so that the pages of one window are read from one ranking.
+final class WindowRankings: Sendable {
+    struct Key: Hashable {
+        var program: String
+        var board: String
+    }
+
+    /// Members best first; among equal points, by member id (stable from one read to the next).
+    struct Ranking: Sendable {
+        var members: [String]
+        var points: [Int64]
+        var positions: [String: Int]
+        var revision: UInt64
+    }
+
+    private let rankings = Mutex<[Key: (ranking: Ranking, expires: ContinuousClock.Instant)]>([:])
+    let lifetime: Duration
+
+    init(lifetime: Duration = .seconds(2)) {
+        self.lifetime = lifetime
+    }
+
+    func cached(_ key: Key) -> Ranking? {
+        rankings.withLock { rankings in
+            guard let hit = rankings[key], hit.expires > ContinuousClock.now else { return nil }
+            return hit.ranking
+        }
+    }
+
+    /// Drops the rankings of programs whose boards changed.
+    func invalidate(programs: Set<String>) {
+        guard !programs.isEmpty else { return }
+        rankings.withLock { rankings in rankings = rankings.filter { !programs.contains($0.key.program) } }
+    }
+
+    func invalidateAll() {
+        rankings.withLock { $0.removeAll() }
+    }
+
+    func store(_ ranking: Ranking, for key: Key) {
+        let expires = ContinuousClock.now + lifetime
+        rankings.withLock { rankings in
+            if rankings.count >= 64 { rankings = rankings.filter { $0.value.expires > ContinuousClock.now } }
+            if rankings.count >= 64 { rankings.removeAll() }
+            rankings[key] = (ranking, expires)
+        }
+    }
+}
+
+extension Leaderboards {
+    /// One page of a window's board in `scope`: the sum of its day boards (`days`, `YYYY-MM-DD`), at most a couple of
+    /// seconds old. Ranks are competition ranks on the summed points.
+    public func windowPage(program: String, scope: BoardScope = .program, window: Period, days: [String], offset: Int, limit: Int)
+        async throws -> LeaderboardPage
+    {
+        let ranking = try await windowRanking(program: program, scope: scope, window: window, days: days)
+        let slice = ranking.members.indices.dropFirst(offset).prefix(limit)
+        guard let first = slice.first else { return LeaderboardPage(period: window, total: ranking.members.count, entries: [], revision: ranking.revision) }
+        let points = Array(ranking.points[slice])
+        // The rank of the page's first member: one more than the members with more points.
+        let above = ranking.points.prefix(first).lazy.filter { $0 > points[0] }.count
+        let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: above + 1)
+        let members = Array(ranking.members[slice])
+        let listings: [RedisReply]
+        do {
+            listings = try await redis.send(["HMGET", keys.listings(program: program)] + members).array ?? []
+        } catch {
+            throw RallyError.storage(error)
+        }
+        let entries = members.indices.map { index in
+            let listing = listings.indices.contains(index) ? listings[index].string.flatMap(Self.decodeListing) : nil
+            let anonymous = listing?.anonymous ?? false
+            return LeaderboardEntry(rank: ranks[index], memberId: anonymous ? nil : members[index],
+                                    displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[index])
+        }
+        return LeaderboardPage(period: window, total: ranking.members.count, entries: entries, revision: ranking.revision)
+    }
+
+    /// The 0-based position of a member on a window's board, or nil when they are not on it.
+    public func windowPosition(program: String, scope: BoardScope = .program, window: Period, days: [String], memberId: String) async throws -> Int? {
+        try await windowRanking(program: program, scope: scope, window: window, days: days).positions[memberId]
+    }
+
+    private func windowRanking(program: String, scope: BoardScope, window: Period, days: [String]) async throws -> WindowRankings.Ranking {
+        let key = WindowRankings.Key(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)"))
+        if let ranking = windows.cached(key) { return ranking }
+        var totals: [String: Int64] = [:]
+        do {
+            let replies = try await redis.pipeline([["EXISTS", keys.ready]]
+                + days.map { ["ZRANGE", keys.board(program: program, scope: scope, period: $0), "0", "-1", "WITHSCORES"] })
+            try Self.requireReady(replies[0])
+            for reply in replies.dropFirst() {
+                let pairs = reply.array ?? []
+                for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+                    guard let member = pairs[index].string, let score = pairs[index + 1].double else { continue }
+                    totals[member, default: 0] += StandingKey(value: score).points
+                }
+            }
+        } catch {
+            throw RallyError.storage(error)
+        }
+        let sorted = totals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        var positions: [String: Int] = [:]
+        for (index, entry) in sorted.enumerated() { positions[entry.key] = index }
+        let ranking = WindowRankings.Ranking(members: sorted.map(\.key), points: sorted.map(\.value), positions: positions,
+                                             revision: nextRevision())
+        windows.store(ranking, for: key)
+        return ranking
+    }
+}
