@@ -62,7 +62,17 @@ public final class PostgresConnection {
 
     /// BEGIN / body / COMMIT, ROLLBACK if body throws (rethrows body's error). Not nestable.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try execute("BEGIN")
+        try transaction(begin: "BEGIN", body)
+    }
+
+    /// A read-only transaction whose statements all see one snapshot (REPEATABLE READ): reads that must agree with
+    /// each other although writers commit between them.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
+    }
+
+    private func transaction<T>(begin: String, _ body: () throws -> T) throws -> T {
+        try execute(begin)
         let value: T
         do {
             value = try body()

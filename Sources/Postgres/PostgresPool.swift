@@ -76,6 +76,13 @@ public final class PostgresPool: Service, Sendable {
         try await withConnection { try $0.query(sql, parameters) }
     }
 
+    /// Convenience: a read-only snapshot transaction (REPEATABLE READ) on one connection.
+    public func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withConnection { connection in
+            try connection.snapshot { try body(connection) }
+        }
+    }
+
     /// Convenience: BEGIN, body, COMMIT (ROLLBACK on throw) on one connection.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await withConnection { connection in

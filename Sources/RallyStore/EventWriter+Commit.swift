@@ -131,7 +131,8 @@ extension EventWriter {
     /// Applies the commit's changes to the boards in Redis and fills in ranks; on failure marks the projection stale
     /// (ranks stay nil). Members whose changes arrived ahead of an earlier one are resynchronised from PostgreSQL.
     private func project(_ result: inout CommitResult) async {
-        guard !projectionIsStale else { return }
+        let members = result.updates.map { MemberRef(program: $0.program, id: $0.update.memberId) }
+        guard !projectionIsStale else { return recordMissed(members) }
         do {
             var projection = Projection(keys: leaderboards.keys)
             for (program, updates) in Dictionary(grouping: result.updates, by: \.program).sorted(by: { $0.key < $1.key }) {
@@ -165,11 +166,22 @@ extension EventWriter {
                 await refresh(program: program, memberIds: behind.map(\.id))
             }
         } catch {
-            markProjectionStale(error)
+            markProjectionStale(error, missing: members)
         }
     }
 
-    func markProjectionStale(_ error: any Error) {
+    /// Notes members whose changes Redis did not receive; past `maximumMissed`, a full rebuild will be needed instead.
+    func recordMissed(_ members: [MemberRef]) {
+        guard !members.isEmpty else { return }
+        missed.withLock { missed in
+            guard var known = missed else { return }
+            for member in members { known[member.program, default: []].insert(member.id) }
+            missed = known.values.reduce(0) { $0 + $1.count } > Self.maximumMissed ? nil : known
+        }
+    }
+
+    func markProjectionStale(_ error: any Error, missing members: [MemberRef] = []) {
+        recordMissed(members)
         metrics.projectionFailures.increment()
         leaderboards.forgetCachedPages()
         let wasStale = staleSince.withLock { since in
@@ -177,7 +189,7 @@ extension EventWriter {
             return since != nil
         }
         if !wasStale {
-            logger.warning("Redis projection failed; leaderboards will be rebuilt from PostgreSQL when Redis answers",
+            logger.warning("Redis projection failed; leaderboards will be brought back in line from PostgreSQL when Redis answers",
                            metadata: ["error": "\(error)"])
         }
     }

@@ -8,26 +8,51 @@ extension EventWriter {
     /// Brings members' listings and standings in line with PostgreSQL (after profile changes, or when their changes
     /// reached Redis out of order); on failure marks the projection stale.
     func refresh(program: String, memberIds: [String]) async {
-        guard !projectionIsStale, !memberIds.isEmpty else { return }
+        let members = memberIds.map { MemberRef(program: program, id: $0) }
+        guard !projectionIsStale else { return recordMissed(members) }
+        guard !memberIds.isEmpty else { return }
         do {
             try await leaderboards.resync(program: program, memberIds: memberIds, from: postgres)
         } catch {
-            markProjectionStale(error)
+            markProjectionStale(error, missing: members)
         }
     }
 
-    /// Rebuilds when the projection is stale or Redis lost it (the ready key is gone).
+    /// Brings Redis back in line when the projection is stale or Redis lost it (the ready key is gone): when Redis kept
+    /// its data and the members it missed are known, only they are resynchronised; otherwise everything is rebuilt.
     func repairProjectionIfNeeded() async {
         do {
             if !projectionIsStale {
                 guard try await !leaderboards.isReady() else { return }
                 logger.warning("Redis lost the leaderboards; rebuilding them from PostgreSQL")
+            } else if try await leaderboards.isReady(), try await catchUp() {
+                return
             }
             try await rebuild()
         } catch is CancellationError {
             return
         } catch {
             markProjectionStale(error)
+        }
+    }
+
+    /// Resynchronises the members Redis missed, while no lane commits; false when they are not known (a rebuild is due).
+    private func catchUp() async throws -> Bool {
+        try await gate.exclusive {
+            guard let members = missed.withLock({ $0 }) else { return false }
+            for (program, ids) in members {
+                let sorted = ids.sorted()
+                for start in stride(from: 0, to: sorted.count, by: 1000) {
+                    try await leaderboards.resync(program: program, memberIds: Array(sorted[start..<min(start + 1000, sorted.count)]), from: postgres)
+                }
+            }
+            missed.withLock { $0 = [:] }
+            staleSince.withLock { $0 = nil }
+            metrics.projectionLag.record(0)
+            leaderboards.forgetCachedPages()
+            logger.info("Redis is back in line: the members it missed were resynchronised, without a rebuild",
+                        metadata: ["members": "\(members.values.reduce(0) { $0 + $1.count })"])
+            return true
         }
     }
 
@@ -51,12 +76,13 @@ extension EventWriter {
             if !found.isEmpty { try await redis.send(["UNLINK"] + found) }
         } while cursor != "0"
 
-        let source = try await postgres.withConnection { try ProjectionSource.read(program: nil, on: $0) }
+        let source = try await postgres.snapshot { try ProjectionSource.read(program: nil, on: $0) }
         try await leaderboards.write(source, under: keys)
         let standings = source.standings.count
         try await redis.send(["SET", keys.ready, "1"])
         leaderboards.forgetCachedPages()
         staleSince.withLock { $0 = nil }
+        missed.withLock { $0 = [:] }
         metrics.projectionLag.record(0)
         metrics.rebuilds.increment()
         logger.info("leaderboards rebuilt from PostgreSQL", metadata: [

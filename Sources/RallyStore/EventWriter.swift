@@ -39,6 +39,10 @@ public final class EventWriter: Service, Sendable {
     /// Since when Redis has been behind PostgreSQL (it missed updates, or was never filled since start); nil while it
     /// is in line. A stale projection is rebuilt before anything is projected again.
     let staleSince = Mutex<ContinuousClock.Instant?>(ContinuousClock.now)
+    /// The members whose changes Redis missed since the projection was last complete, per program: resynchronising
+    /// them is enough when Redis kept its data. Nil while unknown (at start, or past `maximumMissed`): a full rebuild.
+    let missed = Mutex<[String: Set<String>]?>(nil)
+    static let maximumMissed = 100_000
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,
                 lanes: Int = 2, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {

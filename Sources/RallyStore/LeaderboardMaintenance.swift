@@ -48,7 +48,7 @@ public struct LeaderboardMaintenance: Sendable {
         let redis = leaderboards.redis
         try await unlink(try await keys(of: program, in: staging))
 
-        let source = try await postgres.withConnection { try ProjectionSource.read(program: program, on: $0) }
+        let source = try await postgres.snapshot { try ProjectionSource.read(program: program, on: $0) }
         try await leaderboards.write(source, under: staging)
 
         // The swap: every live key of the program goes, every staged key takes its place.

@@ -10,7 +10,8 @@ struct ProjectionSource {
     var standings: [MemberTotals.Standing]
     var revisions: [MemberRef: Int64]
 
-    /// Reads the projection of every program (`program` nil) or of one, in one connection.
+    /// Reads the projection of every program (`program` nil) or of one; run it in a snapshot, so that standings and
+    /// revisions agree.
     static func read(program: String?, on connection: PostgresConnection) throws -> ProjectionSource {
         let members = try connection.query("""
             SELECT program_id, member_id, display_name, team, visibility FROM members m

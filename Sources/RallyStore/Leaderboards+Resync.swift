@@ -8,7 +8,8 @@ extension Leaderboards {
     func resync(program: String, memberIds: [String], from postgres: PostgresPool) async throws {
         guard !memberIds.isEmpty else { return }
         let ids = PostgresArray.literal(memberIds)
-        let (members, standings, revisions) = try await postgres.withConnection { connection in
+        // One snapshot: totals and revisions must agree, or a commit between the two reads would be skipped as applied.
+        let (members, standings, revisions) = try await postgres.snapshot { connection in
             let members = try connection.query(
                 "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
                 [program, ids]).map { row in (id: try row.string("member_id"), displayName: row.optionalString("display_name"), state: try MemberState(row)) }

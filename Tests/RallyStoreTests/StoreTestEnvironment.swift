@@ -27,14 +27,16 @@ struct StoreTestEnvironment {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Migrations")
 
     /// Runs `body` with the stores and a writer of `lanes` lanes; stops the writer and closes the pools afterwards.
-    static func run<T>(lanes: Int, _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
+    static func run<T>(lanes: Int, redisCommandTimeout: Duration = .seconds(2), _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let databaseURL = try #require(environment["RALLY_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                        "RALLY_TEST_DATABASE_URL is not set: run the tests with ops/test")
         let redisURL = try #require(environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                     "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
         let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: databaseURL, maximumConnections: 6), logger: logger)
-        let redis = RedisPool(configuration: try RedisConfiguration(url: redisURL, maximumConnections: 2), logger: logger)
+        var redisConfiguration = try RedisConfiguration(url: redisURL, maximumConnections: 2)
+        redisConfiguration.commandTimeout = redisCommandTimeout
+        let redis = RedisPool(configuration: redisConfiguration, logger: logger)
         try await PostgresMigrator(directory: migrationsDirectory, logger: logger).migrate(postgres)
         let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: "store-test-\(UUID().uuidString.lowercased())"))
         let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,

@@ -1,0 +1,47 @@
+import Foundation
+import RallyCore
+import Redis
+import Testing
+@testable import RallyStore
+
+/// When Redis stops answering for a moment but keeps its data, only the members it missed are resynchronised: no
+/// rebuild of every board.
+@Suite("A Redis blip is caught up without a rebuild")
+struct CatchUpTests {
+    @Test func theMembersRedisMissedAreResynchronisedAndNothingElseIsRebuilt() async throws {
+        try await StoreTestEnvironment.run(lanes: 2, redisCommandTimeout: .milliseconds(200)) { stores in
+            try await stores.writer.rebuild()
+            let members = ["ana", "ben", "cid"]
+            let program = try await stores.program(members: members)
+            func record(_ id: String, _ member: String, _ action: String) async throws -> [EventOutcome] {
+                let event = Event(id: id, memberId: member, action: action, network: nil, contentId: nil, occurredAt: Date(), tags: [])
+                return try await stores.writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])
+            }
+            _ = try await record("e1", "ana", "post")
+            // A key a rebuild would delete with the rest of the namespace.
+            let sentinel = stores.leaderboards.keys.namespace + "/sentinel"
+            _ = try await stores.redis.send(["SET", sentinel, "kept"])
+
+            // Redis holds every write for a second: the writer's pipelines time out, the events are committed all the same.
+            _ = try await stores.redis.send(["CLIENT", "PAUSE", "1000", "WRITE"])
+            for (index, member) in members.enumerated() {
+                guard case let .created(result) = try await record("b\(index)", member, "share").first else {
+                    Issue.record("an event was not recorded while Redis paused")
+                    continue
+                }
+                #expect(result.member.ranks.all == nil, "no rank while Redis does not answer")
+            }
+            #expect(stores.writer.projectionIsStale)
+
+            let deadline = ContinuousClock.now + .seconds(15)
+            while stores.writer.projectionIsStale, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(!stores.writer.projectionIsStale)
+            #expect(try await stores.redis.send(["GET", sentinel]).string == "kept", "no rebuild: the namespace was not wiped")
+            let maintenance = LeaderboardMaintenance(postgres: stores.postgres, redis: stores.redis,
+                                                     namespace: stores.leaderboards.keys.namespace, logger: StoreTestEnvironment.logger)
+            #expect(try await maintenance.check(program: program.id) == [])
+            let all = try await stores.leaderboards.page(program: program.id, period: .allTime, offset: 0, limit: 10)
+            #expect(all.entries.map { "\($0.memberId ?? "?")=\($0.points)" } == ["ana=35", "ben=10", "cid=10"])
+        }
+    }
+}
