@@ -59,11 +59,9 @@ public struct LeaderboardMaintenance: Sendable {
         leaderboards.forgetCachedPages()
 
         // Members whose commits PostgreSQL recorded after the read above: their changes may have gone to the replaced keys.
-        let now = try await postgres.withConnection { try MemberTotals.revisions(program: program, on: $0) }
-        let changed = now.filter { source.revisions[$0.key] != $0.value }.map(\.key.id)
-        if !changed.isEmpty { try await leaderboards.resync(program: program, memberIds: changed, from: postgres) }
+        let changed = try await leaderboards.resyncChanged(since: source, program: program, from: postgres)
         logger.info("leaderboards of a program rebuilt", metadata: ["program": "\(program)", "standings": "\(source.standings.count)",
-                                                                  "resynchronised": "\(changed.count)"])
+                                                                  "resynchronised": "\(changed)"])
         return source.standings.count
     }
 

@@ -27,6 +27,20 @@ struct ProjectionSource {
 }
 
 extension Leaderboards {
+    /// Resynchronises the members whose revision in PostgreSQL moved since `source` was read (of every program, or of
+    /// one): another instance may have applied their changes to boards a rebuild then overwrote. Returns how many.
+    func resyncChanged(since source: ProjectionSource, program: String?, from postgres: PostgresPool) async throws -> Int {
+        let now = try await postgres.withConnection { try MemberTotals.revisions(program: program, on: $0) }
+        let changed = now.filter { source.revisions[$0.key] != $0.value }.map(\.key)
+        for (program, members) in Dictionary(grouping: changed, by: \.program) {
+            let ids = members.map(\.id).sorted()
+            for start in stride(from: 0, to: ids.count, by: 1000) {
+                try await resync(program: program, memberIds: Array(ids[start..<min(start + 1000, ids.count)]), from: postgres)
+            }
+        }
+        return changed.count
+    }
+
     /// Writes a projection under `keys` in pipelines of a few thousand commands: listings, every board with its
     /// standings numbered 1…n in the order they were reached (as the live path numbers them) and its counter, and each
     /// ranked member's placement and revision, so that their next change applies on top.

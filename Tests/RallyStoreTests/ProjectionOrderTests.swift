@@ -16,9 +16,11 @@ struct ProjectionOrderTests {
         do {
             try await body(leaderboards)
         } catch {
+            try? await StoreTestEnvironment.deleteKeys(matching: leaderboards.keys.namespace + "/*", in: redis)
             await redis.shutdown()
             throw error
         }
+        try? await StoreTestEnvironment.deleteKeys(matching: leaderboards.keys.namespace + "/*", in: redis)
         await redis.shutdown()
     }
 

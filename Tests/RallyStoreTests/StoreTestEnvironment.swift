@@ -38,7 +38,8 @@ struct StoreTestEnvironment {
         redisConfiguration.commandTimeout = redisCommandTimeout
         let redis = RedisPool(configuration: redisConfiguration, logger: logger)
         try await PostgresMigrator(directory: migrationsDirectory, logger: logger).migrate(postgres)
-        let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: "store-test-\(UUID().uuidString.lowercased())"))
+        let namespace = "store-test-\(UUID().uuidString.lowercased())"
+        let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: namespace))
         let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,
                                  lanes: lanes)
         let keys = KeyStore(postgres: postgres)
@@ -54,9 +55,21 @@ struct StoreTestEnvironment {
         }
         running.cancel()
         _ = await running.result
+        try? await deleteKeys(matching: namespace + "/*", in: redis)
         await postgres.shutdown()
         await redis.shutdown()
         return try outcome.get()
+    }
+
+    /// Deletes the keys a test left (its namespace), so that the shared test database does not grow run after run.
+    static func deleteKeys(matching pattern: String, in redis: RedisPool) async throws {
+        var cursor = "0"
+        repeat {
+            let reply = try await redis.send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])
+            cursor = reply.array?.first?.string ?? "0"
+            let keys = (reply.array?.dropFirst().first?.array ?? []).compactMap(\.string)
+            if !keys.isEmpty { _ = try await redis.send(["UNLINK"] + keys) }
+        } while cursor != "0"
     }
 
     /// A new program with public members `memberIds`.

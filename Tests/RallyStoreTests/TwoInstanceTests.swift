@@ -18,6 +18,11 @@ struct TwoInstanceTests {
             let running = Task { try await second.run() }
             try await stores.writer.rebuild()
             try await second.rebuild()
+            // The second rebuild took the first writer's boards away for a moment: let it notice and come back in line.
+            let ready = ContinuousClock.now + .seconds(30)
+            while (stores.writer.projectionIsStale || second.projectionIsStale) && ContinuousClock.now < ready {
+                try await Task.sleep(for: .milliseconds(100))
+            }
 
             let now = Date()
             let actions = ["post", "share", "comment", "like"]
