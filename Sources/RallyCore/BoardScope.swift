@@ -10,3 +10,10 @@ public enum BoardScope: Sendable, Hashable {
         [.program] + (team.map { [.team($0)] } ?? []) + (region.map { [.region($0)] } ?? [])
     }
 }
+
+extension BoardScope {
+    /// The region a board is limited to, if it is a region's.
+    public var region: String? {
+        if case let .region(name) = self { name } else { nil }
+    }
+}

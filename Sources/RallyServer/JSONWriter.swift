@@ -44,6 +44,12 @@ struct JSONWriter {
         if let value { bytes.append(contentsOf: String(value).utf8) } else { null() }
     }
 
+    /// A number already written as JSON (`12.50`).
+    mutating func field(_ name: String, number: String) {
+        key(name)
+        bytes.append(contentsOf: number.utf8)
+    }
+
     mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)

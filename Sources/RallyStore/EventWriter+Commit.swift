@@ -10,6 +10,8 @@ struct CommitResult: Sendable {
     var updates: [(program: String, update: StandingsUpdate)]
     /// For each member answered in this commit and each board they are on: the rank to ask Redis for.
     var rankQueries: [RankQuery]
+    /// The programs whose members' points changed (ranked or not).
+    var programsAwarded: Set<String> = []
 }
 
 extension CommitResult {
@@ -19,16 +21,18 @@ extension CommitResult {
         var outcomes = [EventOutcome](repeating: .rejected(RallyError(.internalError, "event was not processed")), count: count)
         var updates: [(program: String, update: StandingsUpdate)] = []
         var rankQueries: [RankQuery] = []
+        var programsAwarded: Set<String> = []
         for (offset, part) in parts {
             for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
             updates += part.updates
+            programsAwarded.formUnion(part.programsAwarded)
             for var query in part.rankQueries {
                 query.submissions = query.submissions.map { $0 + offset }
                 rankQueries.append(query)
             }
         }
         for (index, error) in refused { outcomes[index] = .rejected(error) }
-        self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries)
+        self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries, programsAwarded: programsAwarded)
     }
 }
 
@@ -56,6 +60,7 @@ extension EventWriter {
             var result = try await commitGroup(submissions)
             metrics.commits.recordInterval(since: started)
             metrics.eventsPerCommit.record(submissions.count)
+            leaderboards.teamBoardsChanged(result.programsAwarded)
             await project(&result)
             var offset = 0
             for job in jobs {
@@ -254,7 +259,8 @@ extension EventWriter {
         }
 
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                                  updates: standingsUpdates(awarded, revisions: revisions, members: members), rankQueries: [])
+                                  updates: standingsUpdates(awarded, revisions: revisions, members: members), rankQueries: [],
+                                  programsAwarded: Set(awarded.map(\.0.program.id)))
         try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
         return result
     }

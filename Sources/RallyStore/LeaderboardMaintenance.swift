@@ -29,7 +29,7 @@ public struct LeaderboardMaintenance: Sendable {
 
     public init(postgres: PostgresPool, redis: RedisPool, namespace: String, logger: Logger) {
         self.postgres = postgres
-        self.leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: namespace))
+        self.leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace))
         self.logger = logger
     }
 

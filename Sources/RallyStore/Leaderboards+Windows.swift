@@ -3,55 +3,14 @@ import RallyCore
 import Redis
 import Synchronization
 
-/// Boards of whole-day windows (`rolling`, `range`): each member's points summed over the window's day boards, ranked,
-/// and kept until this instance changes the program's boards (or for a couple of seconds, for changes made by another
-/// instance), so that the pages of one window are read from one ranking.
-final class WindowRankings: Sendable {
-    struct Key: Hashable {
-        var program: String
-        var board: String
-    }
-
+/// A window's board (`rolling`, `range`): each member's points summed over the window's day boards, ranked. Kept in
+/// `Leaderboards.windows`, so that the pages of one window are read from one ranking.
+struct WindowRanking: Sendable {
     /// Members best first; among equal points, by member id (stable from one read to the next).
-    struct Ranking: Sendable {
-        var members: [String]
-        var points: [Int64]
-        var positions: [String: Int]
-        var revision: UInt64
-    }
-
-    private let rankings = Mutex<[Key: (ranking: Ranking, expires: ContinuousClock.Instant)]>([:])
-    let lifetime: Duration
-
-    init(lifetime: Duration = .seconds(2)) {
-        self.lifetime = lifetime
-    }
-
-    func cached(_ key: Key) -> Ranking? {
-        rankings.withLock { rankings in
-            guard let hit = rankings[key], hit.expires > ContinuousClock.now else { return nil }
-            return hit.ranking
-        }
-    }
-
-    /// Drops the rankings of programs whose boards changed.
-    func invalidate(programs: Set<String>) {
-        guard !programs.isEmpty else { return }
-        rankings.withLock { rankings in rankings = rankings.filter { !programs.contains($0.key.program) } }
-    }
-
-    func invalidateAll() {
-        rankings.withLock { $0.removeAll() }
-    }
-
-    func store(_ ranking: Ranking, for key: Key) {
-        let expires = ContinuousClock.now + lifetime
-        rankings.withLock { rankings in
-            if rankings.count >= 64 { rankings = rankings.filter { $0.value.expires > ContinuousClock.now } }
-            if rankings.count >= 64 { rankings.removeAll() }
-            rankings[key] = (ranking, expires)
-        }
-    }
+    var members: [String]
+    var points: [Int64]
+    var positions: [String: Int]
+    var revision: UInt64
 }
 
 extension Leaderboards {
@@ -88,9 +47,10 @@ extension Leaderboards {
         try await windowRanking(program: program, scope: scope, window: window, days: days).positions[memberId]
     }
 
-    private func windowRanking(program: String, scope: BoardScope, window: Period, days: [String]) async throws -> WindowRankings.Ranking {
-        let key = WindowRankings.Key(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)"))
+    private func windowRanking(program: String, scope: BoardScope, window: Period, days: [String]) async throws -> WindowRanking {
+        let key = DerivedBoardCache<WindowRanking>.Key(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)"))
         if let ranking = windows.cached(key) { return ranking }
+        let version = windows.version(of: program)
         var totals: [String: Int64] = [:]
         do {
             let replies = try await redis.pipeline([["EXISTS", keys.ready]]
@@ -109,9 +69,8 @@ extension Leaderboards {
         let sorted = totals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         var positions: [String: Int] = [:]
         for (index, entry) in sorted.enumerated() { positions[entry.key] = index }
-        let ranking = WindowRankings.Ranking(members: sorted.map(\.key), points: sorted.map(\.value), positions: positions,
-                                             revision: nextRevision())
-        windows.store(ranking, for: key)
+        let ranking = WindowRanking(members: sorted.map(\.key), points: sorted.map(\.value), positions: positions, revision: nextRevision())
+        windows.store(ranking, for: key, readAt: version)
         return ranking
     }
 }

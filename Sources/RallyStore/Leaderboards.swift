@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import RallyCore
 import Redis
 import Synchronization
@@ -30,16 +31,20 @@ public struct LeaderboardPage: Sendable {
     public var revision: UInt64 = 0
 }
 
-/// The Redis side of leaderboards: reads pages and ranks. Writes go through `Projection`, sent only by the `EventWriter`.
+/// The read side of leaderboards: member boards and ranks from Redis, team boards from PostgreSQL. Writes to Redis go
+/// through `Projection`, sent only by the `EventWriter`.
 public final class Leaderboards: Sendable {
     let redis: RedisPool
+    let postgres: PostgresPool
     let keys: LeaderboardKeys
     let cache = PageCache()
-    let windows = WindowRankings()
+    let windows = DerivedBoardCache<WindowRanking>()
+    let teams = DerivedBoardCache<[TeamTotal]>()
     private let revisions = Atomic<UInt64>(0)
 
-    public init(redis: RedisPool, keys: LeaderboardKeys) {
+    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys) {
         self.redis = redis
+        self.postgres = postgres
         self.keys = keys
     }
 
@@ -96,6 +101,12 @@ public final class Leaderboards: Sendable {
     func forgetCachedPages() {
         cache.invalidateAll()
         windows.invalidateAll()
+    }
+
+    /// After this instance committed changes to members or points of these programs: their team boards, read from
+    /// PostgreSQL, are computed again.
+    func teamBoardsChanged(_ programs: Set<String>) {
+        teams.invalidate(programs: programs)
     }
 
     /// A number no page read before had: the rendered-page cache keys answers by it.

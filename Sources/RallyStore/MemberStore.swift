@@ -72,6 +72,7 @@ public final class MemberStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
+        if !written.isEmpty { leaderboards.teamBoardsChanged([program]) }
         try await writer.refreshMembers(program: program, memberIds: Array(written.keys))
         return profiles.map { written[$0.memberId] ?? .unchanged }
     }

@@ -55,6 +55,29 @@ enum MemberTotals {
         return summaries
     }
 
+    /// Every team with enrolled members (of `region` only, when given): how many, and the points they earned over the
+    /// local days `[first, end)` (nil: all time). Hidden members count; members who left (`enrolled: false`) do not.
+    static func teamTotals(program: String, days: (first: String, end: String)?, region: String?,
+                           on connection: PostgresConnection) throws -> [TeamTotal] {
+        let enrolled = "m.program_id = $1 AND m.enrolled AND m.team IS NOT NULL AND ($2::text IS NULL OR m.region = $2)"
+        let earned = days == nil
+            ? "SELECT m.team, t.points, t.reached_at FROM member_totals t JOIN members m USING (program_id, member_id) WHERE \(enrolled)"
+            : """
+              SELECT m.team, d.points, d.reached_at FROM member_days d JOIN members m USING (program_id, member_id)
+              WHERE \(enrolled) AND d.day >= $3::date AND d.day < $4::date
+              """
+        let rows = try connection.query("""
+            WITH sizes AS (SELECT m.team, count(*) AS members FROM members m WHERE \(enrolled) GROUP BY m.team),
+                 earned AS (SELECT team, sum(points) AS points, max(reached_at) AS reached_at FROM (\(earned)) e GROUP BY team)
+            SELECT s.team, s.members, coalesce(e.points, 0) AS points, extract(epoch FROM e.reached_at) AS reached_at
+            FROM sizes s LEFT JOIN earned e USING (team)
+            """, [program, region] + (days.map { [$0.first, $0.end] } ?? []))
+        return try rows.map { row in
+            TeamTotal(team: try row.string("team"), points: try row.int64("points"), members: Int(try row.int64("members")),
+                      reachedAt: row.optionalString("reached_at").flatMap(Double.init).map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+
     /// One member's total on one board.
     struct Standing {
         var program: String

@@ -19,6 +19,7 @@ import Testing
         "POST /v1/programs/{programId}/events/batch",
         "GET /v1/programs/{programId}/leaderboards/members",
         "GET /v1/programs/{programId}/leaderboards/members/around/{memberId}",
+        "GET /v1/programs/{programId}/leaderboards/teams",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",

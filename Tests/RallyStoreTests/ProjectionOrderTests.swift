@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Postgres
 import RallyCore
 import Redis
 import Testing
@@ -12,16 +13,16 @@ struct ProjectionOrderTests {
         let url = try #require(ProcessInfo.processInfo.environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
         let redis = RedisPool(configuration: try RedisConfiguration(url: url, maximumConnections: 1), logger: StoreTestEnvironment.logger)
-        let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: "order-test-\(UUID().uuidString.lowercased())"))
-        do {
-            try await body(leaderboards)
-        } catch {
-            try? await StoreTestEnvironment.deleteKeys(matching: leaderboards.keys.namespace + "/*", in: redis)
-            await redis.shutdown()
-            throw error
-        }
+        // These tests send projections only: the pool of PostgreSQL connections is never used (it connects on demand).
+        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: "postgresql://unused.invalid/none", maximumConnections: 1),
+                                    logger: StoreTestEnvironment.logger)
+        let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: "order-test-\(UUID().uuidString.lowercased())"))
+        var failure: (any Error)?
+        do { try await body(leaderboards) } catch { failure = error }
         try? await StoreTestEnvironment.deleteKeys(matching: leaderboards.keys.namespace + "/*", in: redis)
         await redis.shutdown()
+        await postgres.shutdown()
+        if let failure { throw failure }
     }
 
     static func update(_ member: String, _ revision: Int64, _ points: Int64) -> StandingsUpdate {

@@ -39,7 +39,7 @@ struct StoreTestEnvironment {
         let redis = RedisPool(configuration: redisConfiguration, logger: logger)
         try await PostgresMigrator(directory: migrationsDirectory, logger: logger).migrate(postgres)
         let namespace = "store-test-\(UUID().uuidString.lowercased())"
-        let leaderboards = Leaderboards(redis: redis, keys: LeaderboardKeys(namespace: namespace))
+        let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace))
         let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,
                                  lanes: lanes)
         let keys = KeyStore(postgres: postgres)

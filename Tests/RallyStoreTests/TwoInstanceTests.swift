@@ -13,7 +13,7 @@ struct TwoInstanceTests {
         try await StoreTestEnvironment.run(lanes: 2) { stores in
             let members = (0..<12).map { "m\($0)" }
             let program = try await stores.program(members: members)
-            let second = EventWriter(postgres: stores.postgres, leaderboards: Leaderboards(redis: stores.redis, keys: stores.leaderboards.keys),
+            let second = EventWriter(postgres: stores.postgres, leaderboards: Leaderboards(redis: stores.redis, postgres: stores.postgres, keys: stores.leaderboards.keys),
                                      logger: StoreTestEnvironment.logger, metrics: NOOPMetricsHandler.instance, lanes: 2)
             let running = Task { try await second.run() }
             try await stores.writer.rebuild()

@@ -18,12 +18,7 @@ struct LeaderboardController {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
-                json.field("period", object: { json in
-                    json.field("kind", page.period.kind.rawValue)
-                    json.field("key", page.period.key)
-                    json.field("start", page.period.start.map { RFC3339.format($0, in: timeZone) })
-                    json.field("end", page.period.end.map { RFC3339.format($0, in: timeZone) })
-                })
+                json.field("period", object: { json in PeriodBody(period: page.period, timeZone: timeZone).write(to: &json) })
                 json.field("total", page.total)
                 json.field("offset", offset)
                 json.field("limit", limit)
@@ -41,11 +36,72 @@ struct LeaderboardController {
         }
     }
 
+    struct TeamBoardBody: JSONWritable {
+        var page: TeamBoardPage
+        var timeZone: TimeZone
+        var offset: Int
+        var limit: Int
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("period", object: { json in PeriodBody(period: page.period, timeZone: timeZone).write(to: &json) })
+                json.field("metric", page.metric.rawValue)
+                json.field("total", page.total)
+                json.field("offset", offset)
+                json.field("limit", limit)
+                json.key("entries")
+                json.array(page.entries) { json, entry in
+                    json.object { json in
+                        json.field("rank", entry.rank)
+                        json.field("team", entry.team)
+                        switch page.metric {
+                        case .total: json.field("points", entry.points)
+                        case .perMember: json.field("points", number: TeamRanking.decimal(hundredths: entry.score))
+                        }
+                        json.field("members", entry.members)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A board's period: its kind, key and bounds in the program's time zone.
+    struct PeriodBody {
+        var period: Period
+        var timeZone: TimeZone
+
+        func write(to json: inout JSONWriter) {
+            json.field("kind", period.kind.rawValue)
+            json.field("key", period.key)
+            json.field("start", period.start.map { RFC3339.format($0, in: timeZone) })
+            json.field("end", period.end.map { RFC3339.format($0, in: timeZone) })
+        }
+    }
+
     var endpoints: RouteCollection<RallyRequestContext> {
         let routes = RouteCollection(context: RallyRequestContext.self)
         routes.get("members", use: members)
         routes.get("members/around/:memberId", use: around)
+        routes.get("teams", use: teams)
         return routes
+    }
+
+    /// Teams ranked by their enrolled members' points (hidden members included), summed or per member; `region` limits
+    /// the members counted to that region's.
+    @Sendable func teams(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let query = request.uri.queryParameters
+        let board = try Self.board(query, program: program)
+        let region = try Self.scope(query, teamAllowed: false).region
+        let metricText = query["metric"].map(String.init) ?? TeamMetric.total.rawValue
+        guard let metric = TeamMetric(rawValue: metricText) else {
+            let metrics = TeamMetric.allCases.map(\.rawValue).joined(separator: ", ")
+            throw RallyError.validation([FieldProblem(field: "metric", problem: "must be one of \(metrics)")])
+        }
+        let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
+        let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
+        let page = try await leaderboards.teamPage(program: program, period: board.period, region: region, metric: metric, offset: offset, limit: limit)
+        return JSONResponse.make(TeamBoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
     }
 
     @Sendable func members(_ request: Request, context: RallyRequestContext) async throws -> Response {
@@ -145,12 +201,15 @@ struct LeaderboardController {
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).
     /// `team` or `region` (one of them; empty means absent): the members a board ranks. Default: the whole program.
-    static func scope(_ query: Parameters) throws -> BoardScope {
+    /// Team boards rank every team: only `region` goes with them.
+    static func scope(_ query: Parameters, teamAllowed: Bool = true) throws -> BoardScope {
         let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         let region = query["region"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         var problems = CallerText.problems(team, field: "team", maximumLength: MemberProfile.maximumTextLength)
             + CallerText.problems(region, field: "region", maximumLength: MemberProfile.maximumTextLength)
-        if team != nil, region != nil {
+        if team != nil, !teamAllowed {
+            problems.append(FieldProblem(field: "team", problem: "team boards rank every team: leave team out (region may narrow them)"))
+        } else if team != nil, region != nil {
             problems.append(FieldProblem(field: "region", problem: "give team or region, not both"))
         }
         guard problems.isEmpty else { throw RallyError.validation(problems) }
