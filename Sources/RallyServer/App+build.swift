@@ -28,7 +28,8 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let metrics = PrometheusMetricsFactory(registry: registry)
     let keys = KeyStore(postgres: postgres)
     let programs = ProgramStore(postgres: postgres, keys: keys)
-    let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: configuration.redisNamespace))
+    let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: configuration.redisNamespace),
+                                    retention: configuration.boardRetention)
     let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics,
                              lanes: configuration.writerLanes)
     do {

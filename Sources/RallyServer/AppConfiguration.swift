@@ -1,4 +1,5 @@
 import Logging
+import RallyCore
 
 /// Everything `rally serve` needs to know, read from the environment (flags may override).
 public struct AppConfiguration: Sendable {
@@ -16,6 +17,8 @@ public struct AppConfiguration: Sendable {
     public var writerLanes: Int = 2
     /// Prefix of every Redis key Rally writes.
     public var redisNamespace: String = "rally"
+    /// How many recent periods of each kind keep their boards in Redis.
+    public var boardRetention: BoardRetention = .standard
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -54,6 +57,12 @@ public struct AppConfiguration: Sendable {
             writerLanes = value
         }
         if let namespace = environment["RALLY_REDIS_NAMESPACE"], !namespace.isEmpty { redisNamespace = namespace }
+        if let text = environment["RALLY_BOARD_RETENTION"], !text.isEmpty {
+            guard let retention = BoardRetention(parsing: text) else {
+                throw ConfigurationError("RALLY_BOARD_RETENTION must read like 'day=35,week=13,month=13,quarter=5,year=2' (counts 1-10000), got '\(text)'")
+            }
+            boardRetention = retention
+        }
     }
 }
 

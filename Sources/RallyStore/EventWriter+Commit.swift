@@ -91,8 +91,9 @@ extension EventWriter {
         var isolating = false
         while true {
             do {
-                return try await postgres.transaction { [isolating] connection in
-                    isolating ? try Self.commitIsolating(group, now: Date(), on: connection) : try Self.commit(group, now: Date(), on: connection)
+                return try await postgres.transaction { [isolating, retention = leaderboards.retention] connection in
+                    isolating ? try Self.commitIsolating(group, now: Date(), retention: retention, on: connection)
+                        : try Self.commit(group, now: Date(), retention: retention, on: connection)
                 }
             } catch let error as PostgresError where error.isRefusedValue && !isolating {
                 logger.warning("PostgreSQL refused a value in a group commit; recording the group again without the events at fault",
@@ -108,12 +109,12 @@ extension EventWriter {
 
     /// Commits every submission of the group that PostgreSQL accepts, each half under a savepoint, splitting a half
     /// it refuses until the submissions at fault stand alone; they are answered `not_storable` and logged.
-    static func commitIsolating(_ group: [EventSubmission], now: Date, on connection: PostgresConnection) throws -> CommitResult {
+    static func commitIsolating(_ group: [EventSubmission], now: Date, retention: BoardRetention, on connection: PostgresConnection) throws -> CommitResult {
         var parts: [(offset: Int, result: CommitResult)] = []
         var refused: [Int: RallyError] = [:]
         func record(_ range: Range<Int>) throws {
             do {
-                parts.append((range.lowerBound, try connection.savepoint { try commit(Array(group[range]), now: now, on: connection) }))
+                parts.append((range.lowerBound, try connection.savepoint { try commit(Array(group[range]), now: now, retention: retention, on: connection) }))
             } catch let error as PostgresError where error.isRefusedValue {
                 if range.count == 1 { refused[range.lowerBound] = notStorable(group[range.lowerBound], error) } else { try split(range) }
             }
@@ -207,7 +208,7 @@ extension EventWriter {
     // MARK: - The transaction
 
     /// Records a group of submissions in the current transaction. Runs on a PostgreSQL thread.
-    static func commit(_ submissions: [EventSubmission], now: Date, on connection: PostgresConnection) throws -> CommitResult {
+    static func commit(_ submissions: [EventSubmission], now: Date, retention: BoardRetention, on connection: PostgresConnection) throws -> CommitResult {
         // The first submission of an id in this group is its primary; later ones answer like retries of it.
         var primaryOf: [EventRef: Int] = [:]
         var followers: [(index: Int, primary: Int)] = []
@@ -259,20 +260,25 @@ extension EventWriter {
         }
 
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                                  updates: standingsUpdates(awarded, revisions: revisions, members: members), rankQueries: [],
+                                  updates: standingsUpdates(awarded, revisions: revisions, members: members, retention: retention, now: now),
+                                  rankQueries: [],
                                   programsAwarded: Set(awarded.map(\.0.program.id)))
         try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
         return result
     }
 
-    /// What each ranked member's boards gain from this commit: every tracked period of each award, in every scope the
-    /// member stands in, summed.
+    /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis
+    /// keeps, in every scope the member stands in, summed.
     private static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
-                                         members: [MemberRef: MemberState]) -> [(program: String, update: StandingsUpdate)] {
+                                         members: [MemberRef: MemberState], retention: BoardRetention,
+                                         now: Date) -> [(program: String, update: StandingsUpdate)] {
         var deltas: [MemberRef: [String: Int64]] = [:]
         for (submission, points) in awarded {
             let scopes = members[submission.memberRef]?.scopes ?? []
-            for period in submission.program.calendar.trackedPeriods(containing: submission.event.occurredAt) {
+            let calendar = submission.program.calendar
+            let today = calendar.localDate(of: now)
+            for period in calendar.trackedPeriods(containing: submission.event.occurredAt)
+                where retention.keeps(period.kind, startingOn: period.start.map(calendar.localDate), today: today) {
                 for scope in scopes {
                     deltas[submission.memberRef, default: [:]][LeaderboardKeys.board(scope, period.key), default: 0] += Int64(points)
                 }

@@ -76,7 +76,9 @@ extension EventWriter {
             if !found.isEmpty { try await redis.send(["UNLINK"] + found) }
         } while cursor != "0"
 
-        let source = try await postgres.snapshot { try ProjectionSource.read(program: nil, on: $0) }
+        let source = try await postgres.snapshot { [retention = leaderboards.retention] in
+            try ProjectionSource.read(program: nil, retention: retention, now: Date(), on: $0)
+        }
         try await leaderboards.write(source, under: keys)
         let standings = source.standings.count
         try await redis.send(["SET", keys.ready, "1"])

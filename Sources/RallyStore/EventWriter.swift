@@ -126,10 +126,27 @@ public final class EventWriter: Service, Sendable {
     }
 
     private func scheduleProjectionChecks() async {
+        var lastPruned: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await Task.sleep(for: projectionCheckInterval)
             await repairProjectionIfNeeded()
             metrics.projectionLag.record(Double(projectionLag.components.seconds) + Double(projectionLag.components.attoseconds) / 1e18)
+            if !projectionIsStale, lastPruned.map({ ContinuousClock.now - $0 >= Self.pruneInterval }) ?? true {
+                lastPruned = ContinuousClock.now
+                await pruneExpiredBoards()
+            }
+        }
+    }
+
+    /// How often the boards of periods past keeping are deleted from Redis.
+    static let pruneInterval: Duration = .seconds(3600)
+
+    private func pruneExpiredBoards() async {
+        do {
+            let pruned = try await leaderboards.pruneExpiredBoards()
+            if pruned > 0 { logger.info("boards of periods past keeping deleted from Redis", metadata: ["keys": "\(pruned)"]) }
+        } catch {
+            logger.warning("could not delete the boards of periods past keeping; will try again", metadata: ["error": "\(error)"])
         }
     }
 

@@ -13,6 +13,9 @@ public struct LeaderboardKeys: Sendable {
     /// Matches every key of the namespace.
     var pattern: String { "\(namespace)/*" }
 
+    /// Match every board and every board's update counter, of every program.
+    var boardPatterns: [String] { ["\(namespace)/lb/*", "\(namespace)/seq/*"] }
+
     /// Present while the projection is complete; absent while it is missing or being rebuilt.
     var ready: String { "\(namespace)/ready" }
 

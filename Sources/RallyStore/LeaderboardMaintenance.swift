@@ -27,9 +27,9 @@ public struct LeaderboardMaintenance: Sendable {
     let leaderboards: Leaderboards
     let logger: Logger
 
-    public init(postgres: PostgresPool, redis: RedisPool, namespace: String, logger: Logger) {
+    public init(postgres: PostgresPool, redis: RedisPool, namespace: String, retention: BoardRetention = .standard, logger: Logger) {
         self.postgres = postgres
-        self.leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace))
+        self.leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace), retention: retention)
         self.logger = logger
     }
 
@@ -48,7 +48,9 @@ public struct LeaderboardMaintenance: Sendable {
         let redis = leaderboards.redis
         try await unlink(try await keys(of: program, in: staging))
 
-        let source = try await postgres.snapshot { try ProjectionSource.read(program: program, on: $0) }
+        let source = try await postgres.snapshot { [retention = leaderboards.retention] in
+            try ProjectionSource.read(program: program, retention: retention, now: Date(), on: $0)
+        }
         try await leaderboards.write(source, under: staging)
 
         // The swap: every live key of the program goes, every staged key takes its place.
@@ -87,9 +89,16 @@ public struct LeaderboardMaintenance: Sendable {
     }
 
     private func differences(program: String) async throws -> [LeaderboardDifference] {
-        let expected = try await postgres.withConnection { MemberTotals.boards(try MemberTotals.standings(program: program, on: $0)) }
+        let now = Date()
+        let (expected, zone) = try await postgres.withConnection { [retention = leaderboards.retention] connection in
+            (MemberTotals.boards(try MemberTotals.standings(program: program, retention: retention, now: now, on: connection)),
+             try connection.query("SELECT timezone FROM programs WHERE id = $1", [program]).first?.string("timezone"))
+        }
+        // Boards of periods past keeping are no longer maintained: they wait to be pruned, and nobody reads them.
+        let today = (zone.flatMap(PeriodCalendar.init(timeZoneIdentifier:)) ?? PeriodCalendar(timeZone: .gmt)).localDate(of: now)
         let prefix = leaderboards.keys.boardPrefix(program: program)
         let found = try await keys(of: program, in: leaderboards.keys).filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            .filter { leaderboards.retention.keeps(periodKey: String($0.split(separator: "/").last ?? ""), today: today) }
         let boards = Array(Set(found).union(expected.keys.map(\.board))).sorted()
         let replies = try await leaderboards.redis.pipeline(boards.map { ["ZRANGE", prefix + $0, "0", "-1", "WITHSCORES"] })
         var differences: [LeaderboardDifference] = []

@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 import RallyCore
 
@@ -10,9 +11,9 @@ struct ProjectionSource {
     var standings: [MemberTotals.Standing]
     var revisions: [MemberRef: Int64]
 
-    /// Reads the projection of every program (`program` nil) or of one; run it in a snapshot, so that standings and
-    /// revisions agree.
-    static func read(program: String?, on connection: PostgresConnection) throws -> ProjectionSource {
+    /// Reads the projection of every program (`program` nil) or of one, the boards Redis keeps at `now`; run it in a
+    /// snapshot, so that standings and revisions agree.
+    static func read(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> ProjectionSource {
         let members = try connection.query("""
             SELECT program_id, member_id, display_name, team, visibility FROM members m
             WHERE \(program == nil ? "true" : "program_id = $1") AND \(MemberState.rankedCondition("m"))
@@ -21,7 +22,7 @@ struct ProjectionSource {
                  listing: Listing(displayName: row.optionalString("display_name"), team: row.optionalString("team"),
                                   anonymous: try row.string("visibility") == Visibility.anonymous.rawValue))
             }
-        return ProjectionSource(listings: members, standings: try MemberTotals.standings(program: program, on: connection),
+        return ProjectionSource(listings: members, standings: try MemberTotals.standings(program: program, retention: retention, now: now, on: connection),
                                 revisions: try MemberTotals.revisions(program: program, on: connection))
     }
 }

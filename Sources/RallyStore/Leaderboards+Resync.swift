@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 import RallyCore
 
@@ -9,11 +10,11 @@ extension Leaderboards {
         guard !memberIds.isEmpty else { return }
         let ids = PostgresArray.literal(memberIds)
         // One snapshot: totals and revisions must agree, or a commit between the two reads would be skipped as applied.
-        let (members, standings, revisions) = try await postgres.snapshot { connection in
+        let (members, standings, revisions) = try await postgres.snapshot { [retention] connection in
             let members = try connection.query(
                 "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
                 [program, ids]).map { row in (id: try row.string("member_id"), displayName: row.optionalString("display_name"), state: try MemberState(row)) }
-            return (members, try MemberTotals.standings(program: program, memberIds: memberIds, on: connection),
+            return (members, try MemberTotals.standings(program: program, memberIds: memberIds, retention: retention, now: Date(), on: connection),
                     try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
         }
         let totals = Dictionary(grouping: standings, by: \.memberId)

@@ -16,7 +16,7 @@ struct WindowRanking: Sendable {
 extension Leaderboards {
     /// One page of a window's board in `scope`: the sum of its day boards (`days`, `YYYY-MM-DD`), at most a couple of
     /// seconds old. Ranks are competition ranks on the summed points.
-    public func windowPage(program: String, scope: BoardScope = .program, window: Period, days: [String], offset: Int, limit: Int)
+    func windowPage(program: String, scope: BoardScope = .program, window: Period, days: [String], offset: Int, limit: Int)
         async throws -> LeaderboardPage
     {
         let ranking = try await windowRanking(program: program, scope: scope, window: window, days: days)
@@ -43,7 +43,7 @@ extension Leaderboards {
     }
 
     /// The 0-based position of a member on a window's board, or nil when they are not on it.
-    public func windowPosition(program: String, scope: BoardScope = .program, window: Period, days: [String], memberId: String) async throws -> Int? {
+    func windowPosition(program: String, scope: BoardScope = .program, window: Period, days: [String], memberId: String) async throws -> Int? {
         try await windowRanking(program: program, scope: scope, window: window, days: days).positions[memberId]
     }
 

@@ -40,16 +40,19 @@ public final class Leaderboards: Sendable {
     let cache = PageCache()
     let windows = DerivedBoardCache<WindowRanking>()
     let teams = DerivedBoardCache<[TeamTotal]>()
+    /// Which periods' boards Redis holds; older ones are read from PostgreSQL.
+    public let retention: BoardRetention
     private let revisions = Atomic<UInt64>(0)
 
-    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys) {
+    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys, retention: BoardRetention = .standard) {
         self.redis = redis
         self.postgres = postgres
         self.keys = keys
+        self.retention = retention
     }
 
     /// One page of the board of `period` in `scope`, best first.
-    public func page(program: String, scope: BoardScope = .program, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+    func page(program: String, scope: BoardScope = .program, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
         let cacheKey = PageCache.PageKey(board: BoardRef(program: program, board: LeaderboardKeys.board(scope, period.key)), offset: offset, limit: limit)
         if let page = cache.page(cacheKey) { return page }
         let version = cache.version(of: cacheKey.board)
@@ -120,7 +123,7 @@ public final class Leaderboards: Sendable {
     }
 
     /// The 0-based position of a member on a board, or nil when they are not on it.
-    public func position(program: String, scope: BoardScope = .program, period: Period, memberId: String) async throws -> Int? {
+    func position(program: String, scope: BoardScope = .program, period: Period, memberId: String) async throws -> Int? {
         do {
             let replies = try await redis.pipeline([
                 ["EXISTS", keys.ready],

@@ -78,6 +78,70 @@ enum MemberTotals {
         }
     }
 
+    /// A board computed from `member_days`, for periods whose boards Redis no longer keeps: the ranked members of
+    /// `scope` with points on the local days `[first, end)`, best first; among equal points, whoever reached them first
+    /// (`tiesByReached`, as period boards order them) or by member id (as window boards do).
+    struct DayRange {
+        var first: String
+        var end: String
+        var tiesByReached: Bool
+
+        /// The query's common part: `$1` program, `$2`/`$3` the days, `$4` the scope's team or region.
+        func totals(scope: BoardScope) -> String {
+            let narrowed = switch scope {
+            case .program: "$4::text = ''" // (the whole program: $4 is empty, but every parameter must be typed)
+            case .team: "m.team = $4"
+            case .region: "m.region = $4"
+            }
+            return """
+                WITH totals AS (
+                    SELECT d.member_id, sum(d.points) AS points, max(d.reached_at) AS reached_at
+                    FROM member_days d JOIN members m USING (program_id, member_id)
+                    WHERE d.program_id = $1 AND d.day >= $2::date AND d.day < $3::date AND \(MemberState.rankedCondition("m")) AND \(narrowed)
+                    GROUP BY d.member_id),
+                ranked AS (
+                    SELECT member_id, points, rank() OVER (ORDER BY points DESC) AS rank, count(*) OVER () AS total,
+                           row_number() OVER (ORDER BY points DESC, \(tiesByReached ? "reached_at, " : "")member_id) AS position
+                    FROM totals)
+                """
+        }
+
+        func parameters(program: String, scope: BoardScope) -> [String?] {
+            let name: String? = switch scope {
+            case .program: ""
+            case let .team(name), let .region(name): name
+            }
+            return [program, first, end, name]
+        }
+    }
+
+    /// One page of a board computed from `member_days`, and how many members it ranks.
+    static func page(program: String, scope: BoardScope, days: DayRange, offset: Int, limit: Int,
+                     on connection: PostgresConnection) throws -> (total: Int, entries: [LeaderboardEntry]) {
+        let rows = try connection.query(days.totals(scope: scope) + """
+            SELECT r.member_id, r.points, r.rank, r.total, m.display_name, m.team, m.visibility
+            FROM ranked r JOIN members m ON m.program_id = $1 AND m.member_id = r.member_id
+            WHERE r.position > $5::bigint ORDER BY r.position LIMIT $6::bigint
+            """, days.parameters(program: program, scope: scope) + [String(offset), String(limit)])
+        let entries = try rows.map { row in
+            let anonymous = try row.string("visibility") == Visibility.anonymous.rawValue
+            return LeaderboardEntry(rank: Int(try row.int64("rank")), memberId: anonymous ? nil : try row.string("member_id"),
+                                    displayName: anonymous ? nil : row.optionalString("display_name"), team: row.optionalString("team"),
+                                    points: try row.int64("points"))
+        }
+        if let first = rows.first { return (Int(try first.int64("total")), entries) }
+        let count = try connection.query(days.totals(scope: scope) + "SELECT count(*) AS total FROM ranked",
+                                         days.parameters(program: program, scope: scope))
+        return (Int(try count.first?.int64("total") ?? 0), [])
+    }
+
+    /// A member's 0-based position on a board computed from `member_days`, or nil when they are not on it.
+    static func position(program: String, scope: BoardScope, days: DayRange, memberId: String, on connection: PostgresConnection) throws -> Int? {
+        let rows = try connection.query(days.totals(scope: scope) + "SELECT position FROM ranked WHERE member_id = $5",
+                                        days.parameters(program: program, scope: scope) + [memberId])
+        return try rows.first.map { Int(try $0.int64("position")) - 1 }
+    }
+
     /// One member's total on one board.
     struct Standing {
         var program: String
@@ -89,12 +153,12 @@ enum MemberTotals {
         var reachedAt: Date
     }
 
-    /// The standings of ranked members on every board (of every program, or of one), ordered by program and board,
-    /// then by when each total was reached (the order a rebuild numbers them in): a period's total is the sum of its
-    /// days, reached when the last of them was.
-    static func standings(program: String?, on connection: PostgresConnection) throws -> [Standing] {
+    /// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one), ordered by
+    /// program and board, then by when each total was reached (the order a rebuild numbers them in): a period's total
+    /// is the sum of its days, reached when the last of them was.
+    static func standings(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> [Standing] {
         try standings(where: (program == nil ? "true" : "d.program_id = $1") + " AND \(MemberState.rankedCondition("m"))",
-                      program.map { [$0] } ?? [], on: connection)
+                      program.map { [$0] } ?? [], programs: program, retention: retention, now: now, on: connection)
     }
 
     /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
@@ -105,18 +169,39 @@ enum MemberTotals {
         }.mapValues { $0.map(\.0) }
     }
 
-    /// The standings of the given members of a program on every board, whether they stand there now or not.
-    static func standings(program: String, memberIds: [String], on connection: PostgresConnection) throws -> [Standing] {
-        try standings(where: "d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)], on: connection)
+    /// The standings of the given members of a program on every board Redis keeps at `now`, whether they stand there
+    /// now or not.
+    static func standings(program: String, memberIds: [String], retention: BoardRetention, now: Date,
+                          on connection: PostgresConnection) throws -> [Standing] {
+        try standings(where: "d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)],
+                      programs: program, retention: retention, now: now, on: connection)
     }
 
-    private static func standings(where condition: String, _ parameters: [String?], on connection: PostgresConnection) throws -> [Standing] {
-        let periods = PeriodKind.tracked.compactMap(keyFormat).map { format in
+    private static func standings(where condition: String, _ parameters: [String?], programs: String?, retention: BoardRetention, now: Date,
+                                  on connection: PostgresConnection) throws -> [Standing] {
+        // Per program, the first local day of each kind's oldest kept period (its time zone decides which day it is).
+        let zones = try connection.query("SELECT id, timezone FROM programs WHERE $1::text IS NULL OR id = $1", [programs])
+        var ids: [String] = []
+        var firstDays: [PeriodKind: [String]] = [:]
+        for row in zones {
+            guard let calendar = PeriodCalendar(timeZoneIdentifier: try row.string("timezone")) else { continue }
+            ids.append(try row.string("id"))
+            let today = calendar.localDate(of: now)
+            for kind in BoardRetention.kinds {
+                // Before year 1 (a retention of thousands of years), every day is kept.
+                let first = retention.firstKeptDay(kind, today: today).flatMap { $0.year >= 1 ? PeriodCalendar.dayKey($0) : nil }
+                firstDays[kind, default: []].append(first ?? "-infinity")
+            }
+        }
+        let kept = parameters.count
+        let columns = BoardRetention.kinds.map { "first_\($0.rawValue)" }
+        let arrays = BoardRetention.kinds.indices.map { "$\(kept + 2 + $0)::date[]" }
+        let periods = PeriodKind.tracked.compactMap { kind in keyFormat(kind).map { (kind, $0) } }.map { kind, format in
             """
             SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at,
                    m.enrolled, m.visibility, m.team, m.region
-            FROM member_days d JOIN members m USING (program_id, member_id)
-            WHERE \(condition)
+            FROM member_days d JOIN members m USING (program_id, member_id) JOIN kept k ON k.program_id = d.program_id
+            WHERE \(condition) AND d.day >= k.first_\(kind.rawValue)
             GROUP BY 1, 2, 3, m.enrolled, m.visibility, m.team, m.region
             """
         }
@@ -126,10 +211,11 @@ enum MemberTotals {
             WHERE \(condition)
             """
         let rows = try connection.query("""
+            WITH kept AS (SELECT * FROM unnest($\(kept + 1)::text[], \(arrays.joined(separator: ", "))) AS k(program_id, \(columns.joined(separator: ", "))))
             SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
             FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
             ORDER BY program_id, period, reached_at, member_id
-            """, parameters)
+            """, parameters + [PostgresArray.literal(ids)] + BoardRetention.kinds.map { PostgresArray.literal(firstDays[$0] ?? []) })
         return try rows.map { row in
             Standing(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberState(row),
                      period: try row.string("period"),

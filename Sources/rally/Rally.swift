@@ -16,7 +16,8 @@ struct Rally: AsyncParsableCommand {
         discussion: """
             Configuration comes from the environment: RALLY_DATABASE_URL, RALLY_REDIS_URL, RALLY_HTTP_HOST (127.0.0.1), \
             RALLY_HTTP_PORT (8080), RALLY_OPERATOR_TOKEN, RALLY_LOG_LEVEL (info), RALLY_MIGRATIONS_DIR (Migrations), \
-            RALLY_POSTGRES_POOL_SIZE (8), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), RALLY_REDIS_NAMESPACE (rally).
+            RALLY_POSTGRES_POOL_SIZE (8), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), RALLY_REDIS_NAMESPACE (rally), \
+            RALLY_BOARD_RETENTION (day=35,week=13,month=13,quarter=5,year=2: the recent periods whose boards Redis keeps).
             """,
         subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self])
 }
@@ -109,7 +110,8 @@ func withMaintenance(_ common: CommonOptions, _ body: (LeaderboardMaintenance) a
                                 logger: logger)
     let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: 2), logger: logger)
     do {
-        try await body(LeaderboardMaintenance(postgres: postgres, redis: redis, namespace: configuration.redisNamespace, logger: logger))
+        try await body(LeaderboardMaintenance(postgres: postgres, redis: redis, namespace: configuration.redisNamespace,
+                                                retention: configuration.boardRetention, logger: logger))
     } catch {
         await postgres.shutdown()
         await redis.shutdown()

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Prometheus
+import RallyCore
 import RallyServer
 import Redis
 import Testing
@@ -47,6 +48,19 @@ enum TestIds {
 
 /// The Redis keys of one app's namespace, reached directly (the app never sees these calls).
 enum RedisNamespace {
+    /// Sends one command to the Redis the apps use.
+    static func send(_ command: [String], redisURL: String) async throws -> RedisReply {
+        let pool = RedisPool(configuration: try RedisConfiguration(url: redisURL, maximumConnections: 1), logger: TestEnvironment.logger)
+        do {
+            let reply = try await pool.send(command)
+            await pool.shutdown()
+            return reply
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
     /// Deletes every key under `<namespace>/`; returns how many were deleted.
     @discardableResult
     static func delete(_ namespace: String, redisURL: String) async throws -> Int {
@@ -80,7 +94,8 @@ struct TestApp: Sendable {
     let redisURL: String
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
-    static func run<T>(_ setup: TestingSetup = .router, _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
+    static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard,
+                       _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         let databaseURL = try TestEnvironment.databaseURL()
         let redisURL = try TestEnvironment.redisURL()
         var configuration = AppConfiguration(databaseURL: databaseURL, redisURL: redisURL)
@@ -91,6 +106,7 @@ struct TestApp: Sendable {
         configuration.postgresConnections = 4
         configuration.redisConnections = 4
         configuration.logLevel = TestEnvironment.logger.logLevel
+        configuration.boardRetention = retention
         let namespace = configuration.redisNamespace
         let app = try await buildApplication(configuration, registry: PrometheusCollectorRegistry(), logger: TestEnvironment.logger)
         let outcome: Result<T, any Error>

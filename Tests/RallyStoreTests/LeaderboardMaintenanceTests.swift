@@ -75,6 +75,8 @@ struct LeaderboardMaintenanceTests {
             _ = try await stores.redis.send(["ZREM", keys.board(program: program.id, period: year), "ben"])
             _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "all"), String(Int64(7) << 32), "ana"])
             _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "all"), String(Int64(3) << 32), "mallory"])
+            // A board of a period past keeping is no longer maintained, so it is no difference (pruning deletes it).
+            _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "2020-01-06"), String(Int64(3) << 32), "ana"])
             let differences = try await maintenance.check(program: program.id)
             #expect(differences == [
                 LeaderboardDifference(program: program.id, board: "m/\(year)", memberId: "ben", expected: 10, found: nil),

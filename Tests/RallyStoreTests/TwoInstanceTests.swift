@@ -28,9 +28,9 @@ struct TwoInstanceTests {
             let actions = ["post", "share", "comment", "like"]
             let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
                 for index in 0..<300 {
-                    // A tenth of the events happened 40 days ago (other month and week boards); a tenth go to both instances.
+                    // A tenth of the events happened 30 days ago (other week boards, another month's mostly); a tenth go to both instances.
                     let event = Event(id: "e\(index)", memberId: members[index % members.count], action: actions[index % 4], network: nil,
-                                      contentId: nil, occurredAt: index % 10 == 3 ? now.addingTimeInterval(-40 * 86_400) : now, tags: [])
+                                      contentId: nil, occurredAt: index % 10 == 3 ? now.addingTimeInterval(-30 * 86_400) : now, tags: [])
                     let submission = EventSubmission(program: program, event: event, receivedAt: now)
                     let writers = index % 10 == 7 ? [stores.writer, second] : [index % 2 == 0 ? stores.writer : second]
                     for writer in writers {
@@ -58,10 +58,10 @@ struct TwoInstanceTests {
             while (stores.writer.projectionIsStale || second.projectionIsStale) && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
             }
-            let expected = try await stores.postgres.withConnection { try MemberTotals.standings(program: program.id, on: $0) }
+            let expected = try await stores.postgres.withConnection { try MemberTotals.standings(program: program.id, retention: stores.leaderboards.retention, now: now, on: $0) }
             let boards = Dictionary(grouping: expected, by: \.period)
-            // Every period of today and of 40 days ago has its board.
-            let periods = [now, now.addingTimeInterval(-40 * 86_400)].flatMap { program.calendar.trackedPeriods(containing: $0).map(\.key) }
+            // Every period of today and of 30 days ago has its board.
+            let periods = [now, now.addingTimeInterval(-30 * 86_400)].flatMap { program.calendar.trackedPeriods(containing: $0).map(\.key) }
             #expect(Set(boards.keys) == Set(periods))
             for (period, standings) in boards {
                 let reply = try await stores.redis.send(["ZRANGE", stores.leaderboards.keys.board(program: program.id, period: period), "0", "-1", "WITHSCORES"])

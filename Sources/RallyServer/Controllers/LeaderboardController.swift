@@ -4,7 +4,8 @@ import RallyCore
 import RallyStore
 import Synchronization
 
-/// `/v1/programs/{programId}/leaderboards`: live member boards from Redis.
+/// `/v1/programs/{programId}/leaderboards`: member boards (Redis for recent periods, PostgreSQL for older ones) and
+/// team boards.
 struct LeaderboardController {
     let authorization: Authorization
     let leaderboards: Leaderboards
@@ -111,7 +112,7 @@ struct LeaderboardController {
         let scope = try Self.scope(query)
         let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
         let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
-        let page = try await page(board, program: program, scope: scope, offset: offset, limit: limit)
+        let page = try await leaderboards.page(program: program, scope: scope, span: board, offset: offset, limit: limit)
         let body = rendered.body(of: page, key: "\(program.id)\n\(scope)\n\(board.period.kind.rawValue):\(board.period.key)/\(offset)/\(limit)") {
             JSONWriter.encode(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit))
         }
@@ -125,44 +126,19 @@ struct LeaderboardController {
         let board = try Self.board(query, program: program)
         let scope = try Self.scope(query)
         let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
-        let found: Int? = switch board {
-        case let .period(period): try await leaderboards.position(program: program.id, scope: scope, period: period, memberId: memberId)
-        case let .window(window, days): try await leaderboards.windowPosition(program: program.id, scope: scope, window: window, days: days,
-                                                                              memberId: memberId)
-        }
+        let found = try await leaderboards.position(program: program, scope: scope, span: board, memberId: memberId)
         guard let position = found else {
             throw RallyError(.notFound, "member '\(memberId)' is not on the \(board.period.kind.rawValue) leaderboard \(board.period.key)")
         }
         let offset = max(0, position - radius)
         let limit = position + radius + 1 - offset
-        let page = try await page(board, program: program, scope: scope, offset: offset, limit: limit)
+        let page = try await leaderboards.page(program: program, scope: scope, span: board, offset: offset, limit: limit)
         return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
-    }
-
-    private func page(_ board: Board, program: ProgramContext, scope: BoardScope, offset: Int, limit: Int) async throws -> LeaderboardPage {
-        switch board {
-        case let .period(period):
-            try await leaderboards.page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
-        case let .window(window, days):
-            try await leaderboards.windowPage(program: program.id, scope: scope, window: window, days: days, offset: offset, limit: limit)
-        }
-    }
-
-    /// The board a query asks for: a tracked period's, or a window of whole local days summed from their day boards.
-    enum Board {
-        case period(Period)
-        case window(Period, days: [String])
-
-        var period: Period {
-            switch self {
-            case let .period(period), let .window(period, _): period
-            }
-        }
     }
 
     /// `from`/`to` (whole local days, inclusive), `period=rolling&days=N` (the last N days up to `at`, default today),
     /// or any tracked `period` with `at`.
-    static func board(_ query: Parameters, program: ProgramContext) throws -> Board {
+    static func board(_ query: Parameters, program: ProgramContext) throws -> BoardSpan {
         let from = query["from"].map(String.init), to = query["to"].map(String.init)
         if from != nil || to != nil || query["period"] == "range" {
             var problems: [FieldProblem] = []
@@ -194,9 +170,8 @@ struct LeaderboardController {
 
     static let maximumWindowDays = 366
 
-    private static func window(_ kind: PeriodKind, from first: CivilDate, through last: CivilDate, program: ProgramContext) -> Board {
-        let days = (first.daysSinceEpoch...last.daysSinceEpoch).map { PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: $0)) }
-        return .window(program.calendar.window(kind, from: first, through: last), days: days)
+    private static func window(_ kind: PeriodKind, from first: CivilDate, through last: CivilDate, program: ProgramContext) -> BoardSpan {
+        .window(program.calendar.window(kind, from: first, through: last), first: first, last: last)
     }
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).

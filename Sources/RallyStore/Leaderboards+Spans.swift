@@ -1,0 +1,78 @@
+import Foundation
+import Postgres
+import RallyCore
+
+/// The time a member board covers: a tracked period, or a window of whole local days (`rolling`, `range`).
+public enum BoardSpan: Sendable {
+    case period(Period)
+    case window(Period, first: CivilDate, last: CivilDate)
+
+    public var period: Period {
+        switch self {
+        case let .period(period), let .window(period, _, _): period
+        }
+    }
+}
+
+extension Leaderboards {
+    /// One page of a member board of `scope`: from Redis while it keeps the span's boards (`retention`), otherwise
+    /// computed from PostgreSQL, with the same ranks and the same order among ties.
+    public func page(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        switch source(of: span, program: program) {
+        case let .redis(period):
+            return try await page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
+        case let .redisDays(window, days):
+            return try await windowPage(program: program.id, scope: scope, window: window, days: days, offset: offset, limit: limit)
+        case let .postgres(days):
+            let (total, entries) = try await fromPostgres { try MemberTotals.page(program: program.id, scope: scope, days: days, offset: offset, limit: limit, on: $0) }
+            return LeaderboardPage(period: span.period, total: total, entries: entries, revision: nextRevision())
+        }
+    }
+
+    /// The 0-based position of a member on a member board, or nil when they are not on it.
+    public func position(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String) async throws -> Int? {
+        switch source(of: span, program: program) {
+        case let .redis(period):
+            return try await position(program: program.id, scope: scope, period: period, memberId: memberId)
+        case let .redisDays(window, days):
+            return try await windowPosition(program: program.id, scope: scope, window: window, days: days, memberId: memberId)
+        case let .postgres(days):
+            return try await fromPostgres { try MemberTotals.position(program: program.id, scope: scope, days: days, memberId: memberId, on: $0) }
+        }
+    }
+
+    private enum Source {
+        /// The period's own board.
+        case redis(Period)
+        /// The window's day boards (`YYYY-MM-DD`), summed.
+        case redisDays(Period, [String])
+        case postgres(MemberTotals.DayRange)
+    }
+
+    private func source(of span: BoardSpan, program: ProgramContext) -> Source {
+        let calendar = program.calendar
+        let today = calendar.localDate(of: Date())
+        switch span {
+        case let .period(period):
+            guard let start = period.start, let end = period.end else { return .redis(period) }
+            let first = calendar.localDate(of: start)
+            if retention.keeps(period.kind, startingOn: first, today: today) { return .redis(period) }
+            return .postgres(MemberTotals.DayRange(first: PeriodCalendar.dayKey(first), end: PeriodCalendar.dayKey(calendar.localDate(of: end)),
+                                                   tiesByReached: true))
+        case let .window(window, first, last):
+            if let kept = retention.firstKeptDay(.day, today: today), first.daysSinceEpoch >= kept.daysSinceEpoch {
+                return .redisDays(window, (first.daysSinceEpoch...last.daysSinceEpoch).map { PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: $0)) })
+            }
+            return .postgres(MemberTotals.DayRange(first: PeriodCalendar.dayKey(first),
+                                                   end: PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: last.daysSinceEpoch + 1)), tiesByReached: false))
+        }
+    }
+
+    private func fromPostgres<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        do {
+            return try await postgres.withConnection(body)
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+}
