@@ -1,10 +1,11 @@
 import Synchronization
 
-/// Leaderboard pages already read from Redis, kept until the writer changes their board.
+/// Leaderboard pages already read from Redis, kept until this instance's writer changes their board, and for
+/// `lifetime` at most (the changes other instances make to the same boards).
 ///
-/// The writer is the only one who changes boards, and it invalidates a board only after Redis has acknowledged
-/// the change; a reader notes the board's version before reading Redis. So a cached page is never older than
-/// the last projected commit: reads stay exact while repeated reads of a busy board cost no round trip.
+/// The writer invalidates a board only after Redis has acknowledged the change; a reader notes the board's version
+/// before reading Redis. So a cached page is never older than the last commit this instance projected, nor older
+/// than `lifetime`: repeated reads of a busy board cost no round trip.
 final class PageCache: Sendable {
     struct PageKey: Hashable {
         var board: BoardRef
@@ -21,14 +22,16 @@ final class PageCache: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var boards: [BoardRef: UInt64] = [:]
-        var pages: [PageKey: (version: Version, page: LeaderboardPage)] = [:]
+        var pages: [PageKey: (version: Version, page: LeaderboardPage, expires: ContinuousClock.Instant)] = [:]
     }
 
     private let state = Mutex(State())
     private let capacity: Int
+    let lifetime: Duration
 
-    init(capacity: Int = 10_000) {
+    init(capacity: Int = 10_000, lifetime: Duration = .seconds(1)) {
         self.capacity = capacity
+        self.lifetime = lifetime
     }
 
     /// The board's current version, to note before reading Redis.
@@ -38,7 +41,7 @@ final class PageCache: Sendable {
 
     func page(_ key: PageKey) -> LeaderboardPage? {
         state.withLock { state in
-            guard let entry = state.pages[key],
+            guard let entry = state.pages[key], entry.expires > ContinuousClock.now,
                   entry.version == Version(generation: state.generation, board: state.boards[key.board, default: 0])
             else { return nil }
             return entry.page
@@ -48,7 +51,7 @@ final class PageCache: Sendable {
     func store(_ page: LeaderboardPage, for key: PageKey, readAt version: Version) {
         state.withLock { state in
             if state.pages.count >= capacity { state.pages.removeAll(keepingCapacity: true) }
-            state.pages[key] = (version, page)
+            state.pages[key] = (version, page, ContinuousClock.now + lifetime)
         }
     }
 

@@ -9,6 +9,29 @@ import Testing
 /// in Redis ends exactly as PostgreSQL holds it, nothing lost and nothing counted twice.
 @Suite("Two instances on the same members")
 struct TwoInstanceTests {
+    /// A page one instance cached is dropped when that instance changes its board, and otherwise within a second: the
+    /// changes another instance makes show no later than that.
+    @Test func aPageCachedByOneInstanceShowsAnothersChangesWithinASecond() async throws {
+        try await StoreTestEnvironment.run(lanes: 1) { stores in
+            try await stores.writer.rebuild()
+            let program = try await stores.program(members: ["ana", "ben"])
+            let reader = Leaderboards(redis: stores.redis, postgres: stores.postgres, keys: stores.leaderboards.keys)
+            func top() async throws -> [String] {
+                try await reader.page(program: program, span: .period(.allTime), offset: 0, limit: 10).entries.map { "\($0.memberId ?? "?")=\($0.points)" }
+            }
+            func record(_ id: String, _ member: String) async throws {
+                let event = Event(id: id, memberId: member, action: "post", network: nil, contentId: nil, occurredAt: Date(), tags: [])
+                _ = try await stores.writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])
+            }
+            try await record("e1", "ana")
+            #expect(try await top() == ["ana=25"])
+            try await record("e2", "ben")
+            try await record("e3", "ben")
+            try await Task.sleep(for: reader.cache.lifetime + .milliseconds(100))
+            #expect(try await top() == ["ben=50", "ana=25"])
+        }
+    }
+
     @Test func boardsStayExactWhenTwoWritersShareTheMembers() async throws {
         try await StoreTestEnvironment.run(lanes: 2) { stores in
             let members = (0..<12).map { "m\($0)" }
