@@ -7,9 +7,9 @@ import Synchronization
 public final class PostgresPool: Service, Sendable {
     /// The configuration the pool was made with.
     public let configuration: PostgresConfiguration
-    private let logger: Logger
+    let logger: Logger
     /// One thread per connection, so a checked-out body always has a thread; never Swift's cooperative pool.
-    private let threads: NIOThreadPool
+    let threads: NIOThreadPool
     private let state: Mutex<PoolState>
     private let waiterIDs = Atomic<Int>(0)
 
@@ -92,14 +92,14 @@ public final class PostgresPool: Service, Sendable {
 }
 
 extension PostgresPool {
-    private static var closedError: PostgresError {
+    static var closedError: PostgresError {
         PostgresError(kind: .poolClosed, message: "the PostgreSQL pool is shut down")
     }
 
-    private var isClosed: Bool { state.withLock { $0.isClosed } }
+    var isClosed: Bool { state.withLock { $0.isClosed } }
 
     /// Waits for an idle connection or a free slot; throws `.poolClosed` or `CancellationError`.
-    private func checkout() async throws -> PoolLease {
+    func checkout() async throws -> PoolLease {
         let id = waiterIDs.add(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PoolLease, any Error>) in
@@ -118,7 +118,7 @@ extension PostgresPool {
     }
 
     /// Gives a connection (or, for nil, its slot) back: to the next waiter, to the idle list, or closed if the pool is.
-    private func checkin(_ pooled: PooledConnection?) {
+    func checkin(_ pooled: PooledConnection?) {
         switch state.withLock({ $0.checkin(pooled) }) {
         case .none:
             break
@@ -130,7 +130,7 @@ extension PostgresPool {
     }
 
     /// On a pool thread: validates or opens the connection, runs `body`, and decides whether to keep the connection.
-    private func use<T: Sendable>(
+    func use<T: Sendable>(
         _ lease: PoolLease,
         _ body: (PostgresConnection) throws -> T
     ) -> (result: Result<T, any Error>, kept: PooledConnection?) {

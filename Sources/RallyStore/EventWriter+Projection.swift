@@ -76,11 +76,7 @@ extension EventWriter {
             if !found.isEmpty { try await redis.send(["UNLINK"] + found) }
         } while cursor != "0"
 
-        let source = try await postgres.snapshot { [retention = leaderboards.retention] in
-            try ProjectionSource.read(program: nil, retention: retention, now: Date(), on: $0)
-        }
-        try await leaderboards.write(source, under: keys)
-        let standings = source.standings.count
+        let standings = try await leaderboards.writeProjection(program: nil, under: keys, from: postgres, now: Date()).standings
         try await redis.send(["SET", keys.ready, "1"])
         leaderboards.forgetCachedPages()
         staleSince.withLock { $0 = nil }

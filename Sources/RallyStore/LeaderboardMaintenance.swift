@@ -48,10 +48,7 @@ public struct LeaderboardMaintenance: Sendable {
         let redis = leaderboards.redis
         try await unlink(try await keys(of: program, in: staging))
 
-        let source = try await postgres.snapshot { [retention = leaderboards.retention] in
-            try ProjectionSource.read(program: program, retention: retention, now: Date(), on: $0)
-        }
-        try await leaderboards.write(source, under: staging)
+        let rebuilt = try await leaderboards.writeProjection(program: program, under: staging, from: postgres, now: Date())
 
         // The swap: every live key of the program goes, every staged key takes its place.
         let stale = try await keys(of: program, in: live)
@@ -61,10 +58,10 @@ public struct LeaderboardMaintenance: Sendable {
         leaderboards.forgetCachedPages()
 
         // Members whose commits PostgreSQL recorded after the read above: their changes may have gone to the replaced keys.
-        let changed = try await leaderboards.resyncChanged(since: source, program: program, from: postgres)
-        logger.info("leaderboards of a program rebuilt", metadata: ["program": "\(program)", "standings": "\(source.standings.count)",
+        let changed = try await leaderboards.resyncChanged(since: rebuilt, program: program, from: postgres)
+        logger.info("leaderboards of a program rebuilt", metadata: ["program": "\(program)", "standings": "\(rebuilt.standings)",
                                                                   "resynchronised": "\(changed)"])
-        return source.standings.count
+        return rebuilt.standings
     }
 
     /// Marks the projection complete (after every program was rebuilt by `rebuild(program:)`).

@@ -2,37 +2,101 @@ import Foundation
 import Postgres
 import RallyCore
 
-/// What a rebuild reads from PostgreSQL and writes to Redis, for every program or one: used by the writer's rebuild
-/// of the whole namespace and by `LeaderboardMaintenance`'s rebuild of one program under staging keys.
-struct ProjectionSource {
-    /// Ranked members (enrolled, not hidden) and how boards list them.
-    var listings: [(program: String, memberId: String, listing: Listing)]
-    /// Every ranked member's total on every period, ordered as `MemberTotals.standings` returns them.
-    var standings: [MemberTotals.Standing]
-    var revisions: [MemberRef: Int64]
-
-    /// Reads the projection of every program (`program` nil) or of one, the boards Redis keeps at `now`; run it in a
-    /// snapshot, so that standings and revisions agree.
-    static func read(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> ProjectionSource {
-        let members = try connection.query("""
-            SELECT program_id, member_id, display_name, team, visibility FROM members m
-            WHERE \(program == nil ? "true" : "program_id = $1") AND \(MemberState.rankedCondition("m"))
-            """, program.map { [$0] } ?? []).map { row in
-                (program: try row.string("program_id"), memberId: try row.string("member_id"),
-                 listing: Listing(displayName: row.optionalString("display_name"), team: row.optionalString("team"),
-                                  anonymous: try row.string("visibility") == Visibility.anonymous.rawValue))
-            }
-        return ProjectionSource(listings: members, standings: try MemberTotals.standings(program: program, retention: retention, now: now, on: connection),
-                                revisions: try MemberTotals.revisions(program: program, on: connection))
-    }
+/// What a rebuild wrote: how many standings, and the revision of each member's standings it wrote them at.
+struct RebuildSummary {
+    var standings = 0
+    var revisions: [MemberRef: Int64] = [:]
 }
 
 extension Leaderboards {
-    /// Resynchronises the members whose revision in PostgreSQL moved since `source` was read (of every program, or of
-    /// one): another instance may have applied their changes to boards a rebuild then overwrote. Returns how many.
-    func resyncChanged(since source: ProjectionSource, program: String?, from postgres: PostgresPool) async throws -> Int {
+    /// Writes the projection of every program (`program` nil) or of one under `keys`, as one PostgreSQL snapshot holds
+    /// it at `now`: listings, every kept board with its standings numbered 1…n in the order they were reached (as the
+    /// live path numbers them) and its counter, and each ranked member's placement and revision, so that their next
+    /// change applies on top. Used by the writer's rebuild of the whole namespace and by `LeaderboardMaintenance`'s
+    /// rebuild of one program under staging keys. Rows are read through cursors a chunk at a time and sent to Redis
+    /// as they come, so memory does not grow with the program.
+    func writeProjection(program: String?, under keys: LeaderboardKeys, from postgres: PostgresPool, now: Date) async throws -> RebuildSummary {
+        try await postgres.withSession { session in
+            var summary = RebuildSummary()
+            let chunk = Self.rebuildChunk
+            try await session.run { [retention] connection in
+                try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                // Plan the cursors for reading every row, not for a fast first chunk (the default for cursors).
+                try connection.execute("SET LOCAL cursor_tuple_fraction = 1")
+                try connection.query("""
+                    DECLARE listings NO SCROLL CURSOR FOR
+                    SELECT program_id, member_id, display_name, team, visibility FROM members m
+                    WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberState.rankedCondition("m"))
+                    """, [program])
+                let (sql, parameters) = try MemberTotals.standingsQuery(program: program, retention: retention, now: now, on: connection)
+                try connection.query("DECLARE standings NO SCROLL CURSOR FOR " + sql, parameters)
+                try connection.query("""
+                    DECLARE placements NO SCROLL CURSOR FOR
+                    SELECT t.program_id, t.member_id, t.revision, m.enrolled, m.visibility, m.team, m.region
+                    FROM member_totals t JOIN members m USING (program_id, member_id)
+                    WHERE $1::text IS NULL OR t.program_id = $1
+                    """, [program])
+            }
+            var projection = Projection(keys: keys)
+            func flush(whenFull: Bool = false) async throws {
+                guard !whenFull || projection.commands.count >= chunk else { return }
+                _ = try await send(projection)
+                projection = Projection(keys: keys)
+            }
+            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM listings") }), !rows.isEmpty {
+                for row in rows {
+                    projection.setListing(program: try row.string("program_id"), memberId: try row.string("member_id"), listing: Listing(
+                        displayName: row.optionalString("display_name"), team: row.optionalString("team"),
+                        anonymous: try row.string("visibility") == Visibility.anonymous.rawValue))
+                    try await flush(whenFull: true)
+                }
+            }
+            // Standings come board by board, each in reached order: a board's counter is its count so far.
+            var counts: [BoardRef: Int64] = [:]
+            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM standings") }), !rows.isEmpty {
+                for row in rows {
+                    let standing = try MemberTotals.Standing(row)
+                    for scope in standing.member.scopes {
+                        let board = BoardRef(program: standing.program, board: LeaderboardKeys.board(scope, standing.period))
+                        let sequence = counts[board, default: 0] + 1
+                        counts[board] = sequence
+                        projection.setStanding(program: board.program, memberId: standing.memberId, board: board.board,
+                                               points: standing.points, sequence: sequence)
+                    }
+                    summary.standings += 1
+                    try await flush(whenFull: true)
+                }
+            }
+            for (board, count) in counts {
+                projection.setSequence(program: board.program, board: board.board, to: count)
+                try await flush(whenFull: true)
+            }
+            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM placements") }), !rows.isEmpty {
+                for row in rows {
+                    let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
+                    let revision = try row.int64("revision")
+                    summary.revisions[member] = revision
+                    let state = try MemberState(row)
+                    if state.isRanked {
+                        projection.setPlacement(program: member.program, memberId: member.id, revision: revision, scopes: state.scopes)
+                    }
+                    try await flush(whenFull: true)
+                }
+            }
+            try await flush()
+            try await session.run { try $0.execute("COMMIT") }
+            return summary
+        }
+    }
+
+    /// Rows read per round trip to PostgreSQL, and commands per pipeline to Redis.
+    static let rebuildChunk = 5000
+
+    /// Resynchronises the members whose revision in PostgreSQL moved since a rebuild read them (of every program, or of
+    /// one): another instance may have applied their changes to boards the rebuild then overwrote. Returns how many.
+    func resyncChanged(since rebuilt: RebuildSummary, program: String?, from postgres: PostgresPool) async throws -> Int {
         let now = try await postgres.withConnection { try MemberTotals.revisions(program: program, on: $0) }
-        let changed = now.filter { source.revisions[$0.key] != $0.value }.map(\.key)
+        let changed = now.filter { rebuilt.revisions[$0.key] != $0.value }.map(\.key)
         for (program, members) in Dictionary(grouping: changed, by: \.program) {
             let ids = members.map(\.id).sorted()
             for start in stride(from: 0, to: ids.count, by: 1000) {
@@ -40,35 +104,5 @@ extension Leaderboards {
             }
         }
         return changed.count
-    }
-
-    /// Writes a projection under `keys` in pipelines of a few thousand commands: listings, every board with its
-    /// standings numbered 1…n in the order they were reached (as the live path numbers them) and its counter, and each
-    /// ranked member's placement and revision, so that their next change applies on top.
-    func write(_ source: ProjectionSource, under keys: LeaderboardKeys) async throws {
-        var projection = Projection(keys: keys)
-        func flushIfFull() async throws {
-            guard projection.commands.count >= 5000 else { return }
-            _ = try await send(projection)
-            projection = Projection(keys: keys)
-        }
-        for member in source.listings {
-            projection.setListing(program: member.program, memberId: member.memberId, listing: member.listing)
-            try await flushIfFull()
-        }
-        for (board, standings) in MemberTotals.boards(source.standings) {
-            for (index, row) in standings.enumerated() {
-                projection.setStanding(program: board.program, memberId: row.memberId, board: board.board, points: row.points, sequence: Int64(index + 1))
-                try await flushIfFull()
-            }
-            projection.setSequence(program: board.program, board: board.board, to: Int64(standings.count))
-        }
-        var placed: Set<MemberRef> = []
-        for row in source.standings where placed.insert(MemberRef(program: row.program, id: row.memberId)).inserted {
-            let member = MemberRef(program: row.program, id: row.memberId)
-            projection.setPlacement(program: row.program, memberId: row.memberId, revision: source.revisions[member] ?? 0, scopes: row.member.scopes)
-            try await flushIfFull()
-        }
-        _ = try await send(projection)
     }
 }

@@ -151,14 +151,30 @@ enum MemberTotals {
         var period: String
         var points: Int64
         var reachedAt: Date
+
+        /// From a row of `standingsQuery`.
+        init(_ row: PostgresRow) throws {
+            self.init(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberState(row),
+                      period: try row.string("period"), points: try row.int64("points"),
+                      reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
+        }
+
+        init(program: String, memberId: String, member: MemberState, period: String, points: Int64, reachedAt: Date) {
+            self.program = program
+            self.memberId = memberId
+            self.member = member
+            self.period = period
+            self.points = points
+            self.reachedAt = reachedAt
+        }
     }
 
     /// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one), ordered by
     /// program and board, then by when each total was reached (the order a rebuild numbers them in): a period's total
     /// is the sum of its days, reached when the last of them was.
     static func standings(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> [Standing] {
-        try standings(where: (program == nil ? "true" : "d.program_id = $1") + " AND \(MemberState.rankedCondition("m"))",
-                      program.map { [$0] } ?? [], programs: program, retention: retention, now: now, on: connection)
+        let (sql, parameters) = try standingsQuery(program: program, retention: retention, now: now, on: connection)
+        return try connection.query(sql, parameters).map(Standing.init)
     }
 
     /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
@@ -173,14 +189,26 @@ enum MemberTotals {
     /// now or not.
     static func standings(program: String, memberIds: [String], retention: BoardRetention, now: Date,
                           on connection: PostgresConnection) throws -> [Standing] {
-        try standings(where: "d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)],
-                      programs: program, retention: retention, now: now, on: connection)
+        let (sql, parameters) = try standingsQuery(program: program, memberIds: memberIds, retention: retention, now: now, on: connection)
+        return try connection.query(sql, parameters).map(Standing.init)
     }
 
-    private static func standings(where condition: String, _ parameters: [String?], programs: String?, retention: BoardRetention, now: Date,
-                                  on connection: PostgresConnection) throws -> [Standing] {
+    /// The query of `standings` (of ranked members, or of the given members whatever their ranking), rows decoded by
+    /// `Standing.init(_:)`; a rebuild streams it through a cursor.
+    static func standingsQuery(program: String?, memberIds: [String]? = nil, retention: BoardRetention, now: Date,
+                               on connection: PostgresConnection) throws -> (sql: String, parameters: [String?]) {
+        let condition: String
+        let parameters: [String?]
+        switch (program, memberIds) {
+        case let (program?, memberIds?):
+            (condition, parameters) = ("d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)])
+        case let (program?, nil):
+            (condition, parameters) = ("d.program_id = $1 AND \(MemberState.rankedCondition("m"))", [program])
+        case (nil, _):
+            (condition, parameters) = (MemberState.rankedCondition("m"), [])
+        }
         // Per program, the first local day of each kind's oldest kept period (its time zone decides which day it is).
-        let zones = try connection.query("SELECT id, timezone FROM programs WHERE $1::text IS NULL OR id = $1", [programs])
+        let zones = try connection.query("SELECT id, timezone FROM programs WHERE $1::text IS NULL OR id = $1", [program])
         var ids: [String] = []
         var firstDays: [PeriodKind: [String]] = [:]
         for row in zones {
@@ -210,17 +238,13 @@ enum MemberTotals {
             FROM member_totals d JOIN members m USING (program_id, member_id)
             WHERE \(condition)
             """
-        let rows = try connection.query("""
+        let sql = """
             WITH kept AS (SELECT * FROM unnest($\(kept + 1)::text[], \(arrays.joined(separator: ", "))) AS k(program_id, \(columns.joined(separator: ", "))))
             SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
             FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
             ORDER BY program_id, period, reached_at, member_id
-            """, parameters + [PostgresArray.literal(ids)] + BoardRetention.kinds.map { PostgresArray.literal(firstDays[$0] ?? []) })
-        return try rows.map { row in
-            Standing(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberState(row),
-                     period: try row.string("period"),
-                     points: try row.int64("points"), reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
-        }
+            """
+        return (sql, parameters + [PostgresArray.literal(ids)] + BoardRetention.kinds.map { PostgresArray.literal(firstDays[$0] ?? []) })
     }
 
     /// The revision of each member's standings (of every program, or of the given members of one); absent for members

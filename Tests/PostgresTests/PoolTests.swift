@@ -30,6 +30,32 @@ struct PoolTests {
         }
     }
 
+    @Test("a session keeps one connection and its transaction across awaits, and what it leaves open is rolled back")
+    func sessionKeepsItsTransaction() async throws {
+        try await TestDatabase.withPool(maximumConnections: 1) { pool in
+            let table = "session_\(UUID().uuidString.prefix(8).lowercased())"
+            try await pool.query("CREATE TABLE \(table) (n int)")
+            let (first, second) = try await pool.withSession { session in
+                let first = try await session.run { connection in
+                    try connection.execute("BEGIN")
+                    return try connection.query("SELECT pg_backend_pid() AS pid").first?.int("pid")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+                try await session.run { try $0.execute("INSERT INTO \(table) VALUES (1)") }
+                let second = try await session.run { connection in
+                    try (connection.query("SELECT pg_backend_pid() AS pid, count(*) AS n FROM \(table)").first).map { (try $0.int("pid"), try $0.int("n")) }
+                }
+                return (first, second)
+            }
+            #expect(first != nil && first == second?.0)
+            #expect(second?.1 == 1, "the insert is seen inside the session's transaction")
+            // The session never committed: the insert is gone, and the connection went back to the pool usable.
+            #expect(try await pool.query("SELECT count(*) AS n FROM \(table)").first?.int("n") == 0)
+            #expect(try await pool.query("SELECT pg_backend_pid() AS pid").first?.int("pid") == first)
+            try await pool.query("DROP TABLE \(table)")
+        }
+    }
+
     @Test("the pool reconnects after the server terminates an idle connection")
     func reconnectAfterTermination() async throws {
         try await TestDatabase.withPool(maximumConnections: 1) { killer in
