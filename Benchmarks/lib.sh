@@ -1,0 +1,52 @@
+# Shared by the benchmark scripts (after ops/lib.sh): wrk runs and the CPU each part of the system used.
+# They expect BASE (the server's URL), OUT (the results folder) and SECONDS_PER_RUN.
+
+# run_wrk NAME SCRIPT CONNECTIONS PATH KEY: one wrk run, its RESULT line saved.
+run_wrk() {
+  local name=$1 script=$2 connections=$3 path=$4 key=$5
+  RALLY_BENCH_RUN="$name-$RANDOM$RANDOM" RALLY_BENCH_PATH="$path" RALLY_BENCH_KEY="$key" \
+    wrk -t2 -c"$connections" -d"${SECONDS_PER_RUN}s" --latency -s "Benchmarks/wrk/$script" "$BASE" > "$OUT/$name.txt" 2>&1
+  grep '^RESULT' "$OUT/$name.txt" | tail -1 | tee -a "$OUT/results.txt" | sed "s/^/[$name] /" >&2
+}
+
+# CPU seconds used so far by every process of one command name (rally, postgres, redis-server, wrk).
+cpu_seconds() {
+  local ticks=0 stat
+  for stat in /proc/[0-9]*/stat; do
+    read -r line < "$stat" 2>/dev/null || continue
+    [[ "$line" == *"($1)"* ]] || continue
+    set -- "$1" ${line##*) }
+    ticks=$((ticks + ${13} + ${14}))  # utime and stime (fields 14 and 15 of the stat line)
+  done
+  echo "$ticks"
+}
+
+# run_accounted NAME …: run_wrk, then the CPU each part used during it, in seconds.
+run_accounted() {
+  local name=$1; shift
+  local before=() after=() parts=(rally postgres redis-server wrk) part
+  for part in "${parts[@]}"; do before+=("$(cpu_seconds "$part")"); done
+  run_wrk "$name" "$@"
+  for part in "${parts[@]}"; do after+=("$(cpu_seconds "$part")"); done
+  local hz; hz=$(getconf CLK_TCK)
+  local line="CPU $name"
+  for i in "${!parts[@]}"; do line+=" ${parts[$i]}=$(awk -v a="${before[$i]}" -v b="${after[$i]}" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) / hz }')"; done
+  echo "$line seconds_of_wall=$SECONDS_PER_RUN" | tee -a "$OUT/results.txt" >&2
+}
+
+# start_rally PORT DATABASE_URL REDIS_DB NAMESPACE OPERATOR_TOKEN: the release build serving in the background (SERVER
+# is its pid, stopped on exit), once /healthz answers.
+start_rally() {
+  local port=$1 database=$2 redis_db=$3 namespace=$4 operator=$5
+  if curl -s "http://127.0.0.1:$port/healthz" >/dev/null; then log "something already listens on port $port: stop it first"; exit 1; fi
+  log "starting rally on http://127.0.0.1:$port"
+  RALLY_DATABASE_URL="$database" RALLY_REDIS_URL="$(local_redis_url "$redis_db")" RALLY_REDIS_NAMESPACE="$namespace" \
+    RALLY_OPERATOR_TOKEN="$operator" RALLY_LOG_LEVEL=warning RALLY_HTTP_PORT="$port" \
+    RALLY_MIGRATIONS_DIR="$RALLY_ROOT/Migrations" "$BIN" serve > "$OUT/server.log" 2>&1 &
+  SERVER=$!
+  trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  kill -0 $SERVER 2>/dev/null || { log "rally did not start: see $OUT/server.log"; exit 1; }
+}
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
