@@ -37,59 +37,67 @@ extension Leaderboards {
                     WHERE $1::text IS NULL OR t.program_id = $1
                     """, [program])
             }
-            var projection = Projection(keys: keys)
-            func flush(whenFull: Bool = false) async throws {
-                guard !whenFull || projection.commands.count >= chunk else { return }
-                _ = try await send(projection)
-                projection = Projection(keys: keys)
+            // Each chunk goes to Redis as one pipeline of a few commands (one per board or hash it touches).
+            func send(_ build: (inout Projection) throws -> Void) async throws {
+                var projection = Projection(keys: keys)
+                try build(&projection)
+                _ = try await self.send(projection)
             }
             while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM listings") }), !rows.isEmpty {
-                for row in rows {
-                    projection.setListing(program: try row.string("program_id"), memberId: try row.string("member_id"), listing: Listing(
-                        displayName: row.optionalString("display_name"), team: row.optionalString("team"),
-                        anonymous: try row.string("visibility") == Visibility.anonymous.rawValue))
-                    try await flush(whenFull: true)
+                try await send { projection in
+                    var listings: [String: [(memberId: String, listing: Listing)]] = [:]
+                    for row in rows {
+                        listings[try row.string("program_id"), default: []].append((try row.string("member_id"), Listing(
+                            displayName: row.optionalString("display_name"), team: row.optionalString("team"),
+                            anonymous: try row.string("visibility") == Visibility.anonymous.rawValue)))
+                    }
+                    for (program, listings) in listings { projection.setListings(program: program, listings) }
                 }
             }
             // Standings come board by board, each in reached order: a board's counter is its count so far.
             var counts: [BoardRef: Int64] = [:]
             while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM standings") }), !rows.isEmpty {
-                for row in rows {
-                    let standing = try MemberTotals.Standing(row)
-                    for scope in standing.member.scopes {
-                        let board = BoardRef(program: standing.program, board: LeaderboardKeys.board(scope, standing.period))
-                        let sequence = counts[board, default: 0] + 1
-                        counts[board] = sequence
-                        projection.setStanding(program: board.program, memberId: standing.memberId, board: board.board,
-                                               points: standing.points, sequence: sequence)
+                try await send { projection in
+                    var standings: [BoardRef: [(memberId: String, points: Int64, sequence: Int64)]] = [:]
+                    for row in rows {
+                        let standing = try MemberTotals.Standing(row)
+                        for scope in standing.member.scopes {
+                            let board = BoardRef(program: standing.program, board: LeaderboardKeys.board(scope, standing.period))
+                            let sequence = counts[board, default: 0] + 1
+                            counts[board] = sequence
+                            standings[board, default: []].append((standing.memberId, standing.points, sequence))
+                        }
                     }
-                    summary.standings += 1
-                    try await flush(whenFull: true)
+                    for (board, entries) in standings { projection.setStandings(program: board.program, board: board.board, entries) }
+                    summary.standings += rows.count
                 }
             }
-            for (board, count) in counts {
-                projection.setSequence(program: board.program, board: board.board, to: count)
-                try await flush(whenFull: true)
+            for start in stride(from: 0, to: counts.count, by: chunk) {
+                try await send { projection in
+                    for (board, count) in counts.dropFirst(start).prefix(chunk) {
+                        projection.setSequence(program: board.program, board: board.board, to: count)
+                    }
+                }
             }
             while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM placements") }), !rows.isEmpty {
-                for row in rows {
-                    let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
-                    let revision = try row.int64("revision")
-                    summary.revisions[member] = revision
-                    let state = try MemberState(row)
-                    if state.isRanked {
-                        projection.setPlacement(program: member.program, memberId: member.id, revision: revision, scopes: state.scopes)
+                try await send { projection in
+                    var placements: [String: [(memberId: String, revision: Int64, scopes: [BoardScope])]] = [:]
+                    for row in rows {
+                        let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
+                        let revision = try row.int64("revision")
+                        summary.revisions[member] = revision
+                        let state = try MemberState(row)
+                        if state.isRanked { placements[member.program, default: []].append((member.id, revision, state.scopes)) }
                     }
-                    try await flush(whenFull: true)
+                    for (program, members) in placements { projection.setPlacements(program: program, members) }
                 }
             }
-            try await flush()
             try await session.run { try $0.execute("COMMIT") }
             return summary
         }
     }
 
-    /// Rows read per round trip to PostgreSQL, and commands per pipeline to Redis.
+    /// Rows read per round trip to PostgreSQL (and sent to Redis in one pipeline).
     static let rebuildChunk = 5000
 
     /// Resynchronises the members whose revision in PostgreSQL moved since a rebuild read them (of every program, or of

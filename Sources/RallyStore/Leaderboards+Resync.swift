@@ -21,8 +21,8 @@ extension Leaderboards {
         var projection = Projection(keys: keys)
         for member in members {
             if member.state.isRanked {
-                projection.setListing(program: program, memberId: member.id, listing: Listing(
-                    displayName: member.displayName, team: member.state.team, anonymous: member.state.visibility == .anonymous))
+                projection.setListings(program: program, [(member.id, Listing(
+                    displayName: member.displayName, team: member.state.team, anonymous: member.state.visibility == .anonymous))])
             } else {
                 projection.removeListing(program: program, memberId: member.id)
             }

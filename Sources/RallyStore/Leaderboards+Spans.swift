@@ -29,6 +29,21 @@ extension Leaderboards {
         }
     }
 
+    /// The page of a member board around a member, `radius` entries either side (fewer above near the top; its
+    /// `offset` says where it starts), and its size; nil when the member is not on the board.
+    public func around(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String, radius: Int) async throws
+        -> (page: LeaderboardPage, limit: Int)?
+    {
+        if case let .redis(period) = source(of: span, program: program) {
+            return try await around(program: program.id, scope: scope, period: period, memberId: memberId, radius: radius)
+        }
+        guard let position = try await position(program: program, scope: scope, span: span, memberId: memberId) else { return nil }
+        let offset = max(0, position - radius), limit = position + radius + 1 - offset
+        var page = try await page(program: program, scope: scope, span: span, offset: offset, limit: limit)
+        page.offset = offset
+        return (page, limit)
+    }
+
     /// The 0-based position of a member on a member board, or nil when they are not on it.
     public func position(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String) async throws -> Int? {
         switch source(of: span, program: program) {

@@ -29,6 +29,8 @@ public struct LeaderboardPage: Sendable {
     /// Unique to each read from Redis: a page served again from the cache keeps it, so whatever was derived
     /// from a page (its JSON) can be reused while the revision is the same.
     public var revision: UInt64 = 0
+    /// The 0-based position of the first entry on the board.
+    public var offset = 0
 }
 
 /// The read side of leaderboards: member boards and ranks from Redis, team boards from PostgreSQL. Writes to Redis go
@@ -63,41 +65,64 @@ public final class Leaderboards: Sendable {
     }
 
     private func read(program: String, scope: BoardScope, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        try await read(program: program, scope: scope, period: period, arguments: [String(offset), String(limit), "page"])?.page
+            ?? LeaderboardPage(period: period, total: 0, entries: [])
+    }
+
+    /// The page of a board around a member (`radius` entries either side, fewer above near the top) and its size, in
+    /// one round trip; nil when the member is not on the board.
+    func around(program: String, scope: BoardScope, period: Period, memberId: String, radius: Int) async throws -> (page: LeaderboardPage, limit: Int)? {
+        try await read(program: program, scope: scope, period: period, arguments: [memberId, String(radius), "around"])
+    }
+
+    /// Runs `RedisScripts.page`: the page and the size asked; nil when it found no such member.
+    private func read(program: String, scope: BoardScope, period: Period, arguments: [String]) async throws -> (page: LeaderboardPage, limit: Int)? {
         let board = keys.board(program: program, scope: scope, period: period.key)
+        let reply: [RedisReply]
         do {
-            let first = try await redis.pipeline([
-                ["EXISTS", keys.ready],
-                ["ZCARD", board],
-                ["ZREVRANGE", board, String(offset), String(offset + limit - 1), "WITHSCORES"],
-            ])
-            try Self.requireReady(first[0])
-            let total = first[1].int ?? 0
-            let pairs = first[2].array ?? []
-            var members: [String] = []
-            var points: [Int64] = []
-            for index in stride(from: 0, to: pairs.count - 1, by: 2) {
-                guard let member = pairs[index].string, let score = pairs[index + 1].double else { continue }
-                members.append(member)
-                points.append(StandingKey(value: score).points)
-            }
-            guard let top = points.first else { return LeaderboardPage(period: period, total: total, entries: []) }
-            let second = try await redis.pipeline([
-                ["ZCOUNT", board, Self.number(StandingKey.lowestKey(above: top)), "+inf"],
-                ["HMGET", keys.listings(program: program)] + members,
-            ])
-            let firstRank = (second[0].int ?? 0) + 1
-            let listings = second[1].array ?? []
-            let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: firstRank)
-            let entries = members.indices.map { index in
-                let listing = listings.indices.contains(index) ? listings[index].string.flatMap(Self.decodeListing) : nil
-                let anonymous = listing?.anonymous ?? false
-                return LeaderboardEntry(rank: ranks[index], memberId: anonymous ? nil : members[index],
-                                        displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[index])
-            }
-            return LeaderboardPage(period: period, total: total, entries: entries)
+            reply = try await evaluate(RedisScripts.pageDigest, keys: [keys.ready, board, keys.listings(program: program)], arguments: arguments).array ?? []
         } catch {
             throw RallyError.storage(error)
         }
+        let total = reply.first?.int ?? 0
+        guard total >= 0 else { throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly") }
+        guard reply.count == 6, let offset = reply[1].int, offset >= 0 else { return nil }
+        let pairs = reply[3].array ?? [], listings = reply[4].array ?? []
+        var entries: [LeaderboardEntry] = []
+        var points: [Int64] = []
+        for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+            guard pairs[index].string != nil, let score = pairs[index + 1].double else { continue }
+            points.append(StandingKey(value: score).points)
+        }
+        let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: (reply[2].int ?? 0) + 1)
+        for (position, index) in stride(from: 0, to: pairs.count - 1, by: 2).enumerated() where position < points.count {
+            let member = pairs[index].string ?? ""
+            let listing = listings.indices.contains(position) ? listings[position].string.flatMap(Self.decodeListing) : nil
+            let anonymous = listing?.anonymous ?? false
+            entries.append(LeaderboardEntry(rank: ranks[position], memberId: anonymous ? nil : member,
+                                            displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[position]))
+        }
+        var page = LeaderboardPage(period: period, total: total, entries: entries)
+        page.offset = offset
+        return (page, reply[5].int ?? entries.count)
+    }
+
+    /// EVALSHA of one of `RedisScripts`, given to Redis first if it does not know it.
+    func evaluate(_ digest: String, keys: [String], arguments: [String]) async throws -> RedisReply {
+        let command = ["EVALSHA", digest, String(keys.count)] + keys + arguments
+        // A pipeline answers an error reply instead of throwing it: NOSCRIPT can be told apart.
+        var reply = try await redis.pipeline([command])[0]
+        if case let .error(message) = reply, message.hasPrefix("NOSCRIPT") {
+            try await loadScripts()
+            reply = try await redis.pipeline([command])[0]
+        }
+        if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        return reply
+    }
+
+    /// Gives Redis every script (after a restart or `SCRIPT FLUSH` it knows none).
+    func loadScripts() async throws {
+        _ = try await redis.pipeline(RedisScripts.all.map { ["SCRIPT", "LOAD", $0] })
     }
 
     /// Drops every page and window ranking read so far (a listing or a whole board changed).
@@ -163,7 +188,7 @@ public final class Leaderboards: Sendable {
         let commands = requireReady ? [["EXISTS", keys.ready]] + projection.commands : projection.commands
         var replies = try await redis.pipeline(commands)
         if replies.contains(where: { if case let .error(message) = $0 { message.hasPrefix("NOSCRIPT") } else { false } }) {
-            _ = try await redis.pipeline([["SCRIPT", "LOAD", ProjectionScripts.apply], ["SCRIPT", "LOAD", ProjectionScripts.resync]])
+            try await loadScripts()
             replies = try await redis.pipeline(commands)
         }
         if requireReady { try Self.requireReady(replies[0]) }
@@ -220,10 +245,10 @@ struct Projection {
     /// The commands that apply changes, with their program: each answers the members it could not apply yet.
     private(set) var applyReplies: [(index: Int, program: String)] = []
 
-    /// Applies one commit's changes to a program's boards, each member's in revision order (`ProjectionScripts.apply`).
+    /// Applies one commit's changes to a program's boards, each member's in revision order (`RedisScripts.apply`).
     mutating func apply(program: String, updates: [StandingsUpdate]) {
         guard !updates.isEmpty else { return }
-        var command = ["EVALSHA", ProjectionScripts.applyDigest, "1", keys.revisions(program: program),
+        var command = ["EVALSHA", RedisScripts.applyDigest, "1", keys.revisions(program: program),
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
         for update in updates {
             command += [update.memberId, String(update.revision), String(update.deltas.count)]
@@ -234,10 +259,10 @@ struct Projection {
     }
 
     /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
-    /// scopes they left, unless Redis applied a later revision (`ProjectionScripts.resync`).
+    /// scopes they left, unless Redis applied a later revision (`RedisScripts.resync`).
     mutating func resync(program: String, members: [MemberStandings]) {
         guard !members.isEmpty else { return }
-        var command = ["EVALSHA", ProjectionScripts.resyncDigest, "2", keys.revisions(program: program), keys.placements(program: program),
+        var command = ["EVALSHA", RedisScripts.resyncDigest, "2", keys.revisions(program: program), keys.placements(program: program),
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
         for member in members {
             command += [member.memberId, String(member.revision), Self.placement(member.scopes), String(member.totals.count)]
@@ -246,10 +271,17 @@ struct Projection {
         commands.append(command)
     }
 
-    /// Sets a member's total on a board, as its `sequence`-th update (a rebuild numbers each board in reached order).
-    mutating func setStanding(program: String, memberId: String, board: String, points: Int64, sequence: Int64) {
-        let key = StandingKey(points: points, sequence: sequence)
-        commands.append(["ZADD", keys.boardPrefix(program: program) + board, Leaderboards.number(key.value), memberId])
+    /// Sets members' totals on a board, each as the board's `sequence`-th update (a rebuild numbers each board in
+    /// reached order), in one command.
+    mutating func setStandings(program: String, board: String, _ standings: [(memberId: String, points: Int64, sequence: Int64)]) {
+        guard !standings.isEmpty else { return }
+        var command = ["ZADD", keys.boardPrefix(program: program) + board]
+        command.reserveCapacity(2 + 2 * standings.count)
+        for standing in standings {
+            command.append(Leaderboards.number(StandingKey(points: standing.points, sequence: standing.sequence).value))
+            command.append(standing.memberId)
+        }
+        commands.append(command)
     }
 
     /// Sets a board's update counter (after a rebuild numbered its standings 1…count).
@@ -257,10 +289,11 @@ struct Projection {
         commands.append(["SET", keys.sequence(program: program, board: board), String(count)])
     }
 
-    /// Records the revision and the scopes of a member's standings that the boards reflect (after a rebuild).
-    mutating func setPlacement(program: String, memberId: String, revision: Int64, scopes: [BoardScope]) {
-        commands.append(["HSET", keys.revisions(program: program), memberId, String(revision)])
-        commands.append(["HSET", keys.placements(program: program), memberId, Self.placement(scopes)])
+    /// Records the revision and the scopes of members' standings that the boards reflect (after a rebuild).
+    mutating func setPlacements(program: String, _ members: [(memberId: String, revision: Int64, scopes: [BoardScope])]) {
+        guard !members.isEmpty else { return }
+        commands.append(["HSET", keys.revisions(program: program)] + members.flatMap { [$0.memberId, String($0.revision)] })
+        commands.append(["HSET", keys.placements(program: program)] + members.flatMap { [$0.memberId, Self.placement($0.scopes)] })
     }
 
     mutating func removeListing(program: String, memberId: String) {
@@ -272,9 +305,9 @@ struct Projection {
         scopes.map(LeaderboardKeys.scopePart).joined(separator: "\n")
     }
 
-    mutating func setListing(program: String, memberId: String, listing: Listing) {
-        let json = (try? JSONEncoder().encode(listing)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        commands.append(["HSET", keys.listings(program: program), memberId, json])
+    mutating func setListings(program: String, _ listings: [(memberId: String, listing: Listing)]) {
+        guard !listings.isEmpty else { return }
+        commands.append(["HSET", keys.listings(program: program)] + listings.flatMap { [$0.memberId, JSONText.listing($0.listing)] })
     }
 
     /// Queues `1 + members strictly above points`; `send` returns it as the rank.

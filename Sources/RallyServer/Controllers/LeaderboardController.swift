@@ -126,14 +126,10 @@ struct LeaderboardController {
         let board = try Self.board(query, program: program)
         let scope = try Self.scope(query)
         let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
-        let found = try await leaderboards.position(program: program, scope: scope, span: board, memberId: memberId)
-        guard let position = found else {
+        guard let (page, limit) = try await leaderboards.around(program: program, scope: scope, span: board, memberId: memberId, radius: radius) else {
             throw RallyError(.notFound, "member '\(memberId)' is not on the \(board.period.kind.rawValue) leaderboard \(board.period.key)")
         }
-        let offset = max(0, position - radius)
-        let limit = position + radius + 1 - offset
-        let page = try await leaderboards.page(program: program, scope: scope, span: board, offset: offset, limit: limit)
-        return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
+        return JSONResponse.make(BoardBody(page: page, timeZone: program.timeZone, offset: page.offset, limit: limit), status: .ok)
     }
 
     /// `from`/`to` (whole local days, inclusive), `period=rolling&days=N` (the last N days up to `at`, default today),

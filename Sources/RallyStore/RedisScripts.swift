@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 
-/// The Lua scripts that change a program's standings in Redis, each atomic and confined to one program's keys (one
-/// Redis Cluster slot). A member's changes carry the revision PostgreSQL gave them (`member_totals.revision`, one more
-/// per commit), and the program's revision hash records the last one applied to each member, so that a change is
-/// applied exactly once and in order, whichever instance or lane sends it.
-enum ProjectionScripts {
+/// The Lua scripts Rally runs in Redis, each atomic and confined to one program's keys (one Redis Cluster slot; the
+/// ready key aside). Those that change standings: a member's changes carry the revision PostgreSQL gave them
+/// (`member_totals.revision`, one more per commit), and the program's revision hash records the last one applied to
+/// each member, so that a change is applied exactly once and in order, whichever instance or lane sends it. The one
+/// that reads a page answers in one round trip what would otherwise take three.
+enum RedisScripts {
     /// The SHA-1 Redis knows a script by (`EVALSHA`), once `SCRIPT LOAD` has given it the script.
     static func digest(_ script: String) -> String {
         Insecure.SHA1.hash(data: Data(script.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -13,6 +14,38 @@ enum ProjectionScripts {
 
     static let applyDigest = digest(apply)
     static let resyncDigest = digest(resync)
+    static let pageDigest = digest(page)
+
+    /// Every script, to give Redis when it answers NOSCRIPT (after a restart or `SCRIPT FLUSH`).
+    static let all = [apply, resync, page]
+
+    /// KEYS[1] the ready key, KEYS[2] the board, KEYS[3] the listings hash; ARGV: offset and count, or (around a member)
+    /// the member id and the radius. Returns `{-1}` while the projection is not ready; `{total, -1}` when the member is not
+    /// on the board; otherwise `{total, offset, above, entries, listings, count}`: `above` counts the members with more
+    /// points than the page's first (its rank is one more), `entries` alternates member ids and scores, best first,
+    /// `listings` holds each entry's listing JSON (false when it has none), `count` is the page's size as asked.
+    static let page = """
+        local slots = 4294967296
+        if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+        local total = redis.call('ZCARD', KEYS[2])
+        local offset, count
+        if ARGV[3] == 'around' then
+          local rank = redis.call('ZREVRANK', KEYS[2], ARGV[1])
+          if not rank then return {total, -1} end
+          local radius = tonumber(ARGV[2])
+          offset = math.max(0, rank - radius)
+          count = rank + radius + 1 - offset
+        else
+          offset, count = tonumber(ARGV[1]), tonumber(ARGV[2])
+        end
+        local entries = redis.call('ZREVRANGE', KEYS[2], offset, offset + count - 1, 'WITHSCORES')
+        if #entries == 0 then return {total, offset, 0, {}, {}, count} end
+        local top = math.floor(tonumber(entries[2]) / slots)
+        local above = redis.call('ZCOUNT', KEYS[2], string.format('%.17g', (top + 1) * slots), '+inf')
+        local members = {}
+        for i = 1, #entries, 2 do members[#members + 1] = entries[i] end
+        return {total, offset, above, entries, redis.call('HMGET', KEYS[3], unpack(members)), count}
+        """
 
     /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, n, and n
     /// pairs (board: scope part and period key, points to add). A member's change applies only when it is the next revision; later ones are
