@@ -12,6 +12,8 @@ struct CommitResult: Sendable {
     var rankQueries: [RankQuery]
     /// The programs whose members' points changed (ranked or not).
     var programsAwarded: Set<String> = []
+    /// The programs with points in periods whose boards Redis no longer keeps (backfilled events).
+    var programsBackfilled: Set<String> = []
 }
 
 extension CommitResult {
@@ -22,7 +24,9 @@ extension CommitResult {
         var updates: [(program: String, update: StandingsUpdate)] = []
         var rankQueries: [RankQuery] = []
         var programsAwarded: Set<String> = []
+        var programsBackfilled: Set<String> = []
         for (offset, part) in parts {
+            programsBackfilled.formUnion(part.programsBackfilled)
             for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
             updates += part.updates
             programsAwarded.formUnion(part.programsAwarded)
@@ -32,7 +36,8 @@ extension CommitResult {
             }
         }
         for (index, error) in refused { outcomes[index] = .rejected(error) }
-        self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries, programsAwarded: programsAwarded)
+        self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries, programsAwarded: programsAwarded,
+                  programsBackfilled: programsBackfilled)
     }
 }
 
@@ -60,7 +65,7 @@ extension EventWriter {
             var result = try await commitGroup(submissions)
             metrics.commits.recordInterval(since: started)
             metrics.eventsPerCommit.record(submissions.count)
-            leaderboards.teamBoardsChanged(result.programsAwarded)
+            leaderboards.postgresBoardsChanged(awarded: result.programsAwarded, backfilled: result.programsBackfilled)
             await project(&result)
             var offset = 0
             for job in jobs {
@@ -262,9 +267,19 @@ extension EventWriter {
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
                                   updates: standingsUpdates(awarded, revisions: revisions, members: members, retention: retention, now: now),
                                   rankQueries: [],
-                                  programsAwarded: Set(awarded.map(\.0.program.id)))
+                                  programsAwarded: Set(awarded.map(\.0.program.id)),
+                                  programsBackfilled: Set(awarded.filter { isBackfilled($0.0, retention: retention, now: now) }.map(\.0.program.id)))
         try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
         return result
+    }
+
+    /// Whether an event lies in a period whose board Redis no longer keeps.
+    private static func isBackfilled(_ submission: EventSubmission, retention: BoardRetention, now: Date) -> Bool {
+        let calendar = submission.program.calendar
+        let today = calendar.localDate(of: now)
+        return calendar.trackedPeriods(containing: submission.event.occurredAt).contains {
+            !retention.keeps($0.kind, startingOn: $0.start.map(calendar.localDate), today: today)
+        }
     }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis

@@ -42,6 +42,8 @@ public final class Leaderboards: Sendable {
     let cache = PageCache()
     let windows = DerivedBoardCache<WindowRanking>()
     let teams = DerivedBoardCache<[TeamTotal]>()
+    /// Pages of periods past keeping, computed from PostgreSQL: they change only with backfilled events and member changes.
+    let archive = DerivedBoardCache<LeaderboardPage>(lifetime: .seconds(10), capacity: 1000)
     /// Which periods' boards Redis holds; older ones are read from PostgreSQL.
     public let retention: BoardRetention
     private let revisions = Atomic<UInt64>(0)
@@ -131,10 +133,11 @@ public final class Leaderboards: Sendable {
         windows.invalidateAll()
     }
 
-    /// After this instance committed changes to members or points of these programs: their team boards, read from
-    /// PostgreSQL, are computed again.
-    func teamBoardsChanged(_ programs: Set<String>) {
-        teams.invalidate(programs: programs)
+    /// After this instance committed points (`awarded`, some of them in periods past keeping: `backfilled`) or member
+    /// changes: the boards read from PostgreSQL that they change are computed again.
+    func postgresBoardsChanged(awarded: Set<String>, backfilled: Set<String>) {
+        teams.invalidate(programs: awarded)
+        archive.invalidate(programs: backfilled)
     }
 
     /// A number no page read before had: the rendered-page cache keys answers by it.

@@ -72,27 +72,20 @@ public final class MemberStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
-        if !written.isEmpty { leaderboards.teamBoardsChanged([program]) }
+        if !written.isEmpty { leaderboards.postgresBoardsChanged(awarded: [program], backfilled: [program]) }
         try await writer.refreshMembers(program: program, memberIds: Array(written.keys))
         return profiles.map { written[$0.memberId] ?? .unchanged }
     }
 
     /// The member's profile with this week's, this month's and all-time points and ranks.
     public func member(_ program: ProgramContext, memberId: String, now: Date = Date()) async throws -> Member {
-        let (row, totals): (PostgresRow?, MemberTotals.Summary)
+        let found: (row: PostgresRow, totals: MemberTotals.Summary)?
         do {
-            (row, totals) = try await postgres.withConnection { connection in
-                let row = try connection.query("""
-                    SELECT display_name, team, region, enrolled, visibility, audience::text AS audience
-                    FROM members WHERE program_id = $1 AND member_id = $2
-                    """, [program.id, memberId]).first
-                let totals = try MemberTotals.summaries(program: program, memberIds: [memberId], now: now, on: connection)[memberId]
-                return (row, totals ?? MemberTotals.Summary())
-            }
+            found = try await postgres.withConnection { try MemberTotals.profile(program: program, memberId: memberId, now: now, on: $0) }
         } catch {
             throw RallyError.storage(error)
         }
-        guard let row else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program.id)'") }
+        guard let (row, totals) = found else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program.id)'") }
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
             enrolled: try row.bool("enrolled"), audience: (try? JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8))) ?? [:],

@@ -142,6 +142,29 @@ enum MemberTotals {
         return try rows.first.map { Int(try $0.int64("position")) - 1 }
     }
 
+    /// A member's row of `members` (its profile's columns) and summary, in one statement; nil when there is no such member.
+    static func profile(program: ProgramContext, memberId: String, now: Date, on connection: PostgresConnection) throws -> (PostgresRow, Summary)? {
+        guard let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
+              let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return nil }
+        let rows = try connection.query("""
+            SELECT m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience::text AS audience,
+                   t.points AS lifetime, d.week, d.month
+            FROM members m
+            LEFT JOIN member_totals t ON t.program_id = m.program_id AND t.member_id = m.member_id
+            LEFT JOIN LATERAL (
+                SELECT sum(points) FILTER (WHERE day >= $3::date AND day < $4::date) AS week,
+                       sum(points) FILTER (WHERE day >= $5::date AND day < $6::date) AS month
+                FROM member_days
+                WHERE program_id = $1 AND member_id = $2 AND day >= least($3::date, $5::date) AND day < greatest($4::date, $6::date)
+            ) d ON true
+            WHERE m.program_id = $1 AND m.member_id = $2
+            """, [program.id, memberId, week.first, week.end, month.first, month.end])
+        return rows.first.map { row in
+            (row, Summary(lifetime: row.optionalString("lifetime").flatMap { Int64($0) }, week: row.optionalString("week").flatMap { Int64($0) },
+                          month: row.optionalString("month").flatMap { Int64($0) }))
+        }
+    }
+
     /// One member's total on one board.
     struct Standing {
         var program: String

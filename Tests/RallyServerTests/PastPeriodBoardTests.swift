@@ -87,7 +87,8 @@ struct PastPeriodBoardTests {
             // A backfilled event reaches the old boards through PostgreSQL only.
             try await again.record(EventInput(id: "late", memberId: "dan", action: "post", occurredAt: Self.day(100).noon))
             #expect(try await !Self.boardExists(app, program: program.id, period: Self.day(100).key))
-            #expect(try await again.board(period: "day", at: Self.day(100).key).standings
+            // (The same page as read above: what this instance cached of it is dropped.)
+            #expect(try await again.board(period: "day", at: Self.day(100).key, limit: 100).standings
                 == [Standing(1, "dan", 30), Standing(2, "ana", 25), Standing(2, "ben", 25), Standing(4, nil, 10)])
         }
     }
