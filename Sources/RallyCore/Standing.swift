@@ -1,10 +1,11 @@
 /// A leaderboard position: points first, then whoever reached them first, packed into one exact sort key.
 ///
-/// The key is `points × 2³² + (2³² − 1 − sequence)`, where `sequence` counts the board's updates (1 for the
-/// first total ever set on it): a higher key ranks higher, and among equal points the total set earlier ranks
-/// higher. Counting updates instead of clock time keeps ties exact however close together or late (a backfilled
-/// event) they arrive. The key is exact in a double (what Redis sorted sets store) while |points| < 2²¹ and the
-/// board has had fewer than 2³² updates; beyond that the tie-break loses low bits, never the points.
+/// The key is `points × 2³² + (2³² − 1 − sequence)`, where `sequence` counts the updates of the period's boards
+/// (1 for the first total ever set; a member's update in each of their scopes takes one number): a higher key ranks
+/// higher, and among equal points the total set earlier ranks higher. Counting updates instead of clock time keeps
+/// ties exact however close together or late (a backfilled event) they arrive. The key is exact in a double (what
+/// Redis sorted sets store) while |points| < 2²¹ and the period has had fewer than 2³² updates; beyond that the
+/// tie-break loses low bits, never the points.
 public struct StandingKey: Sendable, Equatable {
     public static let sequenceSlots: Double = 4_294_967_296 // 2^32
 

@@ -13,7 +13,7 @@ public struct LeaderboardKeys: Sendable {
     /// Matches every key of the namespace.
     var pattern: String { "\(namespace)/*" }
 
-    /// Match every board and every board's update counter, of every program.
+    /// Match every board and every period's update counter, of every program.
     var boardPatterns: [String] { ["\(namespace)/lb/*", "\(namespace)/seq/*"] }
 
     /// Present while the projection is complete; absent while it is missing or being rebuilt.
@@ -48,9 +48,10 @@ public struct LeaderboardKeys: Sendable {
         "\(namespace)/lb/\(tag(program))/"
     }
 
-    /// Counter of a board's updates (`board` as `board(_:_:)` writes it): the tie-break sequence of `StandingKey`.
-    func sequence(program: String, board: String) -> String {
-        sequencePrefix(program: program) + board
+    /// Counter of the updates of a period's boards, all scopes together (a member's update of the period in each of their
+    /// scopes takes one number): the tie-break sequence of `StandingKey`.
+    func sequence(program: String, period: String) -> String {
+        sequencePrefix(program: program) + period
     }
 
     /// What every sequence key of the program starts with.

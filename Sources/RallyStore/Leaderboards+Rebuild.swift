@@ -21,8 +21,10 @@ extension Leaderboards {
             let chunk = Self.rebuildChunk
             try await session.run { [retention] connection in
                 try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                // Plan the cursors for reading every row, not for a fast first chunk (the default for cursors).
-                try connection.execute("SET LOCAL cursor_tuple_fraction = 1")
+                // Plan the cursors for reading every row, not for a fast first chunk (the default for cursors); the first
+                // chunk of standings waits for them all to be sorted (minutes for millions: no statement time-out), in
+                // memory where they fit.
+                try connection.execute("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'")
                 try connection.query("""
                     DECLARE listings NO SCROLL CURSOR FOR
                     SELECT program_id, member_id, display_name, team, visibility FROM members m
@@ -72,10 +74,16 @@ extension Leaderboards {
                     summary.standings += rows.count
                 }
             }
-            for start in stride(from: 0, to: counts.count, by: chunk) {
+            // A period's counter goes on from its largest board's count: later updates come after every rebuilt total.
+            var periods: [BoardRef: Int64] = [:]
+            for (board, count) in counts {
+                let period = BoardRef(program: board.program, board: String(board.board.split(separator: "/").last ?? ""))
+                periods[period] = max(periods[period] ?? 0, count)
+            }
+            for start in stride(from: 0, to: periods.count, by: chunk) {
                 try await send { projection in
-                    for (board, count) in counts.dropFirst(start).prefix(chunk) {
-                        projection.setSequence(program: board.program, board: board.board, to: count)
+                    for (period, count) in periods.dropFirst(start).prefix(chunk) {
+                        projection.setSequence(program: period.program, period: period.board, to: count)
                     }
                 }
             }

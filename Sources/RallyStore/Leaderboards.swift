@@ -287,9 +287,9 @@ struct Projection {
         commands.append(command)
     }
 
-    /// Sets a board's update counter (after a rebuild numbered its standings 1…count).
-    mutating func setSequence(program: String, board: String, to count: Int64) {
-        commands.append(["SET", keys.sequence(program: program, board: board), String(count)])
+    /// Sets a period's update counter (after a rebuild numbered each of its boards' standings 1…n: the largest n).
+    mutating func setSequence(program: String, period: String, to count: Int64) {
+        commands.append(["SET", keys.sequence(program: program, period: period), String(count)])
     }
 
     /// Records the revision and the scopes of members' standings that the boards reflect (after a rebuild).

@@ -35,7 +35,7 @@ enum MemberTotals {
         guard !memberIds.isEmpty,
               let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
               let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return [:] }
-        let rows = try connection.query("""
+        let rows = try connection.preparedQuery("""
             SELECT u.member_id, t.points AS lifetime, d.week, d.month
             FROM unnest($2::text[]) AS u(member_id)
             LEFT JOIN member_totals t ON t.program_id = $1 AND t.member_id = u.member_id
@@ -146,7 +146,7 @@ enum MemberTotals {
     static func profile(program: ProgramContext, memberId: String, now: Date, on connection: PostgresConnection) throws -> (PostgresRow, Summary)? {
         guard let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
               let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return nil }
-        let rows = try connection.query("""
+        let rows = try connection.preparedQuery("""
             SELECT m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience::text AS audience,
                    t.points AS lifetime, d.week, d.month
             FROM members m

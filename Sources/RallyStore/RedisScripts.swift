@@ -50,8 +50,9 @@ enum RedisScripts {
     /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, n, and n
     /// pairs (board: scope part and period key, points to add). A member's change applies only when it is the next revision; later ones are
     /// returned (their member must be resynchronised from PostgreSQL), earlier ones were applied already and are skipped.
-    /// Each new total is set as its board's next update (`StandingKey`: points × 2³² + 2³² − 1 − sequence); each
-    /// board's counter is read once and written back once per call.
+    /// Each new total is set as its period's next update (`StandingKey`: points × 2³² + 2³² − 1 − sequence), one
+    /// number for the member's boards of that period in every scope; each period's counter is read once and written
+    /// back once per call.
     static let apply = """
         local slots = 4294967296
         local revisions, boards, sequences = KEYS[1], ARGV[1], ARGV[2]
@@ -62,14 +63,20 @@ enum RedisScripts {
           local member, revision, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
           local applied = tonumber(redis.call('HGET', revisions, member) or '0')
           if revision == applied + 1 then
+            local numbered = {}
             for j = 0, n - 1 do
               local suffix, delta = ARGV[i + 3 + 2 * j], tonumber(ARGV[i + 4 + 2 * j])
               local board = boards .. suffix
               local score = redis.call('ZSCORE', board, member)
               local points = delta
               if score then points = points + math.floor(tonumber(score) / slots) end
-              local sequence = (counters[suffix] or tonumber(redis.call('GET', sequences .. suffix) or '0')) + 1
-              counters[suffix] = sequence
+              local period = string.match(suffix, '[^/]*$')
+              local sequence = numbered[period]
+              if not sequence then
+                sequence = (counters[period] or tonumber(redis.call('GET', sequences .. period) or '0')) + 1
+                counters[period] = sequence
+                numbered[period] = sequence
+              end
               redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
             end
             redis.call('HSET', revisions, member, revision)
@@ -78,7 +85,7 @@ enum RedisScripts {
           end
           i = i + 3 + 2 * n
         end
-        for suffix, sequence in pairs(counters) do redis.call('SET', sequences .. suffix, sequence) end
+        for period, sequence in pairs(counters) do redis.call('SET', sequences .. period, sequence) end
         return behind
         """
 
@@ -87,7 +94,7 @@ enum RedisScripts {
     /// they stand on none), n, and n pairs (period key, total). Takes the member off the boards of scopes they left;
     /// then, unless Redis has applied a later revision, sets their totals on every board of their scopes as PostgreSQL
     /// holds them at that revision: a total already on its board keeps its place among ties, a different or missing
-    /// one is set as the board's next update. A member who stands nowhere is forgotten, so that their next change
+    /// one is set as its period's next update. A member who stands nowhere is forgotten, so that their next change
     /// asks for a resync.
     static let resync = """
         local slots = 4294967296
@@ -113,13 +120,15 @@ enum RedisScripts {
               redis.call('HDEL', revisions, member)
               redis.call('HDEL', placements, member)
             else
+              local numbered = {}
               for scope in pairs(after) do
                 for j = 0, n - 1 do
                   local period, points = ARGV[i + 4 + 2 * j], tonumber(ARGV[i + 5 + 2 * j])
                   local board = boards .. scope .. period
                   local score = redis.call('ZSCORE', board, member)
                   if not score or math.floor(tonumber(score) / slots) ~= points then
-                    local sequence = redis.call('INCR', sequences .. scope .. period)
+                    local sequence = numbered[period] or redis.call('INCR', sequences .. period)
+                    numbered[period] = sequence
                     redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
                   end
                 end

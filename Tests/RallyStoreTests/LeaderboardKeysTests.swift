@@ -9,7 +9,7 @@ import Testing
         #expect(keys.board(program: "acme", period: "2026-W47") == "rally/lb/{acme}/m/2026-W47")
         #expect(keys.board(program: "acme", scope: .team("Sales & Co"), period: "2026-W47") == "rally/lb/{acme}/t:Sales & Co/2026-W47")
         #expect(keys.board(program: "acme", scope: .region("Lyon"), period: "2026-Q4") == "rally/lb/{acme}/r:Lyon/2026-Q4")
-        #expect(keys.sequence(program: "acme", board: "m/all") == "rally/seq/{acme}/m/all")
+        #expect(keys.sequence(program: "acme", period: "all") == "rally/seq/{acme}/all")
         #expect(keys.placements(program: "acme") == "rally/scopes/{acme}")
         #expect(keys.listings(program: "acme") == "rally/names/{acme}")
         #expect(keys.revisions(program: "acme") == "rally/rev/{acme}")
