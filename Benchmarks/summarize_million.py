@@ -36,7 +36,7 @@ for name in ["top10-week", "top10-all", "top10-team-month", "around-all", "aroun
           f"{read['p99_ms']:.2f} ms | {int(read['non200'])} ({int(read.get('not_found', 0))}) | "
           f"{per('rally'):.0f} / {per('postgres'):.0f} / {per('redis-server'):.0f} µs |")
 alone = result("ingest-alone")
-if alone:
+if alone and alone["events_per_s"] > 0:
     print()
     print(f"Batches of 500 alone (4 connections): {alone['events_per_s']:.0f} events/s, p99 {alone['p99_ms']:.1f} ms, "
           f"failed batches {int(alone['failed_batches'])}")

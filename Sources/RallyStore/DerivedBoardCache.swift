@@ -1,74 +1,126 @@
 import Synchronization
 
-/// Boards computed whole on a read (a window summed from its day boards, a team board from PostgreSQL), kept until
-/// this instance changes their program, and at most `lifetime` (the changes of other instances). A reader notes the
-/// program's version before computing: a result computed across a change is not kept.
+/// Boards computed whole on a read (a window summed from its day boards, a team board or a past period from
+/// PostgreSQL), kept until this instance changes their program, and at most `lifetime` (the changes of other
+/// instances). Readers of a board being computed since the program last changed wait for that computation instead of
+/// starting their own.
+///
+/// A large board (`large` or more rows read to compute it: a program of many thousands of active members) is not
+/// dropped when the program changes, and is kept ten times as long as it took to compute (at least `lifetime`): on a
+/// busy program it would otherwise be computed again after every commit, and each board then costs at most a tenth
+/// of one core. Its readers see changes within that time instead of at once.
 final class DerivedBoardCache<Value: Sendable>: Sendable {
     struct Key: Hashable {
         var program: String
         var board: String
     }
 
-    struct Version: Equatable {
+    private struct Version: Equatable {
         var generation: UInt64
         var program: UInt64
+    }
+
+    private struct Entry {
+        var value: Value
+        var version: Version
+        var expires: ContinuousClock.Instant
+        /// Kept whatever changes, until it expires.
+        var pinned: Bool
+    }
+
+    private enum Lookup {
+        case kept(Value)
+        case computing(Task<Value, any Error>)
     }
 
     private struct State {
         var generation: UInt64 = 0
         var programs: [String: UInt64] = [:]
-        var entries: [Key: (value: Value, version: Version, expires: ContinuousClock.Instant)] = [:]
+        var entries: [Key: Entry] = [:]
+        /// Computations under way, with the version they started at: a reader joins one only if nothing changed since.
+        var computing: [Key: (version: Version, task: Task<Value, any Error>)] = [:]
+
+        func version(of program: String) -> Version {
+            Version(generation: generation, program: programs[program, default: 0])
+        }
     }
 
     private let state = Mutex(State())
     let lifetime: Duration
+    let large: Int
     private let capacity: Int
 
-    init(lifetime: Duration = .seconds(2), capacity: Int = 64) {
+    init(lifetime: Duration = .seconds(2), large: Int = 10_000, capacity: Int = 64) {
         self.lifetime = lifetime
+        self.large = large
         self.capacity = capacity
     }
 
-    /// The program's current version, to note before computing one of its boards.
-    func version(of program: String) -> Version {
-        state.withLock { Version(generation: $0.generation, program: $0.programs[program, default: 0]) }
-    }
-
-    func cached(_ key: Key) -> Value? {
-        state.withLock { state in
-            guard let hit = state.entries[key], hit.expires > ContinuousClock.now,
-                  hit.version == Version(generation: state.generation, program: state.programs[key.program, default: 0])
-            else { return nil }
-            return hit.value
+    /// The board under `key`: kept, being computed by another reader, or computed now by `compute`, which also says how
+    /// many rows it read.
+    func value(for key: Key, compute: @escaping @Sendable () async throws -> (value: Value, rows: Int)) async throws -> Value {
+        let lookup: Lookup = state.withLock { state in
+            let now = ContinuousClock.now
+            if let entry = state.entries[key], entry.expires > now, entry.pinned || entry.version == state.version(of: key.program) {
+                return .kept(entry.value)
+            }
+            let version = state.version(of: key.program)
+            if let running = state.computing[key], running.version == version { return .computing(running.task) }
+            let task = Task {
+                let started = ContinuousClock.now
+                let outcome = await Result(catching: compute)
+                self.state.withLock { state in
+                    if state.computing[key]?.version == version { state.computing[key] = nil }
+                }
+                let computed = try outcome.get()
+                self.store(computed.value, for: key, readAt: version, large: computed.rows >= self.large, cost: ContinuousClock.now - started)
+                return computed.value
+            }
+            state.computing[key] = (version, task)
+            return .computing(task)
+        }
+        switch lookup {
+        case let .kept(value): return value
+        case let .computing(task): return try await task.value
         }
     }
 
-    /// Keeps a board computed at `version`, unless its program changed since.
-    func store(_ value: Value, for key: Key, readAt version: Version) {
+    /// Keeps a board computed at `version`, unless its program changed since and it is small.
+    private func store(_ value: Value, for key: Key, readAt version: Version, large pinned: Bool, cost: Duration) {
         let now = ContinuousClock.now
         state.withLock { state in
-            guard version == Version(generation: state.generation, program: state.programs[key.program, default: 0]) else { return }
+            guard pinned || version == state.version(of: key.program) else { return }
             if state.entries.count >= capacity { state.entries = state.entries.filter { $0.value.expires > now } }
             if state.entries.count >= capacity { state.entries.removeAll() }
-            state.entries[key] = (value, version, now + lifetime)
+            state.entries[key] = Entry(value: value, version: version, expires: now + (pinned ? max(lifetime, cost * 10) : lifetime),
+                                       pinned: pinned)
         }
     }
 
     /// After this instance changed the programs' boards.
     func invalidate(programs: some Sequence<String>) {
         state.withLock { state in
-            for program in programs {
-                state.programs[program, default: 0] &+= 1
-                state.entries = state.entries.filter { $0.key.program != program }
-            }
+            for program in programs { state.programs[program, default: 0] &+= 1 }
         }
     }
 
+    /// After the projection was rebuilt or lost: nothing kept is trusted, however costly.
     func invalidateAll() {
         state.withLock { state in
             state.generation &+= 1
             state.programs.removeAll()
             state.entries.removeAll()
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The outcome of an async throwing body.
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
         }
     }
 }

@@ -23,15 +23,6 @@ enum JSONText {
         return text + "]"
     }
 
-    /// A listing as the boards' name hash holds it (`Listing`'s Codable form).
-    static func listing(_ listing: Listing) -> String {
-        var text = "{\"displayName\":"
-        if let name = listing.displayName { appendString(name, to: &text) } else { text += "null" }
-        text += ",\"team\":"
-        if let team = listing.team { appendString(team, to: &text) } else { text += "null" }
-        return text + ",\"anonymous\":\(listing.anonymous)}"
-    }
-
     static func appendString(_ value: String, to text: inout String) {
         text += "\""
         for scalar in value.unicodeScalars {

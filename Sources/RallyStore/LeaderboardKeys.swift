@@ -64,7 +64,7 @@ public struct LeaderboardKeys: Sendable {
         "\(namespace)/rev/\(tag(program))"
     }
 
-    /// Hash of how members are listed on the boards: member id → `Listing` JSON.
+    /// Hash of how members are listed on the boards: member id → `Listing.stored`.
     func listings(program: String) -> String {
         "\(namespace)/names/\(tag(program))"
     }

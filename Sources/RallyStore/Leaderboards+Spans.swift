@@ -25,12 +25,13 @@ extension Leaderboards {
             return try await windowPage(program: program.id, scope: scope, window: window, days: days, offset: offset, limit: limit)
         case let .postgres(days):
             let key = DerivedBoardCache<LeaderboardPage>.Key(program: program.id, board: "\(scope)\n\(span.period.kind.rawValue):\(span.period.key)/\(offset)/\(limit)")
-            if let page = archive.cached(key) { return page }
-            let version = archive.version(of: program.id)
-            let (total, entries) = try await fromPostgres { try MemberTotals.page(program: program.id, scope: scope, days: days, offset: offset, limit: limit, on: $0) }
-            let page = LeaderboardPage(period: span.period, total: total, entries: entries, revision: nextRevision())
-            archive.store(page, for: key, readAt: version)
-            return page
+            return try await archive.value(for: key) { [self] in
+                let (total, entries) = try await fromPostgres {
+                    try MemberTotals.page(program: program.id, scope: scope, days: days, offset: offset, limit: limit, on: $0)
+                }
+                // The statement ranks every member of the board.
+                return (LeaderboardPage(period: span.period, total: total, entries: entries, revision: nextRevision()), total)
+            }
         }
     }
 

@@ -14,25 +14,20 @@ public struct TeamBoardPage: Sendable {
 extension Leaderboards {
     /// One page of the team board of `period` (a tracked period or a window of whole days), of the members of `region`
     /// only when given. Read from PostgreSQL, where hidden members' points are (they count toward their team but stand
-    /// on no Redis board), and kept like window boards: until this instance changes the program, at most two seconds.
+    /// on no Redis board), and kept like window boards (`DerivedBoardCache`).
     public func teamPage(program: ProgramContext, period: Period, region: String?, metric: TeamMetric, offset: Int, limit: Int)
         async throws -> TeamBoardPage
     {
         let key = DerivedBoardCache<[TeamTotal]>.Key(program: program.id, board: "\(region ?? "")\n\(period.kind.rawValue):\(period.key)")
-        let totals: [TeamTotal]
-        if let cached = teams.cached(key) {
-            totals = cached
-        } else {
-            let version = teams.version(of: program.id)
-            let days = period.kind == .all ? nil : MemberTotals.days(of: period, in: program.calendar)
+        let days = period.kind == .all ? nil : MemberTotals.days(of: period, in: program.calendar)
+        let totals = try await teams.value(for: key) { [postgres, id = program.id] in
             do {
-                totals = try await postgres.withConnection { [id = program.id] connection in
-                    try MemberTotals.teamTotals(program: id, days: days, region: region, on: connection)
-                }
+                let totals = try await postgres.withConnection { try MemberTotals.teamTotals(program: id, days: days, region: region, on: $0) }
+                // The statement reads a row per enrolled member at least.
+                return (totals, totals.reduce(0) { $0 + $1.members })
             } catch {
                 throw RallyError.storage(error)
             }
-            teams.store(totals, for: key, readAt: version)
         }
         let ranked = TeamRanking.rank(totals, by: metric)
         return TeamBoardPage(period: period, metric: metric, total: ranked.count, entries: Array(ranked.dropFirst(offset).prefix(limit)))

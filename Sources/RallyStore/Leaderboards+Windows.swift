@@ -34,7 +34,7 @@ extension Leaderboards {
             throw RallyError.storage(error)
         }
         let entries = members.indices.map { index in
-            let listing = listings.indices.contains(index) ? listings[index].string.flatMap(Self.decodeListing) : nil
+            let listing = listings.indices.contains(index) ? listings[index].string.flatMap(Listing.init(stored:)) : nil
             let anonymous = listing?.anonymous ?? false
             return LeaderboardEntry(rank: ranks[index], memberId: anonymous ? nil : members[index],
                                     displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[index])
@@ -49,9 +49,15 @@ extension Leaderboards {
 
     private func windowRanking(program: String, scope: BoardScope, window: Period, days: [String]) async throws -> WindowRanking {
         let key = DerivedBoardCache<WindowRanking>.Key(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)"))
-        if let ranking = windows.cached(key) { return ranking }
-        let version = windows.version(of: program)
+        return try await windows.value(for: key) { [self] in
+            try await computeWindowRanking(program: program, scope: scope, days: days)
+        }
+    }
+
+    /// The ranking, and how many day totals it summed.
+    private func computeWindowRanking(program: String, scope: BoardScope, days: [String]) async throws -> (WindowRanking, Int) {
         var totals: [String: Int64] = [:]
+        var rows = 0
         do {
             let replies = try await redis.pipeline([["EXISTS", keys.ready]]
                 + days.map { ["ZRANGE", keys.board(program: program, scope: scope, period: $0), "0", "-1", "WITHSCORES"] })
@@ -61,6 +67,7 @@ extension Leaderboards {
                 for index in stride(from: 0, to: pairs.count - 1, by: 2) {
                     guard let member = pairs[index].string, let score = pairs[index + 1].double else { continue }
                     totals[member, default: 0] += StandingKey(value: score).points
+                    rows += 1
                 }
             }
         } catch {
@@ -69,8 +76,6 @@ extension Leaderboards {
         let sorted = totals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         var positions: [String: Int] = [:]
         for (index, entry) in sorted.enumerated() { positions[entry.key] = index }
-        let ranking = WindowRanking(members: sorted.map(\.key), points: sorted.map(\.value), positions: positions, revision: nextRevision())
-        windows.store(ranking, for: key, readAt: version)
-        return ranking
+        return (WindowRanking(members: sorted.map(\.key), points: sorted.map(\.value), positions: positions, revision: nextRevision()), rows)
     }
 }

@@ -5,10 +5,36 @@ import Redis
 import Synchronization
 
 /// How a member appears on boards; stored in Redis beside the sorted sets. Hidden members have none.
-struct Listing: Codable, Sendable {
+struct Listing: Codable, Sendable, Equatable {
     var displayName: String?
     var team: String?
     var anonymous: Bool
+
+    /// As the names hash holds it: `a` (anonymous) or `p`, the display name and the team, joined by U+001F, which
+    /// caller text never holds (`CallerText`); an absent name is empty (a name is never empty). Read on every page, so
+    /// not JSON.
+    var stored: String {
+        "\(anonymous ? "a" : "p")\u{1F}\(displayName ?? "")\u{1F}\(team ?? "")"
+    }
+
+    init(displayName: String?, team: String?, anonymous: Bool) {
+        self.displayName = displayName
+        self.team = team
+        self.anonymous = anonymous
+    }
+
+    /// From `stored`, or from the JSON earlier versions stored.
+    init?(stored: String) {
+        if stored.hasPrefix("{") {
+            guard let decoded = try? JSONDecoder().decode(Listing.self, from: Data(stored.utf8)) else { return nil }
+            self = decoded
+            return
+        }
+        let fields = stored.split(separator: "\u{1F}", maxSplits: 2, omittingEmptySubsequences: false)
+        guard fields.count == 3, fields[0] == "a" || fields[0] == "p" else { return nil }
+        self.init(displayName: fields[1].isEmpty ? nil : String(fields[1]), team: fields[2].isEmpty ? nil : String(fields[2]),
+                  anonymous: fields[0] == "a")
+    }
 }
 
 /// One line of a leaderboard.
@@ -99,7 +125,7 @@ public final class Leaderboards: Sendable {
         let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: (reply[2].int ?? 0) + 1)
         for (position, index) in stride(from: 0, to: pairs.count - 1, by: 2).enumerated() where position < points.count {
             let member = pairs[index].string ?? ""
-            let listing = listings.indices.contains(position) ? listings[position].string.flatMap(Self.decodeListing) : nil
+            let listing = listings.indices.contains(position) ? listings[position].string.flatMap(Listing.init(stored:)) : nil
             let anonymous = listing?.anonymous ?? false
             entries.append(LeaderboardEntry(rank: ranks[position], memberId: anonymous ? nil : member,
                                             displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[position]))
@@ -213,10 +239,6 @@ public final class Leaderboards: Sendable {
         }
     }
 
-    static func decodeListing(_ json: String) -> Listing? {
-        try? JSONDecoder().decode(Listing.self, from: Data(json.utf8))
-    }
-
     /// A score as Redis reads it back exactly (integers up to 2^53 print without exponent).
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? String(Int64(value)) : String(value)
@@ -310,7 +332,7 @@ struct Projection {
 
     mutating func setListings(program: String, _ listings: [(memberId: String, listing: Listing)]) {
         guard !listings.isEmpty else { return }
-        commands.append(["HSET", keys.listings(program: program)] + listings.flatMap { [$0.memberId, JSONText.listing($0.listing)] })
+        commands.append(["HSET", keys.listings(program: program)] + listings.flatMap { [$0.memberId, $0.listing.stored] })
     }
 
     /// Queues `1 + members strictly above points`; `send` returns it as the rank.

@@ -28,3 +28,18 @@ import Testing
         }
     }
 }
+
+/// How boards list a member, as the names hash holds it.
+@Suite struct ListingTests {
+    @Test(arguments: [Listing(displayName: "Ana", team: "Sales & Co", anonymous: false), Listing(displayName: nil, team: nil, anonymous: true),
+                      Listing(displayName: "Zoë 🚀 \"quoted\" | pipe", team: nil, anonymous: false), Listing(displayName: nil, team: "R&D", anonymous: true)])
+    func aListingReadsBackAsStored(_ listing: Listing) {
+        #expect(Listing(stored: listing.stored) == listing)
+    }
+
+    @Test func listingsEarlierVersionsStoredAsJSONStillRead() {
+        #expect(Listing(stored: #"{"displayName":"Ana","team":null,"anonymous":true}"#) == Listing(displayName: "Ana", team: nil, anonymous: true))
+        #expect(Listing(stored: "x\u{1F}a\u{1F}b") == nil)
+        #expect(Listing(stored: "p\u{1F}only two") == nil)
+    }
+}
