@@ -271,17 +271,22 @@ struct Projection {
     private(set) var applyReplies: [(index: Int, program: String)] = []
 
     /// Applies one commit's changes to a program's boards, each member's in revision order (`RedisScripts.apply`).
+    /// A script runs alone in Redis: `applyMembers` members per call keep each one short, so that reads interleave
+    /// with a large commit's changes instead of waiting for all of them.
     mutating func apply(program: String, updates: [StandingsUpdate]) {
-        guard !updates.isEmpty else { return }
-        var command = ["EVALSHA", RedisScripts.applyDigest, "1", keys.revisions(program: program),
-                       keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
-        for update in updates {
-            command += [update.memberId, String(update.revision), String(update.deltas.count)]
-            for delta in update.deltas { command += [delta.board, String(delta.points)] }
+        for start in stride(from: 0, to: updates.count, by: Self.applyMembers) {
+            var command = ["EVALSHA", RedisScripts.applyDigest, "1", keys.revisions(program: program),
+                           keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
+            for update in updates[start..<min(start + Self.applyMembers, updates.count)] {
+                command += [update.memberId, String(update.revision), String(update.deltas.count)]
+                for delta in update.deltas { command += [delta.board, String(delta.points)] }
+            }
+            applyReplies.append((commands.count, program))
+            commands.append(command)
         }
-        applyReplies.append((commands.count, program))
-        commands.append(command)
     }
+
+    static let applyMembers = 25
 
     /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
     /// scopes they left, unless Redis applied a later revision (`RedisScripts.resync`).
