@@ -57,7 +57,9 @@ public final class PostgresConnection {
     }
 
     /// As `query`, through a statement prepared on this connection the first time its text is run (PQprepare, then
-    /// PQexecPrepared): for the statements run on every request, whose planning costs as much as their execution.
+    /// PQexecPrepared): for small statements run on every request, whose planning costs as much as their execution.
+    /// After five runs PostgreSQL may keep one generic plan whatever the parameters: only for statements whose best
+    /// plan does not depend on them (primary-key lookups), never for array parameters of varying size.
     @discardableResult
     public func preparedQuery(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         let handle = try openHandle(sql)

@@ -74,7 +74,7 @@ extension EventWriter {
     static func loadMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws -> [MemberRef: MemberState] {
         var members: [MemberRef: MemberState] = [:]
         for (program, ids) in Dictionary(grouping: refs, by: \.program) {
-            let rows = try connection.preparedQuery(
+            let rows = try connection.query(
                 "SELECT member_id, enrolled, visibility, team, region FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
                 [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
@@ -88,7 +88,7 @@ extension EventWriter {
         var events: [EventRef: StoredEvent] = [:]
         let decoder = JSONDecoder()
         for (program, ids) in Dictionary(grouping: refs, by: \.program) {
-            let rows = try connection.preparedQuery("""
+            let rows = try connection.query("""
                 SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
                        tags::text AS tags, status, points, breakdown::text AS breakdown
                 FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
@@ -109,7 +109,7 @@ extension EventWriter {
     /// Inserts new events; throws `ConcurrentWriterRace` when another writer recorded one of them meanwhile.
     static func insertEvents(_ events: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws {
         guard !events.isEmpty else { return }
-        let rows = try connection.preparedQuery("""
+        let rows = try connection.query("""
             INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown, received_at)
             SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::jsonb[],
@@ -134,7 +134,7 @@ extension EventWriter {
 
     static func insertLedger(_ awards: [(EventSubmission, Int)], on connection: PostgresConnection) throws {
         guard !awards.isEmpty else { return }
-        try connection.preparedQuery("""
+        try connection.query("""
             INSERT INTO ledger (program_id, member_id, event_id, kind, action, points, occurred_at, recorded_at)
             SELECT p, m, e, 'award', a, pts, to_timestamp(o), to_timestamp(r)
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::float8[], $7::float8[]) AS u(p, m, e, a, pts, o, r)
@@ -161,7 +161,7 @@ extension EventWriter {
         guard !deltas.isEmpty else { return }
         // Rows in one order everywhere, so that writers locking the same rows never deadlock.
         let entries = deltas.sorted { ($0.key.member.program, $0.key.member.id, $0.key.period) < ($1.key.member.program, $1.key.member.id, $1.key.period) }
-        try connection.preparedQuery("""
+        try connection.query("""
             INSERT INTO member_days AS d (program_id, member_id, day, points, reached_at)
             SELECT p, m, k, pts, to_timestamp(r)
             FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $5::float8[]) AS u(p, m, k, pts, r)
@@ -186,7 +186,7 @@ extension EventWriter {
         }
         guard !deltas.isEmpty else { return [:] }
         let entries = deltas.sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
-        let rows = try connection.preparedQuery("""
+        let rows = try connection.query("""
             INSERT INTO member_totals AS t (program_id, member_id, points, revision, reached_at)
             SELECT p, m, pts, 1, to_timestamp(r)
             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::float8[]) AS u(p, m, pts, r)

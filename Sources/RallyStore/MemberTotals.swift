@@ -35,7 +35,7 @@ enum MemberTotals {
         guard !memberIds.isEmpty,
               let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
               let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return [:] }
-        let rows = try connection.preparedQuery("""
+        let rows = try connection.query("""
             SELECT u.member_id, t.points AS lifetime, d.week, d.month
             FROM unnest($2::text[]) AS u(member_id)
             LEFT JOIN member_totals t ON t.program_id = $1 AND t.member_id = u.member_id
@@ -142,7 +142,8 @@ enum MemberTotals {
         return try rows.first.map { Int(try $0.int64("position")) - 1 }
     }
 
-    /// A member's row of `members` (its profile's columns) and summary, in one statement; nil when there is no such member.
+    /// A member's row of `members` (its profile's columns) and summary, in one statement prepared once per connection
+    /// (its plan, three primary-key lookups, holds whatever the parameters); nil when there is no such member.
     static func profile(program: ProgramContext, memberId: String, now: Date, on connection: PostgresConnection) throws -> (PostgresRow, Summary)? {
         guard let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
               let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return nil }
