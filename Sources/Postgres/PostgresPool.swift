@@ -130,7 +130,7 @@ extension PostgresPool {
     }
 
     /// On a pool thread: validates or opens the connection, runs `body`, and decides whether to keep the connection.
-    func use<T: Sendable>(
+    private func use<T: Sendable>(
         _ lease: PoolLease,
         _ body: (PostgresConnection) throws -> T
     ) -> (result: Result<T, any Error>, kept: PooledConnection?) {

@@ -264,47 +264,45 @@ extension EventWriter {
             }
         }
 
+        let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: members, retention: retention, now: now)
         var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                                  updates: standingsUpdates(awarded, revisions: revisions, members: members, retention: retention, now: now),
-                                  rankQueries: [],
-                                  programsAwarded: Set(awarded.map(\.0.program.id)),
-                                  programsBackfilled: Set(awarded.filter { isBackfilled($0.0, retention: retention, now: now) }.map(\.0.program.id)))
+                                  updates: updates, rankQueries: [], programsAwarded: Set(awarded.map(\.0.program.id)),
+                                  programsBackfilled: backfilled)
         try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
         return result
     }
 
-    /// Whether an event lies in a period whose board Redis no longer keeps.
-    private static func isBackfilled(_ submission: EventSubmission, retention: BoardRetention, now: Date) -> Bool {
-        let calendar = submission.program.calendar
-        let today = calendar.localDate(of: now)
-        return calendar.trackedPeriods(containing: submission.event.occurredAt).contains {
-            !retention.keeps($0.kind, startingOn: $0.start.map(calendar.localDate), today: today)
-        }
-    }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis
     /// keeps, in every scope the member stands in, summed.
+    /// Also the programs with awards in periods Redis no longer keeps (backfilled events), whose boards are read from
+    /// PostgreSQL.
     private static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
                                          members: [MemberRef: MemberState], retention: BoardRetention,
-                                         now: Date) -> [(program: String, update: StandingsUpdate)] {
+                                         now: Date) -> (updates: [(program: String, update: StandingsUpdate)], backfilled: Set<String>) {
         var deltas: [MemberRef: [String: Int64]] = [:]
+        var backfilled: Set<String> = []
         for (submission, points) in awarded {
             let scopes = members[submission.memberRef]?.scopes ?? []
             let calendar = submission.program.calendar
             let today = calendar.localDate(of: now)
-            for period in calendar.trackedPeriods(containing: submission.event.occurredAt)
-                where retention.keeps(period.kind, startingOn: period.start.map(calendar.localDate), today: today) {
+            for period in calendar.trackedPeriods(containing: submission.event.occurredAt) {
+                guard retention.keeps(period.kind, startingOn: period.start.map(calendar.localDate), today: today) else {
+                    backfilled.insert(submission.program.id)
+                    continue
+                }
                 for scope in scopes {
                     deltas[submission.memberRef, default: [:]][LeaderboardKeys.board(scope, period.key), default: 0] += Int64(points)
                 }
             }
         }
-        return revisions.filter { members[$0.key]?.isRanked == true }
+        let updates = revisions.filter { members[$0.key]?.isRanked == true }
             .sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
             .map { ref, revision in
                 (ref.program, StandingsUpdate(memberId: ref.id, revision: revision,
                                               deltas: (deltas[ref] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
             }
+        return (updates, backfilled)
     }
 
     /// Fills in each answered member's current week, month and all-time points, and the ranks to ask Redis for.

@@ -49,9 +49,7 @@ extension Leaderboards {
                 try await send { projection in
                     var listings: [String: [(memberId: String, listing: Listing)]] = [:]
                     for row in rows {
-                        listings[try row.string("program_id"), default: []].append((try row.string("member_id"), Listing(
-                            displayName: row.optionalString("display_name"), team: row.optionalString("team"),
-                            anonymous: try row.string("visibility") == Visibility.anonymous.rawValue)))
+                        listings[try row.string("program_id"), default: []].append((try row.string("member_id"), try Listing(row)))
                     }
                     for (program, listings) in listings { projection.setListings(program: program, listings) }
                 }

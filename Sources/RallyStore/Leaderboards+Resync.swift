@@ -13,19 +13,15 @@ extension Leaderboards {
         let (members, standings, revisions) = try await postgres.snapshot { [retention] connection in
             let members = try connection.query(
                 "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
-                [program, ids]).map { row in (id: try row.string("member_id"), displayName: row.optionalString("display_name"), state: try MemberState(row)) }
+                [program, ids]).map { row in (id: try row.string("member_id"), listing: try Listing(row), state: try MemberState(row)) }
             return (members, try MemberTotals.standings(program: program, memberIds: memberIds, retention: retention, now: Date(), on: connection),
                     try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
         }
         let totals = Dictionary(grouping: standings, by: \.memberId)
         var projection = Projection(keys: keys)
-        for member in members {
-            if member.state.isRanked {
-                projection.setListings(program: program, [(member.id, Listing(
-                    displayName: member.displayName, team: member.state.team, anonymous: member.state.visibility == .anonymous))])
-            } else {
-                projection.removeListing(program: program, memberId: member.id)
-            }
+        projection.setListings(program: program, members.filter(\.state.isRanked).map { ($0.id, $0.listing) })
+        for member in members where !member.state.isRanked {
+            projection.removeListing(program: program, memberId: member.id)
         }
         projection.resync(program: program, members: members.map { member in
             MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,

@@ -34,10 +34,9 @@ extension Leaderboards {
             throw RallyError.storage(error)
         }
         let entries = members.indices.map { index in
-            let listing = listings.indices.contains(index) ? listings[index].string.flatMap(Listing.init(stored:)) : nil
-            let anonymous = listing?.anonymous ?? false
-            return LeaderboardEntry(rank: ranks[index], memberId: anonymous ? nil : members[index],
-                                    displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[index])
+            LeaderboardEntry(rank: ranks[index], memberId: members[index],
+                             listing: listings.indices.contains(index) ? listings[index].string.flatMap(Listing.init(stored:)) : nil,
+                             points: points[index])
         }
         return LeaderboardPage(period: window, total: ranking.members.count, entries: entries, revision: ranking.revision)
     }

@@ -23,6 +23,12 @@ struct Listing: Codable, Sendable, Equatable {
         self.anonymous = anonymous
     }
 
+    /// From a row of `members` (`display_name`, `team`, `visibility`).
+    init(_ row: PostgresRow) throws {
+        self.init(displayName: row.optionalString("display_name"), team: row.optionalString("team"),
+                  anonymous: try row.string("visibility") == Visibility.anonymous.rawValue)
+    }
+
     /// From `stored`, or from the JSON earlier versions stored.
     init?(stored: String) {
         if stored.hasPrefix("{") {
@@ -45,6 +51,16 @@ public struct LeaderboardEntry: Sendable, Equatable {
     public var displayName: String?
     public var team: String?
     public var points: Int64
+}
+
+extension LeaderboardEntry {
+    /// A ranked member as their listing shows them: an anonymous member's id and name are left out (nothing but the
+    /// team when the listing is missing). The one place an entry's visibility is applied.
+    init(rank: Int, memberId: String, listing: Listing?, points: Int64) {
+        let anonymous = listing?.anonymous ?? false
+        self.init(rank: rank, memberId: anonymous ? nil : memberId, displayName: anonymous ? nil : listing?.displayName,
+                  team: listing?.team, points: points)
+    }
 }
 
 /// A page of a leaderboard.
@@ -116,19 +132,14 @@ public final class Leaderboards: Sendable {
         guard total >= 0 else { throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly") }
         guard reply.count == 6, let offset = reply[1].int, offset >= 0 else { return nil }
         let pairs = reply[3].array ?? [], listings = reply[4].array ?? []
-        var entries: [LeaderboardEntry] = []
-        var points: [Int64] = []
-        for index in stride(from: 0, to: pairs.count - 1, by: 2) {
-            guard pairs[index].string != nil, let score = pairs[index + 1].double else { continue }
-            points.append(StandingKey(value: score).points)
+        let standings = stride(from: 0, to: pairs.count - 1, by: 2).map { index in
+            (member: pairs[index].string ?? "", points: StandingKey(value: pairs[index + 1].double ?? 0).points)
         }
-        let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: (reply[2].int ?? 0) + 1)
-        for (position, index) in stride(from: 0, to: pairs.count - 1, by: 2).enumerated() where position < points.count {
-            let member = pairs[index].string ?? ""
-            let listing = listings.indices.contains(position) ? listings[position].string.flatMap(Listing.init(stored:)) : nil
-            let anonymous = listing?.anonymous ?? false
-            entries.append(LeaderboardEntry(rank: ranks[position], memberId: anonymous ? nil : member,
-                                            displayName: anonymous ? nil : listing?.displayName, team: listing?.team, points: points[position]))
+        let ranks = CompetitionRanking.ranks(sortedPoints: standings.map(\.points), offset: offset, firstRank: (reply[2].int ?? 0) + 1)
+        let entries = standings.indices.map { position in
+            LeaderboardEntry(rank: ranks[position], memberId: standings[position].member,
+                             listing: listings.indices.contains(position) ? listings[position].string.flatMap(Listing.init(stored:)) : nil,
+                             points: standings[position].points)
         }
         var page = LeaderboardPage(period: period, total: total, entries: entries)
         page.offset = offset

@@ -32,27 +32,35 @@ enum MemberTotals {
 
     /// The summaries of the given members of a program, for the week and month containing `now`.
     static func summaries(program: ProgramContext, memberIds: [String], now: Date, on connection: PostgresConnection) throws -> [String: Summary] {
-        guard !memberIds.isEmpty,
-              let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
-              let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return [:] }
+        guard !memberIds.isEmpty, let days = summaryDays(program, now: now) else { return [:] }
         let rows = try connection.query("""
             SELECT u.member_id, t.points AS lifetime, d.week, d.month
             FROM unnest($2::text[]) AS u(member_id)
-            LEFT JOIN member_totals t ON t.program_id = $1 AND t.member_id = u.member_id
-            LEFT JOIN LATERAL (
-                SELECT sum(points) FILTER (WHERE day >= $3::date AND day < $4::date) AS week,
-                       sum(points) FILTER (WHERE day >= $5::date AND day < $6::date) AS month
-                FROM member_days
-                WHERE program_id = $1 AND member_id = u.member_id AND day >= least($3::date, $5::date) AND day < greatest($4::date, $6::date)
-            ) d ON true
-            """, [program.id, PostgresArray.literal(memberIds), week.first, week.end, month.first, month.end])
+            \(summaryJoins(member: "u.member_id"))
+            """, [program.id, PostgresArray.literal(memberIds)] + days)
         var summaries: [String: Summary] = [:]
-        for row in rows {
-            summaries[try row.string("member_id")] = Summary(lifetime: row.optionalString("lifetime").flatMap { Int64($0) },
-                                                             week: row.optionalString("week").flatMap { Int64($0) },
-                                                             month: row.optionalString("month").flatMap { Int64($0) })
-        }
+        for row in rows { summaries[try row.string("member_id")] = Summary(row) }
         return summaries
+    }
+
+    /// `$3`…`$6`: the first and end days of the week and of the month containing `now`.
+    private static func summaryDays(_ program: ProgramContext, now: Date) -> [String?]? {
+        guard let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
+              let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return nil }
+        return [week.first, week.end, month.first, month.end]
+    }
+
+    /// The joins that give `member` (of program `$1`) its `lifetime`, `week` and `month` points (days `$3`…`$6`).
+    private static func summaryJoins(member: String) -> String {
+        """
+        LEFT JOIN member_totals t ON t.program_id = $1 AND t.member_id = \(member)
+        LEFT JOIN LATERAL (
+            SELECT sum(points) FILTER (WHERE day >= $3::date AND day < $4::date) AS week,
+                   sum(points) FILTER (WHERE day >= $5::date AND day < $6::date) AS month
+            FROM member_days
+            WHERE program_id = $1 AND member_id = \(member) AND day >= least($3::date, $5::date) AND day < greatest($4::date, $6::date)
+        ) d ON true
+        """
     }
 
     /// Every team with enrolled members (of `region` only, when given): how many, and the points they earned over the
@@ -124,10 +132,8 @@ enum MemberTotals {
             WHERE r.position > $5::bigint ORDER BY r.position LIMIT $6::bigint
             """, days.parameters(program: program, scope: scope) + [String(offset), String(limit)])
         let entries = try rows.map { row in
-            let anonymous = try row.string("visibility") == Visibility.anonymous.rawValue
-            return LeaderboardEntry(rank: Int(try row.int64("rank")), memberId: anonymous ? nil : try row.string("member_id"),
-                                    displayName: anonymous ? nil : row.optionalString("display_name"), team: row.optionalString("team"),
-                                    points: try row.int64("points"))
+            LeaderboardEntry(rank: Int(try row.int64("rank")), memberId: try row.string("member_id"), listing: try Listing(row),
+                             points: try row.int64("points"))
         }
         if let first = rows.first { return (Int(try first.int64("total")), entries) }
         let count = try connection.query(days.totals(scope: scope) + "SELECT count(*) AS total FROM ranked",
@@ -145,25 +151,15 @@ enum MemberTotals {
     /// A member's row of `members` (its profile's columns) and summary, in one statement prepared once per connection
     /// (its plan, three primary-key lookups, holds whatever the parameters); nil when there is no such member.
     static func profile(program: ProgramContext, memberId: String, now: Date, on connection: PostgresConnection) throws -> (PostgresRow, Summary)? {
-        guard let week = days(of: program.calendar.period(.week, containing: now), in: program.calendar),
-              let month = days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return nil }
+        guard let days = summaryDays(program, now: now) else { return nil }
         let rows = try connection.preparedQuery("""
             SELECT m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience::text AS audience,
                    t.points AS lifetime, d.week, d.month
             FROM members m
-            LEFT JOIN member_totals t ON t.program_id = m.program_id AND t.member_id = m.member_id
-            LEFT JOIN LATERAL (
-                SELECT sum(points) FILTER (WHERE day >= $3::date AND day < $4::date) AS week,
-                       sum(points) FILTER (WHERE day >= $5::date AND day < $6::date) AS month
-                FROM member_days
-                WHERE program_id = $1 AND member_id = $2 AND day >= least($3::date, $5::date) AND day < greatest($4::date, $6::date)
-            ) d ON true
+            \(summaryJoins(member: "$2"))
             WHERE m.program_id = $1 AND m.member_id = $2
-            """, [program.id, memberId, week.first, week.end, month.first, month.end])
-        return rows.first.map { row in
-            (row, Summary(lifetime: row.optionalString("lifetime").flatMap { Int64($0) }, week: row.optionalString("week").flatMap { Int64($0) },
-                          month: row.optionalString("month").flatMap { Int64($0) }))
-        }
+            """, [program.id, memberId] + days)
+        return rows.first.map { ($0, Summary($0)) }
     }
 
     /// One member's total on one board.
@@ -289,5 +285,13 @@ enum MemberTotals {
         var revisions: [MemberRef: Int64] = [:]
         for row in rows { revisions[MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))] = try row.int64("revision") }
         return revisions
+    }
+}
+
+extension MemberTotals.Summary {
+    /// From a row with `lifetime`, `week` and `month` columns.
+    init(_ row: PostgresRow) {
+        self.init(lifetime: row.optionalString("lifetime").flatMap { Int64($0) }, week: row.optionalString("week").flatMap { Int64($0) },
+                  month: row.optionalString("month").flatMap { Int64($0) })
     }
 }
