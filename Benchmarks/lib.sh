@@ -41,7 +41,7 @@ start_rally() {
   if curl -s "http://127.0.0.1:$port/healthz" >/dev/null; then log "something already listens on port $port: stop it first"; exit 1; fi
   log "starting rally on http://127.0.0.1:$port"
   RALLY_DATABASE_URL="$database" RALLY_REDIS_URL="$(local_redis_url "$redis_db")" RALLY_REDIS_NAMESPACE="$namespace" \
-    RALLY_OPERATOR_TOKEN="$operator" RALLY_LOG_LEVEL=warning RALLY_HTTP_PORT="$port" \
+    RALLY_OPERATOR_TOKEN="$operator" RALLY_LOG_LEVEL="${RALLY_BENCH_LOG_LEVEL:-warning}" RALLY_HTTP_PORT="$port" \
     RALLY_MIGRATIONS_DIR="$RALLY_ROOT/Migrations" "$BIN" serve > "$OUT/server.log" 2>&1 &
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT

@@ -32,11 +32,8 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
                                     retention: configuration.boardRetention)
     let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics,
                              lanes: configuration.writerLanes)
-    do {
-        try await writer.rebuild()
-    } catch {
-        logger.warning("leaderboards not rebuilt at start; will retry while serving", metadata: ["error": "\(error)"])
-    }
+    // Reconciles the projection Redis kept, or rebuilds it; on failure the writer retries while serving.
+    await writer.repairProjectionIfNeeded()
     let members = MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 

@@ -18,17 +18,25 @@ extension EventWriter {
         }
     }
 
-    /// Brings Redis back in line when the projection is stale or Redis lost it (the ready key is gone): when Redis kept
-    /// its data and the members it missed are known, only they are resynchronised; otherwise everything is rebuilt.
-    func repairProjectionIfNeeded() async {
+    /// Brings Redis back in line when the projection is stale, Redis restarted or lost it. When Redis kept a projection
+    /// built under this instance's settings, the members it missed are resynchronised: those this instance noted, or,
+    /// when they are not known (at start, after a restart of Redis, past `maximumMissed`), every member whose state in
+    /// Redis is behind PostgreSQL (`Leaderboards.reconcile`). Otherwise everything is rebuilt.
+    public func repairProjectionIfNeeded() async {
         do {
-            if !projectionIsStale {
-                guard try await !leaderboards.isReady() else { return }
-                logger.warning("Redis lost the leaderboards; rebuilding them from PostgreSQL")
-            } else if try await leaderboards.isReady(), try await catchUp() {
-                return
+            let redis = try await leaderboards.projectionState()
+            let restarted = inLineWith.withLock { $0 } != redis.server
+            if !projectionIsStale, !restarted, redis.ready != nil { return }
+            if redis.ready == leaderboards.readyMark {
+                if !projectionIsStale {
+                    logger.warning("Redis restarted; reconciling the leaderboards it kept with PostgreSQL")
+                    staleSince.withLock { $0 = $0 ?? ContinuousClock.now }
+                }
+                try await catchUp(server: redis.server, everyone: restarted)
+            } else {
+                if !projectionIsStale { logger.warning("Redis lost the leaderboards; rebuilding them from PostgreSQL") }
+                try await rebuild(server: redis.server)
             }
-            try await rebuild()
         } catch is CancellationError {
             return
         } catch {
@@ -36,32 +44,51 @@ extension EventWriter {
         }
     }
 
-    /// Resynchronises the members Redis missed, while no lane commits; false when they are not known (a rebuild is due).
-    private func catchUp() async throws -> Bool {
+    /// Resynchronises the members Redis missed (`everyone`: all whose state in Redis is behind), while no lane commits.
+    private func catchUp(server: String, everyone: Bool) async throws {
         try await gate.exclusive {
-            guard let members = missed.withLock({ $0 }) else { return false }
-            for (program, ids) in members {
-                let sorted = ids.sorted()
-                for start in stride(from: 0, to: sorted.count, by: 1000) {
-                    try await leaderboards.resync(program: program, memberIds: Array(sorted[start..<min(start + 1000, sorted.count)]), from: postgres)
+            let started = ContinuousClock.now
+            var resynchronised = 0
+            var compared = "the members this instance missed"
+            if !everyone, let members = missed.withLock({ $0 }) {
+                for (program, ids) in members {
+                    let sorted = ids.sorted()
+                    for start in stride(from: 0, to: sorted.count, by: 1000) {
+                        try await leaderboards.resync(program: program, memberIds: Array(sorted[start..<min(start + 1000, sorted.count)]), from: postgres)
+                    }
+                    resynchronised += ids.count
                 }
+            } else {
+                let summary = try await leaderboards.reconcile(program: nil, from: postgres)
+                resynchronised = summary.resynchronised
+                compared = "all \(summary.checked) members"
             }
-            missed.withLock { $0 = [:] }
-            staleSince.withLock { $0 = nil }
-            metrics.projectionLag.record(0)
-            leaderboards.forgetCachedPages()
-            logger.info("Redis is back in line: the members it missed were resynchronised, without a rebuild",
-                        metadata: ["members": "\(members.values.reduce(0) { $0 + $1.count })"])
-            return true
+            markInLine(with: server)
+            logger.info("Redis is back in line: the members it missed were resynchronised, without a rebuild", metadata: [
+                "resynchronised": "\(resynchronised)", "compared": "\(compared)", "duration": "\(ContinuousClock.now - started)",
+            ])
         }
+    }
+
+    /// Notes that Redis (server `server`) holds what PostgreSQL does.
+    private func markInLine(with server: String) {
+        missed.withLock { $0 = [:] }
+        inLineWith.withLock { $0 = server }
+        staleSince.withLock { $0 = nil }
+        metrics.projectionLag.record(0)
+        leaderboards.forgetCachedPages()
     }
 
     /// Replaces everything under the namespace with what PostgreSQL holds, while no lane commits.
     public func rebuild() async throws {
-        try await gate.exclusive { try await rebuildAlone() }
+        try await rebuild(server: try await leaderboards.projectionState().server)
     }
 
-    private func rebuildAlone() async throws {
+    private func rebuild(server: String) async throws {
+        try await gate.exclusive { try await rebuildAlone(server: server) }
+    }
+
+    private func rebuildAlone(server: String) async throws {
         let started = ContinuousClock.now
         let keys = leaderboards.keys
         let redis = leaderboards.redis
@@ -77,11 +104,8 @@ extension EventWriter {
         } while cursor != "0"
 
         let standings = try await leaderboards.writeProjection(program: nil, under: keys, from: postgres, now: Date()).standings
-        try await redis.send(["SET", keys.ready, "1"])
-        leaderboards.forgetCachedPages()
-        staleSince.withLock { $0 = nil }
-        missed.withLock { $0 = [:] }
-        metrics.projectionLag.record(0)
+        try await redis.send(["SET", keys.ready, leaderboards.readyMark])
+        markInLine(with: server)
         metrics.rebuilds.increment()
         logger.info("leaderboards rebuilt from PostgreSQL", metadata: [
             "standings": "\(standings)", "duration": "\(ContinuousClock.now - started)",

@@ -26,7 +26,7 @@ public struct EventSubmission: Sendable {
 /// records it in one PostgreSQL transaction (one fsync for hundreds of events), then brings Redis in line in
 /// one pipeline and answers. Lanes commit side by side, so PostgreSQL shares fsyncs between them too; a member
 /// only ever lives in one lane, so its totals reach Redis in commit order and never regress. When Redis fails,
-/// the projection is marked stale and rebuilt from PostgreSQL, alone, once Redis answers again.
+/// the projection is marked stale and brought back in line from PostgreSQL, alone, once Redis answers again.
 public final class EventWriter: Service, Sendable {
     let postgres: PostgresPool
     let leaderboards: Leaderboards
@@ -42,6 +42,9 @@ public final class EventWriter: Service, Sendable {
     /// The members whose changes Redis missed since the projection was last complete, per program: resynchronising
     /// them is enough when Redis kept its data. Nil while unknown (at start, or past `maximumMissed`): a full rebuild.
     let missed = Mutex<[String: Set<String>]?>(nil)
+    /// The run id of the Redis server the projection was last brought in line with: another one means Redis restarted,
+    /// perhaps from a snapshot older than what it acknowledged, and every member is reconciled.
+    let inLineWith = Mutex<String?>(nil)
     static let maximumMissed = 100_000
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,

@@ -66,7 +66,7 @@ public struct LeaderboardMaintenance: Sendable {
 
     /// Marks the projection complete (after every program was rebuilt by `rebuild(program:)`).
     public func markReady() async throws {
-        _ = try await leaderboards.redis.send(["SET", leaderboards.keys.ready, "1"])
+        _ = try await leaderboards.redis.send(["SET", leaderboards.keys.ready, leaderboards.readyMark])
     }
 
     /// Every standing on which Redis disagrees with PostgreSQL, in points or presence, on any board of the program.

@@ -187,6 +187,22 @@ public final class Leaderboards: Sendable {
         try await redis.send(["EXISTS", keys.ready]).int == 1
     }
 
+    /// What the ready key holds while the projection is complete: the retention its boards were built under, so that
+    /// an instance started with other settings rebuilds them rather than trust boards kept by other rules.
+    var readyMark: String { "retention " + retention.description }
+
+    /// The ready key's value (nil while the projection is not complete) and the run id of the Redis server, which
+    /// changes when Redis restarts (perhaps from a snapshot older than what it had acknowledged).
+    func projectionState() async throws -> (ready: String?, server: String) {
+        let replies = try await redis.pipeline([["GET", keys.ready], ["INFO", "server"]])
+        for reply in replies {
+            if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        }
+        let runId = (replies[1].string ?? "").split(whereSeparator: \.isNewline).first { $0.hasPrefix("run_id:") }
+        guard let runId else { throw RedisError(kind: .protocolError, message: "INFO server did not name the run_id") }
+        return (replies[0].string, String(runId.dropFirst("run_id:".count)))
+    }
+
     /// The 0-based position of a member on a board, or nil when they are not on it.
     func position(program: String, scope: BoardScope = .program, period: Period, memberId: String) async throws -> Int? {
         do {
