@@ -8,7 +8,9 @@ import Synchronization
 /// A large board (`large` or more rows read to compute it: a program of many thousands of active members) is not
 /// dropped when the program changes, and is kept ten times as long as it took to compute (at least `lifetime`): on a
 /// busy program it would otherwise be computed again after every commit, and each board then costs at most a tenth
-/// of one core. Its readers see changes within that time instead of at once.
+/// of one core. Its readers see changes within that time instead of at once. Once it expires, readers are still
+/// answered with it while one computation of its successor runs (for as long again at most), so that only the
+/// first reader of a large board ever waits for it.
 final class DerivedBoardCache<Value: Sendable>: Sendable {
     struct Key: Hashable {
         var program: String
@@ -24,8 +26,9 @@ final class DerivedBoardCache<Value: Sendable>: Sendable {
         var value: Value
         var version: Version
         var expires: ContinuousClock.Instant
-        /// Kept whatever changes, until it expires.
+        /// Kept whatever changes, until it expires; then served while its successor is computed, until `staleUntil`.
         var pinned: Bool
+        var staleUntil: ContinuousClock.Instant
     }
 
     private enum Lookup {
@@ -61,27 +64,37 @@ final class DerivedBoardCache<Value: Sendable>: Sendable {
     func value(for key: Key, compute: @escaping @Sendable () async throws -> (value: Value, rows: Int)) async throws -> Value {
         let lookup: Lookup = state.withLock { state in
             let now = ContinuousClock.now
-            if let entry = state.entries[key], entry.expires > now, entry.pinned || entry.version == state.version(of: key.program) {
+            let version = state.version(of: key.program)
+            if let entry = state.entries[key], entry.expires > now, entry.pinned || entry.version == version {
                 return .kept(entry.value)
             }
-            let version = state.version(of: key.program)
-            if let running = state.computing[key], running.version == version { return .computing(running.task) }
-            let task = Task {
-                let started = ContinuousClock.now
-                let outcome = await Result(catching: compute)
-                self.state.withLock { state in
-                    if state.computing[key]?.version == version { state.computing[key] = nil }
-                }
-                let computed = try outcome.get()
-                self.store(computed.value, for: key, readAt: version, large: computed.rows >= self.large, cost: ContinuousClock.now - started)
-                return computed.value
+            if let entry = state.entries[key], entry.pinned, entry.staleUntil > now {
+                if state.computing[key] == nil { state.computing[key] = (version, computation(of: key, at: version, compute)) }
+                return .kept(entry.value)
             }
+            if let running = state.computing[key], running.version == version { return .computing(running.task) }
+            let task = computation(of: key, at: version, compute)
             state.computing[key] = (version, task)
             return .computing(task)
         }
         switch lookup {
         case let .kept(value): return value
         case let .computing(task): return try await task.value
+        }
+    }
+
+    /// A computation of the board under `key` as of `version`, which keeps its result when it ends.
+    private func computation(of key: Key, at version: Version,
+                             _ compute: @escaping @Sendable () async throws -> (value: Value, rows: Int)) -> Task<Value, any Error> {
+        Task {
+            let started = ContinuousClock.now
+            let outcome = await Result(catching: compute)
+            self.state.withLock { state in
+                if state.computing[key]?.version == version { state.computing[key] = nil }
+            }
+            let computed = try outcome.get()
+            self.store(computed.value, for: key, readAt: version, large: computed.rows >= self.large, cost: ContinuousClock.now - started)
+            return computed.value
         }
     }
 
@@ -92,8 +105,8 @@ final class DerivedBoardCache<Value: Sendable>: Sendable {
             guard pinned || version == state.version(of: key.program) else { return }
             if state.entries.count >= capacity { state.entries = state.entries.filter { $0.value.expires > now } }
             if state.entries.count >= capacity { state.entries.removeAll() }
-            state.entries[key] = Entry(value: value, version: version, expires: now + (pinned ? max(lifetime, cost * 10) : lifetime),
-                                       pinned: pinned)
+            let kept = pinned ? max(lifetime, cost * 10) : lifetime
+            state.entries[key] = Entry(value: value, version: version, expires: now + kept, pinned: pinned, staleUntil: now + kept * 2)
         }
     }
 

@@ -59,4 +59,28 @@ struct DerivedBoardCacheTests {
         #expect(try await early.value == 1)
         #expect(try await cache.value(for: Self.key) { (3, 1) } == 2, "the earlier result, computed before the change, is not kept")
     }
+
+    @Test func anExpiredLargeBoardIsServedWhileOneReaderComputesItsSuccessor() async throws {
+        let cache = DerivedBoardCache<Int>(lifetime: .seconds(1), large: 100)
+        let computations = Counter()
+        #expect(try await cache.value(for: Self.key) { (computations.next(), 100) } == 1)
+        try await Task.sleep(for: .milliseconds(1200))
+        // Expired: the first reader starts the successor and, like every reader until it is done, gets the old board.
+        #expect(try await cache.value(for: Self.key) {
+            try await Task.sleep(for: .milliseconds(100))
+            return (computations.next(), 100)
+        } == 1)
+        #expect(try await cache.value(for: Self.key) { (computations.next() + 100, 100) } == 1)
+        let deadline = ContinuousClock.now + .seconds(5)
+        var seen = 1
+        while seen == 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            seen = try await cache.value(for: Self.key) { (computations.next() + 100, 100) }
+        }
+        #expect(seen == 2)
+        #expect(computations.count.load(ordering: .relaxed) == 2, "one successor computed, by one reader")
+        // Past twice its keeping, an old board is not served any more: the reader waits for a new one.
+        try await Task.sleep(for: .milliseconds(2500))
+        #expect(try await cache.value(for: Self.key) { (computations.next() + 10, 100) } == 13)
+    }
 }
