@@ -22,7 +22,7 @@ def cpu(name):
 
 
 for line in notes.splitlines():
-    if line.startswith(("SEED", "REBUILD", "STARTUP", "BOARD")):
+    if line.startswith(("SEED", "REBUILD", "STARTUP", "BOARD", "COLD")):
         print(line)
 print()
 print("| read, 64 connections | req/s | /healthz (same run) | ratio | p50 | p99 | non-200 (404) | CPU per request: rally / PostgreSQL / Redis |")

@@ -20,6 +20,17 @@ extension Leaderboards {
         async throws -> LeaderboardPage
     {
         let ranking = try await windowRanking(program: program, scope: scope, window: window, days: days)
+        // A page of one ranking: kept like a page of a Redis board (a listing change drops it, a second at most).
+        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)#\(ranking.revision)")),
+                                         offset: offset, limit: limit)
+        if let page = cache.page(cacheKey) { return page }
+        let version = cache.version(of: cacheKey.board)
+        let page = try await windowPage(program: program, ranking: ranking, window: window, offset: offset, limit: limit)
+        cache.store(page, for: cacheKey, readAt: version)
+        return page
+    }
+
+    private func windowPage(program: String, ranking: WindowRanking, window: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
         let slice = ranking.members.indices.dropFirst(offset).prefix(limit)
         guard let first = slice.first else { return LeaderboardPage(period: window, total: ranking.members.count, entries: [], revision: ranking.revision) }
         let points = Array(ranking.points[slice])
