@@ -24,9 +24,9 @@ public struct EventDraft: Sendable, Equatable {
     public static let maximumTagLength = 64
     public static let maximumContentIdLength = 512
 
-    /// The event, or every problem found; an action the ruleset does not know is a problem, and so is an
+    /// The event, or every problem found; an action no version of the rules scores is a problem, and so is an
     /// `occurredAt` outside the program's window (`settings`) around `now`.
-    public func validated(against ruleset: Ruleset, settings: ProgramSettings = .defaults, now: Date) -> Result<Event, ValidationFailure> {
+    public func validated(against rules: RulesetHistory, settings: ProgramSettings = .defaults, now: Date) -> Result<Event, ValidationFailure> {
         var problems: [FieldProblem] = []
         func identifier(_ value: String?, _ field: String) -> String {
             guard let value else {
@@ -41,8 +41,8 @@ public struct EventDraft: Sendable, Equatable {
         let action = action ?? ""
         if self.action == nil {
             problems.append(FieldProblem(field: "action", problem: "is required"))
-        } else if ruleset.actions[action] == nil {
-            let known = ruleset.actions.keys.sorted().joined(separator: ", ")
+        } else if !rules.knownActions.contains(action) {
+            let known = rules.knownActions.sorted().joined(separator: ", ")
             let shown = CallerText.problem(action, maximumLength: Identifier.maximumLength) == nil ? "'\(action)'" : "given"
             problems.append(FieldProblem(field: "action", problem: "unknown action \(shown); this program scores: \(known)"))
         }

@@ -103,6 +103,12 @@ public struct PeriodCalendar: Sendable {
         return noonUTC.addingTimeInterval(-Double(timeZone.secondsFromGMT(for: noonUTC)))
     }
 
+    /// The seven local dates of the ISO week (Monday to Sunday) that contains `date`.
+    public func weekDays(containing date: CivilDate) -> [CivilDate] {
+        let monday = date.daysSinceEpoch - Self.isoWeekdayIndex(date.daysSinceEpoch)
+        return (0..<7).map { CivilDate(daysSinceEpoch: monday + $0) }
+    }
+
     /// The local calendar date of an instant.
     public func localDate(of instant: Date) -> CivilDate {
         let local = instant.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: instant))

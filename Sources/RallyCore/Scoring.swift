@@ -1,32 +1,57 @@
+import Foundation
+
 /// Why an event earned what it earned.
-public enum AwardStatus: String, Sendable, Codable {
-    /// Points were awarded under the rules.
+public enum AwardStatus: String, Sendable, Codable, CaseIterable {
+    /// Points were awarded under the rules, in full.
     case awarded
+    /// A cap limited the points (perhaps to 0).
+    case capped
+    /// The member already earned this action on this content (`oncePerContent`): 0 points.
+    case oncePerContent = "once_per_content"
+    /// The rules in force when the event occurred do not score its action (a later or earlier version does): 0 points.
+    case notScored = "not_scored"
     /// The member is not (or no longer) enrolled in the program: the event is recorded, it earns nothing.
     case notEnrolled = "not_enrolled"
-}
 
-/// One rule's contribution to an award; the lines add up to the award's points.
-public struct AwardLine: Sendable, Equatable, Codable {
-    public var rule: String
-    public var points: Int
-
-    public init(rule: String, points: Int) {
-        self.rule = rule
-        self.points = points
+    /// Whether the rules scored the event (whatever it earned): it then counts as the member's activity, towards caps.
+    public var isScored: Bool {
+        switch self {
+        case .awarded, .capped, .oncePerContent: true
+        case .notScored, .notEnrolled: false
+        }
     }
 }
 
-/// What one event earned.
+/// One rule's contribution to an award, named by its path in the ruleset; the lines add up to the award's points.
+public struct AwardLine: Sendable, Equatable, Codable {
+    public var rule: String
+    public var points: Int
+    /// The network factor or campaign multiplier the line applied, if it is one.
+    public var factor: Double?
+
+    public init(rule: String, points: Int, factor: Double? = nil) {
+        self.rule = rule
+        self.points = points
+        self.factor = factor
+    }
+}
+
+/// What one event earned, and under which rules.
 public struct Award: Sendable, Equatable {
     public var status: AwardStatus
     public var points: Int
     public var breakdown: [AwardLine]
+    /// The ruleset version that scored the event (0: the defaults).
+    public var rulesVersion: Int
+    /// The campaign whose multiplier applied, if any.
+    public var campaign: String?
 
-    public init(status: AwardStatus, points: Int, breakdown: [AwardLine]) {
+    public init(status: AwardStatus, points: Int, breakdown: [AwardLine], rulesVersion: Int = 0, campaign: String? = nil) {
         self.status = status
         self.points = points
         self.breakdown = breakdown
+        self.rulesVersion = rulesVersion
+        self.campaign = campaign
     }
 }
 
@@ -39,24 +64,123 @@ public struct MemberStanding: Sendable, Equatable {
     }
 }
 
-public enum ScoringError: Error, Equatable, Sendable {
-    case unknownAction(String)
+/// What one member did with one action on one local day: the events scored, those that earned points, and the points.
+public struct Activity: Sendable, Equatable {
+    public var events: Int
+    public var earning: Int
+    public var points: Int64
+
+    public init(events: Int = 0, earning: Int = 0, points: Int64 = 0) {
+        self.events = events
+        self.earning = earning
+        self.points = points
+    }
+}
+
+/// One member's action on one local day.
+public struct ActivityKey: Sendable, Hashable {
+    public var day: CivilDate
+    public var action: String
+
+    public init(day: CivilDate, action: String) {
+        self.day = day
+        self.action = action
+    }
+}
+
+/// A piece of content an action of the member already earned points on.
+public struct ContentKey: Sendable, Hashable {
+    public var action: String
+    public var contentId: String
+
+    public init(action: String, contentId: String) {
+        self.action = action
+        self.contentId = contentId
+    }
+}
+
+/// What a member did before an event that its score depends on: activity per local day and action (for caps), and the
+/// content each once-per-content action already earned on. Scoring an event adds it to the state.
+public struct ScoringState: Sendable, Equatable {
+    public var activity: [ActivityKey: Activity]
+    public var contents: Set<ContentKey>
+
+    public init(activity: [ActivityKey: Activity] = [:], contents: Set<ContentKey> = []) {
+        self.activity = activity
+        self.contents = contents
+    }
+
+    /// The activity of `days` (of one action, or of all when nil), summed.
+    func total(days: [CivilDate], action: String?) -> Activity {
+        activity.reduce(into: Activity()) { sum, entry in
+            guard days.contains(entry.key.day), action == nil || entry.key.action == action else { return }
+            sum.events += entry.value.events
+            sum.earning += entry.value.earning
+            sum.points += entry.value.points
+        }
+    }
 }
 
 extension Ruleset {
-    /// The award for `event`: base points × the network's factor, rounded half away from zero.
-    public func score(_ event: Event, for member: MemberStanding) throws(ScoringError) -> Award {
-        guard let rule = actions[event.action] else { throw .unknownAction(event.action) }
-        guard member.enrolled else { return Award(status: .notEnrolled, points: 0, breakdown: []) }
+    /// The award for `event` of a member whose history is `state`, which then includes the event: base points × the
+    /// network's factor × the highest multiplier among the campaigns that apply (the first in the document among equals),
+    /// rounded half away from zero; then 0 for
+    /// content already earned on (`oncePerContent`), and each cap covering the action in its local day or ISO week
+    /// (`calendar`): 0 once `maxCount` earning events are reached, what still fits under `maxPoints`.
+    public func score(_ event: Event, member: MemberStanding, calendar: PeriodCalendar, state: inout ScoringState) -> Award {
+        guard member.enrolled else { return Award(status: .notEnrolled, points: 0, breakdown: [], rulesVersion: version) }
+        guard let rule = actions[event.action] else { return Award(status: .notScored, points: 0, breakdown: [], rulesVersion: version) }
         var breakdown = [AwardLine(rule: "actions.\(event.action)", points: rule.points)]
         var exact = Double(rule.points)
-        if let network = event.network, let factor = rule.networks[network], factor != 1 {
+        var points = rule.points
+        if let network = event.network, let factor = rule.networks[network] {
             exact *= factor
+            let factored = Self.rounded(exact)
+            if factored != points {
+                breakdown.append(AwardLine(rule: "actions.\(event.action).networks.\(network)", points: factored - points, factor: factor))
+            }
+            points = factored
         }
-        let points = Int(exact.rounded(.toNearestOrAwayFromZero))
-        if points != rule.points, let network = event.network {
-            breakdown.append(AwardLine(rule: "actions.\(event.action).networks.\(network)", points: points - rule.points))
+        let campaign = campaigns.filter { $0.applies(to: event) }.max { $0.multiplier < $1.multiplier }
+        if let campaign {
+            exact *= campaign.multiplier
+            let multiplied = Self.rounded(exact)
+            breakdown.append(AwardLine(rule: "campaigns.\(campaign.id)", points: multiplied - points, factor: campaign.multiplier))
+            points = multiplied
         }
-        return Award(status: .awarded, points: points, breakdown: breakdown)
+
+        var status = AwardStatus.awarded
+        let content = event.contentId.map { ContentKey(action: event.action, contentId: $0) }
+        if rule.oncePerContent, let content, state.contents.contains(content) {
+            breakdown.append(AwardLine(rule: "actions.\(event.action).oncePerContent", points: -points))
+            points = 0
+            status = .oncePerContent
+        } else {
+            let day = calendar.localDate(of: event.occurredAt)
+            for (index, cap) in caps.enumerated() where cap.covers(event.action) && points > 0 {
+                let before = state.total(days: cap.per == .day ? [day] : calendar.weekDays(containing: day), action: cap.action)
+                var allowed = points
+                if let maxCount = cap.maxCount, before.earning >= maxCount { allowed = 0 }
+                if let maxPoints = cap.maxPoints { allowed = min(allowed, Int(max(0, Int64(maxPoints) - before.points))) }
+                if allowed < points {
+                    breakdown.append(AwardLine(rule: "caps[\(index)]", points: allowed - points))
+                    points = allowed
+                    status = .capped
+                }
+            }
+        }
+
+        let key = ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action)
+        state.activity[key, default: Activity()].events += 1
+        if points > 0 {
+            state.activity[key, default: Activity()].earning += 1
+            if rule.oncePerContent, let content { state.contents.insert(content) }
+        }
+        state.activity[key, default: Activity()].points += Int64(points)
+        return Award(status: status, points: points, breakdown: breakdown, rulesVersion: version, campaign: campaign?.id)
+    }
+
+    private static func rounded(_ value: Double) -> Int {
+        Int(value.rounded(.toNearestOrAwayFromZero))
     }
 }

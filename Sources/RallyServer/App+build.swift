@@ -45,6 +45,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry).register(on: router)
     router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
     router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
+    router.addRoutes(RulesController(authorization: authorization, programs: programs).endpoints, atPath: "/v1/programs/:programId/rules")
     router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
     router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
                      atPath: "/v1/programs/:programId/leaderboards")

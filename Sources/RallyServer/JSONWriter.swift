@@ -1,3 +1,5 @@
+import RallyCore
+
 /// A response body that writes itself as JSON.
 protocol JSONWritable {
     func write(to json: inout JSONWriter)
@@ -109,6 +111,25 @@ struct JSONWriter {
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// A JSON document, object keys in sorted order.
+    mutating func value(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case let .bool(flag): bytes.append(contentsOf: (flag ? "true" : "false").utf8)
+        case let .integer(number): bytes.append(contentsOf: String(number).utf8)
+        case let .number(number): bytes.append(contentsOf: "\(number)".utf8)
+        case let .string(text): string(text)
+        case let .array(items): array(items) { $0.value($1) }
+        case let .object(fields):
+            object { json in
+                for (name, field) in fields.sorted(by: { $0.key < $1.key }) {
+                    json.key(name)
+                    json.value(field)
+                }
+            }
+        }
     }
 
     mutating func emptyArray() {

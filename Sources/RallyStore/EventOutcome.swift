@@ -51,6 +51,8 @@ public struct EventResult: Sendable {
     public var status: AwardStatus
     public var points: Int
     public var breakdown: [AwardLine]
+    /// The ruleset version that scored the event (0: the defaults).
+    public var rulesVersion: Int
     public var member: MemberSummary
 }
 

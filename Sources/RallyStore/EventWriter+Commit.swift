@@ -212,66 +212,45 @@ extension EventWriter {
 
     // MARK: - The transaction
 
-    /// Records a group of submissions in the current transaction. Runs on a PostgreSQL thread.
+    /// Records a group of submissions in the current transaction: loads what deciding needs, decides (`GroupDecision`,
+    /// no I/O), writes. Runs on a PostgreSQL thread.
     static func commit(_ submissions: [EventSubmission], now: Date, retention: BoardRetention, on connection: PostgresConnection) throws -> CommitResult {
-        // The first submission of an id in this group is its primary; later ones answer like retries of it.
-        var primaryOf: [EventRef: Int] = [:]
-        var followers: [(index: Int, primary: Int)] = []
-        for (index, submission) in submissions.enumerated() {
-            let ref = EventRef(program: submission.program.id, id: submission.event.id)
-            if let primary = primaryOf[ref] { followers.append((index, primary)) } else { primaryOf[ref] = index }
-        }
-        let primaries = primaryOf.values.sorted()
-        let members = try loadMembers(Set(primaries.map { submissions[$0].memberRef }), on: connection)
-        let stored = try loadEvents(primaries.map { submissions[$0].eventRef }, on: connection)
+        let snapshot = try loadSnapshot(submissions, on: connection)
+        let decision = GroupDecision.decide(submissions, snapshot)
 
-        var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
-        var recorded: [(submission: EventSubmission, award: Award)] = []
-        for index in primaries {
-            let submission = submissions[index]
-            if let original = stored[submission.eventRef] {
-                outcomes[index] = original.event.hasSamePayload(as: submission.event)
-                    ? .duplicate(original.result(member: .unknown)) : .rejected(conflict(submission.event.id))
-            } else if let member = members[submission.memberRef] {
-                do {
-                    let award = try submission.program.ruleset.score(submission.event, for: MemberStanding(enrolled: member.enrolled))
-                    recorded.append((submission, award))
-                    outcomes[index] = .created(EventResult(eventId: submission.event.id, status: award.status, points: award.points,
-                                                           breakdown: award.breakdown, member: .unknown))
-                } catch {
-                    outcomes[index] = .rejected(.validation([FieldProblem(field: "action", problem: "unknown action '\(submission.event.action)'")]))
-                }
-            } else {
-                outcomes[index] = .rejected(unknownMember(submission))
-            }
-        }
-
-        try insertEvents(recorded, on: connection)
-        let awarded = recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
+        try insertEvents(decision.recorded, on: connection)
+        let awarded = decision.recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
         try insertLedger(awarded, on: connection)
         try addToMemberDays(awarded, on: connection)
         let revisions = try addToMemberTotals(awarded, on: connection)
+        try addToMemberActivity(decision.recorded, on: connection)
+        try insertContentAwards(decision.contents, on: connection)
 
-        for (index, primary) in followers {
-            switch outcomes[primary] {
-            case let .created(result), let .duplicate(result):
-                outcomes[index] = submissions[index].event.hasSamePayload(as: submissions[primary].event)
-                    ? .duplicate(result) : .rejected(conflict(submissions[index].event.id))
-            case let .rejected(error):
-                outcomes[index] = .rejected(error)
-            case nil:
-                break
-            }
-        }
-
-        let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: members, retention: retention, now: now)
-        var result = CommitResult(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                                  updates: updates, rankQueries: [], programsAwarded: Set(awarded.map(\.0.program.id)),
-                                  programsBackfilled: backfilled)
-        try addMemberSummaries(to: &result, submissions: submissions, members: members, now: now, on: connection)
+        let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
+        var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
+                                  programsAwarded: Set(awarded.map(\.0.program.id)), programsBackfilled: backfilled)
+        try addMemberSummaries(to: &result, submissions: submissions, members: snapshot.members, now: now, on: connection)
         return result
     }
 
+    /// What the group's decision needs, read in the transaction that writes it: the programs' rules (read again when
+    /// another instance added a version since this one cached them), the members and stored events of the group, and
+    /// the history of members whose events' rules depend on it, their rows locked first so that no other writer scores
+    /// them meanwhile.
+    private static func loadSnapshot(_ submissions: [EventSubmission], on connection: PostgresConnection) throws -> GroupSnapshot {
+        var programs: [String: ProgramContext] = [:]
+        for submission in submissions { programs[submission.program.id] = submission.program }
+        let rules = try loadRules(programs, on: connection)
+        var stateful: [MemberRef: [Event]] = [:]
+        for submission in submissions {
+            let ruleset = (rules[submission.program.id] ?? submission.program.rules).inForce(at: submission.event.occurredAt)
+            if ruleset.needsHistory(submission.event.action) { stateful[submission.memberRef, default: []].append(submission.event) }
+        }
+        try lockMembers(Set(stateful.keys), on: connection)
+        return GroupSnapshot(members: try loadMembers(Set(submissions.map(\.memberRef)), on: connection),
+                             stored: try loadEvents(Array(Set(submissions.map(\.eventRef))), on: connection),
+                             rules: rules, states: try loadStates(stateful, programs: programs, on: connection))
+    }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis
     /// keeps, in every scope the member stands in, summed.
@@ -339,18 +318,5 @@ extension EventWriter {
                 }
             }
         }
-    }
-
-    private static func unknownMember(_ submission: EventSubmission) -> RallyError {
-        let program = submission.program.id
-        let member = submission.event.memberId
-        return RallyError(.unknownMember,
-                          "member '\(member)' does not exist in program '\(program)'; create it with PUT /v1/programs/\(program)/members/\(member) first",
-                          details: [FieldProblem(field: "memberId", problem: "unknown member")])
-    }
-
-    private static func conflict(_ eventId: String) -> RallyError {
-        RallyError(.eventConflict, "event '\(eventId)' was already recorded with a different payload",
-                   details: [FieldProblem(field: "id", problem: "reused with a different payload")])
     }
 }

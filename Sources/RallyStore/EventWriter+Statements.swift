@@ -63,9 +63,10 @@ struct StoredEvent {
     var status: AwardStatus
     var points: Int
     var breakdown: [AwardLine]
+    var rulesVersion: Int
 
     func result(member: MemberSummary) -> EventResult {
-        EventResult(eventId: event.id, status: status, points: points, breakdown: breakdown, member: member)
+        EventResult(eventId: event.id, status: status, points: points, breakdown: breakdown, rulesVersion: rulesVersion, member: member)
     }
 }
 
@@ -90,7 +91,7 @@ extension EventWriter {
         for (program, ids) in Dictionary(grouping: refs, by: \.program) {
             let rows = try connection.query("""
                 SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
-                       tags::text AS tags, status, points, breakdown::text AS breakdown
+                       tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version
                 FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
                 """, [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
@@ -98,9 +99,14 @@ extension EventWriter {
                                   network: row.optionalString("network"), contentId: row.optionalString("content_id"),
                                   occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
                                   tags: try decoder.decode([String].self, from: Data(try row.string("tags").utf8)))
+                let status = try row.string("status")
+                guard let known = AwardStatus(rawValue: status) else {
+                    throw PostgresError(kind: .decoding, message: "unknown status '\(status)' in events")
+                }
                 events[EventRef(program: program, id: event.id)] = StoredEvent(
-                    event: event, status: AwardStatus(rawValue: try row.string("status")) ?? .awarded, points: try row.int("points"),
-                    breakdown: try decoder.decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
+                    event: event, status: known, points: try row.int("points"),
+                    breakdown: try decoder.decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)),
+                    rulesVersion: try row.int("rules_version"))
             }
         }
         return events
@@ -110,10 +116,11 @@ extension EventWriter {
     static func insertEvents(_ events: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws {
         guard !events.isEmpty else { return }
         let rows = try connection.query("""
-            INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown, received_at)
-            SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r)
+            INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown,
+                                received_at, rules_version)
+            SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r), v
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::jsonb[],
-                        $9::text[], $10::int[], $11::jsonb[], $12::float8[]) AS u(p, e, m, a, n, c, o, t, s, pts, b, r)
+                        $9::text[], $10::int[], $11::jsonb[], $12::float8[], $13::int[]) AS u(p, e, m, a, n, c, o, t, s, pts, b, r, v)
             ON CONFLICT (program_id, event_id) DO NOTHING
             """, [
                 PostgresArray.literal(events.map { $0.0.program.id }),
@@ -128,6 +135,7 @@ extension EventWriter {
                 PostgresArray.literal(events.map { String($0.1.points) }),
                 PostgresArray.literal(events.map { JSONText.breakdown($0.1.breakdown) }),
                 PostgresArray.literal(events.map { String($0.0.receivedAt.timeIntervalSince1970) }),
+                PostgresArray.literal(events.map { String($0.1.rulesVersion) }),
             ])
         guard rows.affectedRows == events.count else { throw ConcurrentWriterRace() }
     }

@@ -18,7 +18,9 @@ enum JSONText {
             if index > 0 { text += "," }
             text += "{\"rule\":"
             appendString(line.rule, to: &text)
-            text += ",\"points\":\(line.points)}"
+            text += ",\"points\":\(line.points)"
+            if let factor = line.factor { text += ",\"factor\":\(factor)" }
+            text += "}"
         }
         return text + "]"
     }

@@ -19,6 +19,9 @@ public struct LedgerEntry: Sendable {
     public var points: Int
     public var occurredAt: Date
     public var recordedAt: Date
+    /// The ruleset version that scored the event, and how (the event's breakdown).
+    public var rulesVersion: Int
+    public var breakdown: [AwardLine]
 }
 
 /// Members (employees) of a program: profiles in PostgreSQL, their listing on boards refreshed through the writer.
@@ -109,9 +112,11 @@ public final class MemberStore: Sendable {
             let (exists, rows) = try await postgres.withConnection { connection in
                 let exists = try connection.query("SELECT 1 FROM members WHERE program_id = $1 AND member_id = $2", [program, memberId]).count == 1
                 let rows = try connection.query("""
-                    SELECT id, event_id, kind, action, points, extract(epoch FROM occurred_at) AS occurred_at, extract(epoch FROM recorded_at) AS recorded_at
-                    FROM ledger WHERE program_id = $1 AND member_id = $2 AND ($3::bigint IS NULL OR id < $3::bigint)
-                    ORDER BY id DESC LIMIT $4
+                    SELECT l.id, l.event_id, l.kind, l.action, l.points, extract(epoch FROM l.occurred_at) AS occurred_at,
+                           extract(epoch FROM l.recorded_at) AS recorded_at, e.rules_version, e.breakdown::text AS breakdown
+                    FROM ledger l JOIN events e ON e.program_id = l.program_id AND e.event_id = l.event_id
+                    WHERE l.program_id = $1 AND l.member_id = $2 AND ($3::bigint IS NULL OR l.id < $3::bigint)
+                    ORDER BY l.id DESC LIMIT $4
                     """, [program, memberId, cursor.map(String.init), String(limit + 1)])
                 return (exists, rows)
             }
@@ -119,7 +124,8 @@ public final class MemberStore: Sendable {
             let entries = try rows.prefix(limit).map { row in
                 LedgerEntry(id: try row.int64("id"), eventId: try row.string("event_id"), kind: try row.string("kind"), action: try row.string("action"),
                             points: try row.int("points"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
-                            recordedAt: Date(timeIntervalSince1970: try row.double("recorded_at")))
+                            recordedAt: Date(timeIntervalSince1970: try row.double("recorded_at")), rulesVersion: try row.int("rules_version"),
+                            breakdown: try JSONDecoder().decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
             }
             return (entries, rows.count > limit ? entries.last?.id : nil)
         } catch {

@@ -7,7 +7,8 @@ public struct ProgramContext: Sendable {
     public var name: String
     public var createdAt: Date
     public var calendar: PeriodCalendar
-    public var ruleset: Ruleset
+    /// Every version of the program's rules (as this instance last read them: the writer checks for newer ones).
+    public var rules: RulesetHistory
     public var settings: ProgramSettings
 
     public var timeZone: TimeZone { calendar.timeZone }

@@ -21,7 +21,7 @@ public struct ProgramChange: Sendable {
 /// Programs: created by the operator, looked up on every request (cached for a few seconds, so that a change
 /// made through another instance is seen there soon).
 public final class ProgramStore: Sendable {
-    private let postgres: PostgresPool
+    let postgres: PostgresPool
     private let keys: KeyStore
     private let cacheLifetime: Duration
     private let cache = Mutex<[String: (program: ProgramContext, expires: ContinuousClock.Instant)]>([:])
@@ -33,8 +33,10 @@ public final class ProgramStore: Sendable {
     }
 
     static let maximumNameLength = 200
-    private static let columns =
-        "id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes"
+    static let columns = """
+        id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes,
+        (\(RulesetRows.select("programs.id"))) AS rulesets
+        """
 
     /// Creates a program and its first admin key; the key's secret is returned once.
     public func create(id: String, name: String, timeZone: String) async throws -> (ProgramContext, IssuedKey) {
@@ -115,7 +117,7 @@ public final class ProgramStore: Sendable {
         return context
     }
 
-    private func remember(_ context: ProgramContext) {
+    func remember(_ context: ProgramContext) {
         let expires = ContinuousClock.now + cacheLifetime
         cache.withLock { cache in
             if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
@@ -123,14 +125,14 @@ public final class ProgramStore: Sendable {
         }
     }
 
-    private static func context(_ row: PostgresRow) throws -> ProgramContext {
+    static func context(_ row: PostgresRow) throws -> ProgramContext {
         let id = try row.string("id")
         let zone = try row.string("timezone")
         guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else {
             throw RallyError(.internalError, "program '\(id)' has an unknown time zone '\(zone)'")
         }
         return ProgramContext(id: id, name: try row.string("name"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
-                              calendar: calendar, ruleset: .defaults,
+                              calendar: calendar, rules: try RulesetRows.history(try row.string("rulesets")),
                               settings: ProgramSettings(backfillDays: try row.int("backfill_days"),
                                                         clockSkewMinutes: try row.int("clock_skew_minutes")))
     }
@@ -142,7 +144,7 @@ public final class ProgramStore: Sendable {
         return []
     }
 
-    private static func notFound(_ id: String) -> RallyError {
+    static func notFound(_ id: String) -> RallyError {
         RallyError(.notFound, "program '\(id)' does not exist")
     }
 }

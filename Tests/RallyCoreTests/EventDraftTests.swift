@@ -61,14 +61,15 @@ import Testing
         #expect(problems(draft(action: "Share")).map(\.field) == ["action"])
     }
 
-    @Test func actionIsCheckedAgainstTheGivenRuleset() throws {
-        let ruleset = Ruleset(version: 2, actions: ["tweet": ActionRule(points: 3)])
-        #expect(try draft(action: "tweet").validated(against: ruleset, now: now).get().action == "tweet")
-        guard case .failure(let failure) = draft(action: "share").validated(against: ruleset, now: now) else {
-            Issue.record("share should be unknown to this ruleset")
+    @Test func anActionIsKnownWhenAnyVersionOfTheRulesScoresIt() throws {
+        let rules = RulesetHistory([Ruleset(version: 2, effectiveFrom: now.addingTimeInterval(86_400), actions: ["tweet": ActionRule(points: 3)])])
+        #expect(try draft(action: "tweet").validated(against: rules, now: now).get().action == "tweet", "a version to come knows it")
+        #expect(try draft(action: "share").validated(against: rules, now: now).get().action == "share", "the defaults know it")
+        guard case .failure(let failure) = draft(action: "retweet").validated(against: rules, now: now) else {
+            Issue.record("retweet should be unknown to every version")
             return
         }
-        #expect(failure.problems == [FieldProblem(field: "action", problem: "unknown action 'share'; this program scores: tweet")])
+        #expect(failure.problems == [FieldProblem(field: "action", problem: "unknown action 'retweet'; this program scores: comment, like, post, share, tweet")])
     }
 
     @Test func occurredAtUpToAnHourAheadIsAccepted() throws {

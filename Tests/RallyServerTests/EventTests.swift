@@ -16,7 +16,7 @@ struct EventTests {
             let points64 = Int64(points)
             #expect(try decode(EventResultDTO.self, from: response) == EventResultDTO(
                 eventId: "e-\(action)", outcome: "created", status: "awarded", points: points,
-                breakdown: [AwardLineDTO(rule: "actions.\(action)", points: points)], badgesAwarded: [],
+                breakdown: [AwardLineDTO(rule: "actions.\(action)", points: points)], rulesVersion: 0, badgesAwarded: [],
                 member: MemberStandingDTO(points: PointsDTO(lifetime: points64, week: points64, month: points64),
                                           ranks: RanksDTO(week: 1, month: 1, all: 1))))
             let profile = try await program.profile("ana")
@@ -259,7 +259,7 @@ struct EventTests {
             let response = try await program.postEvent(event)
             try requireStatus(response, .created)
             let result = try decode(EventResultDTO.self, from: response)
-            #expect(result == EventResultDTO(eventId: "e1", outcome: "created", status: "not_enrolled", points: 0, breakdown: [], badgesAwarded: [],
+            #expect(result == EventResultDTO(eventId: "e1", outcome: "created", status: "not_enrolled", points: 0, breakdown: [], rulesVersion: 0, badgesAwarded: [],
                                              member: MemberStandingDTO(points: PointsDTO(lifetime: 0, week: 0, month: 0),
                                                                        ranks: RanksDTO(week: nil, month: nil, all: nil))))
             #expect(try await program.profile("ana").points == PointsDTO(lifetime: 0, week: 0, month: 0))

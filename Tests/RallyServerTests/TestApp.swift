@@ -398,6 +398,13 @@ struct RanksDTO: Decodable, Equatable {
 struct AwardLineDTO: Decodable, Equatable {
     var rule: String
     var points: Int
+    var factor: Double?
+
+    init(rule: String, points: Int, factor: Double? = nil) {
+        self.rule = rule
+        self.points = points
+        self.factor = factor
+    }
 }
 
 struct MemberStandingDTO: Decodable, Equatable {
@@ -411,6 +418,7 @@ struct EventResultDTO: Decodable, Equatable {
     var status: String
     var points: Int
     var breakdown: [AwardLineDTO]
+    var rulesVersion: Int
     var badgesAwarded: [String]
     var member: MemberStandingDTO
 }
@@ -445,6 +453,7 @@ struct ProfileDTO: Decodable, Equatable {
     var visibility: String
     var audience: [String: Int]
     var points: PointsDTO
+    var level: LevelDTO?
     var badges: [BadgeDTO]
     var ranks: RanksDTO
 }
@@ -455,6 +464,8 @@ struct LedgerEntryDTO: Decodable, Equatable {
     var action: String
     var points: Int
     var reason: String
+    var rulesVersion: Int
+    var breakdown: [AwardLineDTO]
     var occurredAt: String
     var recordedAt: String
 }

@@ -79,8 +79,12 @@ struct DerivedBoardCacheTests {
         }
         #expect(seen == 2)
         #expect(computations.count.load(ordering: .relaxed) == 2, "one successor computed, by one reader")
-        // Past twice its keeping, an old board is not served any more: the reader waits for a new one.
-        try await Task.sleep(for: .milliseconds(2500))
-        #expect(try await cache.value(for: Self.key) { (computations.next() + 10, 100) } == 13)
+    }
+
+    @Test func aLargeBoardPastTwiceItsKeepingIsNotServedAnyMore() async throws {
+        let cache = DerivedBoardCache<Int>(lifetime: .milliseconds(300), large: 100)
+        #expect(try await cache.value(for: Self.key) { (1, 100) } == 1)
+        try await Task.sleep(for: .milliseconds(800))
+        #expect(try await cache.value(for: Self.key) { (2, 100) } == 2, "the reader waited for a new board")
     }
 }

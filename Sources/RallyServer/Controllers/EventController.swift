@@ -93,7 +93,7 @@ struct EventController {
 
     static func validate(_ input: EventInput, program: ProgramContext) -> Result<Event, RallyError> {
         guard input.problems.isEmpty else { return .failure(.validation(input.problems)) }
-        return input.draft.validated(against: program.ruleset, settings: program.settings, now: Date()).mapError { .validation($0.problems) }
+        return input.draft.validated(against: program.rules, settings: program.settings, now: Date()).mapError { .validation($0.problems) }
     }
 }
 
@@ -125,8 +125,10 @@ struct EventResultBody: JSONWritable {
                 json.object { json in
                     json.field("rule", line.rule)
                     json.field("points", line.points)
+                    if let factor = line.factor { json.field("factor", number: "\(factor)") }
                 }
             }
+            json.field("rulesVersion", result.rulesVersion)
             json.key("badgesAwarded")
             json.emptyArray()
             json.field("member", object: { json in

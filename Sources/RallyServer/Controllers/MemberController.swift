@@ -60,6 +60,8 @@ struct MemberController {
 
     struct ProfileBody: JSONWritable {
         var member: Member
+        /// Under the rules in force now; nil when they have no levels.
+        var level: LevelProgress?
 
         func write(to json: inout JSONWriter) {
             let profile = member.profile
@@ -74,6 +76,25 @@ struct MemberController {
                     for (network, size) in profile.audience.sorted(by: { $0.key < $1.key }) { json.field(network, size) }
                 })
                 json.field("points", PointsBody(lifetime: member.points.lifetime, week: member.points.week, month: member.points.month))
+                json.key("level")
+                if let level {
+                    json.object { json in
+                        json.field("name", level.level.name)
+                        json.field("minPoints", level.level.minPoints)
+                        json.key("next")
+                        if let next = level.next {
+                            json.object { json in
+                                json.field("name", next.name)
+                                json.field("minPoints", next.minPoints)
+                            }
+                        } else {
+                            json.null()
+                        }
+                        json.field("pointsToNext", level.pointsToNext)
+                    }
+                } else {
+                    json.null()
+                }
                 json.key("badges")
                 json.emptyArray()
                 json.field("ranks", RanksBody(member.ranks))
@@ -96,6 +117,15 @@ struct MemberController {
                         json.field("action", entry.action)
                         json.field("points", entry.points)
                         json.field("reason", entry.kind)
+                        json.field("rulesVersion", entry.rulesVersion)
+                        json.key("breakdown")
+                        json.array(entry.breakdown) { json, line in
+                            json.object { json in
+                                json.field("rule", line.rule)
+                                json.field("points", line.points)
+                                if let factor = line.factor { json.field("factor", number: "\(factor)") }
+                            }
+                        }
                         json.field("occurredAt", RFC3339.format(entry.occurredAt, in: timeZone))
                         json.field("recordedAt", RFC3339.format(entry.recordedAt, in: timeZone))
                     }
@@ -125,7 +155,7 @@ struct MemberController {
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let outcome = try await members.upsert(program: program.id, [(memberId, input.profile)])[0]
         let member = try await members.member(program, memberId: memberId)
-        return JSONResponse.make(ProfileBody(member: member), status: outcome == .created ? .created : .ok)
+        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime)), status: outcome == .created ? .created : .ok)
     }
 
     /// Up to 1000 members at once (an HR directory sync): one result per item, in order; a bad item fails alone.
@@ -163,7 +193,7 @@ struct MemberController {
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let member = try await members.member(program, memberId: try context.pathIdentifier("memberId"))
-        return JSONResponse.make(ProfileBody(member: member), status: .ok)
+        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime)), status: .ok)
     }
 
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {

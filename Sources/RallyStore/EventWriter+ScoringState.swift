@@ -1,0 +1,124 @@
+import Foundation
+import Postgres
+import RallyCore
+
+/// The SQL of the state that rules read and write: rules versions, members' activity per day and action, and the
+/// content once-per-content actions earned on.
+extension EventWriter {
+    /// Each program's rules: the cached ones, unless PostgreSQL holds a newer version (another instance set it), then
+    /// read again. One statement for the group.
+    static func loadRules(_ programs: [String: ProgramContext], on connection: PostgresConnection) throws -> [String: RulesetHistory] {
+        let ids = programs.keys.sorted()
+        let latest = try connection.query("""
+            SELECT program_id, max(version) AS version FROM rulesets WHERE program_id = ANY($1::text[]) GROUP BY program_id
+            """, [PostgresArray.literal(ids)])
+        var rules = programs.mapValues(\.rules)
+        for row in latest {
+            let program = try row.string("program_id")
+            guard let cached = rules[program], try row.int("version") != cached.latest.version else { continue }
+            let text = try connection.query("SELECT (\(RulesetRows.select("$1"))) AS rulesets", [program]).first?.string("rulesets") ?? "[]"
+            rules[program] = try RulesetRows.history(text)
+        }
+        return rules
+    }
+
+    /// Locks the members' rows, in one order, until the transaction ends: their scoring state is then read and written
+    /// by this writer alone, whichever instance the other writers run in.
+    static func lockMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws {
+        for (program, members) in Dictionary(grouping: refs, by: \.program).sorted(by: { $0.key < $1.key }) {
+            try connection.query("""
+                SELECT 1 FROM members WHERE program_id = $1 AND member_id = ANY($2::text[]) ORDER BY member_id FOR NO KEY UPDATE
+                """, [program, PostgresArray.literal(members.map(\.id).sorted())])
+        }
+    }
+
+    /// The scoring state of each member for their events: activity on every day of the ISO weeks the events fall in,
+    /// and the content of their once-per-content actions already earned on.
+    static func loadStates(_ events: [MemberRef: [Event]], programs: [String: ProgramContext],
+                           on connection: PostgresConnection) throws -> [MemberRef: ScoringState] {
+        var states: [MemberRef: ScoringState] = [:]
+        for (programId, members) in Dictionary(grouping: events.keys, by: \.program) {
+            guard let program = programs[programId] else { continue }
+            var days: [(member: String, day: String)] = []
+            var contents: [(member: String, action: String, content: String)] = []
+            for member in members {
+                let memberEvents = events[member] ?? []
+                let weeks = Set(memberEvents.map { program.calendar.weekDays(containing: program.calendar.localDate(of: $0.occurredAt)) })
+                days += weeks.flatMap { $0 }.map { (member.id, PeriodCalendar.dayKey($0)) }
+                contents += memberEvents.compactMap { event in event.contentId.map { (member.id, event.action, $0) } }
+            }
+            let activity = try connection.query("""
+                SELECT a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points
+                FROM member_activity a JOIN unnest($2::text[], $3::date[]) AS u(m, d) ON a.member_id = u.m AND a.day = u.d
+                WHERE a.program_id = $1
+                """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.day))])
+            for row in activity {
+                guard let day = CivilDate.parse(try row.string("day")) else { continue }
+                let member = MemberRef(program: programId, id: try row.string("member_id"))
+                states[member, default: ScoringState()].activity[ActivityKey(day: day, action: try row.string("action"))] =
+                    Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points"))
+            }
+            guard !contents.isEmpty else { continue }
+            let claimed = try connection.query("""
+                SELECT c.member_id, c.action, c.content_id
+                FROM content_awards c JOIN unnest($2::text[], $3::text[], $4::text[]) AS u(m, a, k)
+                     ON c.member_id = u.m AND c.action = u.a AND c.content_id = u.k
+                WHERE c.program_id = $1
+                """, [programId, PostgresArray.literal(contents.map(\.member)), PostgresArray.literal(contents.map(\.action)),
+                      PostgresArray.literal(contents.map(\.content))])
+            for row in claimed {
+                let member = MemberRef(program: programId, id: try row.string("member_id"))
+                states[member, default: ScoringState()].contents.insert(ContentKey(action: try row.string("action"), contentId: try row.string("content_id")))
+            }
+        }
+        return states
+    }
+
+    /// Adds the events the rules scored to their members' activity (one row per member, local day and action).
+    static func addToMemberActivity(_ recorded: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws {
+        struct Key: Hashable, Comparable {
+            var program: String, member: String, day: String, action: String
+            static func < (a: Key, b: Key) -> Bool { (a.program, a.member, a.day, a.action) < (b.program, b.member, b.day, b.action) }
+        }
+        var deltas: [Key: Activity] = [:]
+        for (submission, award) in recorded where award.status.isScored {
+            let key = Key(program: submission.program.id, member: submission.event.memberId,
+                          day: submission.program.calendar.period(.day, containing: submission.event.occurredAt).key, action: submission.event.action)
+            deltas[key, default: Activity()].events += 1
+            if award.points > 0 { deltas[key, default: Activity()].earning += 1 }
+            deltas[key, default: Activity()].points += Int64(award.points)
+        }
+        guard !deltas.isEmpty else { return }
+        // Rows in one order everywhere, so that writers locking the same rows never deadlock.
+        let entries = deltas.sorted { $0.key < $1.key }
+        try connection.query("""
+            INSERT INTO member_activity AS a (program_id, member_id, day, action, events, earning, points)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[], $6::int[], $7::bigint[])
+            ON CONFLICT (program_id, member_id, day, action)
+            DO UPDATE SET events = a.events + EXCLUDED.events, earning = a.earning + EXCLUDED.earning, points = a.points + EXCLUDED.points
+            """, [
+                PostgresArray.literal(entries.map(\.key.program)),
+                PostgresArray.literal(entries.map(\.key.member)),
+                PostgresArray.literal(entries.map(\.key.day)),
+                PostgresArray.literal(entries.map(\.key.action)),
+                PostgresArray.literal(entries.map { String($0.value.events) }),
+                PostgresArray.literal(entries.map { String($0.value.earning) }),
+                PostgresArray.literal(entries.map { String($0.value.points) }),
+            ])
+    }
+
+    /// Records the content once-per-content awards claimed.
+    static func insertContentAwards(_ contents: [(member: MemberRef, content: ContentKey, eventId: String)], on connection: PostgresConnection) throws {
+        guard !contents.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO content_awards (program_id, member_id, action, content_id, event_id)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+            """, [
+                PostgresArray.literal(contents.map(\.member.program)),
+                PostgresArray.literal(contents.map(\.member.id)),
+                PostgresArray.literal(contents.map(\.content.action)),
+                PostgresArray.literal(contents.map(\.content.contentId)),
+                PostgresArray.literal(contents.map(\.eventId)),
+            ])
+    }
+}
