@@ -33,8 +33,9 @@ CREATE TABLE content_awards (
     PRIMARY KEY (program_id, member_id, action, content_id)
 );
 
--- The ruleset version that scored each event (0: the defaults, all there was before this migration).
-ALTER TABLE events ADD COLUMN rules_version integer NOT NULL DEFAULT 0;
+-- The ruleset version that scored each event (0: the defaults, all there was before this migration), and when the
+-- source retracted it (its points then reversed by a 'reversal' ledger entry).
+ALTER TABLE events ADD COLUMN rules_version integer NOT NULL DEFAULT 0, ADD COLUMN retracted_at timestamptz;
 
 -- Activity so far, from the events scored (not those of members who were not enrolled).
 INSERT INTO member_activity (program_id, member_id, day, action, events, earning, points)

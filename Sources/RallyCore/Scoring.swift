@@ -184,3 +184,21 @@ extension Ruleset {
         Int(value.rounded(.toNearestOrAwayFromZero))
     }
 }
+
+extension ScoringState {
+    /// Takes a retracted event out of the member's history, as if it had never arrived: its activity (when the rules
+    /// scored it) and the content it claimed. Later events keep what they were given.
+    public mutating func retract(_ event: Event, award: Award, claimedContent: Bool, calendar: PeriodCalendar) {
+        if award.status.isScored {
+            let key = ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action)
+            var activity = self.activity[key, default: Activity()]
+            activity.events -= 1
+            if award.points > 0 { activity.earning -= 1 }
+            activity.points -= Int64(award.points)
+            self.activity[key] = activity
+        }
+        if claimedContent, let contentId = event.contentId {
+            contents.remove(ContentKey(action: event.action, contentId: contentId))
+        }
+    }
+}

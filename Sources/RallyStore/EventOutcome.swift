@@ -65,3 +65,19 @@ public enum EventOutcome: Sendable {
     /// Not recorded: unknown member, reused id with another payload, storage down.
     case rejected(RallyError)
 }
+
+extension EventOutcome {
+    /// Sets the member's rank on one board in the answer (nothing for a rejection).
+    mutating func setRank(_ rank: Int?, at slot: PeriodRanks.Slot) {
+        switch self {
+        case var .created(result):
+            result.member.ranks[slot] = rank
+            self = .created(result)
+        case var .duplicate(result):
+            result.member.ranks[slot] = rank
+            self = .duplicate(result)
+        case .rejected:
+            break
+        }
+    }
+}

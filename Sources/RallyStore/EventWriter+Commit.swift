@@ -55,23 +55,22 @@ struct RankQuery: Sendable {
 struct ConcurrentWriterRace: Error {}
 
 extension EventWriter {
-    func recordEvents(_ jobs: [WriterLane.Job]) async {
-        var submissions: [EventSubmission] = []
-        for job in jobs {
-            if case let .events(batch) = job.work { submissions += batch }
-        }
+    func recordEvents(_ jobs: [(submissions: [EventSubmission], reply: CheckedContinuation<[EventOutcome], any Error>)]) async {
+        let submissions = jobs.flatMap(\.submissions)
         let started = ContinuousClock.now
         do {
             var result = try await commitGroup(submissions)
             metrics.commits.recordInterval(since: started)
             metrics.eventsPerCommit.record(submissions.count)
             leaderboards.postgresBoardsChanged(awarded: result.programsAwarded, backfilled: result.programsBackfilled)
-            await project(&result)
+            let ranks = await project(result.updates, rankQueries: result.rankQueries)
+            for (query, rank) in zip(result.rankQueries, ranks) {
+                for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
+            }
             var offset = 0
             for job in jobs {
-                guard case let .events(batch) = job.work else { continue }
-                let slice = Array(result.outcomes[offset..<(offset + batch.count)])
-                offset += batch.count
+                let slice = Array(result.outcomes[offset..<(offset + job.submissions.count)])
+                offset += job.submissions.count
                 for outcome in slice {
                     switch outcome {
                     case .created: metrics.created.increment()
@@ -139,45 +138,37 @@ extension EventWriter {
                    internalDetail: "program \(submission.program.id), event \(submission.event.id): \(error)")
     }
 
-    /// Applies the commit's changes to the boards in Redis and fills in ranks; on failure marks the projection stale
-    /// (ranks stay nil). Members whose changes arrived ahead of an earlier one are resynchronised from PostgreSQL.
-    private func project(_ result: inout CommitResult) async {
-        let members = result.updates.map { MemberRef(program: $0.program, id: $0.update.memberId) }
-        guard !projectionIsStale else { return recordMissed(members) }
+    /// Applies a commit's changes of standings to the boards in Redis and reads the ranks asked, one per query (nil
+    /// when Redis cannot answer: the projection is then marked stale). Members whose changes arrived ahead of an
+    /// earlier one are resynchronised from PostgreSQL.
+    func project(_ updates: [(program: String, update: StandingsUpdate)], rankQueries: [RankQuery]) async -> [Int?] {
+        let members = updates.map { MemberRef(program: $0.program, id: $0.update.memberId) }
+        guard !projectionIsStale else {
+            recordMissed(members)
+            return rankQueries.map { _ in nil }
+        }
         do {
             var projection = Projection(keys: leaderboards.keys)
-            for (program, updates) in Dictionary(grouping: result.updates, by: \.program).sorted(by: { $0.key < $1.key }) {
-                projection.apply(program: program, updates: updates.map(\.update))
+            for (program, changes) in Dictionary(grouping: updates, by: \.program).sorted(by: { $0.key < $1.key }) {
+                projection.apply(program: program, updates: changes.map(\.update))
             }
-            for query in result.rankQueries {
+            for query in rankQueries {
                 projection.queryRank(program: query.program, period: query.period, points: query.points)
             }
             let reply = try await leaderboards.send(projection, requireReady: true)
-            leaderboards.cache.invalidate(Set(result.updates.flatMap { program, update in
+            leaderboards.cache.invalidate(Set(updates.flatMap { program, update in
                 update.deltas.map { BoardRef(program: program, board: $0.board) }
             }))
-            leaderboards.windows.invalidate(programs: Set(result.updates.map(\.program)))
-            for (query, rank) in zip(result.rankQueries, reply.ranks) {
-                for index in query.submissions {
-                    switch result.outcomes[index] {
-                    case var .created(event):
-                        event.member.ranks[query.slot] = rank
-                        result.outcomes[index] = .created(event)
-                    case var .duplicate(event):
-                        event.member.ranks[query.slot] = rank
-                        result.outcomes[index] = .duplicate(event)
-                    case .rejected:
-                        break
-                    }
-                }
-            }
+            leaderboards.windows.invalidate(programs: Set(updates.map(\.program)))
             for (program, behind) in Dictionary(grouping: reply.behind, by: \.program) {
                 logger.notice("standings arrived ahead of an earlier change; resynchronising them from PostgreSQL",
                               metadata: ["program": "\(program)", "members": "\(behind.count)"])
                 await refresh(program: program, memberIds: behind.map(\.id))
             }
+            return reply.ranks
         } catch {
             markProjectionStale(error, missing: members)
+            return rankQueries.map { _ in nil }
         }
     }
 
@@ -256,7 +247,7 @@ extension EventWriter {
     /// keeps, in every scope the member stands in, summed.
     /// Also the programs with awards in periods Redis no longer keeps (backfilled events), whose boards are read from
     /// PostgreSQL.
-    private static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
+    static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
                                          members: [MemberRef: MemberState], retention: BoardRetention,
                                          now: Date) -> (updates: [(program: String, update: StandingsUpdate)], backfilled: Set<String>) {
         var deltas: [MemberRef: [String: Int64]] = [:]
@@ -294,29 +285,45 @@ extension EventWriter {
             answered[submissions[index].memberRef, default: []].append(index)
             programs[submissions[index].program.id] = submissions[index].program
         }
-        for (programId, refs) in Dictionary(grouping: answered.keys, by: \.program) {
+        let summaries = try memberSummaries(Array(answered.keys), programs: programs, members: members, now: now, on: connection)
+        for (ref, indices) in answered {
+            guard let (summary, ranks) = summaries[ref] else { continue }
+            for index in indices {
+                switch result.outcomes[index] {
+                case var .created(event): event.member = summary; result.outcomes[index] = .created(event)
+                case var .duplicate(event): event.member = summary; result.outcomes[index] = .duplicate(event)
+                case .rejected: break
+                }
+            }
+            result.rankQueries += ranks.map { RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: $0.slot, period: $0.period, points: $0.points) }
+        }
+    }
+
+    /// Each member's current week, month and all-time points (ranks unknown yet) and, for members on boards, the ranks
+    /// an answer shows: the board of each, and the points to rank there.
+    static func memberSummaries(_ refs: [MemberRef], programs: [String: ProgramContext], members: [MemberRef: MemberState], now: Date,
+                                on connection: PostgresConnection) throws
+        -> [MemberRef: (summary: MemberSummary, ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)])]
+    {
+        var answers: [MemberRef: (summary: MemberSummary, ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)])] = [:]
+        for (programId, refs) in Dictionary(grouping: refs, by: \.program) {
             guard let program = programs[programId] else { continue }
             let summaries = try MemberTotals.summaries(program: program, memberIds: refs.map(\.id), now: now, on: connection)
             let week = program.calendar.period(.week, containing: now), month = program.calendar.period(.month, containing: now)
             for ref in refs {
-                let indices = answered[ref] ?? []
                 let totals = summaries[ref.id] ?? MemberTotals.Summary()
                 let summary = MemberSummary(points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0),
                                             ranks: MemberSummary.unknown.ranks)
-                for index in indices {
-                    switch result.outcomes[index] {
-                    case var .created(event): event.member = summary; result.outcomes[index] = .created(event)
-                    case var .duplicate(event): event.member = summary; result.outcomes[index] = .duplicate(event)
-                    case .rejected: break
+                var ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)] = []
+                if members[ref]?.isRanked == true {
+                    for case let (slot, period, points?) in [(PeriodRanks.Slot.week, week, totals.week), (.month, month, totals.month),
+                                                             (.all, Period.allTime, totals.lifetime)] {
+                        ranks.append((slot, period, points))
                     }
                 }
-                guard let member = members[ref], member.isRanked else { continue }
-                for case let (slot, period, points?) in [(PeriodRanks.Slot.week, week, totals.week), (.month, month, totals.month),
-                                                         (.all, Period.allTime, totals.lifetime)] {
-                    result.rankQueries.append(RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: slot,
-                                                        period: period, points: points))
-                }
+                answers[ref] = (summary, ranks)
             }
         }
+        return answers
     }
 }

@@ -65,13 +65,13 @@ public final class EventWriter: Service, Sendable {
             byLane[lane(program: submission.program.id, memberId: submission.event.memberId), default: []].append(index)
         }
         if byLane.count == 1, let (lane, _) = byLane.first {
-            return try await enqueue(.events(submissions), on: lane)
+            return try await enqueue(on: lane) { .events(submissions, reply: $0) }
         }
         var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
         try await withThrowingTaskGroup(of: ([Int], [EventOutcome]).self) { group in
             for (lane, indices) in byLane {
                 let part = indices.map { submissions[$0] }
-                group.addTask { (indices, try await self.enqueue(.events(part), on: lane)) }
+                group.addTask { (indices, try await self.enqueue(on: lane) { .events(part, reply: $0) }) }
             }
             for try await (indices, answers) in group {
                 for (index, outcome) in zip(indices, answers) { outcomes[index] = outcome }
@@ -86,7 +86,7 @@ public final class EventWriter: Service, Sendable {
         let byLane = Dictionary(grouping: memberIds) { lane(program: program, memberId: $0) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (lane, ids) in byLane {
-                group.addTask { _ = try await self.enqueue(.refreshMembers(program: program, memberIds: ids), on: lane) }
+                group.addTask { try await self.enqueue(on: lane) { .refreshMembers(program: program, memberIds: ids, reply: $0) } }
             }
             try await group.waitForAll()
         }
@@ -100,15 +100,15 @@ public final class EventWriter: Service, Sendable {
         staleSince.withLock { since in since.map { ContinuousClock.now - $0 } ?? .zero }
     }
 
-    private func lane(program: String, memberId: String) -> Int {
+    func lane(program: String, memberId: String) -> Int {
         WriterLane.index(program: program, memberId: memberId, lanes: lanes.count)
     }
 
-    private func enqueue(_ work: WriterLane.Work, on lane: Int) async throws -> [EventOutcome] {
+    /// Queues the job `make` builds on `lane` and waits for its answer.
+    func enqueue<Answer: Sendable>(on lane: Int, _ make: (CheckedContinuation<Answer, any Error>) -> WriterLane.Job) async throws -> Answer {
         try await withCheckedThrowingContinuation { reply in
-            if !lanes[lane].enqueue(WriterLane.Job(work: work, reply: reply)) {
-                reply.resume(throwing: RallyError(.unavailable, "Rally is shutting down"))
-            }
+            let job = make(reply)
+            if !lanes[lane].enqueue(job) { job.fail(RallyError(.unavailable, "Rally is shutting down")) }
         }
     }
 
@@ -156,13 +156,18 @@ public final class EventWriter: Service, Sendable {
     private func process(_ lane: WriterLane) async {
         while let jobs = await lane.nextJobs(maximumEvents: maximumEventsPerCommit) {
             await gate.shared {
-                let eventJobs = jobs.filter { $0.eventCount > 0 }
-                if !eventJobs.isEmpty { await recordEvents(eventJobs) }
-                for job in jobs where job.eventCount == 0 {
-                    if case let .refreshMembers(program, memberIds) = job.work {
+                let events = jobs.compactMap { job in if case let .events(submissions, reply) = job { (submissions, reply) } else { nil } }
+                if !events.isEmpty { await recordEvents(events) }
+                for job in jobs {
+                    switch job {
+                    case .events:
+                        break
+                    case let .refreshMembers(program, memberIds, reply):
                         await refresh(program: program, memberIds: memberIds)
+                        reply.resume()
+                    case let .retraction(retraction, reply):
+                        reply.resume(with: await Result(catching: { try await self.record(retraction) }))
                     }
-                    job.reply.resume(returning: [])
                 }
             }
         }

@@ -2,17 +2,26 @@ import Synchronization
 
 /// One queue of the writer: the members hashed to it, recorded in commit order by one loop.
 final class WriterLane: Sendable {
-    enum Work: Sendable {
-        case events([EventSubmission])
-        case refreshMembers(program: String, memberIds: [String])
-    }
-
-    struct Job: Sendable {
-        var work: Work
-        var reply: CheckedContinuation<[EventOutcome], any Error>
+    /// A lane's work, each kind with the answer it waits for.
+    enum Job: Sendable {
+        /// Events to record (jobs of events are committed together).
+        case events([EventSubmission], reply: CheckedContinuation<[EventOutcome], any Error>)
+        /// Members whose listing and standings Redis must take again from PostgreSQL (after profile changes).
+        case refreshMembers(program: String, memberIds: [String], reply: CheckedContinuation<Void, any Error>)
+        /// An event to retract.
+        case retraction(Retraction, reply: CheckedContinuation<RetractionOutcome, any Error>)
 
         var eventCount: Int {
-            if case let .events(submissions) = work { submissions.count } else { 0 }
+            if case let .events(submissions, _) = self { submissions.count } else { 0 }
+        }
+
+        /// Answers the job with `error` (the lane is closing).
+        func fail(_ error: any Error) {
+            switch self {
+            case let .events(_, reply): reply.resume(throwing: error)
+            case let .refreshMembers(_, _, reply): reply.resume(throwing: error)
+            case let .retraction(_, reply): reply.resume(throwing: error)
+            }
         }
     }
 

@@ -231,3 +231,16 @@ import Testing
         #expect(backdated.status == .notScored, "a click before version 2 existed is recorded, not scored")
     }
 }
+
+extension ScoringTests {
+    @Test func aRetractionInTheMiddleOfACappedDayFreesItsPlaceForLaterEvents() {
+        let ruleset = Ruleset(version: 1, actions: ["like": ActionRule(points: 1, oncePerContent: true)], caps: [Cap(action: "like", per: .day, maxCount: 2)])
+        var state = ScoringState()
+        let first = event("like", content: "a")
+        let firstAward = ruleset.score(first, member: enrolled, calendar: paris, state: &state)
+        #expect(points(ruleset, [event("like", content: "b"), event("like", content: "c")], state: &state) == [1, 0])
+        state.retract(first, award: firstAward, claimedContent: true, calendar: paris)
+        #expect(state.activity[ActivityKey(day: CivilDate(year: 2026, month: 11, day: 20), action: "like")] == Activity(events: 2, earning: 1, points: 1))
+        #expect(points(ruleset, [event("like", content: "a"), event("like", content: "d")], state: &state) == [1, 0])
+    }
+}

@@ -20,6 +20,7 @@ import Testing
         "GET /v1/programs/{programId}/rules/versions",
         "POST /v1/programs/{programId}/events",
         "POST /v1/programs/{programId}/events/batch",
+        "DELETE /v1/programs/{programId}/events/{eventId}",
         "GET /v1/programs/{programId}/leaderboards/members",
         "GET /v1/programs/{programId}/leaderboards/members/around/{memberId}",
         "GET /v1/programs/{programId}/leaderboards/teams",

@@ -39,6 +39,7 @@ struct EventController {
         let routes = RouteCollection(context: RallyRequestContext.self)
         routes.post(use: record)
         routes.post("batch", use: recordBatch)
+        routes.delete(":eventId", use: retract)
         return routes
     }
 
@@ -91,6 +92,14 @@ struct EventController {
         return JSONResponse.make(BatchBody(results: results.compactMap { $0 }), status: .ok)
     }
 
+    /// The source retracted an event: its points are reversed once; again, the same answer.
+    @Sendable func retract(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let outcome = try await writer.retract(program: program, eventId: try context.pathIdentifier("eventId"))
+        context.logger.info("event retracted", metadata: ["program": "\(program.id)", "event": "\(outcome.eventId)"])
+        return JSONResponse.make(RetractionBody(outcome: outcome), status: .ok)
+    }
+
     static func validate(_ input: EventInput, program: ProgramContext) -> Result<Event, RallyError> {
         guard input.problems.isEmpty else { return .failure(.validation(input.problems)) }
         return input.draft.validated(against: program.rules, settings: program.settings, now: Date()).mapError { .validation($0.problems) }
@@ -135,6 +144,24 @@ struct EventResultBody: JSONWritable {
                 let points = result.member.points
                 json.field("points", MemberController.PointsBody(lifetime: points.lifetime, week: points.week, month: points.month))
                 json.field("ranks", MemberController.RanksBody(result.member.ranks))
+            })
+        }
+    }
+}
+
+/// The answer to a retraction.
+struct RetractionBody: JSONWritable {
+    var outcome: RetractionOutcome
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("eventId", outcome.eventId)
+            json.field("status", "retracted")
+            json.field("pointsReversed", outcome.pointsReversed)
+            json.field("member", object: { json in
+                let points = outcome.member.points
+                json.field("points", MemberController.PointsBody(lifetime: points.lifetime, week: points.week, month: points.month))
+                json.field("ranks", MemberController.RanksBody(outcome.member.ranks))
             })
         }
     }
