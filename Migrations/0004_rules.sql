@@ -33,9 +33,21 @@ CREATE TABLE content_awards (
     PRIMARY KEY (program_id, member_id, action, content_id)
 );
 
--- The ruleset version that scored each event (0: the defaults, all there was before this migration), and when the
--- source retracted it (its points then reversed by a 'reversal' ledger entry).
-ALTER TABLE events ADD COLUMN rules_version integer NOT NULL DEFAULT 0, ADD COLUMN retracted_at timestamptz;
+-- The points each campaign's multiplier applied to, per member and local day: the campaign's leaderboard.
+CREATE TABLE member_campaign_days (
+    program_id   text NOT NULL,
+    member_id    text NOT NULL,
+    campaign_id  text NOT NULL,
+    day          date NOT NULL,
+    points       bigint NOT NULL,
+    reached_at   timestamptz NOT NULL,
+    PRIMARY KEY (program_id, member_id, campaign_id, day)
+) WITH (fillfactor = 70);
+CREATE INDEX member_campaign_days_board ON member_campaign_days (program_id, campaign_id, day);
+
+-- The ruleset version that scored each event (0: the defaults, all there was before this migration), the campaign
+-- whose multiplier applied, and when the source retracted it (its points then reversed by a 'reversal' ledger entry).
+ALTER TABLE events ADD COLUMN rules_version integer NOT NULL DEFAULT 0, ADD COLUMN campaign_id text, ADD COLUMN retracted_at timestamptz;
 
 -- Activity so far, from the events scored (not those of members who were not enrolled).
 INSERT INTO member_activity (program_id, member_id, day, action, events, earning, points)

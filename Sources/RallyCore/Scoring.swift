@@ -102,22 +102,44 @@ public struct ContentKey: Sendable, Hashable {
 /// What a member did before an event that its score depends on: activity per local day and action (for caps), and the
 /// content each once-per-content action already earned on. Scoring an event adds it to the state.
 public struct ScoringState: Sendable, Equatable {
-    public var activity: [ActivityKey: Activity]
+    public private(set) var activity: [ActivityKey: Activity] = [:]
+    /// Each day's activity over all actions (what a cap without an action counts), kept with `activity`.
+    private var days: [CivilDate: Activity] = [:]
     public var contents: Set<ContentKey>
 
     public init(activity: [ActivityKey: Activity] = [:], contents: Set<ContentKey> = []) {
-        self.activity = activity
         self.contents = contents
+        for (key, value) in activity { add(value, at: key) }
     }
 
-    /// The activity of `days` (of one action, or of all when nil), summed.
+    /// Adds `delta` to the member's activity of one day and action.
+    public mutating func add(_ delta: Activity, at key: ActivityKey) {
+        activity[key, default: Activity()].add(delta)
+        days[key.day, default: Activity()].add(delta)
+    }
+
+    /// The activity of `days` (of one action, or of all when nil), summed: a few lookups whatever the history's length.
     func total(days: [CivilDate], action: String?) -> Activity {
-        activity.reduce(into: Activity()) { sum, entry in
-            guard days.contains(entry.key.day), action == nil || entry.key.action == action else { return }
-            sum.events += entry.value.events
-            sum.earning += entry.value.earning
-            sum.points += entry.value.points
+        days.reduce(into: Activity()) { sum, day in
+            if let action {
+                if let found = activity[ActivityKey(day: day, action: action)] { sum.add(found) }
+            } else if let found = self.days[day] {
+                sum.add(found)
+            }
         }
+    }
+}
+
+extension Activity {
+    public mutating func add(_ other: Activity) {
+        events += other.events
+        earning += other.earning
+        points += other.points
+    }
+
+    /// The activity of one more event that earned `points`, or of taking it back (`sign` -1).
+    public static func event(points: Int, sign: Int = 1) -> Activity {
+        Activity(events: sign, earning: points > 0 ? sign : 0, points: Int64(sign * points))
     }
 }
 
@@ -170,13 +192,8 @@ extension Ruleset {
             }
         }
 
-        let key = ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action)
-        state.activity[key, default: Activity()].events += 1
-        if points > 0 {
-            state.activity[key, default: Activity()].earning += 1
-            if rule.oncePerContent, let content { state.contents.insert(content) }
-        }
-        state.activity[key, default: Activity()].points += Int64(points)
+        state.add(.event(points: points), at: ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action))
+        if points > 0, rule.oncePerContent, let content { state.contents.insert(content) }
         return Award(status: status, points: points, breakdown: breakdown, rulesVersion: version, campaign: campaign?.id)
     }
 
@@ -190,12 +207,7 @@ extension ScoringState {
     /// scored it) and the content it claimed. Later events keep what they were given.
     public mutating func retract(_ event: Event, award: Award, claimedContent: Bool, calendar: PeriodCalendar) {
         if award.status.isScored {
-            let key = ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action)
-            var activity = self.activity[key, default: Activity()]
-            activity.events -= 1
-            if award.points > 0 { activity.earning -= 1 }
-            activity.points -= Int64(award.points)
-            self.activity[key] = activity
+            add(.event(points: award.points, sign: -1), at: ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action))
         }
         if claimedContent, let contentId = event.contentId {
             contents.remove(ContentKey(action: event.action, contentId: contentId))

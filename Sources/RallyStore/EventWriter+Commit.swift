@@ -12,8 +12,9 @@ struct CommitResult: Sendable {
     var rankQueries: [RankQuery]
     /// The programs whose members' points changed (ranked or not).
     var programsAwarded: Set<String> = []
-    /// The programs with points in periods whose boards Redis no longer keeps (backfilled events).
-    var programsBackfilled: Set<String> = []
+    /// The programs with points on boards Redis does not hold, read from PostgreSQL: periods it no longer keeps
+    /// (backfilled events) and campaigns.
+    var programsArchived: Set<String> = []
 }
 
 extension CommitResult {
@@ -24,9 +25,9 @@ extension CommitResult {
         var updates: [(program: String, update: StandingsUpdate)] = []
         var rankQueries: [RankQuery] = []
         var programsAwarded: Set<String> = []
-        var programsBackfilled: Set<String> = []
+        var programsArchived: Set<String> = []
         for (offset, part) in parts {
-            programsBackfilled.formUnion(part.programsBackfilled)
+            programsArchived.formUnion(part.programsArchived)
             for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
             updates += part.updates
             programsAwarded.formUnion(part.programsAwarded)
@@ -37,7 +38,7 @@ extension CommitResult {
         }
         for (index, error) in refused { outcomes[index] = .rejected(error) }
         self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries, programsAwarded: programsAwarded,
-                  programsBackfilled: programsBackfilled)
+                  programsArchived: programsArchived)
     }
 }
 
@@ -62,7 +63,7 @@ extension EventWriter {
             var result = try await commitGroup(submissions)
             metrics.commits.recordInterval(since: started)
             metrics.eventsPerCommit.record(submissions.count)
-            leaderboards.postgresBoardsChanged(awarded: result.programsAwarded, backfilled: result.programsBackfilled)
+            leaderboards.postgresBoardsChanged(awarded: result.programsAwarded, archived: result.programsArchived)
             let ranks = await project(result.updates, rankQueries: result.rankQueries)
             for (query, rank) in zip(result.rankQueries, ranks) {
                 for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
@@ -216,10 +217,11 @@ extension EventWriter {
         let revisions = try addToMemberTotals(awarded, on: connection)
         try addToMemberActivity(decision.recorded, on: connection)
         try insertContentAwards(decision.contents, on: connection)
+        let campaigns = try addToCampaignDays(decision.recorded, on: connection)
 
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
-                                  programsAwarded: Set(awarded.map(\.0.program.id)), programsBackfilled: backfilled)
+                                  programsAwarded: Set(awarded.map(\.0.program.id)), programsArchived: backfilled.union(campaigns))
         try addMemberSummaries(to: &result, submissions: submissions, members: snapshot.members, now: now, on: connection)
         return result
     }

@@ -36,11 +36,11 @@ extension EventWriter {
     /// Records a retraction in one transaction, then brings the boards in line and reads the member's ranks.
     func record(_ retraction: Retraction) async throws -> RetractionOutcome {
         let program = retraction.program.id
-        let (outcome, updates, ranks, backfilled) = try await postgres.transaction { [retention = leaderboards.retention] connection in
+        let (outcome, updates, ranks, archived) = try await postgres.transaction { [retention = leaderboards.retention] connection in
             try Self.commit(retraction, now: Date(), retention: retention, on: connection)
         }
-        if !updates.isEmpty || backfilled {
-            leaderboards.postgresBoardsChanged(awarded: [program], backfilled: backfilled ? [program] : [])
+        if !updates.isEmpty || archived {
+            leaderboards.postgresBoardsChanged(awarded: [program], archived: archived ? [program] : [])
         }
         var answer = outcome
         let found = await project(updates, rankQueries: ranks.map {
@@ -58,13 +58,15 @@ extension EventWriter {
         // The member's row first, as a scoring commit locks it: their state changes under one writer at a time.
         try lockMembers([ref], on: connection)
         guard let row = try connection.query("""
-            SELECT action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, points, retracted_at IS NOT NULL AS retracted
+            SELECT action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, points, campaign_id,
+                   retracted_at IS NOT NULL AS retracted
             FROM events WHERE program_id = $1 AND event_id = $2 FOR UPDATE
             """, [program.id, retraction.eventId]).first else { throw unknownEvent(retraction.eventId, program: program.id) }
         let points = try row.int("points")
         let members = try loadMembers([ref], on: connection)
         var updates: [(program: String, update: StandingsUpdate)] = []
-        var backfilled = false
+        // Whether boards read from PostgreSQL (past periods, campaigns) changed.
+        var archived = false
         if try !row.bool("retracted") {
             let status = try row.string("status")
             let event = Event(id: retraction.eventId, memberId: retraction.memberId, action: try row.string("action"), network: row.optionalString("network"),
@@ -87,11 +89,18 @@ extension EventWriter {
                     UPDATE member_totals SET points = points + $3::bigint, revision = revision + 1, reached_at = greatest(reached_at, to_timestamp($4::float8))
                     WHERE program_id = $1 AND member_id = $2 RETURNING revision
                     """, parameters).first?.int64("revision")
+                if let campaign = row.optionalString("campaign_id") {
+                    try connection.query("""
+                        UPDATE member_campaign_days SET points = points + $3::bigint, reached_at = greatest(reached_at, to_timestamp($4::float8))
+                        WHERE program_id = $1 AND member_id = $2 AND day = $5::date AND campaign_id = $6
+                        """, parameters + [day, campaign])
+                    archived = true
+                }
                 if let revision {
                     let submission = EventSubmission(program: program, event: event, receivedAt: now)
                     let changes = standingsUpdates([(submission, -points)], revisions: [ref: revision], members: members, retention: retention, now: now)
                     updates = changes.updates
-                    backfilled = !changes.backfilled.isEmpty
+                    archived = archived || !changes.backfilled.isEmpty
                 }
             }
             if AwardStatus(rawValue: status)?.isScored == true {
@@ -104,7 +113,7 @@ extension EventWriter {
         }
         let summary = try memberSummaries([ref], programs: [program.id: program], members: members, now: now, on: connection)[ref]
         return (RetractionOutcome(eventId: retraction.eventId, pointsReversed: points, member: summary?.summary ?? .unknown), updates,
-                summary?.ranks ?? [], backfilled)
+                summary?.ranks ?? [], archived)
     }
 
     static func unknownEvent(_ eventId: String, program: String) -> RallyError {

@@ -55,8 +55,9 @@ extension EventWriter {
             for row in activity {
                 guard let day = CivilDate.parse(try row.string("day")) else { continue }
                 let member = MemberRef(program: programId, id: try row.string("member_id"))
-                states[member, default: ScoringState()].activity[ActivityKey(day: day, action: try row.string("action"))] =
-                    Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points"))
+                states[member, default: ScoringState()].add(
+                    Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points")),
+                    at: ActivityKey(day: day, action: try row.string("action")))
             }
             guard !contents.isEmpty else { continue }
             let claimed = try connection.query("""
@@ -84,9 +85,7 @@ extension EventWriter {
         for (submission, award) in recorded where award.status.isScored {
             let key = Key(program: submission.program.id, member: submission.event.memberId,
                           day: submission.program.calendar.period(.day, containing: submission.event.occurredAt).key, action: submission.event.action)
-            deltas[key, default: Activity()].events += 1
-            if award.points > 0 { deltas[key, default: Activity()].earning += 1 }
-            deltas[key, default: Activity()].points += Int64(award.points)
+            deltas[key, default: Activity()].add(.event(points: award.points))
         }
         guard !deltas.isEmpty else { return }
         // Rows in one order everywhere, so that writers locking the same rows never deadlock.
@@ -105,6 +104,39 @@ extension EventWriter {
                 PostgresArray.literal(entries.map { String($0.value.earning) }),
                 PostgresArray.literal(entries.map { String($0.value.points) }),
             ])
+    }
+
+    /// Adds the points campaigns gave to their campaign's board, per member and local day; returns the programs concerned.
+    static func addToCampaignDays(_ recorded: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws -> Set<String> {
+        struct Key: Hashable, Comparable {
+            var program: String, member: String, campaign: String, day: String
+            static func < (a: Key, b: Key) -> Bool { (a.program, a.member, a.campaign, a.day) < (b.program, b.member, b.campaign, b.day) }
+        }
+        var deltas: [Key: (points: Int64, reachedAt: Date)] = [:]
+        for (submission, award) in recorded where award.points != 0 {
+            guard let campaign = award.campaign else { continue }
+            let key = Key(program: submission.program.id, member: submission.event.memberId, campaign: campaign,
+                          day: submission.program.calendar.period(.day, containing: submission.event.occurredAt).key)
+            let previous = deltas[key]
+            deltas[key] = ((previous?.points ?? 0) + Int64(award.points), max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))
+        }
+        guard !deltas.isEmpty else { return [] }
+        let entries = deltas.sorted { $0.key < $1.key }
+        try connection.query("""
+            INSERT INTO member_campaign_days AS d (program_id, member_id, campaign_id, day, points, reached_at)
+            SELECT p, m, c, k, pts, to_timestamp(r)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::float8[]) AS u(p, m, c, k, pts, r)
+            ON CONFLICT (program_id, member_id, campaign_id, day)
+            DO UPDATE SET points = d.points + EXCLUDED.points, reached_at = greatest(d.reached_at, EXCLUDED.reached_at)
+            """, [
+                PostgresArray.literal(entries.map(\.key.program)),
+                PostgresArray.literal(entries.map(\.key.member)),
+                PostgresArray.literal(entries.map(\.key.campaign)),
+                PostgresArray.literal(entries.map(\.key.day)),
+                PostgresArray.literal(entries.map { String($0.value.points) }),
+                PostgresArray.literal(entries.map { String($0.value.reachedAt.timeIntervalSince1970) }),
+            ])
+        return Set(entries.map(\.key.program))
     }
 
     /// Records the content once-per-content awards claimed.

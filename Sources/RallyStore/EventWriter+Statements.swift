@@ -117,10 +117,10 @@ extension EventWriter {
         guard !events.isEmpty else { return }
         let rows = try connection.query("""
             INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown,
-                                received_at, rules_version)
-            SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r), v
+                                received_at, rules_version, campaign_id)
+            SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r), v, k
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::jsonb[],
-                        $9::text[], $10::int[], $11::jsonb[], $12::float8[], $13::int[]) AS u(p, e, m, a, n, c, o, t, s, pts, b, r, v)
+                        $9::text[], $10::int[], $11::jsonb[], $12::float8[], $13::int[], $14::text[]) AS u(p, e, m, a, n, c, o, t, s, pts, b, r, v, k)
             ON CONFLICT (program_id, event_id) DO NOTHING
             """, [
                 PostgresArray.literal(events.map { $0.0.program.id }),
@@ -136,6 +136,7 @@ extension EventWriter {
                 PostgresArray.literal(events.map { JSONText.breakdown($0.1.breakdown) }),
                 PostgresArray.literal(events.map { String($0.0.receivedAt.timeIntervalSince1970) }),
                 PostgresArray.literal(events.map { String($0.1.rulesVersion) }),
+                PostgresArray.literal(events.map { $0.1.campaign }),
             ])
         guard rows.affectedRows == events.count else { throw ConcurrentWriterRace() }
     }

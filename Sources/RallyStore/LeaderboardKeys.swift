@@ -24,8 +24,8 @@ public struct LeaderboardKeys: Sendable {
         boardPrefix(program: program) + Self.board(scope, period)
     }
 
-    /// A board within its program's keys: the scope's part (`m/`, `t:Sales/`, `r:Lyon/`; names never hold a
-    /// newline, so a newline can join them) and the period key (`2026-W47`, which never holds a `/`).
+    /// A board within its program's keys: the scope's part (`m/`, `t:Sales/`, `r:Lyon/`, `c:hiring-dec/` for the
+    /// caches of campaign boards, which Redis does not hold; names never hold a newline, so a newline can join them) and the period key (`2026-W47`, which never holds a `/`).
     static func board(_ scope: BoardScope, _ period: String) -> String {
         scopePart(scope) + period
     }
@@ -35,6 +35,7 @@ public struct LeaderboardKeys: Sendable {
         case .program: "m/"
         case let .team(name): "t:\(name)/"
         case let .region(name): "r:\(name)/"
+        case let .campaign(id): "c:\(id)/"
         }
     }
 

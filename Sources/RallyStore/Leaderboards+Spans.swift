@@ -18,7 +18,7 @@ extension Leaderboards {
     /// One page of a member board of `scope`: from Redis while it keeps the span's boards (`retention`), otherwise
     /// computed from PostgreSQL, with the same ranks and the same order among ties.
     public func page(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, offset: Int, limit: Int) async throws -> LeaderboardPage {
-        switch source(of: span, program: program) {
+        switch source(of: span, program: program, scope: scope) {
         case let .redis(period):
             return try await page(program: program.id, scope: scope, period: period, offset: offset, limit: limit)
         case let .redisDays(window, days):
@@ -40,7 +40,7 @@ extension Leaderboards {
     public func around(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String, radius: Int) async throws
         -> (page: LeaderboardPage, limit: Int)?
     {
-        if case let .redis(period) = source(of: span, program: program) {
+        if case let .redis(period) = source(of: span, program: program, scope: scope) {
             return try await around(program: program.id, scope: scope, period: period, memberId: memberId, radius: radius)
         }
         guard let position = try await position(program: program, scope: scope, span: span, memberId: memberId) else { return nil }
@@ -52,7 +52,7 @@ extension Leaderboards {
 
     /// The 0-based position of a member on a member board, or nil when they are not on it.
     public func position(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String) async throws -> Int? {
-        switch source(of: span, program: program) {
+        switch source(of: span, program: program, scope: scope) {
         case let .redis(period):
             return try await position(program: program.id, scope: scope, period: period, memberId: memberId)
         case let .redisDays(window, days):
@@ -70,18 +70,22 @@ extension Leaderboards {
         case postgres(MemberTotals.DayRange)
     }
 
-    private func source(of span: BoardSpan, program: ProgramContext) -> Source {
+    private func source(of span: BoardSpan, program: ProgramContext, scope: BoardScope) -> Source {
         let calendar = program.calendar
         let today = calendar.localDate(of: Date())
+        // Campaign boards are always computed from PostgreSQL: Redis holds none.
+        let inRedis = if case .campaign = scope { false } else { true }
         switch span {
         case let .period(period):
-            guard let start = period.start, let end = period.end else { return .redis(period) }
+            guard let start = period.start, let end = period.end else {
+                return inRedis ? .redis(period) : .postgres(MemberTotals.DayRange(first: "-infinity", end: "infinity", tiesByReached: true))
+            }
             let first = calendar.localDate(of: start)
-            if retention.keeps(period.kind, startingOn: first, today: today) { return .redis(period) }
+            if inRedis, retention.keeps(period.kind, startingOn: first, today: today) { return .redis(period) }
             return .postgres(MemberTotals.DayRange(first: PeriodCalendar.dayKey(first), end: PeriodCalendar.dayKey(calendar.localDate(of: end)),
                                                    tiesByReached: true))
         case let .window(window, first, last):
-            if let kept = retention.firstKeptDay(.day, today: today), first.daysSinceEpoch >= kept.daysSinceEpoch {
+            if inRedis, let kept = retention.firstKeptDay(.day, today: today), first.daysSinceEpoch >= kept.daysSinceEpoch {
                 return .redisDays(window, (first.daysSinceEpoch...last.daysSinceEpoch).map { PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: $0)) })
             }
             return .postgres(MemberTotals.DayRange(first: PeriodCalendar.dayKey(first),

@@ -170,11 +170,11 @@ public final class Leaderboards: Sendable {
         windows.invalidateAll()
     }
 
-    /// After this instance committed points (`awarded`, some of them in periods past keeping: `backfilled`) or member
-    /// changes: the boards read from PostgreSQL that they change are computed again.
-    func postgresBoardsChanged(awarded: Set<String>, backfilled: Set<String>) {
+    /// After this instance committed points (`awarded`, some of them on boards Redis does not hold, past periods or
+    /// campaigns: `archived`) or member changes: the boards read from PostgreSQL that they change are computed again.
+    func postgresBoardsChanged(awarded: Set<String>, archived: Set<String>) {
         teams.invalidate(programs: awarded)
-        archive.invalidate(programs: backfilled)
+        archive.invalidate(programs: archived)
     }
 
     /// A number no page read before had: the rendered-page cache keys answers by it.

@@ -75,7 +75,7 @@ public final class MemberStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
-        if !written.isEmpty { leaderboards.postgresBoardsChanged(awarded: [program], backfilled: [program]) }
+        if !written.isEmpty { leaderboards.postgresBoardsChanged(awarded: [program], archived: [program]) }
         try await writer.refreshMembers(program: program, memberIds: Array(written.keys))
         return profiles.map { written[$0.memberId] ?? .unchanged }
     }

@@ -86,25 +86,29 @@ enum MemberTotals {
         }
     }
 
-    /// A board computed from `member_days`, for periods whose boards Redis no longer keeps: the ranked members of
-    /// `scope` with points on the local days `[first, end)`, best first; among equal points, whoever reached them first
+    /// A board computed from `member_days`, for periods whose boards Redis no longer keeps (and from
+    /// `member_campaign_days` for a campaign's, which Redis never holds): the ranked members of `scope` with points on
+    /// the local days `[first, end)` (`-infinity`/`infinity` for all time), best first; among equal points, whoever reached them first
     /// (`tiesByReached`, as period boards order them) or by member id (as window boards do).
     struct DayRange {
         var first: String
         var end: String
         var tiesByReached: Bool
 
-        /// The query's common part: `$1` program, `$2`/`$3` the days, `$4` the scope's team or region.
+        /// The query's common part: `$1` program, `$2`/`$3` the days, `$4` the scope's team, region or campaign.
         func totals(scope: BoardScope) -> String {
             let narrowed = switch scope {
             case .program: "$4::text = ''" // (the whole program: $4 is empty, but every parameter must be typed)
             case .team: "m.team = $4"
             case .region: "m.region = $4"
+            case .campaign: "d.campaign_id = $4"
             }
+            // A campaign's board sums the points its campaign gave; the others, all of the members' points.
+            let days = if case .campaign = scope { "member_campaign_days" } else { "member_days" }
             return """
                 WITH totals AS (
                     SELECT d.member_id, sum(d.points) AS points, max(d.reached_at) AS reached_at
-                    FROM member_days d JOIN members m USING (program_id, member_id)
+                    FROM \(days) d JOIN members m USING (program_id, member_id)
                     WHERE d.program_id = $1 AND d.day >= $2::date AND d.day < $3::date AND \(MemberState.rankedCondition("m")) AND \(narrowed)
                     GROUP BY d.member_id),
                 ranked AS (
@@ -117,7 +121,7 @@ enum MemberTotals {
         func parameters(program: String, scope: BoardScope) -> [String?] {
             let name: String? = switch scope {
             case .program: ""
-            case let .team(name), let .region(name): name
+            case let .team(name), let .region(name), let .campaign(name): name
             }
             return [program, first, end, name]
         }

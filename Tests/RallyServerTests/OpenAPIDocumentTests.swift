@@ -18,6 +18,7 @@ import Testing
         "GET /v1/programs/{programId}/rules",
         "PUT /v1/programs/{programId}/rules",
         "GET /v1/programs/{programId}/rules/versions",
+        "POST /v1/programs/{programId}/rules/simulate",
         "POST /v1/programs/{programId}/events",
         "POST /v1/programs/{programId}/events/batch",
         "DELETE /v1/programs/{programId}/events/{eventId}",

@@ -204,3 +204,118 @@ struct LevelDTO: Decodable, Equatable {
     var next: Next?
     var pointsToNext: Int64?
 }
+
+@Suite("Campaign boards")
+struct CampaignBoardTests {
+    @Test func eachCampaignRanksThePointsItsMultiplierGave() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben", "cid"])
+            let version = try await RulesTests.setRules(program, """
+                {"actions": {"post": {"points": 25}, "share": {"points": 10}},
+                 "campaigns": [{"id": "hiring", "name": "Job offers", "from": "2026-01-01T00:00:00+01:00", "to": "2030-01-01T00:00:00+01:00",
+                                "tags": ["recruitment"], "actions": ["share"], "multiplier": 2},
+                               {"id": "launch", "name": "Launch", "from": "2026-01-01T00:00:00+01:00", "to": "2030-01-01T00:00:00+01:00",
+                                "actions": ["post"], "multiplier": 3}]}
+                """)
+            let at = Timestamp.rfc3339(try #require(version.effectiveFrom.flatMap(Timestamp.parse)).addingTimeInterval(1))
+            let events = [("a1", "ana", "share", true), ("a2", "ana", "post", false), ("b1", "ben", "share", true), ("b2", "ben", "share", true),
+                          ("c1", "cid", "share", false), ("c2", "cid", "post", false)]
+            for (id, member, action, tagged) in events {
+                try await program.record(EventInput(id: id, memberId: member, action: action, occurredAt: at, tags: tagged ? ["recruitment"] : nil))
+            }
+            #expect(try await program.board(period: "all", campaign: "hiring").standings == [Standing(1, "ben", 40), Standing(2, "ana", 20)])
+            #expect(try await program.board(period: "week", campaign: "hiring").standings == [Standing(1, "ben", 40), Standing(2, "ana", 20)])
+            // Equal points: whoever reached them first.
+            #expect(try await program.board(period: "all", campaign: "launch").standings == [Standing(1, "ana", 75), Standing(1, "cid", 75)])
+            #expect(try await program.board(period: "all").standings == [Standing(1, "ana", 95), Standing(2, "cid", 85), Standing(3, "ben", 40)])
+            let around = try await app.send(.get, "\(program.path)/leaderboards/members/around/ana?period=all&campaign=hiring&radius=1", key: program.readKey)
+            #expect(try decode(BoardDTO.self, from: around).standings == [Standing(1, "ben", 40), Standing(2, "ana", 20)])
+
+            try expectError(try await program.boardResponse(period: "all", campaign: "nope"), .notFound, code: "not_found")
+            try expectError(try await program.boardResponse(period: "all", team: "Sales", campaign: "hiring"), .unprocessableContent,
+                            code: "validation_failed", fields: ["campaign"])
+
+            // A retraction leaves the campaign's board too.
+            try requireStatus(try await RetractionTests.retract(program, "b2"), .ok)
+            #expect(try await program.board(period: "all", campaign: "hiring").standings == [Standing(1, "ana", 20), Standing(1, "ben", 20)])
+        }
+    }
+}
+
+@Suite("Rules simulation")
+struct SimulationHTTPTests {
+    @Test func aSimulationReplaysStoredEventsUnderProposedRulesAndChangesNothing() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben"])
+            let now = Timestamp.now()
+            for (id, member, action) in [("e1", "ana", "post"), ("e2", "ana", "post"), ("e3", "ben", "share"), ("e4", "ben", "share"), ("e5", "ben", "like")] {
+                try await program.record(EventInput(id: id, memberId: member, action: action, occurredAt: Timestamp.rfc3339(now)))
+            }
+            try requireStatus(try await RetractionTests.retract(program, "e5"), .ok)
+            let from = Timestamp.rfc3339(now.addingTimeInterval(-3600)), to = Timestamp.rfc3339(now.addingTimeInterval(3600))
+            let body = #"{"rules": {"actions": {"post": {"points": 10}, "share": {"points": 30}}}, "from": "\#(from)", "to": "\#(to)"}"#
+            let response = try await app.send(.post, "\(program.path)/rules/simulate", key: program.adminKey, body: body)
+            try requireStatus(response, .ok)
+            let result = try decode(SimulationDTO.self, from: response)
+            #expect(result.events == 4, "the retracted like is left out")
+            #expect(result.points == .init(before: 70, after: 80))
+            #expect(result.actions == ["post": .init(events: 2, before: 50, after: 20), "share": .init(events: 2, before: 20, after: 60)])
+            #expect(result.top.before.map { "\($0.rank) \($0.memberId) \($0.points)" } == ["1 ana 50", "2 ben 20"])
+            #expect(result.top.after.map { "\($0.rank) \($0.memberId) \($0.points)" } == ["1 ben 60", "2 ana 20"])
+            #expect(result.movers.map { "\($0.memberId) \($0.before.rank)→\($0.after.rank)" } == ["ana 1→2", "ben 2→1"])
+            // Nothing changed.
+            #expect(try await program.profile("ana").points.lifetime == 50)
+            #expect(try await RulesTests.rules(program).version == 0)
+
+            try requireStatus(try await app.send(.post, "\(program.path)/rules/simulate", key: program.readKey, body: body), .forbidden)
+            let invalid = try await app.send(.post, "\(program.path)/rules/simulate", key: program.adminKey,
+                                             body: #"{"rules": {"actions": {"post": {"points": -1}}}, "from": "2026-11-01", "extra": 1}"#)
+            #expect(try expectError(invalid, .unprocessableContent, code: "validation_failed").details.map(\.field) == ["extra", "rules.actions.post.points", "to"])
+        }
+    }
+}
+
+struct SimulationDTO: Decodable, Equatable {
+    struct Points: Decodable, Equatable {
+        var before: Int64
+        var after: Int64
+    }
+
+    struct Action: Decodable, Equatable {
+        var events: Int
+        var before: Int64
+        var after: Int64
+    }
+
+    struct Entry: Decodable, Equatable {
+        var rank: Int
+        var memberId: String
+        var points: Int64
+    }
+
+    struct Top: Decodable, Equatable {
+        var before: [Entry]
+        var after: [Entry]
+    }
+
+    struct Move: Decodable, Equatable {
+        struct Side: Decodable, Equatable {
+            var rank: Int
+            var points: Int64
+        }
+
+        var memberId: String
+        var before: Side
+        var after: Side
+    }
+
+    var from: String
+    var to: String
+    var events: Int
+    var points: Points
+    var actions: [String: Action]
+    var top: Top
+    var movers: [Move]
+}

@@ -233,15 +233,15 @@ struct TestProgram: Sendable {
     }
 
     func boardResponse(period: String? = nil, at: String? = nil, limit: Int? = nil, offset: Int? = nil,
-                       team: String? = nil, region: String? = nil) async throws -> TestResponse {
+                       team: String? = nil, region: String? = nil, campaign: String? = nil) async throws -> TestResponse {
         let parameters = query(["period": period, "at": at, "limit": limit.map(String.init), "offset": offset.map(String.init),
-                                "team": team.map(Self.escaped), "region": region.map(Self.escaped)])
+                                "team": team.map(Self.escaped), "region": region.map(Self.escaped), "campaign": campaign])
         return try await app.send(.get, "\(path)/leaderboards/members" + parameters, key: readKey)
     }
 
     func board(period: String? = nil, at: String? = nil, limit: Int? = nil, offset: Int? = nil, team: String? = nil, region: String? = nil,
-               sourceLocation: SourceLocation = #_sourceLocation) async throws -> BoardDTO {
-        let response = try await boardResponse(period: period, at: at, limit: limit, offset: offset, team: team, region: region)
+               campaign: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> BoardDTO {
+        let response = try await boardResponse(period: period, at: at, limit: limit, offset: offset, team: team, region: region, campaign: campaign)
         try requireStatus(response, .ok, sourceLocation: sourceLocation)
         return try decode(BoardDTO.self, from: response, sourceLocation: sourceLocation)
     }

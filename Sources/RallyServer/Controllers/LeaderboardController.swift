@@ -93,7 +93,7 @@ struct LeaderboardController {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let query = request.uri.queryParameters
         let board = try Self.board(query, program: program)
-        let region = try Self.scope(query, teamAllowed: false).region
+        let region = try Self.scope(query, program: program, teamAllowed: false).region
         let metricText = query["metric"].map(String.init) ?? TeamMetric.total.rawValue
         guard let metric = TeamMetric(rawValue: metricText) else {
             let metrics = TeamMetric.allCases.map(\.rawValue).joined(separator: ", ")
@@ -109,7 +109,7 @@ struct LeaderboardController {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let query = request.uri.queryParameters
         let board = try Self.board(query, program: program)
-        let scope = try Self.scope(query)
+        let scope = try Self.scope(query, program: program)
         let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
         let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
         let page = try await leaderboards.page(program: program, scope: scope, span: board, offset: offset, limit: limit)
@@ -124,7 +124,7 @@ struct LeaderboardController {
         let memberId = try context.pathIdentifier("memberId")
         let query = request.uri.queryParameters
         let board = try Self.board(query, program: program)
-        let scope = try Self.scope(query)
+        let scope = try Self.scope(query, program: program)
         let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
         guard let (page, limit) = try await leaderboards.around(program: program, scope: scope, span: board, memberId: memberId, radius: radius) else {
             throw RallyError(.notFound, "member '\(memberId)' is not on the \(board.period.kind.rawValue) leaderboard \(board.period.key)")
@@ -171,19 +171,30 @@ struct LeaderboardController {
     }
 
     /// `period` (default week) and `at` (a local date `2026-11-20` or an RFC 3339 instant; default now).
-    /// `team` or `region` (one of them; empty means absent): the members a board ranks. Default: the whole program.
-    /// Team boards rank every team: only `region` goes with them.
-    static func scope(_ query: Parameters, teamAllowed: Bool = true) throws -> BoardScope {
-        let team = query["team"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let region = query["region"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+    /// `team`, `region` or `campaign` (one of them; empty means absent): the members a board ranks, and for a campaign
+    /// the points it counts. Default: the whole program. Team boards rank every team: only `region` goes with them. A
+    /// campaign no version of the rules defines is a 404.
+    static func scope(_ query: Parameters, program: ProgramContext, teamAllowed: Bool = true) throws -> BoardScope {
+        func value(_ name: String) -> String? { query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        let team = value("team"), region = value("region"), campaign = value("campaign")
         var problems = CallerText.problems(team, field: "team", maximumLength: MemberProfile.maximumTextLength)
             + CallerText.problems(region, field: "region", maximumLength: MemberProfile.maximumTextLength)
-        if team != nil, !teamAllowed {
-            problems.append(FieldProblem(field: "team", problem: "team boards rank every team: leave team out (region may narrow them)"))
-        } else if team != nil, region != nil {
-            problems.append(FieldProblem(field: "region", problem: "give team or region, not both"))
+        if let campaign, !Identifier.isValid(campaign) {
+            problems.append(FieldProblem(field: "campaign", problem: "must be a campaign id: 1-128 characters of A-Z a-z 0-9 . _ : @ -"))
+        }
+        if !teamAllowed, team != nil || campaign != nil {
+            problems.append(FieldProblem(field: team != nil ? "team" : "campaign",
+                                         problem: "team boards rank every team: leave team and campaign out (region may narrow them)"))
+        } else if [team, region, campaign].compactMap({ $0 }).count > 1 {
+            problems.append(FieldProblem(field: campaign != nil ? "campaign" : "region", problem: "give one of team, region and campaign"))
         }
         guard problems.isEmpty else { throw RallyError.validation(problems) }
+        if let campaign {
+            guard program.rules.versions.contains(where: { $0.campaigns.contains { $0.id == campaign } }) else {
+                throw RallyError(.notFound, "campaign '\(campaign)' is in no version of program '\(program.id)''s rules")
+            }
+            return .campaign(campaign)
+        }
         return team.map(BoardScope.team) ?? region.map(BoardScope.region) ?? .program
     }
 
