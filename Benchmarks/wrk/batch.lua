@@ -17,6 +17,15 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
   occurred = os.date("!%Y-%m-%dT%H:%M:%SZ")
   actions = { "post", "share", "comment", "like" }
+  networks = { "linkedin", "x", "facebook" }
+  -- RALLY_BENCH_RICH=1: events also name a network, one of 50 posts, and a third carry the tag "recruitment".
+  rich = os.getenv("RALLY_BENCH_RICH") == "1"
+end
+
+-- The fields an event carries beyond its id, member, action and instant.
+function extra(n)
+  if not rich then return "" end
+  return string.format(',"network":"%s","contentId":"post-%d"%s', networks[n % 3 + 1], n % 50, n % 3 == 0 and ',"tags":["recruitment"]' or "")
 end
 
 function request()
@@ -24,8 +33,8 @@ function request()
   for i = 1, size do
     counter = counter + 1
     local member = (counter * 7919 + tid * 104729) % members + 1
-    events[i] = string.format('{"id":"%s-%d-%d","memberId":"m%d","action":"%s","occurredAt":"%s"}',
-      run, tid, counter, member, actions[counter % 4 + 1], occurred)
+    events[i] = string.format('{"id":"%s-%d-%d","memberId":"m%d","action":"%s","occurredAt":"%s"%s}',
+      run, tid, counter, member, actions[counter % 4 + 1], occurred, extra(counter))
   end
   return wrk.format("POST", path, nil, '{"events":[' .. table.concat(events, ",") .. ']}')
 end

@@ -16,14 +16,17 @@ function init(args)
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("RALLY_BENCH_KEY")
   wrk.headers["Content-Type"] = "application/json"
   occurred = os.date("!%Y-%m-%dT%H:%M:%SZ")
+  -- RALLY_BENCH_RICH=1: shares of one of 50 posts, a third tagged "recruitment".
+  rich = os.getenv("RALLY_BENCH_RICH") == "1"
 end
 
 function request()
   counter = counter + 1
   local member = (counter * 7919 + tid * 104729) % members + 1
+  local extra = rich and string.format(',"contentId":"post-%d"%s', counter % 50, counter % 3 == 0 and ',"tags":["recruitment"]' or "") or ""
   local body = string.format(
-    '{"id":"%s-%d-%d","memberId":"m%d","action":"share","network":"linkedin","occurredAt":"%s"}',
-    run, tid, counter, member, occurred)
+    '{"id":"%s-%d-%d","memberId":"m%d","action":"share","network":"linkedin","occurredAt":"%s"%s}',
+    run, tid, counter, member, occurred, extra)
   return wrk.format("POST", path, nil, body)
 end
 

@@ -226,23 +226,34 @@ extension EventWriter {
         return result
     }
 
-    /// What the group's decision needs, read in the transaction that writes it: the programs' rules (read again when
-    /// another instance added a version since this one cached them), the members and stored events of the group, and
-    /// the history of members whose events' rules depend on it, their rows locked first so that no other writer scores
-    /// them meanwhile.
+    /// What the group's decision needs, read in the transaction that writes it: the members (their rows locked first,
+    /// in one order, in programs where an event's rules depend on the member's history), the programs' rules (read
+    /// again when another instance added a version since this one cached them), stored events with the group's ids, and
+    /// the history of the members whose events' rules need it.
     private static func loadSnapshot(_ submissions: [EventSubmission], on connection: PostgresConnection) throws -> GroupSnapshot {
         var programs: [String: ProgramContext] = [:]
         for submission in submissions { programs[submission.program.id] = submission.program }
-        let rules = try loadRules(programs, on: connection)
-        var stateful: [MemberRef: [Event]] = [:]
-        for submission in submissions {
-            let ruleset = (rules[submission.program.id] ?? submission.program.rules).inForce(at: submission.event.occurredAt)
-            if ruleset.needsHistory(submission.event.action) { stateful[submission.memberRef, default: []].append(submission.event) }
+        var rules = programs.mapValues(\.rules)
+        func stateful() -> [MemberRef: [Event]] {
+            var events: [MemberRef: [Event]] = [:]
+            for submission in submissions {
+                let ruleset = (rules[submission.program.id] ?? submission.program.rules).inForce(at: submission.event.occurredAt)
+                if ruleset.needsHistory(submission.event.action) { events[submission.memberRef, default: []].append(submission.event) }
+            }
+            return events
         }
-        try lockMembers(Set(stateful.keys), on: connection)
-        return GroupSnapshot(members: try loadMembers(Set(submissions.map(\.memberRef)), on: connection),
-                             stored: try loadEvents(Array(Set(submissions.map(\.eventRef))), on: connection),
-                             rules: rules, states: try loadStates(stateful, programs: programs, on: connection))
+        var history = stateful()
+        let locked = Set(history.keys.map(\.program))
+        let (members, versions) = try loadMembers(Set(submissions.map(\.memberRef)), locking: locked, on: connection)
+        let stale = versions.filter { rules[$0.key].map(\.latest.version) != $0.value }.keys
+        if !stale.isEmpty {
+            for program in stale { rules[program] = try loadRules(program: program, on: connection) }
+            history = stateful()
+            // Rules this instance had not seen may need the history of members whose rows were not locked.
+            try lockMembers(Set(history.keys.filter { !locked.contains($0.program) }), on: connection)
+        }
+        return GroupSnapshot(members: members, stored: try loadEvents(Array(Set(submissions.map(\.eventRef))), on: connection),
+                             rules: rules, states: try loadStates(history, programs: programs, on: connection))
     }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis

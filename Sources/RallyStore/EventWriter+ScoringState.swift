@@ -5,21 +5,9 @@ import RallyCore
 /// The SQL of the state that rules read and write: rules versions, members' activity per day and action, and the
 /// content once-per-content actions earned on.
 extension EventWriter {
-    /// Each program's rules: the cached ones, unless PostgreSQL holds a newer version (another instance set it), then
-    /// read again. One statement for the group.
-    static func loadRules(_ programs: [String: ProgramContext], on connection: PostgresConnection) throws -> [String: RulesetHistory] {
-        let ids = programs.keys.sorted()
-        let latest = try connection.query("""
-            SELECT program_id, max(version) AS version FROM rulesets WHERE program_id = ANY($1::text[]) GROUP BY program_id
-            """, [PostgresArray.literal(ids)])
-        var rules = programs.mapValues(\.rules)
-        for row in latest {
-            let program = try row.string("program_id")
-            guard let cached = rules[program], try row.int("version") != cached.latest.version else { continue }
-            let text = try connection.query("SELECT (\(RulesetRows.select("$1"))) AS rulesets", [program]).first?.string("rulesets") ?? "[]"
-            rules[program] = try RulesetRows.history(text)
-        }
-        return rules
+    /// A program's rules as PostgreSQL holds them.
+    static func loadRules(program: String, on connection: PostgresConnection) throws -> RulesetHistory {
+        try RulesetRows.history(try connection.query("SELECT (\(RulesetRows.select("$1"))) AS rulesets", [program]).first?.string("rulesets") ?? "[]")
     }
 
     /// Locks the members' rows, in one order, until the transaction ends: their scoring state is then read and written
@@ -33,7 +21,7 @@ extension EventWriter {
     }
 
     /// The scoring state of each member for their events: activity on every day of the ISO weeks the events fall in,
-    /// and the content of their once-per-content actions already earned on.
+    /// and the content of their once-per-content actions already earned on; one statement per program.
     static func loadStates(_ events: [MemberRef: [Event]], programs: [String: ProgramContext],
                            on connection: PostgresConnection) throws -> [MemberRef: ScoringState] {
         var states: [MemberRef: ScoringState] = [:]
@@ -47,29 +35,27 @@ extension EventWriter {
                 days += weeks.flatMap { $0 }.map { (member.id, PeriodCalendar.dayKey($0)) }
                 contents += memberEvents.compactMap { event in event.contentId.map { (member.id, event.action, $0) } }
             }
-            let activity = try connection.query("""
-                SELECT a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points
+            let rows = try connection.query("""
+                SELECT a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points, NULL::text AS content_id
                 FROM member_activity a JOIN unnest($2::text[], $3::date[]) AS u(m, d) ON a.member_id = u.m AND a.day = u.d
                 WHERE a.program_id = $1
-                """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.day))])
-            for row in activity {
-                guard let day = CivilDate.parse(try row.string("day")) else { continue }
-                let member = MemberRef(program: programId, id: try row.string("member_id"))
-                states[member, default: ScoringState()].add(
-                    Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points")),
-                    at: ActivityKey(day: day, action: try row.string("action")))
-            }
-            guard !contents.isEmpty else { continue }
-            let claimed = try connection.query("""
-                SELECT c.member_id, c.action, c.content_id
-                FROM content_awards c JOIN unnest($2::text[], $3::text[], $4::text[]) AS u(m, a, k)
+                UNION ALL
+                SELECT c.member_id, NULL, c.action, 0, 0, 0, c.content_id
+                FROM content_awards c JOIN unnest($4::text[], $5::text[], $6::text[]) AS u(m, a, k)
                      ON c.member_id = u.m AND c.action = u.a AND c.content_id = u.k
                 WHERE c.program_id = $1
-                """, [programId, PostgresArray.literal(contents.map(\.member)), PostgresArray.literal(contents.map(\.action)),
+                """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.day)),
+                      PostgresArray.literal(contents.map(\.member)), PostgresArray.literal(contents.map(\.action)),
                       PostgresArray.literal(contents.map(\.content))])
-            for row in claimed {
+            for row in rows {
                 let member = MemberRef(program: programId, id: try row.string("member_id"))
-                states[member, default: ScoringState()].contents.insert(ContentKey(action: try row.string("action"), contentId: try row.string("content_id")))
+                if let content = row.optionalString("content_id") {
+                    states[member, default: ScoringState()].contents.insert(ContentKey(action: try row.string("action"), contentId: content))
+                } else if let day = CivilDate.parse(try row.string("day")) {
+                    states[member, default: ScoringState()].add(
+                        Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points")),
+                        at: ActivityKey(day: day, action: try row.string("action")))
+                }
             }
         }
         return states

@@ -73,16 +73,29 @@ struct StoredEvent {
 /// The SQL of one group commit: each statement takes whole columns as array parameters, so a group costs a fixed number of round trips.
 extension EventWriter {
     static func loadMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws -> [MemberRef: MemberState] {
+        try loadMembers(refs, locking: [], on: connection).members
+    }
+
+    /// The members, their rows locked in one order until the transaction ends for the programs in `locking` (their
+    /// scoring state is then read and written by this writer alone, whichever instance the others run in), and the
+    /// number of each program's latest rules version (0: none), in one statement per program.
+    static func loadMembers(_ refs: Set<MemberRef>, locking: Set<String>,
+                            on connection: PostgresConnection) throws -> (members: [MemberRef: MemberState], rulesVersions: [String: Int]) {
         var members: [MemberRef: MemberState] = [:]
-        for (program, ids) in Dictionary(grouping: refs, by: \.program) {
-            let rows = try connection.query(
-                "SELECT member_id, enrolled, visibility, team, region FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
-                [program, PostgresArray.literal(ids.map(\.id))])
+        var versions: [String: Int] = [:]
+        for (program, ids) in Dictionary(grouping: refs, by: \.program).sorted(by: { $0.key < $1.key }) {
+            let rows = try connection.query("""
+                SELECT member_id, enrolled, visibility, team, region,
+                       (SELECT coalesce(max(version), 0) FROM rulesets WHERE program_id = $1) AS rules_version
+                FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])
+                ORDER BY member_id\(locking.contains(program) ? " FOR NO KEY UPDATE OF members" : "")
+                """, [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
                 members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberState(row)
+                versions[program] = try row.int("rules_version")
             }
         }
-        return members
+        return (members, versions)
     }
 
     static func loadEvents(_ refs: [EventRef], on connection: PostgresConnection) throws -> [EventRef: StoredEvent] {

@@ -105,3 +105,38 @@ struct TwoInstanceTests {
         }
     }
 }
+
+extension TwoInstanceTests {
+    /// Two instances scoring the same member at once never let a cap give more than it allows: the member's row is
+    /// locked while their state is read and written.
+    @Test func aCapHoldsWhenTwoWritersScoreTheSameMemberAtOnce() async throws {
+        try await StoreTestEnvironment.run(lanes: 2) { stores in
+            let program0 = try await stores.program(members: ["ana"])
+            let rules = Ruleset(version: 0, actions: ["like": ActionRule(points: 1)], caps: [Cap(action: "like", per: .day, maxCount: 3)])
+            _ = try await stores.programs.setRules(RulesetProposal(ruleset: rules), program: program0.id)
+            let program = try await stores.programs.fresh(program0.id)
+            let second = EventWriter(postgres: stores.postgres, leaderboards: Leaderboards(redis: stores.redis, postgres: stores.postgres, keys: stores.leaderboards.keys),
+                                     logger: StoreTestEnvironment.logger, metrics: NOOPMetricsHandler.instance, lanes: 2)
+            let running = Task { try await second.run() }
+            let at = Date().addingTimeInterval(1)
+            let points = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    let writer = index % 2 == 0 ? stores.writer : second
+                    let event = Event(id: "like-\(index)", memberId: "ana", action: "like", network: nil, contentId: nil, occurredAt: at, tags: [])
+                    group.addTask {
+                        guard case let .created(result) = try await writer.record([EventSubmission(program: program, event: event, receivedAt: Date())]).first else {
+                            return -100
+                        }
+                        return result.points
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(points == 3)
+            #expect(try await stores.column("points", of: "member_totals", program: program.id) == ["3"])
+            #expect(try await stores.column("events || ' ' || earning", of: "member_activity", program: program.id) == ["20 3"])
+            running.cancel()
+            _ = await running.result
+        }
+    }
+}

@@ -129,22 +129,37 @@ struct EventResultBody: JSONWritable {
             json.field("outcome", outcome)
             json.field("status", result.status.rawValue)
             json.field("points", result.points)
-            json.key("breakdown")
-            json.array(result.breakdown) { json, line in
-                json.object { json in
-                    json.field("rule", line.rule)
-                    json.field("points", line.points)
-                    if let factor = line.factor { json.field("factor", number: "\(factor)") }
-                }
-            }
+            json.field("breakdown", result.breakdown.map(AwardLineBody.init))
             json.field("rulesVersion", result.rulesVersion)
             json.key("badgesAwarded")
             json.emptyArray()
-            json.field("member", object: { json in
-                let points = result.member.points
-                json.field("points", MemberController.PointsBody(lifetime: points.lifetime, week: points.week, month: points.month))
-                json.field("ranks", MemberController.RanksBody(result.member.ranks))
-            })
+            json.field("member", MemberSummaryBody(summary: result.member))
+        }
+    }
+}
+
+/// One line of an award's breakdown.
+struct AwardLineBody: JSONWritable {
+    var line: AwardLine
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("rule", line.rule)
+            json.field("points", line.points)
+            if let factor = line.factor { json.field("factor", number: "\(factor)") }
+        }
+    }
+}
+
+/// A member's points and ranks as an event's or a retraction's answer shows them.
+struct MemberSummaryBody: JSONWritable {
+    var summary: MemberSummary
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            let points = summary.points
+            json.field("points", MemberController.PointsBody(lifetime: points.lifetime, week: points.week, month: points.month))
+            json.field("ranks", MemberController.RanksBody(summary.ranks))
         }
     }
 }
@@ -158,11 +173,7 @@ struct RetractionBody: JSONWritable {
             json.field("eventId", outcome.eventId)
             json.field("status", "retracted")
             json.field("pointsReversed", outcome.pointsReversed)
-            json.field("member", object: { json in
-                let points = outcome.member.points
-                json.field("points", MemberController.PointsBody(lifetime: points.lifetime, week: points.week, month: points.month))
-                json.field("ranks", MemberController.RanksBody(outcome.member.ranks))
-            })
+            json.field("member", MemberSummaryBody(summary: outcome.member))
         }
     }
 }

@@ -118,14 +118,7 @@ struct MemberController {
                         json.field("points", entry.points)
                         json.field("reason", entry.kind)
                         json.field("rulesVersion", entry.rulesVersion)
-                        json.key("breakdown")
-                        json.array(entry.breakdown) { json, line in
-                            json.object { json in
-                                json.field("rule", line.rule)
-                                json.field("points", line.points)
-                                if let factor = line.factor { json.field("factor", number: "\(factor)") }
-                            }
-                        }
+                        json.field("breakdown", entry.breakdown.map(AwardLineBody.init))
                         json.field("occurredAt", RFC3339.format(entry.occurredAt, in: timeZone))
                         json.field("recordedAt", RFC3339.format(entry.recordedAt, in: timeZone))
                     }
