@@ -35,22 +35,22 @@ def all_committed(prefix, rows, answered, in_flight):
     return all(0 <= int(committed.get(f"{prefix}-{i + 1}", -1)) - answered(r) <= in_flight for i, r in enumerate(rows))
 
 
-ok_event = all_committed("event", event, lambda r: int(r["requests"]) - int(r["non201"]), 64)
-print(f"| single event, 64 conns | {median(event, 'rps'):.0f} req/s | {median(healthz_ingest, 'rps'):.0f} req/s | "
-      f"{median(event, 'rps') / median(healthz_ingest, 'rps'):.0%} | {median(event, 'p99_ms'):.1f} ms | "
-      f"non-201: {sum(int(r['non201']) for r in event)}; 201s all committed: {ok_event} |")
-ok_batch = all_committed("batch", batch, lambda r: int(r["events"]) - 500 * int(r["failed_batches"]), 4 * 500)
-print(f"| batches of 500, 4 conns | {median(batch, 'events_per_s'):.0f} events/s | — | — | {median(batch, 'p99_ms'):.1f} ms | "
-      f"failed batches: {sum(int(r['failed_batches']) for r in batch)}; events all committed: {ok_batch} |")
+def ingestion(prefix, label, singles, batches, default_singles=None, default_batches=None):
+    """The rows of single events and batches of one program; beside the default rules' when given."""
+    ok = all_committed(f"{prefix}event", singles, lambda r: int(r["requests"]) - int(r["non201"]), 64)
+    of_default = f" ({median(singles, 'rps') / median(default_singles, 'rps'):.0%} of default rules)" if default_singles else ""
+    print(f"| single event{label}, 64 conns | {median(singles, 'rps'):.0f} req/s | {median(healthz_ingest, 'rps'):.0f} req/s | "
+          f"{median(singles, 'rps') / median(healthz_ingest, 'rps'):.0%}{of_default} | {median(singles, 'p99_ms'):.1f} ms | "
+          f"non-201: {sum(int(r['non201']) for r in singles)}; 201s all committed: {ok} |")
+    ok = all_committed(f"{prefix}batch", batches, lambda r: int(r["events"]) - 500 * int(r["failed_batches"]), 4 * 500)
+    of_default = f" ({median(batches, 'events_per_s') / median(default_batches, 'events_per_s'):.0%} of default rules)" if default_batches else ""
+    print(f"| batches of 500{label}, 4 conns | {median(batches, 'events_per_s'):.0f} events/s{of_default} | — | — | "
+          f"{median(batches, 'p99_ms'):.1f} ms | failed batches: {sum(int(r['failed_batches']) for r in batches)}; events all committed: {ok} |")
+
+
+ingestion("", "", event, batch)
 if rules_event and rules_batch:
-    ok_rules_event = all_committed("rules-event", rules_event, lambda r: int(r["requests"]) - int(r["non201"]), 64)
-    print(f"| single event under the realistic ruleset, 64 conns | {median(rules_event, 'rps'):.0f} req/s | {median(healthz_ingest, 'rps'):.0f} req/s | "
-          f"{median(rules_event, 'rps') / median(healthz_ingest, 'rps'):.0%} ({median(rules_event, 'rps') / median(event, 'rps'):.0%} of default rules) | "
-          f"{median(rules_event, 'p99_ms'):.1f} ms | non-201: {sum(int(r['non201']) for r in rules_event)}; 201s all committed: {ok_rules_event} |")
-    ok_rules_batch = all_committed("rules-batch", rules_batch, lambda r: int(r["events"]) - 500 * int(r["failed_batches"]), 4 * 500)
-    print(f"| batches of 500 under the realistic ruleset, 4 conns | {median(rules_batch, 'events_per_s'):.0f} events/s "
-          f"({median(rules_batch, 'events_per_s') / median(batch, 'events_per_s'):.0%} of default rules) | — | — | {median(rules_batch, 'p99_ms'):.1f} ms | "
-          f"failed batches: {sum(int(r['failed_batches']) for r in rules_batch)}; events all committed: {ok_rules_batch} |")
+    ingestion("rules-", " under the realistic ruleset", rules_event, rules_batch, event, batch)
 print(f"| top-10 week board, 100k members, 64 conns | {median(board, 'rps'):.0f} req/s | {median(healthz_board, 'rps'):.0f} req/s | "
       f"{median(board, 'rps') / median(healthz_board, 'rps'):.0%} | {median(board, 'p99_ms'):.1f} ms | "
       f"non-200: {sum(int(r['non200']) for r in board)} |")
