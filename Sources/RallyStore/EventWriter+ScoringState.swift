@@ -20,33 +20,37 @@ extension EventWriter {
         }
     }
 
-    /// The scoring state of each member for their events: activity on every day of the ISO weeks the events fall in,
-    /// and the content of their once-per-content actions already earned on; one statement per program.
+    /// The scoring state of each member for their events: activity on the days of the ISO weeks the events fall in (and
+    /// between them), and the content of their once-per-content actions already earned on; one statement per program.
     static func loadStates(_ events: [MemberRef: [Event]], programs: [String: ProgramContext],
                            on connection: PostgresConnection) throws -> [MemberRef: ScoringState] {
         var states: [MemberRef: ScoringState] = [:]
         for (programId, members) in Dictionary(grouping: events.keys, by: \.program) {
             guard let program = programs[programId] else { continue }
-            var days: [(member: String, day: String)] = []
+            // Per member, the days from the first of their events' weeks to the last: one index range each.
+            var days: [(member: String, first: String, end: String)] = []
             var contents: [(member: String, action: String, content: String)] = []
             for member in members {
                 let memberEvents = events[member] ?? []
-                let weeks = Set(memberEvents.map { program.calendar.weekDays(containing: program.calendar.localDate(of: $0.occurredAt)) })
-                days += weeks.flatMap { $0 }.map { (member.id, PeriodCalendar.dayKey($0)) }
+                let weekDays = memberEvents.flatMap { program.calendar.weekDays(containing: program.calendar.localDate(of: $0.occurredAt)) }
+                if let first = weekDays.min(by: { $0.daysSinceEpoch < $1.daysSinceEpoch }),
+                   let last = weekDays.max(by: { $0.daysSinceEpoch < $1.daysSinceEpoch }) {
+                    days.append((member.id, PeriodCalendar.dayKey(first), PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: last.daysSinceEpoch + 1))))
+                }
                 contents += memberEvents.compactMap { event in event.contentId.map { (member.id, event.action, $0) } }
             }
             let rows = try connection.query("""
                 SELECT a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points, NULL::text AS content_id
-                FROM member_activity a JOIN unnest($2::text[], $3::date[]) AS u(m, d) ON a.member_id = u.m AND a.day = u.d
-                WHERE a.program_id = $1
+                FROM unnest($2::text[], $3::date[], $4::date[]) AS u(m, f, e)
+                JOIN member_activity a ON a.program_id = $1 AND a.member_id = u.m AND a.day >= u.f AND a.day < u.e
                 UNION ALL
                 SELECT c.member_id, NULL, c.action, 0, 0, 0, c.content_id
-                FROM content_awards c JOIN unnest($4::text[], $5::text[], $6::text[]) AS u(m, a, k)
+                FROM content_awards c JOIN unnest($5::text[], $6::text[], $7::text[]) AS u(m, a, k)
                      ON c.member_id = u.m AND c.action = u.a AND c.content_id = u.k
                 WHERE c.program_id = $1
-                """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.day)),
-                      PostgresArray.literal(contents.map(\.member)), PostgresArray.literal(contents.map(\.action)),
-                      PostgresArray.literal(contents.map(\.content))])
+                """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.first)),
+                      PostgresArray.literal(days.map(\.end)), PostgresArray.literal(contents.map(\.member)),
+                      PostgresArray.literal(contents.map(\.action)), PostgresArray.literal(contents.map(\.content))])
             for row in rows {
                 let member = MemberRef(program: programId, id: try row.string("member_id"))
                 if let content = row.optionalString("content_id") {
