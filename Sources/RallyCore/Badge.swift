@@ -1,0 +1,268 @@
+import Foundation
+
+/// The unit of a streak: consecutive local days, or consecutive ISO weeks, in the program's time zone.
+public enum StreakUnit: String, Sendable, CaseIterable {
+    case day, week
+}
+
+/// What earns a badge.
+public enum BadgeCriteria: Sendable, Equatable {
+    /// The member's first event of `action` the rules scored.
+    case firstAction(action: String)
+    /// A number of events of `action` the rules scored, within one period (`all`: ever).
+    case actionCount(action: String, period: PeriodKind)
+    /// A number of points within one period.
+    case points(period: PeriodKind)
+    /// Consecutive units with at least one scored event (of `actions` when given).
+    case streak(unit: StreakUnit, actions: [String])
+    /// A place among the first `top` of a period's board when the period closes.
+    case rank(period: PeriodKind)
+
+    /// The name of the document's field that holds the threshold (`count`, `points`, `length`, `top`); nil for
+    /// `firstAction`, which has none.
+    public var thresholdField: String? {
+        switch self {
+        case .firstAction: nil
+        case .actionCount: "count"
+        case .points: "points"
+        case .streak: "length"
+        case .rank: "top"
+        }
+    }
+}
+
+/// One level of a badge: reached at `threshold` (for a rank badge, a place at or above `threshold`).
+public struct BadgeTier: Sendable, Equatable {
+    /// Nil for a badge without tiers.
+    public var id: String?
+    public var threshold: Int64
+
+    public init(id: String?, threshold: Int64) {
+        self.id = id
+        self.threshold = threshold
+    }
+}
+
+/// A badge HR defines: what earns it, and its tiers (a badge without tiers has one, unnamed).
+public struct Badge: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var description: String?
+    public var criteria: BadgeCriteria
+    /// Easiest first: ascending thresholds, or for rank badges descending places (top 10, then top 3, then 1st).
+    public var tiers: [BadgeTier]
+
+    public init(id: String, name: String, description: String? = nil, criteria: BadgeCriteria, tiers: [BadgeTier]) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.criteria = criteria
+        self.tiers = tiers
+    }
+
+    /// The tiers a member holds with `value` (a count, points or a streak's length; for a rank badge, the place, 0
+    /// meaning none): every tier whose threshold it reaches.
+    public func tiersReached(by value: Int64) -> [BadgeTier] {
+        switch criteria {
+        case .rank: value > 0 ? tiers.filter { value <= $0.threshold } : []
+        case .firstAction: value >= 1 ? tiers : []
+        default: tiers.filter { value >= $0.threshold }
+        }
+    }
+
+    public static let maximumTiers = 10
+    public static let maximumDescriptionLength = 500
+
+    /// Reads a badge document (`PUT …/badges/{badgeId}`), naming every problem with its JSON path: unknown fields, an
+    /// unknown criterion type, an action no version of the rules scores (`knownActions`), a period or unit that does
+    /// not exist, thresholds out of range, tiers not increasing (not decreasing places for a rank badge) or with
+    /// repeated ids.
+    public static func parse(_ document: JSONValue, id: String, knownActions: Set<String>) -> Result<Badge, ValidationFailure> {
+        var reader = DocumentReader()
+        guard let fields = reader.object(document, at: "", allowed: ["name", "description", "criteria", "tiers"]) else {
+            return .failure(ValidationFailure(problems: reader.problems))
+        }
+        let name = fields["name"].flatMap { reader.text($0, at: "name") }
+        if fields["name"] == nil { reader.problem("name", "is required") }
+        let description = fields["description"].flatMap { reader.text($0, at: "description", maximumLength: maximumDescriptionLength) }
+
+        var criteria: BadgeCriteria?
+        var threshold: Int64?
+        if let value = fields["criteria"] {
+            (criteria, threshold) = Self.criteria(value, tiered: fields["tiers"] != nil, knownActions: knownActions, reader: &reader)
+        } else {
+            reader.problem("criteria", "is required")
+        }
+
+        var tiers: [BadgeTier] = []
+        if let value = fields["tiers"], let criteria {
+            if case .firstAction = criteria {
+                reader.problem("tiers", "a firstAction badge has no tiers")
+            } else if let items = reader.array(value, at: "tiers", maximum: maximumTiers), let field = criteria.thresholdField {
+                if items.isEmpty { reader.problem("tiers", "must hold at least one tier (or leave tiers out)") }
+                var ids: Set<String> = []
+                for (index, item) in items.enumerated() {
+                    let path = "tiers[\(index)]"
+                    guard let tier = reader.object(item, at: path, allowed: ["id", field]) else { continue }
+                    let tierId = tier["id"].flatMap { reader.string($0, at: "\(path).id") }
+                    if tier["id"] == nil { reader.problem("\(path).id", "is required") }
+                    if let tierId {
+                        if !Identifier.isValid(tierId) { reader.problem("\(path).id", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -") }
+                        if !ids.insert(tierId).inserted { reader.problem("\(path).id", "is the id of an earlier tier") }
+                    }
+                    let limit = Self.range(of: criteria)
+                    let value = tier[field].flatMap { reader.integer($0, at: "\(path).\(field)", in: limit) }
+                    if tier[field] == nil { reader.problem("\(path).\(field)", "is required") }
+                    if let value, let previous = tiers.last?.threshold {
+                        if case .rank = criteria, value >= previous {
+                            reader.problem("\(path).\(field)", "must be fewer places than the previous tier's \(previous)")
+                        } else if !(criteria.isRank), value <= previous {
+                            reader.problem("\(path).\(field)", "must be more than the previous tier's \(previous)")
+                        }
+                    }
+                    if let tierId, let value { tiers.append(BadgeTier(id: tierId, threshold: value)) }
+                }
+            }
+        } else if criteria != nil {
+            tiers = [BadgeTier(id: nil, threshold: threshold ?? 1)]
+        }
+
+        guard reader.problems.isEmpty, let name, let criteria else { return .failure(ValidationFailure(problems: reader.problems)) }
+        return .success(Badge(id: id, name: name, description: description, criteria: criteria, tiers: tiers))
+    }
+
+    /// The criteria and, for a badge without tiers, its threshold.
+    private static func criteria(_ value: JSONValue, tiered: Bool, knownActions: Set<String>,
+                                 reader: inout DocumentReader) -> (BadgeCriteria?, Int64?) {
+        guard case let .object(fields) = value else {
+            _ = reader.object(value, at: "criteria")
+            return (nil, nil)
+        }
+        guard let typeValue = fields["type"] else {
+            reader.problem("criteria.type", "is required: firstAction, actionCount, points, streak or rank")
+            return (nil, nil)
+        }
+        guard let type = reader.string(typeValue, at: "criteria.type") else { return (nil, nil) }
+        func action(_ value: JSONValue?, at path: String) -> String? {
+            guard let value else {
+                reader.problem(path, "is required")
+                return nil
+            }
+            guard let name = reader.string(value, at: path) else { return nil }
+            guard knownActions.contains(name) else {
+                reader.problem(path, "names an action no version of the rules scores")
+                return nil
+            }
+            return name
+        }
+        func period(_ value: JSONValue?, at path: String, allowAll: Bool) -> PeriodKind? {
+            guard let value else {
+                reader.problem(path, "is required")
+                return nil
+            }
+            let kinds = PeriodKind.tracked.filter { allowAll || $0 != .all }
+            guard let text = reader.string(value, at: path) else { return nil }
+            guard let kind = PeriodKind(rawValue: text), kinds.contains(kind) else {
+                reader.problem(path, "must be one of: \(kinds.map(\.rawValue).joined(separator: ", "))")
+                return nil
+            }
+            return kind
+        }
+        let criteria: BadgeCriteria?
+        let allowed: Set<String>
+        switch type {
+        case "firstAction":
+            allowed = ["type", "action"]
+            criteria = action(fields["action"], at: "criteria.action").map { .firstAction(action: $0) }
+        case "actionCount":
+            allowed = ["type", "action", "count", "period"]
+            let name = action(fields["action"], at: "criteria.action"), kind = period(fields["period"], at: "criteria.period", allowAll: true)
+            criteria = name.flatMap { name in kind.map { .actionCount(action: name, period: $0) } }
+        case "points":
+            allowed = ["type", "points", "period"]
+            criteria = period(fields["period"], at: "criteria.period", allowAll: true).map { .points(period: $0) }
+        case "streak":
+            allowed = ["type", "unit", "length", "actions"]
+            let unit: StreakUnit? = fields["unit"].flatMap { reader.choice($0, at: "criteria.unit", StreakUnit.self) }
+            if fields["unit"] == nil { reader.problem("criteria.unit", "is required: day or week") }
+            let actions = (fields["actions"].flatMap { reader.array($0, at: "criteria.actions", maximum: Ruleset.maximumActions) } ?? [])
+                .enumerated().compactMap { action($1, at: "criteria.actions[\($0)]") }
+            criteria = unit.map { .streak(unit: $0, actions: actions) }
+        case "rank":
+            allowed = ["type", "period", "top"]
+            criteria = period(fields["period"], at: "criteria.period", allowAll: false).map { .rank(period: $0) }
+        default:
+            reader.problem("criteria.type", "must be one of: firstAction, actionCount, points, streak, rank")
+            return (nil, nil)
+        }
+        for name in fields.keys.sorted() where !allowed.contains(name) {
+            reader.problem("criteria.\(name)", "unknown field; expected one of: \(allowed.sorted().joined(separator: ", "))")
+        }
+        var threshold: Int64?
+        if let criteria, let field = criteria.thresholdField {
+            // With tiers, they replace the single threshold (which may still be written, as the contract's example does).
+            if tiered {
+                if let value = fields[field] { _ = reader.integer(value, at: "criteria.\(field)", in: range(of: criteria)) }
+            } else if let value = fields[field] {
+                threshold = reader.integer(value, at: "criteria.\(field)", in: range(of: criteria))
+            } else {
+                reader.problem("criteria.\(field)", "is required (or give tiers)")
+            }
+        }
+        return (criteria, threshold)
+    }
+
+    private static func range(of criteria: BadgeCriteria) -> ClosedRange<Int64> {
+        switch criteria {
+        case .points: 1...Int64(Int32.max) * 1000
+        case .rank: 1...1000
+        case .streak: 1...1000
+        default: 1...1_000_000
+        }
+    }
+}
+
+extension BadgeCriteria {
+    var isRank: Bool {
+        if case .rank = self { true } else { false }
+    }
+}
+
+/// A member's streak: how many units in a row end at the last active unit, the best run ever, and that last unit.
+public struct Streak: Sendable, Equatable {
+    public var current: Int
+    public var best: Int
+    /// The first local day of the last unit with activity (nil before any).
+    public var lastUnit: CivilDate?
+
+    public init(current: Int = 0, best: Int = 0, lastUnit: CivilDate? = nil) {
+        self.current = current
+        self.best = best
+        self.lastUnit = lastUnit
+    }
+
+    /// The streak of a member active on `days` (local dates, in any order, repeats allowed): the run of consecutive
+    /// units ending at the last active one, and the longest run. Computed from the days themselves, so a backdated
+    /// event that fills a gap, or a retraction that opens one, gives the exact streak.
+    public init(activeDays days: some Sequence<CivilDate>, unit: StreakUnit, calendar: PeriodCalendar) {
+        let step = unit == .day ? 1 : 7
+        let units = Set(days.map { unit == .day ? $0.daysSinceEpoch : calendar.weekDays(containing: $0)[0].daysSinceEpoch }).sorted()
+        var run = 0, best = 0, previous: Int?
+        for start in units {
+            run = previous.map { start - $0 == step } == true ? run + 1 : 1
+            best = max(best, run)
+            previous = start
+        }
+        self.init(current: run, best: best, lastUnit: previous.map(CivilDate.init(daysSinceEpoch:)))
+    }
+
+    /// The streak as of `today`: broken (0) when a whole unit has passed since the last active one.
+    public func asOf(_ today: CivilDate, unit: StreakUnit, calendar: PeriodCalendar) -> Streak {
+        guard let last = lastUnit else { return self }
+        let start = unit == .day ? today : calendar.weekDays(containing: today)[0]
+        let step = unit == .day ? 1 : 7
+        var shown = self
+        if start.daysSinceEpoch - last.daysSinceEpoch > step { shown.current = 0 }
+        return shown
+    }
+}
