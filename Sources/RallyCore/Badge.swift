@@ -18,17 +18,20 @@ public enum BadgeCriteria: Sendable, Equatable {
     /// A place among the first `top` of a period's board when the period closes.
     case rank(period: PeriodKind)
 
-    /// The name of the document's field that holds the threshold (`count`, `points`, `length`, `top`); nil for
-    /// `firstAction`, which has none.
-    public var thresholdField: String? {
+    /// The criterion's `type` in a badge document.
+    public var type: String {
         switch self {
-        case .firstAction: nil
-        case .actionCount: "count"
+        case .firstAction: "firstAction"
+        case .actionCount: "actionCount"
         case .points: "points"
-        case .streak: "length"
-        case .rank: "top"
+        case .streak: "streak"
+        case .rank: "rank"
         }
     }
+
+    /// The name of the document's field that holds the threshold (`count`, `points`, `length`, `top`); nil for
+    /// `firstAction`, which has none.
+    public var thresholdField: String? { Badge.thresholdFields[type] }
 }
 
 /// One level of a badge: reached at `threshold` (for a rank badge, a place at or above `threshold`).
@@ -79,9 +82,10 @@ public struct Badge: Sendable, Equatable {
     /// repeated ids.
     public static func parse(_ document: JSONValue, id: String, knownActions: Set<String>) -> Result<Badge, ValidationFailure> {
         var reader = DocumentReader()
-        guard let fields = reader.object(document, at: "", allowed: ["name", "description", "criteria", "tiers"]) else {
+        guard let fields = reader.object(document, at: "", allowed: ["badgeId", "name", "description", "criteria", "tiers"]) else {
             return .failure(ValidationFailure(problems: reader.problems))
         }
+        if let given = fields["badgeId"], given != .string(id) { reader.problem("badgeId", "must be the badge id of the path, or left out") }
         let name = fields["name"].flatMap { reader.text($0, at: "name") }
         if fields["name"] == nil { reader.problem("name", "is required") }
         let description = fields["description"].flatMap { reader.text($0, at: "description", maximumLength: maximumDescriptionLength) }
@@ -110,7 +114,7 @@ public struct Badge: Sendable, Equatable {
                         if !Identifier.isValid(tierId) { reader.problem("\(path).id", "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -") }
                         if !ids.insert(tierId).inserted { reader.problem("\(path).id", "is the id of an earlier tier") }
                     }
-                    let limit = Self.range(of: criteria)
+                    let limit = Self.range(of: field)
                     let value = tier[field].flatMap { reader.integer($0, at: "\(path).\(field)", in: limit) }
                     if tier[field] == nil { reader.problem("\(path).\(field)", "is required") }
                     if let value, let previous = tiers.last?.threshold {
@@ -198,25 +202,26 @@ public struct Badge: Sendable, Equatable {
         for name in fields.keys.sorted() where !allowed.contains(name) {
             reader.problem("criteria.\(name)", "unknown field; expected one of: \(allowed.sorted().joined(separator: ", "))")
         }
+        // The threshold is checked whatever else is wrong, so that every problem is named at once. With tiers, they
+        // replace the single threshold (which may still be written, as the contract's example does).
         var threshold: Int64?
-        if let criteria, let field = criteria.thresholdField {
-            // With tiers, they replace the single threshold (which may still be written, as the contract's example does).
-            if tiered {
-                if let value = fields[field] { _ = reader.integer(value, at: "criteria.\(field)", in: range(of: criteria)) }
-            } else if let value = fields[field] {
-                threshold = reader.integer(value, at: "criteria.\(field)", in: range(of: criteria))
-            } else {
+        if let field = thresholdFields[type] {
+            if let value = fields[field] {
+                threshold = reader.integer(value, at: "criteria.\(field)", in: range(of: field))
+            } else if !tiered {
                 reader.problem("criteria.\(field)", "is required (or give tiers)")
             }
         }
-        return (criteria, threshold)
+        return (criteria, tiered ? nil : threshold)
     }
 
-    private static func range(of criteria: BadgeCriteria) -> ClosedRange<Int64> {
-        switch criteria {
-        case .points: 1...Int64(Int32.max) * 1000
-        case .rank: 1...1000
-        case .streak: 1...1000
+    /// The field holding each criterion type's threshold (`firstAction` has none).
+    static let thresholdFields = ["actionCount": "count", "points": "points", "streak": "length", "rank": "top"]
+
+    private static func range(of field: String) -> ClosedRange<Int64> {
+        switch field {
+        case "points": 1...Int64(Int32.max) * 1000
+        case "top", "length": 1...1000
         default: 1...1_000_000
         }
     }
@@ -264,5 +269,32 @@ public struct Streak: Sendable, Equatable {
         var shown = self
         if start.daysSinceEpoch - last.daysSinceEpoch > step { shown.current = 0 }
         return shown
+    }
+}
+
+extension Badge {
+    /// The badge as the contract writes it (and PostgreSQL stores it): the criteria with its single threshold, or the
+    /// tiers.
+    public var document: JSONValue {
+        var criteria: [String: JSONValue] = ["type": .string(self.criteria.type)]
+        switch self.criteria {
+        case let .firstAction(action): criteria["action"] = .string(action)
+        case let .actionCount(action, period): criteria["action"] = .string(action); criteria["period"] = .string(period.rawValue)
+        case let .points(period), let .rank(period): criteria["period"] = .string(period.rawValue)
+        case let .streak(unit, actions):
+            criteria["unit"] = .string(unit.rawValue)
+            if !actions.isEmpty { criteria["actions"] = .array(actions.map(JSONValue.string)) }
+        }
+        var fields: [String: JSONValue] = ["badgeId": .string(id), "name": .string(name), "criteria": .object(criteria)]
+        if let description { fields["description"] = .string(description) }
+        if let field = self.criteria.thresholdField {
+            if tiers.count == 1, tiers[0].id == nil {
+                criteria[field] = .integer(tiers[0].threshold)
+                fields["criteria"] = .object(criteria)
+            } else {
+                fields["tiers"] = .array(tiers.map { .object(["id": .string($0.id ?? ""), field: .integer($0.threshold)]) })
+            }
+        }
+        return .object(fields)
     }
 }

@@ -46,6 +46,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
     router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
     router.addRoutes(RulesController(authorization: authorization, programs: programs).endpoints, atPath: "/v1/programs/:programId/rules")
+    router.addRoutes(BadgeController(authorization: authorization, badges: BadgeStore(postgres: postgres)).endpoints, atPath: "/v1/programs/:programId/badges")
     router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
     router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
                      atPath: "/v1/programs/:programId/leaderboards")

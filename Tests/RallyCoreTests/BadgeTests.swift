@@ -61,7 +61,7 @@ import Testing
             {"name": "", "colour": "red", "criteria": {"type": "actionCount", "action": "tweet", "period": "fortnight", "count": 5, "extra": 1},
              "tiers": [{"id": "a", "count": 5}]}
             """) == [
-            FieldProblem(field: "colour", problem: "unknown field; expected one of: criteria, description, name, tiers"),
+            FieldProblem(field: "colour", problem: "unknown field; expected one of: badgeId, criteria, description, name, tiers"),
             FieldProblem(field: "name", problem: "must not be empty"),
             FieldProblem(field: "criteria.action", problem: "names an action no version of the rules scores"),
             FieldProblem(field: "criteria.period", problem: "must be one of: day, week, month, quarter, year, all"),
@@ -109,5 +109,20 @@ import Testing
         let retracted = [days[0], days[3]]
         #expect(Streak(activeDays: retracted, unit: .week, calendar: paris) == Streak(current: 1, best: 1, lastUnit: CivilDate(year: 2027, month: 1, day: 4)))
         #expect(Streak(activeDays: [], unit: .week, calendar: paris) == Streak())
+    }
+
+    @Test func aBadgeWrittenAsADocumentReadsBackTheSame() throws {
+        let texts = [
+            #"{"name": "Sharer", "criteria": {"type": "actionCount", "action": "share", "period": "all"}, "tiers": [{"id": "bronze", "count": 10}, {"id": "gold", "count": 20}]}"#,
+            #"{"name": "First post", "description": "Welcome", "criteria": {"type": "firstAction", "action": "post"}}"#,
+            #"{"name": "Four weeks", "criteria": {"type": "streak", "unit": "week", "length": 4, "actions": ["post"]}}"#,
+            #"{"name": "Podium", "criteria": {"type": "rank", "period": "month", "top": 3}}"#,
+        ]
+        for text in texts {
+            let badge = try parse(text).get()
+            #expect(try Badge.parse(badge.document, id: "sharer", knownActions: known).get() == badge)
+        }
+        #expect(problems(#"{"badgeId": "other", "name": "X", "criteria": {"type": "firstAction", "action": "post"}}"#)
+            == [FieldProblem(field: "badgeId", problem: "must be the badge id of the path, or left out")])
     }
 }
