@@ -27,14 +27,15 @@ extension EventWriter {
             let redis = try await leaderboards.projectionState()
             let restarted = inLineWith.withLock { $0 } != redis.server
             if !projectionIsStale, !restarted, redis.ready != nil { return }
+            // Behind from now on (lag shown, callers told) until brought back in line.
+            if !projectionIsStale {
+                logger.warning(redis.ready == leaderboards.readyMark ? "Redis restarted; reconciling the leaderboards it kept with PostgreSQL"
+                    : "Redis lost the leaderboards; rebuilding them from PostgreSQL")
+                staleSince.withLock { $0 = $0 ?? ContinuousClock.now }
+            }
             if redis.ready == leaderboards.readyMark {
-                if !projectionIsStale {
-                    logger.warning("Redis restarted; reconciling the leaderboards it kept with PostgreSQL")
-                    staleSince.withLock { $0 = $0 ?? ContinuousClock.now }
-                }
                 try await catchUp(server: redis.server, everyone: restarted)
             } else {
-                if !projectionIsStale { logger.warning("Redis lost the leaderboards; rebuilding them from PostgreSQL") }
                 try await rebuild(server: redis.server)
             }
         } catch is CancellationError {
