@@ -70,7 +70,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The value as a number, when it is one.
-    var double: Double? {
+    public var double: Double? {
         switch self {
         case let .integer(value): Double(value)
         case let .number(value): value

@@ -56,14 +56,13 @@ extension EventWriter {
         let program = retraction.program
         let ref = MemberRef(program: program.id, id: retraction.memberId)
         // The member's row first, as a scoring commit locks it: their state changes under one writer at a time.
-        try lockMembers([ref], on: connection)
+        let members = try loadMembers([ref], locking: [program.id], on: connection).members
         guard let row = try connection.query("""
             SELECT action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, points, campaign_id,
                    retracted_at IS NOT NULL AS retracted
             FROM events WHERE program_id = $1 AND event_id = $2 FOR UPDATE
             """, [program.id, retraction.eventId]).first else { throw unknownEvent(retraction.eventId, program: program.id) }
         let points = try row.int("points")
-        let members = try loadMembers([ref], on: connection)
         var updates: [(program: String, update: StandingsUpdate)] = []
         // Whether boards read from PostgreSQL (past periods, campaigns) changed.
         var archived = false

@@ -72,10 +72,6 @@ struct StoredEvent {
 
 /// The SQL of one group commit: each statement takes whole columns as array parameters, so a group costs a fixed number of round trips.
 extension EventWriter {
-    static func loadMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws -> [MemberRef: MemberState] {
-        try loadMembers(refs, locking: [], on: connection).members
-    }
-
     /// The members, their rows locked in one order until the transaction ends for the programs in `locking` (their
     /// scoring state is then read and written by this writer alone, whichever instance the others run in), and the
     /// number of each program's latest rules version (0: none), in one statement per program.

@@ -19,7 +19,7 @@ enum RulesetRows {
         guard case let .array(rows)? = JSONValue(text: text) else { throw unreadable("not a JSON array") }
         return RulesetHistory(try rows.map { row in
             guard case let .object(fields) = row, case let .integer(version)? = fields["version"],
-                  let effectiveFrom = fields["effectiveFrom"].flatMap(\.seconds), let document = fields["document"] else {
+                  let effectiveFrom = fields["effectiveFrom"].flatMap(\.double), let document = fields["document"] else {
                 throw unreadable("a row lacks its version, effectiveFrom or document")
             }
             switch Ruleset.parse(document) {
@@ -35,16 +35,6 @@ enum RulesetRows {
 
     private static func unreadable(_ detail: String) -> RallyError {
         RallyError(.internalError, "a stored ruleset could not be read", internalDetail: "rulesets: \(detail)")
-    }
-}
-
-private extension JSONValue {
-    var seconds: Double? {
-        switch self {
-        case let .integer(value): Double(value)
-        case let .number(value): value
-        default: nil
-        }
     }
 }
 
@@ -75,16 +65,7 @@ extension ProgramStore {
 
     /// The program with its rules as PostgreSQL holds them now (not cached), or a 404.
     public func fresh(_ id: String) async throws -> ProgramContext {
-        guard Identifier.isValid(id) else { throw Self.notFound(id) }
-        let rows: PostgresRows
-        do {
-            rows = try await postgres.query("SELECT \(Self.columns) FROM programs WHERE id = $1", [id])
-        } catch {
-            throw RallyError.storage(error)
-        }
-        guard let row = rows.first else { throw Self.notFound(id) }
-        let program = try Self.context(row)
-        remember(program)
+        guard let program = try await read(id) else { throw Self.notFound(id) }
         return program
     }
 }

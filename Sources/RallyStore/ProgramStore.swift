@@ -98,6 +98,11 @@ public final class ProgramStore: Sendable {
     public func context(_ id: String) async throws -> ProgramContext? {
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0[id] }), cached.expires > now { return cached.program }
+        return try await read(id)
+    }
+
+    /// The program as PostgreSQL holds it now (and cached from then on), or nil when it does not exist.
+    func read(_ id: String) async throws -> ProgramContext? {
         guard Identifier.isValid(id) else { return nil }
         let rows: PostgresRows
         do {
