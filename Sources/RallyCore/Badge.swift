@@ -5,6 +5,11 @@ public enum StreakUnit: String, Sendable, CaseIterable {
     case day, week
 }
 
+/// Whose board a rank badge ranks on: the whole program's, or each team's (region's) own.
+public enum RankScope: String, Sendable, CaseIterable {
+    case program, team, region
+}
+
 /// What earns a badge.
 public enum BadgeCriteria: Sendable, Equatable {
     /// The member's first event of `action` the rules scored.
@@ -15,8 +20,9 @@ public enum BadgeCriteria: Sendable, Equatable {
     case points(period: PeriodKind)
     /// Consecutive units with at least one scored event (of `actions` when given).
     case streak(unit: StreakUnit, actions: [String])
-    /// A place among the first `top` of a period's board when the period closes.
-    case rank(period: PeriodKind)
+    /// A place among the first `top` of a period's board when the period closes: the program's board, or each team's or
+    /// region's.
+    case rank(period: PeriodKind, scope: RankScope)
 
     /// The criterion's `type` in a badge document.
     public var type: String {
@@ -193,8 +199,9 @@ public struct Badge: Sendable, Equatable {
                 .enumerated().compactMap { action($1, at: "criteria.actions[\($0)]") }
             criteria = unit.map { .streak(unit: $0, actions: actions) }
         case "rank":
-            allowed = ["type", "period", "top"]
-            criteria = period(fields["period"], at: "criteria.period", allowAll: false).map { .rank(period: $0) }
+            allowed = ["type", "period", "top", "scope"]
+            let scope = fields["scope"].map { reader.choice($0, at: "criteria.scope", RankScope.self) } ?? .program
+            criteria = period(fields["period"], at: "criteria.period", allowAll: false).flatMap { kind in scope.map { .rank(period: kind, scope: $0) } }
         default:
             reader.problem("criteria.type", "must be one of: firstAction, actionCount, points, streak, rank")
             return (nil, nil)
@@ -249,9 +256,9 @@ public struct Streak: Sendable, Equatable {
     /// The streak of a member active on `days` (local dates, in any order, repeats allowed): the run of consecutive
     /// units ending at the last active one, and the longest run. Computed from the days themselves, so a backdated
     /// event that fills a gap, or a retraction that opens one, gives the exact streak.
-    public init(activeDays days: some Sequence<CivilDate>, unit: StreakUnit, calendar: PeriodCalendar) {
-        let step = unit == .day ? 1 : 7
-        let units = Set(days.map { unit == .day ? $0.daysSinceEpoch : calendar.weekDays(containing: $0)[0].daysSinceEpoch }).sorted()
+    public init(activeDays days: some Sequence<CivilDate>, unit: StreakUnit) {
+        let step = unit.step
+        let units = Set(days.map { unit.unit(containing: $0.daysSinceEpoch) }).sorted()
         var run = 0, best = 0, previous: Int?
         for start in units {
             run = previous.map { start - $0 == step } == true ? run + 1 : 1
@@ -262,12 +269,10 @@ public struct Streak: Sendable, Equatable {
     }
 
     /// The streak as of `today`: broken (0) when a whole unit has passed since the last active one.
-    public func asOf(_ today: CivilDate, unit: StreakUnit, calendar: PeriodCalendar) -> Streak {
+    public func asOf(_ today: CivilDate, unit: StreakUnit) -> Streak {
         guard let last = lastUnit else { return self }
-        let start = unit == .day ? today : calendar.weekDays(containing: today)[0]
-        let step = unit == .day ? 1 : 7
         var shown = self
-        if start.daysSinceEpoch - last.daysSinceEpoch > step { shown.current = 0 }
+        if unit.unit(containing: today.daysSinceEpoch) - last.daysSinceEpoch > unit.step { shown.current = 0 }
         return shown
     }
 }
@@ -280,7 +285,10 @@ extension Badge {
         switch self.criteria {
         case let .firstAction(action): criteria["action"] = .string(action)
         case let .actionCount(action, period): criteria["action"] = .string(action); criteria["period"] = .string(period.rawValue)
-        case let .points(period), let .rank(period): criteria["period"] = .string(period.rawValue)
+        case let .points(period): criteria["period"] = .string(period.rawValue)
+        case let .rank(period, scope):
+            criteria["period"] = .string(period.rawValue)
+            if scope != .program { criteria["scope"] = .string(scope.rawValue) }
         case let .streak(unit, actions):
             criteria["unit"] = .string(unit.rawValue)
             if !actions.isEmpty { criteria["actions"] = .array(actions.map(JSONValue.string)) }

@@ -111,11 +111,6 @@ public struct Ruleset: Sendable, Equatable {
         "comment": ActionRule(points: 5),
         "like": ActionRule(points: 1),
     ])
-
-    /// Whether scoring an event of `action` needs what the member did before (a cap or once-per-content).
-    public func needsHistory(_ action: String) -> Bool {
-        actions[action]?.oncePerContent == true || caps.contains { $0.covers(action) }
-    }
 }
 
 /// Every version of a program's rules, oldest first: which one is in force at an instant, and which actions any knows.
@@ -191,6 +186,13 @@ public struct LevelProgress: Sendable, Equatable {
 }
 
 extension Ruleset {
+    /// The level `after` points reach when `before` were below it (nil when the level stays, falls, or there are none).
+    public func levelReached(from before: Int64, to after: Int64) -> Level? {
+        guard after > before, let reached = level(forLifetimePoints: after)?.level, let previous = level(forLifetimePoints: before)?.level,
+              reached.minPoints > previous.minPoints else { return nil }
+        return reached
+    }
+
     /// The level of `lifetime` points (the last whose `minPoints` they reach), the next one and the points to it; nil
     /// when the ruleset has no levels.
     public func level(forLifetimePoints lifetime: Int64) -> LevelProgress? {

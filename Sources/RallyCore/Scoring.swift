@@ -45,6 +45,10 @@ public struct Award: Sendable, Equatable {
     public var rulesVersion: Int
     /// The campaign whose multiplier applied, if any.
     public var campaign: String?
+    /// The badge awards the event earned (`Badge.awards`).
+    public var badges: [BadgeAwardKey] = []
+    /// The level the event's points made the member reach, if they reached a new one.
+    public var levelReached: Level?
 
     public init(status: AwardStatus, points: Int, breakdown: [AwardLine], rulesVersion: Int = 0, campaign: String? = nil) {
         self.status = status
@@ -99,23 +103,46 @@ public struct ContentKey: Sendable, Hashable {
     }
 }
 
-/// What a member did before an event that its score depends on: activity per local day and action (for caps), and the
-/// content each once-per-content action already earned on. Scoring an event adds it to the state.
+/// What a member did before an event that its score and badges depend on: activity per local day and action (over
+/// the days caps, period badges and streaks look at), each action's activity ever and the lifetime points, the content
+/// each once-per-content action already earned on, and the badges held. Scoring an event adds it to the state.
 public struct ScoringState: Sendable, Equatable {
     public private(set) var activity: [ActivityKey: Activity] = [:]
     /// Each day's activity over all actions (what a cap without an action counts), kept with `activity`.
-    private var days: [CivilDate: Activity] = [:]
+    private(set) var days: [CivilDate: Activity] = [:]
+    /// Per action, everything the member did ever (loaded only where badges or levels need it).
+    public var lifetime: [String: Activity] = [:]
+    /// The member's points ever.
+    public var lifetimePoints: Int64 = 0
     public var contents: Set<ContentKey>
+    /// The badge awards the member holds (revoked ones too: they are not given again).
+    public var held: Set<BadgeAwardKey> = []
 
     public init(activity: [ActivityKey: Activity] = [:], contents: Set<ContentKey> = []) {
         self.contents = contents
         for (key, value) in activity { add(value, at: key) }
     }
 
-    /// Adds `delta` to the member's activity of one day and action.
+    /// Adds loaded history to the member's activity of one day and action (not to the lifetime figures, loaded apart).
     public mutating func add(_ delta: Activity, at key: ActivityKey) {
         activity[key, default: Activity()].add(delta)
         days[key.day, default: Activity()].add(delta)
+    }
+
+    /// Adds one event scored now (or, with a negative delta, takes it back): its day's activity and the lifetime figures.
+    public mutating func record(_ delta: Activity, at key: ActivityKey) {
+        add(delta, at: key)
+        lifetime[key.action, default: Activity()].add(delta)
+        lifetimePoints += delta.points
+    }
+
+    /// The state of a member's whole history, given as activity per day and action: lifetime figures are its sums.
+    public init(history: [ActivityKey: Activity]) {
+        self.init(activity: history)
+        for (key, value) in history {
+            lifetime[key.action, default: Activity()].add(value)
+            lifetimePoints += value.points
+        }
     }
 
     /// The activity of `days` (of one action, or of all when nil), summed: a few lookups whatever the history's length.
@@ -192,7 +219,7 @@ extension Ruleset {
             }
         }
 
-        state.add(.event(points: points), at: ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action))
+        state.record(.event(points: points), at: ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action))
         if points > 0, rule.oncePerContent, let content { state.contents.insert(content) }
         return Award(status: status, points: points, breakdown: breakdown, rulesVersion: version, campaign: campaign?.id)
     }
@@ -207,7 +234,7 @@ extension ScoringState {
     /// scored it) and the content it claimed. Later events keep what they were given.
     public mutating func retract(_ event: Event, award: Award, claimedContent: Bool, calendar: PeriodCalendar) {
         if award.status.isScored {
-            add(.event(points: award.points, sign: -1), at: ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action))
+            record(.event(points: award.points, sign: -1), at: ActivityKey(day: calendar.localDate(of: event.occurredAt), action: event.action))
         }
         if claimedContent, let contentId = event.contentId {
             contents.remove(ContentKey(action: event.action, contentId: contentId))

@@ -35,6 +35,9 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     // Reconciles the projection Redis kept, or rebuilds it; on failure the writer retries while serving.
     await writer.repairProjectionIfNeeded()
     let members = MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards)
+    let badges = BadgeStore(postgres: postgres)
+    let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
+                               interval: configuration.backgroundInterval)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 
     let router = Router(context: RallyRequestContext.self)
@@ -46,7 +49,9 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
     router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
     router.addRoutes(RulesController(authorization: authorization, programs: programs).endpoints, atPath: "/v1/programs/:programId/rules")
-    router.addRoutes(BadgeController(authorization: authorization, badges: BadgeStore(postgres: postgres)).endpoints, atPath: "/v1/programs/:programId/badges")
+    let badgeController = BadgeController(authorization: authorization, badges: badges, programs: programs)
+    router.addRoutes(badgeController.endpoints, atPath: "/v1/programs/:programId/badges")
+    router.addRoutes(badgeController.awardEndpoints, atPath: "/v1/programs/:programId/members")
     router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
     router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
                      atPath: "/v1/programs/:programId/leaderboards")
@@ -55,6 +60,6 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, redis, writer],
+        services: [postgres, redis, writer, awarder],
         logger: logger)
 }

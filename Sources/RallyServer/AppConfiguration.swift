@@ -19,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var redisNamespace: String = "rally"
     /// How many recent periods of each kind keep their boards in Redis.
     public var boardRetention: BoardRetention = .standard
+    /// How often background work (retroactive badge awards, period closes, webhook deliveries) looks for something to do.
+    public var backgroundInterval: Duration = .seconds(1)
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -62,6 +64,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_BOARD_RETENTION must read like 'day=35,week=13,month=13,quarter=5,year=2' (counts 1-10000), got '\(text)'")
             }
             boardRetention = retention
+        }
+        if let text = environment["RALLY_BACKGROUND_INTERVAL_MS"] {
+            guard let value = Int(text), (10...60_000).contains(value) else {
+                throw ConfigurationError("RALLY_BACKGROUND_INTERVAL_MS must be a number of milliseconds from 10 to 60000, got '\(text)'")
+            }
+            backgroundInterval = .milliseconds(value)
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Postgres
 import RallyCore
 
-/// The badges HR defines for a program. (Awarding them is the next step of the badges work.)
+/// The badges HR defines for a program, and the awards members hold.
 public final class BadgeStore: Sendable {
     private let postgres: PostgresPool
 
@@ -10,51 +10,97 @@ public final class BadgeStore: Sendable {
         self.postgres = postgres
     }
 
-    /// Creates or replaces a badge (validated against the actions the program's rules know); true when it was created.
+    /// Creates or replaces a badge; true when it was created. A badge created, or changed in what earns it, is then
+    /// awarded to the members who already meet it (`BadgeStore.awardRetroactively`). The program's badges version goes
+    /// up in the same transaction: its row update waits for the writers that read the previous badges (they hold the
+    /// row `FOR SHARE`), so every event is either committed before the change, and seen by the retroactive pass, or
+    /// scored with the new badge.
     public func put(_ badge: Badge, program: String) async throws -> Bool {
         do {
-            let rows = try await postgres.query("""
-                INSERT INTO badges AS b (program_id, badge_id, document) VALUES ($1, $2, $3::jsonb)
-                ON CONFLICT (program_id, badge_id) DO UPDATE SET document = EXCLUDED.document, updated_at = now(), deleted_at = NULL
-                RETURNING (xmax = 0) AS created
-                """, [program, badge.id, badge.document.text])
-            return try rows.first?.bool("created") ?? false
-        } catch {
-            throw RallyError.storage(error)
-        }
-    }
-
-    /// The program's badges (deleted ones aside), by id.
-    public func list(program: ProgramContext) async throws -> [Badge] {
-        let rows: PostgresRows
-        do {
-            rows = try await postgres.query("""
-                SELECT badge_id, document::text AS document FROM badges WHERE program_id = $1 AND deleted_at IS NULL ORDER BY badge_id
-                """, [program.id])
-        } catch {
-            throw RallyError.storage(error)
-        }
-        // Every action a stored badge names was known when it was stored, and versions are never removed.
-        let known = program.rules.knownActions
-        return try rows.map { row in
-            let id = try row.string("badge_id")
-            guard let document = JSONValue(text: try row.string("document")), case let .success(badge) = Badge.parse(document, id: id, knownActions: known) else {
-                throw RallyError(.internalError, "a stored badge could not be read", internalDetail: "badges: \(program.id)/\(id)")
+            return try await postgres.transaction { connection in
+                try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
+                let rows = try connection.query("""
+                    INSERT INTO badges AS b (program_id, badge_id, document, retro_cursor) VALUES ($1, $2, $3::jsonb, '')
+                    ON CONFLICT (program_id, badge_id) DO UPDATE SET document = EXCLUDED.document, updated_at = now(), deleted_at = NULL,
+                        retro_cursor = CASE WHEN b.document->'criteria' = EXCLUDED.document->'criteria'
+                                             AND b.document->'tiers' IS NOT DISTINCT FROM EXCLUDED.document->'tiers'
+                                             AND b.deleted_at IS NULL THEN b.retro_cursor ELSE '' END
+                    RETURNING (xmax = 0) AS created
+                    """, [program, badge.id, badge.document.text])
+                return try rows.first?.bool("created") ?? false
             }
-            return badge
+        } catch {
+            throw RallyError.storage(error)
         }
     }
 
     /// Deletes a badge (awards already given keep it); a 404 when there is none.
     public func delete(program: String, badgeId: String) async throws {
-        let rows: PostgresRows
+        let deleted: Bool
         do {
-            rows = try await postgres.query("""
-                UPDATE badges SET deleted_at = now() WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
-                """, [program, badgeId])
+            deleted = try await postgres.transaction { connection in
+                try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
+                return try connection.query("""
+                    UPDATE badges SET deleted_at = now(), retro_cursor = NULL WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
+                    """, [program, badgeId]).affectedRows == 1
+            }
         } catch {
             throw RallyError.storage(error)
         }
-        guard rows.affectedRows == 1 else { throw RallyError(.notFound, "badge '\(badgeId)' does not exist in program '\(program)'") }
+        guard deleted else { throw RallyError(.notFound, "badge '\(badgeId)' does not exist in program '\(program)'") }
+    }
+
+    /// Revokes a member's awards of a badge (one tier, or one period of a rank badge, when given); returns those
+    /// revoked, or a 404 when the member holds none. A revoked award is not given again by later events.
+    public func revoke(program: String, memberId: String, badgeId: String, tier: String?, period: String?) async throws -> [EarnedBadge] {
+        let revoked: [EarnedBadge]
+        do {
+            revoked = try await postgres.transaction { connection in
+                let rows = try connection.query("""
+                    WITH r AS (
+                        UPDATE member_badges SET revoked_at = now()
+                        WHERE program_id = $1 AND member_id = $2 AND badge_id = $3 AND revoked_at IS NULL
+                          AND ($4::text IS NULL OR tier = $4) AND ($5::text IS NULL OR period_key = $5)
+                        RETURNING *)
+                    SELECT (\(BadgeAwardRows.select(from: "r", where: "TRUE"))) AS badges
+                    """, [program, memberId, badgeId, tier, period])
+                return try BadgeAwardRows.badges(try rows.first?.string("badges") ?? "[]")
+            }
+        } catch {
+            throw RallyError.storage(error)
+        }
+        guard !revoked.isEmpty else {
+            throw RallyError(.notFound, "member '\(memberId)' holds no award of badge '\(badgeId)'\(tier.map { " at tier '\($0)'" } ?? "") in program '\(program)'")
+        }
+        return revoked
+    }
+
+    /// A subquery giving the badges (deleted ones aside) of the program `programColumn` names, by id, as one JSON array
+    /// of `{"id", "document"}`.
+    static func select(_ programColumn: String) -> String {
+        """
+        SELECT coalesce(jsonb_agg(jsonb_build_object('id', b.badge_id, 'document', b.document) ORDER BY b.badge_id), '[]')::text
+        FROM badges b WHERE b.program_id = \(programColumn) AND b.deleted_at IS NULL
+        """
+    }
+
+    /// The badges read from `select`'s text. Every action a stored badge names was known when it was stored, and rules
+    /// versions are never removed.
+    static func badges(_ text: String, program: String, rules: RulesetHistory) throws -> [Badge] {
+        guard case let .array(rows)? = JSONValue(text: text) else { throw unreadable(program, "not a JSON array") }
+        let known = rules.knownActions
+        return try rows.map { row in
+            guard case let .object(fields) = row, case let .string(id)? = fields["id"], let document = fields["document"] else {
+                throw unreadable(program, "a row lacks its id or document")
+            }
+            switch Badge.parse(document, id: id, knownActions: known) {
+            case let .success(badge): return badge
+            case let .failure(failure): throw unreadable(program, "\(id): \(failure.problems.map { "\($0.field) \($0.problem)" }.joined(separator: "; "))")
+            }
+        }
+    }
+
+    private static func unreadable(_ program: String, _ detail: String) -> RallyError {
+        RallyError(.internalError, "a stored badge could not be read", internalDetail: "badges of \(program): \(detail)")
     }
 }

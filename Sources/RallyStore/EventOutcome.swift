@@ -1,3 +1,4 @@
+import Foundation
 import RallyCore
 
 /// A member's points in the periods an answer shows: all time, this week and this month.
@@ -45,6 +46,19 @@ public struct MemberSummary: Sendable, Equatable {
     static let unknown = MemberSummary(points: PeriodPoints(lifetime: 0, week: 0, month: 0), ranks: PeriodRanks(week: nil, month: nil, all: nil))
 }
 
+/// A badge a member holds, as answers show it.
+public struct EarnedBadge: Sendable, Equatable {
+    public var badgeId: String
+    /// Nil for a badge without tiers.
+    public var tier: String?
+    public var name: String
+    public var awardedAt: Date
+    /// The event that earned it; nil for an award given retroactively or when a period closed.
+    public var eventId: String?
+    /// For a rank badge, the period it was won in.
+    public var period: String?
+}
+
 /// What an event earned, as first recorded.
 public struct EventResult: Sendable {
     public var eventId: String
@@ -53,6 +67,9 @@ public struct EventResult: Sendable {
     public var breakdown: [AwardLine]
     /// The ruleset version that scored the event (0: the defaults).
     public var rulesVersion: Int
+    public var badgesAwarded: [EarnedBadge] = []
+    /// The level the event made its member reach, if any.
+    public var levelReached: Level?
     public var member: MemberSummary
 }
 

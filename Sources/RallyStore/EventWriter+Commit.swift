@@ -208,7 +208,7 @@ extension EventWriter {
     /// no I/O), writes. Runs on a PostgreSQL thread.
     static func commit(_ submissions: [EventSubmission], now: Date, retention: BoardRetention, on connection: PostgresConnection) throws -> CommitResult {
         let snapshot = try loadSnapshot(submissions, on: connection)
-        let decision = GroupDecision.decide(submissions, snapshot)
+        var decision = GroupDecision.decide(submissions, snapshot, now: now)
 
         try insertEvents(decision.recorded, on: connection)
         let awarded = decision.recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
@@ -218,6 +218,10 @@ extension EventWriter {
         try addToMemberActivity(decision.recorded, on: connection)
         try insertContentAwards(decision.contents, on: connection)
         let campaigns = try addToCampaignDays(decision.recorded, on: connection)
+        let earned = try recordAwards(decision.recorded.flatMap { submission, award in
+            award.badges.map { AwardToRecord(member: submission.memberRef, key: $0, eventId: submission.event.id) }
+        }, now: now, on: connection)
+        decision.show(earned, programs: snapshot.programs, submissions: submissions, now: now)
 
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
@@ -227,33 +231,40 @@ extension EventWriter {
     }
 
     /// What the group's decision needs, read in the transaction that writes it: the members (their rows locked first,
-    /// in one order, in programs where an event's rules depend on the member's history), the programs' rules (read
-    /// again when another instance added a version since this one cached them), stored events with the group's ids, and
-    /// the history of the members whose events' rules need it.
+    /// in one order, in programs where an event depends on its member's history), the programs' rules and badges (read
+    /// again when another instance changed them since this one cached them), stored events with the group's ids, and the
+    /// history of the members whose events need it.
     private static func loadSnapshot(_ submissions: [EventSubmission], on connection: PostgresConnection) throws -> GroupSnapshot {
         var programs: [String: ProgramContext] = [:]
         for submission in submissions { programs[submission.program.id] = submission.program }
-        var rules = programs.mapValues(\.rules)
-        func stateful() -> [MemberRef: [Event]] {
-            var events: [MemberRef: [Event]] = [:]
+        func needs() -> [MemberRef: HistoryNeed] {
+            var needs: [MemberRef: HistoryNeed] = [:]
             for submission in submissions {
-                let ruleset = (rules[submission.program.id] ?? submission.program.rules).inForce(at: submission.event.occurredAt)
-                if ruleset.needsHistory(submission.event.action) { events[submission.memberRef, default: []].append(submission.event) }
+                guard let program = programs[submission.program.id] else { continue }
+                var need = needs[submission.memberRef] ?? HistoryNeed()
+                need.add(submission.event, ruleset: program.rules.inForce(at: submission.event.occurredAt), badges: program.badges,
+                         calendar: program.calendar)
+                if !need.isEmpty { needs[submission.memberRef] = need }
             }
-            return events
+            return needs
         }
-        var history = stateful()
+        var history = needs()
         let locked = Set(history.keys.map(\.program))
         let (members, versions) = try loadMembers(Set(submissions.map(\.memberRef)), locking: locked, on: connection)
-        let stale = versions.filter { rules[$0.key].map(\.latest.version) != $0.value }.keys
-        if !stale.isEmpty {
-            for program in stale { rules[program] = try loadRules(program: program, on: connection) }
-            history = stateful()
-            // Rules this instance had not seen may need the history of members whose rows were not locked.
+        var changed = false
+        for (id, version) in versions where programs[id].map({ $0.rules.latest.version != version.rules || $0.badgesVersion != version.badges }) == true {
+            programs[id] = try reloadProgram(programs[id]!, on: connection)
+            changed = true
+        }
+        if changed {
+            history = needs()
+            // Rules or badges this instance had not seen may need the history of members whose rows were not locked.
             try lockMembers(Set(history.keys.filter { !locked.contains($0.program) }), on: connection)
         }
+        var states = try loadStates(history, programs: programs, on: connection)
+        for (ref, member) in members { states[ref, default: ScoringState()].lifetimePoints = member.lifetimePoints }
         return GroupSnapshot(members: members, stored: try loadEvents(Array(Set(submissions.map(\.eventRef))), on: connection),
-                             rules: rules, states: try loadStates(history, programs: programs, on: connection))
+                             programs: programs, states: states)
     }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis

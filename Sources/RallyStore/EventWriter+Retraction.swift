@@ -104,8 +104,11 @@ extension EventWriter {
             }
             if AwardStatus(rawValue: status)?.isScored == true {
                 try connection.query("""
-                    UPDATE member_activity SET events = events - 1, earning = earning - $5::int, points = points - $6::bigint
-                    WHERE program_id = $1 AND member_id = $2 AND day = $3::date AND action = $4
+                    WITH day AS (
+                        UPDATE member_activity SET events = events - 1, earning = earning - $5::int, points = points - $6::bigint
+                        WHERE program_id = $1 AND member_id = $2 AND day = $3::date AND action = $4)
+                    UPDATE member_action_totals SET events = events - 1, earning = earning - $5::int, points = points - $6::bigint
+                    WHERE program_id = $1 AND member_id = $2 AND action = $4
                     """, [program.id, ref.id, day, event.action, points > 0 ? "1" : "0", String(points)])
             }
             try connection.query("DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = $3", [program.id, ref.id, event.id])

@@ -5,11 +5,6 @@ import RallyCore
 /// The SQL of the state that rules read and write: rules versions, members' activity per day and action, and the
 /// content once-per-content actions earned on.
 extension EventWriter {
-    /// A program's rules as PostgreSQL holds them.
-    static func loadRules(program: String, on connection: PostgresConnection) throws -> RulesetHistory {
-        try RulesetRows.history(try connection.query("SELECT (\(RulesetRows.select("$1"))) AS rulesets", [program]).first?.string("rulesets") ?? "[]")
-    }
-
     /// Locks the members' rows, in one order, until the transaction ends: their scoring state is then read and written
     /// by this writer alone, whichever instance the other writers run in.
     static func lockMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws {
@@ -20,45 +15,58 @@ extension EventWriter {
         }
     }
 
-    /// The scoring state of each member for their events: activity on the days of the ISO weeks the events fall in (and
-    /// between them), and the content of their once-per-content actions already earned on; one statement per program.
-    static func loadStates(_ events: [MemberRef: [Event]], programs: [String: ProgramContext],
+    /// The scoring state of each member as their events need it (`HistoryNeed`): activity over a span of days, the content
+    /// their once-per-content actions claimed, and, where the program has badges, each action's lifetime figures and the
+    /// badges they hold; one statement per program.
+    static func loadStates(_ needs: [MemberRef: HistoryNeed], programs: [String: ProgramContext],
                            on connection: PostgresConnection) throws -> [MemberRef: ScoringState] {
         var states: [MemberRef: ScoringState] = [:]
-        for (programId, members) in Dictionary(grouping: events.keys, by: \.program) {
-            guard let program = programs[programId] else { continue }
-            // Per member, the days from the first of their events' weeks to the last: one index range each.
+        for (programId, members) in Dictionary(grouping: needs.keys, by: \.program) {
             var days: [(member: String, first: String, end: String)] = []
             var contents: [(member: String, action: String, content: String)] = []
+            var badges: [String] = []
             for member in members {
-                let memberEvents = events[member] ?? []
-                let weekDays = memberEvents.flatMap { program.calendar.weekDays(containing: program.calendar.localDate(of: $0.occurredAt)) }
-                if let first = weekDays.min(by: { $0.daysSinceEpoch < $1.daysSinceEpoch }),
-                   let last = weekDays.max(by: { $0.daysSinceEpoch < $1.daysSinceEpoch }) {
-                    days.append((member.id, PeriodCalendar.dayKey(first), PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: last.daysSinceEpoch + 1))))
+                guard let need = needs[member] else { continue }
+                if let span = need.days {
+                    days.append((member.id, PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: span.lowerBound)),
+                                 PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: span.upperBound))))
                 }
-                contents += memberEvents.compactMap { event in event.contentId.map { (member.id, event.action, $0) } }
+                contents += need.contents.map { (member.id, $0.action, $0.contentId) }
+                if need.badges { badges.append(member.id) }
             }
+            // The kind of each row: 'a' a day's activity, 'c' claimed content, 't' lifetime figures, 'b' a badge held.
             let rows = try connection.query("""
-                SELECT a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points, NULL::text AS content_id
+                SELECT 'a' AS kind, a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points, NULL AS badge_id, NULL AS tier, NULL AS period
                 FROM unnest($2::text[], $3::date[], $4::date[]) AS u(m, f, e)
                 JOIN member_activity a ON a.program_id = $1 AND a.member_id = u.m AND a.day >= u.f AND a.day < u.e
                 UNION ALL
-                SELECT c.member_id, NULL, c.action, 0, 0, 0, c.content_id
+                SELECT 'c', c.member_id, NULL, c.action, 0, 0, 0, c.content_id, NULL, NULL
                 FROM content_awards c JOIN unnest($5::text[], $6::text[], $7::text[]) AS u(m, a, k)
                      ON c.member_id = u.m AND c.action = u.a AND c.content_id = u.k
                 WHERE c.program_id = $1
+                UNION ALL
+                SELECT 't', t.member_id, NULL, t.action, t.events, t.earning, t.points, NULL, NULL, NULL
+                FROM member_action_totals t WHERE t.program_id = $1 AND t.member_id = ANY($8::text[])
+                UNION ALL
+                SELECT 'b', b.member_id, NULL, NULL, 0, 0, 0, b.badge_id, b.tier, b.period_key
+                FROM member_badges b WHERE b.program_id = $1 AND b.member_id = ANY($8::text[])
                 """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.first)),
                       PostgresArray.literal(days.map(\.end)), PostgresArray.literal(contents.map(\.member)),
-                      PostgresArray.literal(contents.map(\.action)), PostgresArray.literal(contents.map(\.content))])
+                      PostgresArray.literal(contents.map(\.action)), PostgresArray.literal(contents.map(\.content)),
+                      PostgresArray.literal(badges)])
             for row in rows {
                 let member = MemberRef(program: programId, id: try row.string("member_id"))
-                if let content = row.optionalString("content_id") {
-                    states[member, default: ScoringState()].contents.insert(ContentKey(action: try row.string("action"), contentId: content))
-                } else if let day = CivilDate.parse(try row.string("day")) {
-                    states[member, default: ScoringState()].add(
-                        Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points")),
-                        at: ActivityKey(day: day, action: try row.string("action")))
+                let activity = Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points"))
+                switch try row.string("kind") {
+                case "a":
+                    guard let day = CivilDate.parse(try row.string("day")) else { continue }
+                    states[member, default: ScoringState()].add(activity, at: ActivityKey(day: day, action: try row.string("action")))
+                case "c":
+                    states[member, default: ScoringState()].contents.insert(ContentKey(action: try row.string("action"), contentId: try row.string("badge_id")))
+                case "t":
+                    states[member, default: ScoringState()].lifetime[try row.string("action")] = activity
+                default:
+                    states[member, default: ScoringState()].held.insert(try BadgeAwardKey(row))
                 }
             }
         }
@@ -93,6 +101,33 @@ extension EventWriter {
                 PostgresArray.literal(entries.map { String($0.value.events) }),
                 PostgresArray.literal(entries.map { String($0.value.earning) }),
                 PostgresArray.literal(entries.map { String($0.value.points) }),
+            ])
+        // The same per action, ever, with the first day (rows in one order too).
+        var totals: [Key: (activity: Activity, firstDay: String)] = [:]
+        for (key, activity) in entries {
+            var ever = key
+            ever.day = ""
+            var total = totals[ever] ?? (Activity(), key.day)
+            total.activity.add(activity)
+            total.firstDay = min(total.firstDay, key.day)
+            totals[ever] = total
+        }
+        let lifetime = totals.sorted { $0.key < $1.key }.map { (key: Key(program: $0.key.program, member: $0.key.member, day: $0.value.firstDay, action: $0.key.action),
+                                                                value: $0.value.activity) }
+        try connection.query("""
+            INSERT INTO member_action_totals AS t (program_id, member_id, action, first_day, events, earning, points)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::int[], $6::int[], $7::bigint[])
+            ON CONFLICT (program_id, member_id, action)
+            DO UPDATE SET events = t.events + EXCLUDED.events, earning = t.earning + EXCLUDED.earning, points = t.points + EXCLUDED.points,
+                          first_day = least(t.first_day, EXCLUDED.first_day)
+            """, [
+                PostgresArray.literal(lifetime.map(\.key.program)),
+                PostgresArray.literal(lifetime.map(\.key.member)),
+                PostgresArray.literal(lifetime.map(\.key.action)),
+                PostgresArray.literal(lifetime.map(\.key.day)),
+                PostgresArray.literal(lifetime.map { String($0.value.events) }),
+                PostgresArray.literal(lifetime.map { String($0.value.earning) }),
+                PostgresArray.literal(lifetime.map { String($0.value.points) }),
             ])
     }
 

@@ -28,12 +28,20 @@ extension EventSubmission {
     var memberRef: MemberRef { MemberRef(program: program.id, id: event.memberId) }
 }
 
+/// The latest rules version and badges version of a program, as a transaction reads them.
+struct ProgramVersions {
+    var rules: Int
+    var badges: Int
+}
+
 /// What scoring and the projection need to know of a member.
 struct MemberState {
     var enrolled: Bool
     var visibility: Visibility
     var team: String?
     var region: String?
+    /// The points of all time, before the group (0 where a query does not read them).
+    var lifetimePoints: Int64 = 0
 
     /// The scopes whose boards the member stands on: none unless ranked.
     var scopes: [BoardScope] { isRanked ? BoardScope.scopes(team: team, region: region) : [] }
@@ -53,7 +61,8 @@ extension MemberState {
         guard let known = Visibility(rawValue: visibility) else {
             throw PostgresError(kind: .decoding, message: "unknown visibility '\(visibility)' in members")
         }
-        self.init(enrolled: try row.bool("enrolled"), visibility: known, team: row.optionalString("team"), region: row.optionalString("region"))
+        self.init(enrolled: try row.bool("enrolled"), visibility: known, team: row.optionalString("team"), region: row.optionalString("region"),
+                  lifetimePoints: row.optionalString("lifetime_points").flatMap(Int64.init) ?? 0)
     }
 }
 
@@ -64,34 +73,53 @@ struct StoredEvent {
     var points: Int
     var breakdown: [AwardLine]
     var rulesVersion: Int
+    var badgesAwarded: [EarnedBadge]
+    var levelReached: Level?
 
     func result(member: MemberSummary) -> EventResult {
-        EventResult(eventId: event.id, status: status, points: points, breakdown: breakdown, rulesVersion: rulesVersion, member: member)
+        EventResult(eventId: event.id, status: status, points: points, breakdown: breakdown, rulesVersion: rulesVersion,
+                    badgesAwarded: badgesAwarded, levelReached: levelReached, member: member)
     }
 }
 
 /// The SQL of one group commit: each statement takes whole columns as array parameters, so a group costs a fixed number of round trips.
 extension EventWriter {
-    /// The members, their rows locked in one order until the transaction ends for the programs in `locking` (their
-    /// scoring state is then read and written by this writer alone, whichever instance the others run in), and the
-    /// number of each program's latest rules version (0: none), in one statement per program.
+    /// The members (with their lifetime points), their rows locked in one order until the transaction ends for the
+    /// programs in `locking` (their scoring state is then read and written by this writer alone, whichever instance the
+    /// others run in), and the number of each program's latest rules version (0: none) and badges version, in one
+    /// statement per program. The program's row is held `FOR SHARE` until the commit: a change of its badges waits for
+    /// this group, and a group that starts after that change reads its new version (`BadgeStore.put`).
     static func loadMembers(_ refs: Set<MemberRef>, locking: Set<String>,
-                            on connection: PostgresConnection) throws -> (members: [MemberRef: MemberState], rulesVersions: [String: Int]) {
+                            on connection: PostgresConnection) throws -> (members: [MemberRef: MemberState], versions: [String: ProgramVersions]) {
         var members: [MemberRef: MemberState] = [:]
-        var versions: [String: Int] = [:]
+        var versions: [String: ProgramVersions] = [:]
         for (program, ids) in Dictionary(grouping: refs, by: \.program).sorted(by: { $0.key < $1.key }) {
             let rows = try connection.query("""
-                SELECT member_id, enrolled, visibility, team, region,
+                WITH p AS (SELECT badges_version FROM programs WHERE id = $1 FOR SHARE)
+                SELECT m.member_id, m.enrolled, m.visibility, m.team, m.region, coalesce(t.points, 0) AS lifetime_points, p.badges_version,
                        (SELECT coalesce(max(version), 0) FROM rulesets WHERE program_id = $1) AS rules_version
-                FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])
-                ORDER BY member_id\(locking.contains(program) ? " FOR NO KEY UPDATE OF members" : "")
+                FROM p, members m LEFT JOIN member_totals t ON t.program_id = m.program_id AND t.member_id = m.member_id
+                WHERE m.program_id = $1 AND m.member_id = ANY($2::text[])
+                ORDER BY m.member_id\(locking.contains(program) ? " FOR NO KEY UPDATE OF m" : "")
                 """, [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
                 members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberState(row)
-                versions[program] = try row.int("rules_version")
+                versions[program] = ProgramVersions(rules: try row.int("rules_version"), badges: try row.int("badges_version"))
             }
         }
         return (members, versions)
+    }
+
+    /// A program's rules and badges as PostgreSQL holds them in this transaction.
+    static func reloadProgram(_ program: ProgramContext, on connection: PostgresConnection) throws -> ProgramContext {
+        guard let row = try connection.query("""
+            SELECT (\(RulesetRows.select("$1"))) AS rulesets, (\(BadgeStore.select("$1"))) AS badges, badges_version FROM programs WHERE id = $1
+            """, [program.id]).first else { return program }
+        var fresh = program
+        fresh.rules = try RulesetRows.history(try row.string("rulesets"))
+        fresh.badges = try BadgeStore.badges(try row.string("badges"), program: program.id, rules: fresh.rules)
+        fresh.badgesVersion = try row.int("badges_version")
+        return fresh
     }
 
     static func loadEvents(_ refs: [EventRef], on connection: PostgresConnection) throws -> [EventRef: StoredEvent] {
@@ -100,7 +128,8 @@ extension EventWriter {
         for (program, ids) in Dictionary(grouping: refs, by: \.program) {
             let rows = try connection.query("""
                 SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
-                       tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version
+                       tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version, level_reached::text AS level_reached,
+                       (\(BadgeAwardRows.select(program: "events.program_id", event: "events.event_id"))) AS badges
                 FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
                 """, [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
@@ -115,7 +144,8 @@ extension EventWriter {
                 events[EventRef(program: program, id: event.id)] = StoredEvent(
                     event: event, status: known, points: try row.int("points"),
                     breakdown: try decoder.decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)),
-                    rulesVersion: try row.int("rules_version"))
+                    rulesVersion: try row.int("rules_version"), badgesAwarded: try BadgeAwardRows.badges(try row.string("badges")),
+                    levelReached: try row.optionalString("level_reached").map(BadgeAwardRows.level))
             }
         }
         return events
@@ -126,10 +156,11 @@ extension EventWriter {
         guard !events.isEmpty else { return }
         let rows = try connection.query("""
             INSERT INTO events (program_id, event_id, member_id, action, network, content_id, occurred_at, tags, status, points, breakdown,
-                                received_at, rules_version, campaign_id)
-            SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r), v, k
+                                received_at, rules_version, campaign_id, level_reached)
+            SELECT p, e, m, a, n, c, to_timestamp(o), t, s, pts, b, to_timestamp(r), v, k, l
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::jsonb[],
-                        $9::text[], $10::int[], $11::jsonb[], $12::float8[], $13::int[], $14::text[]) AS u(p, e, m, a, n, c, o, t, s, pts, b, r, v, k)
+                        $9::text[], $10::int[], $11::jsonb[], $12::float8[], $13::int[], $14::text[], $15::jsonb[])
+                 AS u(p, e, m, a, n, c, o, t, s, pts, b, r, v, k, l)
             ON CONFLICT (program_id, event_id) DO NOTHING
             """, [
                 PostgresArray.literal(events.map { $0.0.program.id }),
@@ -146,6 +177,7 @@ extension EventWriter {
                 PostgresArray.literal(events.map { String($0.0.receivedAt.timeIntervalSince1970) }),
                 PostgresArray.literal(events.map { String($0.1.rulesVersion) }),
                 PostgresArray.literal(events.map { $0.1.campaign }),
+                PostgresArray.literal(events.map { $0.1.levelReached.map(BadgeAwardRows.text) }),
             ])
         guard rows.affectedRows == events.count else { throw ConcurrentWriterRace() }
     }

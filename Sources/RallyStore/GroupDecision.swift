@@ -7,9 +7,9 @@ struct GroupSnapshot {
     var members: [MemberRef: MemberState]
     /// Events already stored under the group's ids.
     var stored: [EventRef: StoredEvent]
-    /// Each program's rules as PostgreSQL holds them in this transaction.
-    var rules: [String: RulesetHistory]
-    /// The history of the members whose events' rules need it (caps, once-per-content); the others start empty.
+    /// Each program as PostgreSQL holds its rules and badges in this transaction.
+    var programs: [String: ProgramContext]
+    /// The history of the members whose events need it (`HistoryNeed`), and every member's lifetime points.
     var states: [MemberRef: ScoringState]
 }
 
@@ -24,7 +24,7 @@ struct GroupDecision {
     /// Content claimed by awards of once-per-content actions.
     var contents: [(member: MemberRef, content: ContentKey, eventId: String)]
 
-    static func decide(_ submissions: [EventSubmission], _ snapshot: GroupSnapshot) -> GroupDecision {
+    static func decide(_ submissions: [EventSubmission], _ snapshot: GroupSnapshot, now: Date) -> GroupDecision {
         var primaryOf: [EventRef: Int] = [:]
         var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
         var recorded: [(submission: EventSubmission, award: Award)] = []
@@ -46,19 +46,48 @@ struct GroupDecision {
                 outcomes[index] = .rejected(unknownMember(submission))
                 continue
             }
-            let program = submission.program
-            let ruleset = (snapshot.rules[program.id] ?? program.rules).inForce(at: submission.event.occurredAt)
-            let award = ruleset.score(submission.event, member: MemberStanding(enrolled: member.enrolled), calendar: program.calendar,
-                                      state: &states[submission.memberRef, default: ScoringState()])
+            let program = snapshot.programs[submission.program.id] ?? submission.program
+            let ruleset = program.rules.inForce(at: submission.event.occurredAt)
+            var state = states[submission.memberRef] ?? ScoringState()
+            let before = state.lifetimePoints
+            var award = ruleset.score(submission.event, member: MemberStanding(enrolled: member.enrolled), calendar: program.calendar, state: &state)
+            if award.status.isScored {
+                award.badges = Badge.awards(program.badges, after: submission.event.action,
+                                            on: program.calendar.localDate(of: submission.event.occurredAt), state: &state)
+            }
+            // Levels are those of the rules in force now, as the profile shows them.
+            award.levelReached = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints)
+            states[submission.memberRef] = state
             recorded.append((submission, award))
             if award.points > 0, ruleset.actions[submission.event.action]?.oncePerContent == true, let contentId = submission.event.contentId {
                 contents.append((submission.memberRef, ContentKey(action: submission.event.action, contentId: contentId), submission.event.id))
             }
             outcomes[index] = .created(EventResult(eventId: submission.event.id, status: award.status, points: award.points,
-                                                   breakdown: award.breakdown, rulesVersion: award.rulesVersion, member: .unknown))
+                                                   breakdown: award.breakdown, rulesVersion: award.rulesVersion,
+                                                   levelReached: award.levelReached, member: .unknown))
         }
         return GroupDecision(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
                              recorded: recorded, contents: contents)
+    }
+
+    /// Shows in the answers the badge awards this commit recorded (an award another writer recorded first is its).
+    mutating func show(_ recorded: [AwardToRecord], programs: [String: ProgramContext], submissions: [EventSubmission], now: Date) {
+        guard !recorded.isEmpty else { return }
+        var byEvent: [EventRef: [EarnedBadge]] = [:]
+        for award in recorded {
+            guard let eventId = award.eventId else { continue }
+            let name = programs[award.member.program]?.badges.first { $0.id == award.key.badgeId }?.name ?? award.key.badgeId
+            byEvent[EventRef(program: award.member.program, id: eventId), default: []].append(
+                EarnedBadge(badgeId: award.key.badgeId, tier: award.key.tier, name: name, awardedAt: now, eventId: eventId, period: nil))
+        }
+        for (index, outcome) in outcomes.enumerated() {
+            guard let badges = byEvent[submissions[index].eventRef] else { continue }
+            switch outcome {
+            case var .created(result): result.badgesAwarded = badges; outcomes[index] = .created(result)
+            case var .duplicate(result): result.badgesAwarded = badges; outcomes[index] = .duplicate(result)
+            case .rejected: break
+            }
+        }
     }
 
     /// A repeated id in one group answers like a retry of its first occurrence.

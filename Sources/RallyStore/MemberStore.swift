@@ -8,6 +8,10 @@ public struct Member: Sendable {
     public var profile: MemberProfile
     public var points: PeriodPoints
     public var ranks: PeriodRanks
+    /// The awards held (revoked ones aside), oldest first.
+    public var badges: [EarnedBadge]
+    /// The member's streak for each streak badge, as of today.
+    public var streaks: [(badgeId: String, streak: Streak)]
 }
 
 /// One line of a member's point history.
@@ -82,13 +86,17 @@ public final class MemberStore: Sendable {
 
     /// The member's profile with this week's, this month's and all-time points and ranks.
     public func member(_ program: ProgramContext, memberId: String, now: Date = Date()) async throws -> Member {
-        let found: (row: PostgresRow, totals: MemberTotals.Summary)?
+        let found: (row: PostgresRow, totals: MemberTotals.Summary, badges: [EarnedBadge], activeDays: [(day: CivilDate, action: String)])?
         do {
-            found = try await postgres.withConnection { try MemberTotals.profile(program: program, memberId: memberId, now: now, on: $0) }
+            found = try await postgres.withConnection { connection in
+                guard let (row, totals) = try MemberTotals.profile(program: program, memberId: memberId, now: now, on: connection) else { return nil }
+                let (badges, days) = try Self.badges(program: program, memberId: memberId, on: connection)
+                return (row, totals, badges, days)
+            }
         } catch {
             throw RallyError.storage(error)
         }
-        guard let (row, totals) = found else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program.id)'") }
+        guard let (row, totals, badges, activeDays) = found else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program.id)'") }
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
             enrolled: try row.bool("enrolled"), audience: (try? JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8))) ?? [:],
@@ -102,8 +110,35 @@ public final class MemberStore: Sendable {
             let found = await leaderboards.ranks(program: program.id, standings: present.map { ($0.1, $0.2) })
             for ((slot, _, _), rank) in zip(present, found) { ranks[slot] = rank }
         }
+        let today = program.calendar.localDate(of: now)
+        let streaks = program.badges.compactMap { badge -> (badgeId: String, streak: Streak)? in
+            guard case let .streak(unit, actions) = badge.criteria else { return nil }
+            let days = activeDays.filter { actions.isEmpty || actions.contains($0.action) }.map(\.day)
+            return (badge.id, Streak(activeDays: days, unit: unit).asOf(today, unit: unit))
+        }
         return Member(id: memberId, profile: profile,
-                      points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0), ranks: ranks)
+                      points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0), ranks: ranks,
+                      badges: badges, streaks: streaks)
+    }
+
+    /// The member's awards (revoked ones aside) and, when the program has streak badges, the days they did each action
+    /// the rules scored.
+    private static func badges(program: ProgramContext, memberId: String, on connection: PostgresConnection) throws
+        -> ([EarnedBadge], [(day: CivilDate, action: String)])
+    {
+        let hasStreaks = program.badges.contains { if case .streak = $0.criteria { true } else { false } }
+        let rows = try connection.query("""
+            SELECT (\(BadgeAwardRows.select(where: "a.program_id = $1 AND a.member_id = $2 AND a.revoked_at IS NULL"))) AS badges,
+                   (SELECT coalesce(jsonb_agg(jsonb_build_array(day, action)), '[]')::text FROM member_activity
+                    WHERE $3 AND program_id = $1 AND member_id = $2 AND events > 0) AS days
+            """, [program.id, memberId, hasStreaks ? "true" : "false"])
+        guard let row = rows.first else { return ([], []) }
+        guard case let .array(days)? = JSONValue(text: try row.string("days")) else { return (try BadgeAwardRows.badges(try row.string("badges")), []) }
+        return (try BadgeAwardRows.badges(try row.string("badges")), days.compactMap { pair in
+            guard case let .array(fields) = pair, fields.count == 2, case let .string(day) = fields[0], case let .string(action) = fields[1],
+                  let date = CivilDate.parse(day) else { return nil }
+            return (date, action)
+        })
     }
 
     /// A page of the member's ledger, newest first, and the cursor of the next page.

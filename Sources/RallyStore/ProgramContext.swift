@@ -10,6 +10,9 @@ public struct ProgramContext: Sendable {
     /// Every version of the program's rules (as this instance last read them: the writer checks for newer ones).
     public var rules: RulesetHistory
     public var settings: ProgramSettings
+    /// The badges HR defined (deleted ones aside), by id, and the number of the change that left them so.
+    public var badges: [Badge]
+    public var badgesVersion: Int
 
     public var timeZone: TimeZone { calendar.timeZone }
 }

@@ -35,7 +35,7 @@ public final class ProgramStore: Sendable {
     static let maximumNameLength = 200
     static let columns = """
         id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes,
-        (\(RulesetRows.select("programs.id"))) AS rulesets
+        (\(RulesetRows.select("programs.id"))) AS rulesets, badges_version, (\(BadgeStore.select("programs.id"))) AS badges
         """
 
     /// Creates a program and its first admin key; the key's secret is returned once.
@@ -136,10 +136,13 @@ public final class ProgramStore: Sendable {
         guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else {
             throw RallyError(.internalError, "program '\(id)' has an unknown time zone '\(zone)'")
         }
+        let rules = try RulesetRows.history(try row.string("rulesets"))
         return ProgramContext(id: id, name: try row.string("name"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
-                              calendar: calendar, rules: try RulesetRows.history(try row.string("rulesets")),
+                              calendar: calendar, rules: rules,
                               settings: ProgramSettings(backfillDays: try row.int("backfill_days"),
-                                                        clockSkewMinutes: try row.int("clock_skew_minutes")))
+                                                        clockSkewMinutes: try row.int("clock_skew_minutes")),
+                              badges: try BadgeStore.badges(try row.string("badges"), program: id, rules: rules),
+                              badgesVersion: try row.int("badges_version"))
     }
 
     private static func timeZoneProblems(_ zone: String) -> [FieldProblem] {

@@ -42,7 +42,7 @@ import Testing
         #expect(streak.criteria == .streak(unit: .week, actions: ["post", "share"]))
         #expect(streak.tiersReached(by: 3).isEmpty && streak.tiersReached(by: 4).count == 1)
         let rank = try parse(#"{"name": "Podium", "criteria": {"type": "rank", "period": "month", "top": 3}}"#).get()
-        #expect(rank.criteria == .rank(period: .month))
+        #expect(rank.criteria == .rank(period: .month, scope: .program))
         #expect(rank.tiersReached(by: 3).count == 1 && rank.tiersReached(by: 4).isEmpty && rank.tiersReached(by: 0).isEmpty)
     }
 
@@ -92,23 +92,23 @@ import Testing
         let days = [utc(2026, 3, 27, 12), utc(2026, 3, 28, 22, 59), utc(2026, 3, 28, 23, 30), utc(2026, 3, 29, 21, 59), utc(2026, 3, 29, 22, 30)]
             .map(paris.localDate)
         #expect(days.map(PeriodCalendar.dayKey) == ["2026-03-27", "2026-03-28", "2026-03-29", "2026-03-29", "2026-03-30"])
-        let streak = Streak(activeDays: days, unit: .day, calendar: paris)
+        let streak = Streak(activeDays: days, unit: .day)
         #expect(streak == Streak(current: 4, best: 4, lastUnit: CivilDate(year: 2026, month: 3, day: 30)))
-        let broken = Streak(activeDays: days + [CivilDate(year: 2026, month: 4, day: 1)], unit: .day, calendar: paris)
+        let broken = Streak(activeDays: days + [CivilDate(year: 2026, month: 4, day: 1)], unit: .day)
         #expect(broken == Streak(current: 1, best: 4, lastUnit: CivilDate(year: 2026, month: 4, day: 1)))
-        #expect(streak.asOf(CivilDate(year: 2026, month: 3, day: 31), unit: .day, calendar: paris).current == 4, "still alive the next day")
-        #expect(streak.asOf(CivilDate(year: 2026, month: 4, day: 1), unit: .day, calendar: paris).current == 0, "a whole day missed")
+        #expect(streak.asOf(CivilDate(year: 2026, month: 3, day: 31), unit: .day).current == 4, "still alive the next day")
+        #expect(streak.asOf(CivilDate(year: 2026, month: 4, day: 1), unit: .day).current == 0, "a whole day missed")
     }
 
     @Test func aWeekStreakRunsAcrossTheYearEndAndARetractionOpensAGap() {
         // ISO weeks 2026-W52, 2026-W53 (28 Dec 2026 to 3 Jan 2027) and 2027-W01.
         let days = [CivilDate(year: 2026, month: 12, day: 22), CivilDate(year: 2026, month: 12, day: 31), CivilDate(year: 2027, month: 1, day: 2),
                     CivilDate(year: 2027, month: 1, day: 5)]
-        #expect(Streak(activeDays: days, unit: .week, calendar: paris) == Streak(current: 3, best: 3, lastUnit: CivilDate(year: 2027, month: 1, day: 4)))
+        #expect(Streak(activeDays: days, unit: .week) == Streak(current: 3, best: 3, lastUnit: CivilDate(year: 2027, month: 1, day: 4)))
         // Without the week of 28 December (its events retracted): two runs of one.
         let retracted = [days[0], days[3]]
-        #expect(Streak(activeDays: retracted, unit: .week, calendar: paris) == Streak(current: 1, best: 1, lastUnit: CivilDate(year: 2027, month: 1, day: 4)))
-        #expect(Streak(activeDays: [], unit: .week, calendar: paris) == Streak())
+        #expect(Streak(activeDays: retracted, unit: .week) == Streak(current: 1, best: 1, lastUnit: CivilDate(year: 2027, month: 1, day: 4)))
+        #expect(Streak(activeDays: [], unit: .week) == Streak())
     }
 
     @Test func aBadgeWrittenAsADocumentReadsBackTheSame() throws {

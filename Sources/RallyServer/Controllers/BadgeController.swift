@@ -7,6 +7,7 @@ import RallyStore
 struct BadgeController {
     let authorization: Authorization
     let badges: BadgeStore
+    let programs: ProgramStore
 
     struct BadgeBody: JSONWritable {
         var badge: Badge
@@ -32,9 +33,45 @@ struct BadgeController {
         return routes
     }
 
+    /// `DELETE /v1/programs/{programId}/members/{memberId}/badges/{badgeId}`, registered beside the members' routes.
+    var awardEndpoints: RouteCollection<RallyRequestContext> {
+        let routes = RouteCollection(context: RallyRequestContext.self)
+        routes.delete(":memberId/badges/:badgeId", use: revoke)
+        return routes
+    }
+
+    struct RevocationBody: JSONWritable {
+        var memberId: String
+        var revoked: [EarnedBadge]
+        var timeZone: TimeZone
+
+        func write(to json: inout JSONWriter) {
+            json.object { json in
+                json.field("memberId", memberId)
+                json.field("revoked", revoked.map { EarnedBadgeBody(badge: $0, timeZone: timeZone, detailed: true) })
+            }
+        }
+    }
+
+    /// Revokes a member's awards of a badge (`?tier=` one tier, `?period=` one period of a rank badge).
+    @Sendable func revoke(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let memberId = try context.pathIdentifier("memberId"), badgeId = try context.pathIdentifier("badgeId")
+        let query = request.uri.queryParameters
+        let tier = query["tier"].map(String.init), period = query["period"].map(String.init)
+        for (field, value) in [("tier", tier), ("period", period)] {
+            if let value, !Identifier.isValid(value) {
+                throw RallyError.validation([FieldProblem(field: field, problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -")])
+            }
+        }
+        let revoked = try await badges.revoke(program: program.id, memberId: memberId, badgeId: badgeId, tier: tier, period: period)
+        context.logger.info("badge revoked", metadata: ["program": "\(program.id)", "member": "\(memberId)", "badge": "\(badgeId)", "awards": "\(revoked.count)"])
+        return JSONResponse.make(RevocationBody(memberId: memberId, revoked: revoked, timeZone: program.timeZone), status: .ok)
+    }
+
     @Sendable func list(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
-        return JSONResponse.make(BadgeList(badges: try await badges.list(program: program)), status: .ok)
+        return JSONResponse.make(BadgeList(badges: try await programs.fresh(program.id).badges), status: .ok)
     }
 
     /// Creates (201) or replaces (200) a badge; a 422 names every problem, and nothing changes then.

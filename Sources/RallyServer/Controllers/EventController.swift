@@ -50,9 +50,9 @@ struct EventController {
         let outcome = try await writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])[0]
         switch outcome {
         case let .created(result):
-            return JSONResponse.make(EventResultBody(result, outcome: "created"), status: .created)
+            return JSONResponse.make(EventResultBody(result, outcome: "created", timeZone: program.timeZone), status: .created)
         case let .duplicate(result):
-            return JSONResponse.make(EventResultBody(result, outcome: "duplicate"), status: .ok)
+            return JSONResponse.make(EventResultBody(result, outcome: "duplicate", timeZone: program.timeZone), status: .ok)
         case let .rejected(error):
             throw error
         }
@@ -80,8 +80,8 @@ struct EventController {
         let outcomes = try await writer.record(submissions)
         for ((position, submission), outcome) in zip(zip(positions, submissions), outcomes) {
             switch outcome {
-            case let .created(result): results[position] = .success(EventResultBody(result, outcome: "created"))
-            case let .duplicate(result): results[position] = .success(EventResultBody(result, outcome: "duplicate"))
+            case let .created(result): results[position] = .success(EventResultBody(result, outcome: "created", timeZone: program.timeZone))
+            case let .duplicate(result): results[position] = .success(EventResultBody(result, outcome: "duplicate", timeZone: program.timeZone))
             case let .rejected(error):
                 if let detail = error.internalDetail {
                     context.logger.notice("batch event refused", metadata: ["index": "\(position)", "error": "\(detail)"])
@@ -117,10 +117,12 @@ extension RallyError {
 struct EventResultBody: JSONWritable {
     var result: EventResult
     var outcome: String
+    var timeZone: TimeZone
 
-    init(_ result: EventResult, outcome: String) {
+    init(_ result: EventResult, outcome: String, timeZone: TimeZone) {
         self.result = result
         self.outcome = outcome
+        self.timeZone = timeZone
     }
 
     func write(to json: inout JSONWriter) {
@@ -131,10 +133,39 @@ struct EventResultBody: JSONWritable {
             json.field("points", result.points)
             json.field("breakdown", result.breakdown.map(AwardLineBody.init))
             json.field("rulesVersion", result.rulesVersion)
-            json.key("badgesAwarded")
-            json.emptyArray()
+            json.field("badgesAwarded", result.badgesAwarded.map { EarnedBadgeBody(badge: $0, timeZone: timeZone, detailed: false) })
+            json.key("levelReached")
+            if let level = result.levelReached { json.value(LevelBody.document(level)) } else { json.null() }
             json.field("member", MemberSummaryBody(summary: result.member))
         }
+    }
+}
+
+/// A badge award: `{"badgeId", "tier", "name", "awardedAt"}`, and on a profile also `eventId` and, for a rank badge,
+/// `period`.
+struct EarnedBadgeBody: JSONWritable {
+    var badge: EarnedBadge
+    var timeZone: TimeZone
+    var detailed: Bool
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field("badgeId", badge.badgeId)
+            json.field("tier", badge.tier)
+            json.field("name", badge.name)
+            json.field("awardedAt", RFC3339.format(badge.awardedAt, in: timeZone))
+            if detailed {
+                json.field("eventId", badge.eventId)
+                json.field("period", badge.period)
+            }
+        }
+    }
+}
+
+/// A level: `{"name", "minPoints"}`.
+enum LevelBody {
+    static func document(_ level: Level) -> JSONValue {
+        .object(["name": .string(level.name), "minPoints": .integer(level.minPoints)])
     }
 }
 

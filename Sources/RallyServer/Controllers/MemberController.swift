@@ -62,6 +62,7 @@ struct MemberController {
         var member: Member
         /// Under the rules in force now; nil when they have no levels.
         var level: LevelProgress?
+        var timeZone: TimeZone
 
         func write(to json: inout JSONWriter) {
             let profile = member.profile
@@ -95,8 +96,16 @@ struct MemberController {
                 } else {
                     json.null()
                 }
-                json.key("badges")
-                json.emptyArray()
+                json.field("badges", member.badges.map { EarnedBadgeBody(badge: $0, timeZone: timeZone, detailed: true) })
+                json.key("streaks")
+                json.array(member.streaks) { json, entry in
+                    json.object { json in
+                        json.field("badgeId", entry.badgeId)
+                        json.field("current", entry.streak.current)
+                        json.field("best", entry.streak.best)
+                        json.field("lastUnit", entry.streak.lastUnit.map(PeriodCalendar.dayKey))
+                    }
+                }
                 json.field("ranks", RanksBody(member.ranks))
             }
         }
@@ -148,7 +157,8 @@ struct MemberController {
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let outcome = try await members.upsert(program: program.id, [(memberId, input.profile)])[0]
         let member = try await members.member(program, memberId: memberId)
-        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime)), status: outcome == .created ? .created : .ok)
+        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime),
+                                             timeZone: program.timeZone), status: outcome == .created ? .created : .ok)
     }
 
     /// Up to 1000 members at once (an HR directory sync): one result per item, in order; a bad item fails alone.
@@ -186,7 +196,8 @@ struct MemberController {
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try await authorization.program(of: request, context: context, roles: [.read])
         let member = try await members.member(program, memberId: try context.pathIdentifier("memberId"))
-        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime)), status: .ok)
+        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime),
+                                             timeZone: program.timeZone), status: .ok)
     }
 
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {
