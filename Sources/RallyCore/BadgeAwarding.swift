@@ -98,9 +98,10 @@ extension Badge {
     /// period's events or points, the longest streak ever, lifetime figures as they stand.
     public func bestValue(history state: ScoringState) -> Int64 {
         switch criteria {
-        case .firstAction, .rank: return value(on: CivilDate(daysSinceEpoch: 0), state: state)
-        case let .actionCount(action, period): return Self.busiestPeriod(period, state: state) { $0.action == action ? Int64($1.events) : 0 }
-        case let .points(period): return Self.busiestPeriod(period, state: state) { $1.points }
+        case let .actionCount(action, period) where period != .all:
+            return Self.busiestPeriod(period, state: state) { $0.action == action ? Int64($1.events) : 0 }
+        case let .points(period) where period != .all: return Self.busiestPeriod(period, state: state) { $1.points }
+        case .firstAction, .rank, .actionCount, .points: return value(on: CivilDate(daysSinceEpoch: 0), state: state)
         case let .streak(unit, actions):
             return Int64(Streak(activeDays: activeDays(in: state, actions: actions), unit: unit).best)
         }

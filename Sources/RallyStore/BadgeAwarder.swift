@@ -53,7 +53,8 @@ public final class BadgeAwarder: Service, Sendable {
 }
 
 extension BadgeAwarder {
-    static let lease = "60 seconds"
+    /// How long a pass stays with the instance that took it without a word from it (renewed with every chunk).
+    static let lease = "15 seconds"
 
     /// Takes a badge whose retroactive pass is pending and not leased to another instance (or whose lease ran out).
     func claimRetroactivePass() async throws -> (program: String, badgeId: String)? {
@@ -78,6 +79,11 @@ extension BadgeAwarder {
         let started = ContinuousClock.now
         var total = 0
         while true {
+            if Task.isCancelled {
+                // Stopping: another instance (or the next start) takes the pass on at once from where it is.
+                try await postgres.query("UPDATE badges SET retro_lease = NULL WHERE program_id = $1 AND badge_id = $2", [programId, badgeId])
+                return
+            }
             let chunk = try await postgres.transaction { [membersPerChunk] connection in
                 try Self.awardChunk(badge, program: program, limit: membersPerChunk, now: Date(), on: connection)
             }
@@ -156,7 +162,7 @@ extension BadgeAwarder {
         let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
         let finished = order.count < limit
         try connection.query("""
-            UPDATE badges SET retro_cursor = $3, retro_lease = CASE WHEN $3 IS NULL THEN NULL ELSE now() + interval '\(lease)' END
+            UPDATE badges SET retro_cursor = $3::text, retro_lease = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + interval '\(lease)' END
             WHERE program_id = $1 AND badge_id = $2
             """, [program.id, badge.id, finished ? nil : order.last])
         return (recorded.count, finished)

@@ -74,7 +74,9 @@ extension EventWriter {
                 offset += job.submissions.count
                 for outcome in slice {
                     switch outcome {
-                    case .created: metrics.created.increment()
+                    case let .created(result):
+                        metrics.created.increment()
+                        if !result.badgesAwarded.isEmpty { metrics.badgesAwarded.increment(by: result.badgesAwarded.count) }
                     case .duplicate: metrics.duplicates.increment()
                     case .rejected: metrics.rejected.increment()
                     }

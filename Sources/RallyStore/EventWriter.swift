@@ -185,6 +185,7 @@ struct WriterMetrics: Sendable {
     let projectionLag: Gauge
     let projectionFailures: Counter
     let rebuilds: Counter
+    let badgesAwarded: Counter
 
     init(factory: any MetricsFactory) {
         created = Counter(label: "rally_events_recorded_total", dimensions: [("outcome", "created")], factory: factory)
@@ -195,6 +196,7 @@ struct WriterMetrics: Sendable {
         projectionLag = Gauge(label: "rally_projection_lag_seconds", factory: factory)
         projectionFailures = Counter(label: "rally_projection_failures_total", factory: factory)
         rebuilds = Counter(label: "rally_leaderboard_rebuilds_total", factory: factory)
+        badgesAwarded = Counter(label: "rally_badges_awarded_total", factory: factory)
     }
 }
 

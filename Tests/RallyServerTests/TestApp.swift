@@ -419,8 +419,17 @@ struct EventResultDTO: Decodable, Equatable {
     var points: Int
     var breakdown: [AwardLineDTO]
     var rulesVersion: Int
-    var badgesAwarded: [String]
+    var badgesAwarded: [AwardedBadgeDTO]
+    var levelReached: LevelDTO.Next? = nil
     var member: MemberStandingDTO
+}
+
+/// A badge in an event's answer.
+struct AwardedBadgeDTO: Decodable, Equatable {
+    var badgeId: String
+    var tier: String?
+    var name: String
+    var awardedAt: String
 }
 
 /// One line of a batch answer: an event result, or `{"eventId", "error"}`.
@@ -430,7 +439,7 @@ struct BatchItemDTO: Decodable, Equatable {
     var status: String?
     var points: Int?
     var breakdown: [AwardLineDTO]?
-    var badgesAwarded: [String]?
+    var badgesAwarded: [AwardedBadgeDTO]?
     var member: MemberStandingDTO?
     var error: ErrorDTO.Body?
 }
@@ -439,9 +448,21 @@ struct BatchDTO: Decodable, Equatable {
     var results: [BatchItemDTO]
 }
 
+/// A badge on a profile.
 struct BadgeDTO: Decodable, Equatable {
     var badgeId: String
+    var tier: String?
+    var name: String
     var awardedAt: String
+    var eventId: String?
+    var period: String?
+}
+
+struct StreakDTO: Decodable, Equatable {
+    var badgeId: String
+    var current: Int
+    var best: Int
+    var lastUnit: String?
 }
 
 struct ProfileDTO: Decodable, Equatable {
@@ -455,6 +476,7 @@ struct ProfileDTO: Decodable, Equatable {
     var points: PointsDTO
     var level: LevelDTO?
     var badges: [BadgeDTO]
+    var streaks: [StreakDTO]
     var ranks: RanksDTO
 }
 

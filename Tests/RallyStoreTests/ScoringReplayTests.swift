@@ -50,7 +50,26 @@ struct ScoringReplayTests {
                             tags: random.chance(50) ? [random.pick(Self.tags)] : [], actions: random.chance(50) ? [random.pick(known)] : [],
                             multiplier: random.pick([1.5, 2, 3]))
         }
-        return Ruleset(version: version, effectiveFrom: effectiveFrom, actions: actions, caps: caps, campaigns: campaigns)
+        let second = Int64(random.int(20...60)), third = Int64(random.int(80...200))
+        return Ruleset(version: version, effectiveFrom: effectiveFrom, actions: actions, caps: caps, campaigns: campaigns,
+                       levels: [Level(name: "Rookie", minPoints: 0), Level(name: "Ambassador", minPoints: second), Level(name: "Star", minPoints: third)])
+    }
+
+    /// A badge of each kind an event can earn, with random thresholds, periods and tiers.
+    static func badges(_ random: inout Random) -> [Badge] {
+        let periods: [PeriodKind] = [.day, .week, .month, .all]
+        func tiers(_ low: ClosedRange<Int>, step: ClosedRange<Int>) -> [BadgeTier] {
+            let first = Int64(random.int(low))
+            return random.chance(50) ? [BadgeTier(id: nil, threshold: first)]
+                : [BadgeTier(id: "bronze", threshold: first), BadgeTier(id: "silver", threshold: first + Int64(random.int(step)))]
+        }
+        return [
+            Badge(id: "first", name: "First", criteria: .firstAction(action: random.pick(actions)), tiers: [BadgeTier(id: nil, threshold: 1)]),
+            Badge(id: "count", name: "Count", criteria: .actionCount(action: random.pick(actions), period: random.pick(periods)), tiers: tiers(2...5, step: 1...4)),
+            Badge(id: "points", name: "Points", criteria: .points(period: random.pick(periods)), tiers: tiers(20...80, step: 10...60)),
+            Badge(id: "streak", name: "Streak", criteria: .streak(unit: random.chance(50) ? .day : .week, actions: random.chance(50) ? [random.pick(actions)] : []),
+                  tiers: tiers(2...3, step: 1...3)),
+        ]
     }
 
     @Test(arguments: [1, 2, 3])
@@ -69,8 +88,10 @@ struct ScoringReplayTests {
                     INSERT INTO rulesets (program_id, version, effective_from, document) VALUES ($1, $2::integer, to_timestamp($3::float8), $4::jsonb)
                     """, [program0.id, String(version), String(ruleset.effectiveFrom!.timeIntervalSince1970), ruleset.document(in: program0.timeZone).text])
             }
+            for badge in Self.badges(&random) { _ = try await BadgeStore(postgres: stores.postgres).put(badge, program: program0.id) }
             let program = try await stores.programs.fresh(program0.id)
             #expect(program.rules.versions.map(\.version) == [0, 1, 2])
+            #expect(program.badges.count == 4)
 
             // The oracle: each member's state, each event's award, as the pure engine replays the stream.
             var states: [String: ScoringState] = [:]
@@ -114,8 +135,14 @@ struct ScoringReplayTests {
                         continue
                     }
                     let ruleset = program.rules.inForce(at: event.occurredAt)
-                    let award = ruleset.score(event, member: MemberStanding(enrolled: event.memberId != "eve"), calendar: program.calendar,
-                                              state: &states[event.memberId, default: ScoringState()])
+                    var state = states[event.memberId] ?? ScoringState()
+                    let before = state.lifetimePoints
+                    var award = ruleset.score(event, member: MemberStanding(enrolled: event.memberId != "eve"), calendar: program.calendar, state: &state)
+                    if award.status.isScored {
+                        award.badges = Badge.awards(program.badges, after: event.action, on: program.calendar.localDate(of: event.occurredAt), state: &state)
+                    }
+                    states[event.memberId] = state
+                    let level = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints)
                     let claimed = award.points > 0 && ruleset.actions[event.action]?.oncePerContent == true && event.contentId != nil
                     awards[event.id] = (event, award, claimed)
                     sent.append(event)
@@ -127,6 +154,8 @@ struct ScoringReplayTests {
                     #expect(result.points == award.points, "\(event.id)")
                     #expect(result.breakdown == award.breakdown, "\(event.id)")
                     #expect(result.rulesVersion == ruleset.version, "\(event.id)")
+                    #expect(result.badgesAwarded.map { BadgeAwardKey(badgeId: $0.badgeId, tier: $0.tier) } == award.badges, "\(event.id)")
+                    #expect(result.levelReached == level, "\(event.id)")
                 }
             }
 
@@ -152,6 +181,14 @@ struct ScoringReplayTests {
             let contents = try await stores.column("member_id || ' ' || action || ' ' || content_id", of: "content_awards", program: program.id)
             let expectedContents = states.flatMap { member, state in state.contents.map { "\(member) \($0.action) \($0.contentId)" } }
             #expect(Set(contents) == Set(expectedContents))
+            // Badges held as stored, against the replay: each once, with the event that earned it.
+            let held = try await stores.column("member_id || ' ' || badge_id || ' ' || tier || ' ' || event_id", of: "member_badges", program: program.id)
+            var expectedHeld: [String] = []
+            for (id, entry) in awards {
+                expectedHeld += entry.award.badges.map { "\(entry.event.memberId) \($0.badgeId) \($0.tier ?? "") \(id)" }
+            }
+            #expect(held.sorted() == expectedHeld.sorted())
+            #expect(Set(states.values.flatMap(\.held)).count >= 3 || seed > 1, "the first stream earns badges of several kinds")
             #expect(awards.values.contains { $0.award.status == .capped } || awards.values.contains { $0.award.status == .oncePerContent } || seed > 1,
                     "the first stream exercises caps or once-per-content")
         }

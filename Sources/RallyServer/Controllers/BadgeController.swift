@@ -81,6 +81,7 @@ struct BadgeController {
         let document = try await JSONBody.decode(JSONValue.self, from: request, context: context)
         let badge = try Badge.parse(document, id: badgeId, knownActions: program.rules.knownActions).mapError { RallyError.validation($0.problems) }.get()
         let created = try await badges.put(badge, program: program.id)
+        _ = try await programs.fresh(program.id)  // this instance scores and shows with the new badge at once
         context.logger.info("badge \(created ? "created" : "changed")", metadata: ["program": "\(program.id)", "badge": "\(badgeId)"])
         return JSONResponse.make(BadgeBody(badge: badge), status: created ? .created : .ok)
     }
@@ -89,6 +90,7 @@ struct BadgeController {
         let program = try await authorization.program(of: request, context: context, roles: [.admin])
         let badgeId = try context.pathIdentifier("badgeId")
         try await badges.delete(program: program.id, badgeId: badgeId)
+        _ = try await programs.fresh(program.id)
         context.logger.info("badge deleted", metadata: ["program": "\(program.id)", "badge": "\(badgeId)"])
         return Response(status: .noContent)
     }
