@@ -40,3 +40,46 @@ ALTER TABLE programs ADD COLUMN badges_version integer NOT NULL DEFAULT 0;
 -- A badge created or changed is awarded to the members who already meet it, in the background, members in id order:
 -- `retro_cursor` is the last member done (NULL: nothing left to do), `retro_lease` when the instance doing it lets go.
 ALTER TABLE badges ADD COLUMN retro_cursor text, ADD COLUMN retro_lease timestamptz;
+
+-- Where a program's platforms want to hear of awards, levels, retractions and closed periods (PUT …/webhooks/{id}).
+-- The secret signs every delivery (HMAC-SHA256): it is kept as given, since signing needs it, and never shown again.
+CREATE TABLE webhooks (
+    program_id  text NOT NULL REFERENCES programs (id),
+    webhook_id  text NOT NULL,
+    url         text NOT NULL,
+    events      text[] NOT NULL,
+    secret      text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    deleted_at  timestamptz,
+    PRIMARY KEY (program_id, webhook_id)
+);
+
+-- The durable queue of deliveries, written in the transaction that made what they announce: one row per webhook and
+-- notification, its `id` the one receivers deduplicate by. `next_attempt_at` is NULL once delivered or given up.
+CREATE TABLE webhook_deliveries (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    program_id       text NOT NULL,
+    webhook_id       text NOT NULL,
+    type             text NOT NULL,
+    data             jsonb NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz,
+    last_attempt_at  timestamptz,
+    last_status      integer,
+    last_error       text,
+    delivered_at     timestamptz,
+    FOREIGN KEY (program_id, webhook_id) REFERENCES webhooks (program_id, webhook_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_recent ON webhook_deliveries (program_id, webhook_id, created_at DESC);
+
+-- The periods whose close was handled (rank badges given, leaderboard.closed queued): each once, whatever restarts.
+CREATE TABLE period_closes (
+    program_id  text NOT NULL REFERENCES programs (id),
+    kind        text NOT NULL,
+    period_key  text NOT NULL,
+    closed_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (program_id, kind, period_key)
+);

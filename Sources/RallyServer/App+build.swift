@@ -38,6 +38,8 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let badges = BadgeStore(postgres: postgres)
     let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
                                interval: configuration.backgroundInterval)
+    let webhooks = WebhookStore(postgres: postgres, firstRetryDelay: configuration.webhookFirstRetryDelay)
+    let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 
     let router = Router(context: RallyRequestContext.self)
@@ -52,6 +54,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let badgeController = BadgeController(authorization: authorization, badges: badges, programs: programs)
     router.addRoutes(badgeController.endpoints, atPath: "/v1/programs/:programId/badges")
     router.addRoutes(badgeController.awardEndpoints, atPath: "/v1/programs/:programId/members")
+    router.addRoutes(WebhookController(authorization: authorization, webhooks: webhooks).endpoints, atPath: "/v1/programs/:programId/webhooks")
     router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
     router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
                      atPath: "/v1/programs/:programId/leaderboards")
@@ -60,6 +63,6 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, redis, writer, awarder],
+        services: [postgres, redis, writer, awarder, dispatcher],
         logger: logger)
 }

@@ -21,6 +21,8 @@ public struct AppConfiguration: Sendable {
     public var boardRetention: BoardRetention = .standard
     /// How often background work (retroactive badge awards, period closes, webhook deliveries) looks for something to do.
     public var backgroundInterval: Duration = .seconds(1)
+    /// The wait after a webhook delivery's first failed attempt; it doubles with each failure, up to an hour.
+    public var webhookFirstRetryDelay: Duration = .seconds(10)
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -70,6 +72,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_BACKGROUND_INTERVAL_MS must be a number of milliseconds from 10 to 60000, got '\(text)'")
             }
             backgroundInterval = .milliseconds(value)
+        }
+        if let text = environment["RALLY_WEBHOOK_RETRY_MS"] {
+            guard let value = Int(text), (10...3_600_000).contains(value) else {
+                throw ConfigurationError("RALLY_WEBHOOK_RETRY_MS must be a number of milliseconds from 10 to 3600000, got '\(text)'")
+            }
+            webhookFirstRetryDelay = .milliseconds(value)
         }
     }
 }

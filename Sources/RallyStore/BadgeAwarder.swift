@@ -6,7 +6,8 @@ import RallyCore
 import ServiceLifecycle
 
 /// Gives the awards no event answer carries, in the background: a badge created or changed goes to every member who
-/// already meets it (`awardRetroactively`). Work is kept in PostgreSQL (a badge's `retro_cursor`), so a restart resumes
+/// already meets it (`awardRetroactively`), rank badges go to the leaders of each period that closes
+/// (`closeEndedPeriods`). Work is kept in PostgreSQL (a badge's `retro_cursor`), so a restart resumes
 /// where it stopped, and any instance may take it (a lease keeps two from doing the same work).
 public final class BadgeAwarder: Service, Sendable {
     let postgres: PostgresPool
@@ -39,12 +40,13 @@ public final class BadgeAwarder: Service, Sendable {
         }
     }
 
-    /// Does the background work there is now: every pending retroactive pass. Tests call it directly.
+    /// Does the background work there is now: every pending retroactive pass, then every period closed since.
     public func workOnce() async {
         do {
             while let (program, badgeId) = try await claimRetroactivePass() {
                 try await awardRetroactively(program: program, badgeId: badgeId)
             }
+            try await closeEndedPeriods()
         } catch is CancellationError {
         } catch {
             logger.warning("background badge awarding failed; it will be tried again", metadata: ["error": "\(error)"])
@@ -160,6 +162,7 @@ extension BadgeAwarder {
                 .map { AwardToRecord(member: MemberRef(program: program.id, id: member), key: $0, eventId: nil) }
         }
         let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
+        try WebhookStore.enqueue(recorded.map { .badgeAwarded($0, name: badge.name, at: now, timeZone: program.timeZone) }, on: connection)
         let finished = order.count < limit
         try connection.query("""
             UPDATE badges SET retro_cursor = $3::text, retro_lease = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + interval '\(lease)' END

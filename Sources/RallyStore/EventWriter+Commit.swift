@@ -224,12 +224,28 @@ extension EventWriter {
             award.badges.map { AwardToRecord(member: submission.memberRef, key: $0, eventId: submission.event.id) }
         }, now: now, on: connection)
         decision.show(earned, programs: snapshot.programs, submissions: submissions, now: now)
+        try WebhookStore.enqueue(notifications(earned, decision.recorded, programs: snapshot.programs, now: now), on: connection)
 
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
                                   programsAwarded: Set(awarded.map(\.0.program.id)), programsArchived: backfilled.union(campaigns))
         try addMemberSummaries(to: &result, submissions: submissions, members: snapshot.members, now: now, on: connection)
         return result
+    }
+
+    /// The webhook notifications of a commit: each badge award it recorded, each level an event reached.
+    private static func notifications(_ earned: [AwardToRecord], _ recorded: [(submission: EventSubmission, award: Award)],
+                                      programs: [String: ProgramContext], now: Date) -> [Notification] {
+        var notifications: [Notification] = []
+        for award in earned {
+            guard let program = programs[award.member.program] else { continue }
+            let name = program.badges.first { $0.id == award.key.badgeId }?.name ?? award.key.badgeId
+            notifications.append(.badgeAwarded(award, name: name, at: now, timeZone: program.timeZone))
+        }
+        for (submission, award) in recorded {
+            if let level = award.levelReached { notifications.append(.levelReached(level, member: submission.memberRef, eventId: submission.event.id)) }
+        }
+        return notifications
     }
 
     /// What the group's decision needs, read in the transaction that writes it: the members (their rows locked first,

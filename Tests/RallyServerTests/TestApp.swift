@@ -94,7 +94,7 @@ struct TestApp: Sendable {
     let redisURL: String
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
-    static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard,
+    static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard, background: Duration = .seconds(1),
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         let databaseURL = try TestEnvironment.databaseURL()
         let redisURL = try TestEnvironment.redisURL()
@@ -107,6 +107,8 @@ struct TestApp: Sendable {
         configuration.redisConnections = 4
         configuration.logLevel = TestEnvironment.logger.logLevel
         configuration.boardRetention = retention
+        configuration.backgroundInterval = background
+        configuration.webhookFirstRetryDelay = background
         let namespace = configuration.redisNamespace
         let app = try await buildApplication(configuration, registry: PrometheusCollectorRegistry(), logger: TestEnvironment.logger)
         let outcome: Result<T, any Error>

@@ -1,0 +1,91 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import RallyStore
+import ServiceLifecycle
+
+/// Sends queued webhook deliveries (`WebhookStore`), in the background: at least once, signed, retried with backoff.
+/// A slow or dead receiver holds only this loop's own connections, never the write path.
+final class WebhookDispatcher: Service, Sendable {
+    let webhooks: WebhookStore
+    let logger: Logger
+    let interval: Duration
+    let client: HTTPClient
+    let delivered: Counter
+    let failedAttempts: Counter
+    static let batch = 32
+    static let timeout: TimeAmount = .seconds(10)
+
+    init(webhooks: WebhookStore, logger: Logger, metrics: any MetricsFactory, interval: Duration) {
+        self.webhooks = webhooks
+        self.logger = logger
+        self.interval = interval
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: Self.timeout)
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.delivered = Counter(label: "rally_webhook_attempts_total", dimensions: [("outcome", "delivered")], factory: metrics)
+        self.failedAttempts = Counter(label: "rally_webhook_attempts_total", dimensions: [("outcome", "failed")], factory: metrics)
+    }
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    if try await self.sendDue() == 0 { try await Task.sleep(for: self.interval) }
+                }
+            }
+        } catch is CancellationError {
+            // What was claimed and not sent is tried again once its lease runs out.
+        }
+        try await client.shutdown()
+    }
+
+    /// Sends the deliveries due now, side by side; returns how many.
+    func sendDue() async throws -> Int {
+        let due: [DueDelivery]
+        do {
+            due = try await webhooks.claimDue(limit: Self.batch)
+        } catch {
+            logger.warning("webhook deliveries could not be read; trying again", metadata: ["error": "\(error)"])
+            return 0
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in due { group.addTask { await self.send(delivery) } }
+        }
+        return due.count
+    }
+
+    private func send(_ delivery: DueDelivery) async {
+        let body = delivery.body
+        var request = HTTPClientRequest(url: delivery.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Rally-Webhooks/1")
+        request.headers.add(name: "Rally-Delivery", value: delivery.id)
+        request.headers.add(name: "Rally-Signature",
+                            value: WebhookStore.signature(secret: delivery.secret, timestamp: Int(Date().timeIntervalSince1970), body: body))
+        request.body = .bytes(ByteBuffer(string: body))
+        var status: Int?
+        var failure: String?
+        do {
+            let response = try await client.execute(request, timeout: Self.timeout)
+            status = Int(response.status.code)
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+        } catch {
+            failure = "\(error)"
+        }
+        if failure == nil { delivered.increment() } else { failedAttempts.increment() }
+        do {
+            try await webhooks.recordAttempt(delivery, status: status, error: failure)
+        } catch {
+            logger.warning("a webhook attempt could not be recorded; it will be sent again", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+        if let failure {
+            logger.notice("webhook delivery failed", metadata: ["delivery": "\(delivery.id)", "attempt": "\(delivery.attempt)", "error": "\(failure)"])
+        }
+    }
+}
