@@ -24,6 +24,7 @@ def median(rows, key):
 committed = dict(re.findall(r"^COMMITTED (\S+) (\d+)$", open(os.path.join(folder, "results.txt")).read(), re.M))
 healthz_ingest, event, batch = results("healthz-ingest"), results("event"), results("batch")
 rules_event, rules_batch = results("rules-event"), results("rules-batch")
+badges_event, badges_batch = results("badges-event"), results("badges-batch")
 healthz_board, board = results("healthz-board"), results("board")
 members = results("members")
 
@@ -35,25 +36,25 @@ def all_committed(prefix, rows, answered, in_flight):
     return all(0 <= int(committed.get(f"{prefix}-{i + 1}", -1)) - answered(r) <= in_flight for i, r in enumerate(rows))
 
 
-def beside(rows, default_rows, key):
-    """How rows compare with the default rules' measured in the same rounds: the ratio of the medians, and the median of
-    the rounds' own ratios (each round runs both programs back to back)."""
+def beside(rows, default_rows, key, compared):
+    """How rows compare with another program's measured in the same rounds: the ratio of the medians, and the median of
+    the rounds' own ratios (each round runs the programs back to back)."""
     if not default_rows:
         return ""
     pairs = [r[key] / d[key] for r, d in zip(rows, default_rows)]
     by_round = " / ".join(f"{p:.0%}" for p in pairs)
-    return f" ({median(rows, key) / median(default_rows, key):.0%} of default rules; by round {by_round}, median {statistics.median(pairs):.0%})"
+    return f" ({median(rows, key) / median(default_rows, key):.0%} of {compared}; by round {by_round}, median {statistics.median(pairs):.0%})"
 
 
-def ingestion(prefix, label, singles, batches, default_singles=None, default_batches=None):
+def ingestion(prefix, label, singles, batches, default_singles=None, default_batches=None, compared="default rules"):
     """The rows of single events and batches of one program; beside the default rules' when given."""
     ok = all_committed(f"{prefix}event", singles, lambda r: int(r["requests"]) - int(r["non201"]), 64)
-    of_default = beside(singles, default_singles, "rps")
+    of_default = beside(singles, default_singles, "rps", compared)
     print(f"| single event{label}, 64 conns | {median(singles, 'rps'):.0f} req/s | {median(healthz_ingest, 'rps'):.0f} req/s | "
           f"{median(singles, 'rps') / median(healthz_ingest, 'rps'):.0%}{of_default} | {median(singles, 'p99_ms'):.1f} ms | "
           f"non-201: {sum(int(r['non201']) for r in singles)}; 201s all committed: {ok} |")
     ok = all_committed(f"{prefix}batch", batches, lambda r: int(r["events"]) - 500 * int(r["failed_batches"]), 4 * 500)
-    of_default = beside(batches, default_batches, "events_per_s")
+    of_default = beside(batches, default_batches, "events_per_s", compared)
     print(f"| batches of 500{label}, 4 conns | {median(batches, 'events_per_s'):.0f} events/s{of_default} | — | — | "
           f"{median(batches, 'p99_ms'):.1f} ms | failed batches: {sum(int(r['failed_batches']) for r in batches)}; events all committed: {ok} |")
 
@@ -61,6 +62,8 @@ def ingestion(prefix, label, singles, batches, default_singles=None, default_bat
 ingestion("", "", event, batch)
 if rules_event and rules_batch:
     ingestion("rules-", " under the realistic ruleset", rules_event, rules_batch, event, batch)
+if badges_event and badges_batch:
+    ingestion("badges-", " with the same ruleset and 10 badges", badges_event, badges_batch, rules_event, rules_batch, "the ruleset without badges")
 print(f"| top-10 week board, 100k members, 64 conns | {median(board, 'rps'):.0f} req/s | {median(healthz_board, 'rps'):.0f} req/s | "
       f"{median(board, 'rps') / median(healthz_board, 'rps'):.0%} | {median(board, 'p99_ms'):.1f} ms | "
       f"non-200: {sum(int(r['non200']) for r in board)} |")

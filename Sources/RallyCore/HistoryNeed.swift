@@ -1,11 +1,14 @@
 /// What scoring a member's events needs of their history, to be loaded before deciding: their activity over a span of
 /// local days (what caps, period badges and streaks read), the content their once-per-content actions claimed, and —
-/// where the program has badges — their lifetime figures per action and the badges they hold.
+/// where the program has badges — the badges they hold and the lifetime figures of the actions counted ever.
 public struct HistoryNeed: Sendable, Equatable {
     /// Local days counted from 1970-01-01; nil when no day is read.
     public var days: Range<Int>?
     public var contents: Set<ContentKey> = []
+    /// Whether badges count one of the events: the awards held are then read.
     public var badges = false
+    /// The actions whose lifetime figures a badge reads (`actionCount` over `all`).
+    public var lifetimeActions: Set<String> = []
 
     public init() {}
 
@@ -22,6 +25,7 @@ public struct HistoryNeed: Sendable, Equatable {
         for badge in badges where badge.counts(event.action) {
             self.badges = true
             if let span = badge.daysRead(on: day) { cover(span) }
+            if case let .actionCount(action, .all) = badge.criteria { lifetimeActions.insert(action) }
         }
     }
 

@@ -70,11 +70,12 @@ extension BadgeAwarder {
                 }
             }
             let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
-            var notifications = recorded.map { award in
-                Notification.badgeAwarded(award, name: program.badges.first { $0.id == award.key.badgeId }?.name ?? award.key.badgeId,
-                                          at: now, timeZone: program.timeZone)
+            let subscribed = try WebhookStore.subscribed(program: program.id, on: connection)
+            var notifications: [Notification] = []
+            if subscribed.contains(.badgeAwarded) {
+                notifications = recorded.map { .badgeAwarded($0, name: program.badgeName($0.key.badgeId), at: now, timeZone: program.timeZone) }
             }
-            notifications.append(Self.closedNotification(period, program: program, standings: standings))
+            if subscribed.contains(.leaderboardClosed) { notifications.append(Self.closedNotification(period, program: program, standings: standings)) }
             try WebhookStore.enqueue(notifications, on: connection)
             return recorded.count
         }

@@ -162,7 +162,9 @@ extension BadgeAwarder {
                 .map { AwardToRecord(member: MemberRef(program: program.id, id: member), key: $0, eventId: nil) }
         }
         let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
-        try WebhookStore.enqueue(recorded.map { .badgeAwarded($0, name: badge.name, at: now, timeZone: program.timeZone) }, on: connection)
+        if try WebhookStore.subscribed(program: program.id, on: connection).contains(.badgeAwarded) {
+            try WebhookStore.enqueue(recorded.map { .badgeAwarded($0, name: badge.name, at: now, timeZone: program.timeZone) }, on: connection)
+        }
         let finished = order.count < limit
         try connection.query("""
             UPDATE badges SET retro_cursor = $3::text, retro_lease = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + interval '\(lease)' END
@@ -188,8 +190,4 @@ struct HistoryReads {
         case .rank: break
         }
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

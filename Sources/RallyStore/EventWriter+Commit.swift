@@ -224,7 +224,8 @@ extension EventWriter {
             award.badges.map { AwardToRecord(member: submission.memberRef, key: $0, eventId: submission.event.id) }
         }, now: now, on: connection)
         decision.show(earned, programs: snapshot.programs, submissions: submissions, now: now)
-        try WebhookStore.enqueue(notifications(earned, decision.recorded, programs: snapshot.programs, now: now), on: connection)
+        try WebhookStore.enqueue(notifications(earned, decision.recorded, programs: snapshot.programs, now: now)
+            .filter { snapshot.subscribed[$0.program]?.contains($0.type) == true }, on: connection)
 
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
@@ -239,8 +240,7 @@ extension EventWriter {
         var notifications: [Notification] = []
         for award in earned {
             guard let program = programs[award.member.program] else { continue }
-            let name = program.badges.first { $0.id == award.key.badgeId }?.name ?? award.key.badgeId
-            notifications.append(.badgeAwarded(award, name: name, at: now, timeZone: program.timeZone))
+            notifications.append(.badgeAwarded(award, name: program.badgeName(award.key.badgeId), at: now, timeZone: program.timeZone))
         }
         for (submission, award) in recorded {
             if let level = award.levelReached { notifications.append(.levelReached(level, member: submission.memberRef, eventId: submission.event.id)) }
@@ -282,7 +282,7 @@ extension EventWriter {
         var states = try loadStates(history, programs: programs, on: connection)
         for (ref, member) in members { states[ref, default: ScoringState()].lifetimePoints = member.lifetimePoints }
         return GroupSnapshot(members: members, stored: try loadEvents(Array(Set(submissions.map(\.eventRef))), on: connection),
-                             programs: programs, states: states)
+                             programs: programs, states: states, subscribed: versions.mapValues(\.subscribed))
     }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis

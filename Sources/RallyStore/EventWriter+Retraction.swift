@@ -56,7 +56,7 @@ extension EventWriter {
         let program = retraction.program
         let ref = MemberRef(program: program.id, id: retraction.memberId)
         // The member's row first, as a scoring commit locks it: their state changes under one writer at a time.
-        let members = try loadMembers([ref], locking: [program.id], on: connection).members
+        let (members, versions) = try loadMembers([ref], locking: [program.id], on: connection)
         guard let row = try connection.query("""
             SELECT action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, points, campaign_id,
                    retracted_at IS NOT NULL AS retracted
@@ -112,10 +112,12 @@ extension EventWriter {
                     """, [program.id, ref.id, day, event.action, points > 0 ? "1" : "0", String(points)])
             }
             try connection.query("DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = $3", [program.id, ref.id, event.id])
-            try WebhookStore.enqueue([Notification(program: program.id, type: .eventRetracted, data: .object([
-                "eventId": .string(event.id), "memberId": .string(ref.id), "action": .string(event.action), "pointsReversed": .integer(Int64(points)),
-                "retractedAt": .string(RFC3339.format(now, in: program.timeZone)),
-            ]))], on: connection)
+            if versions[program.id]?.subscribed.contains(.eventRetracted) == true {
+                try WebhookStore.enqueue([Notification(program: program.id, type: .eventRetracted, data: .object([
+                    "eventId": .string(event.id), "memberId": .string(ref.id), "action": .string(event.action), "pointsReversed": .integer(Int64(points)),
+                    "retractedAt": .string(RFC3339.format(now, in: program.timeZone)),
+                ]))], on: connection)
+            }
         }
         let summary = try memberSummaries([ref], programs: [program.id: program], members: members, now: now, on: connection)[ref]
         return (RetractionOutcome(eventId: retraction.eventId, pointsReversed: points, member: summary?.summary ?? .unknown), updates,

@@ -25,6 +25,7 @@ extension EventWriter {
             var days: [(member: String, first: String, end: String)] = []
             var contents: [(member: String, action: String, content: String)] = []
             var badges: [String] = []
+            var lifetime: [(member: String, action: String)] = []
             for member in members {
                 guard let need = needs[member] else { continue }
                 if let span = need.days {
@@ -33,8 +34,11 @@ extension EventWriter {
                 }
                 contents += need.contents.map { (member.id, $0.action, $0.contentId) }
                 if need.badges { badges.append(member.id) }
+                lifetime += need.lifetimeActions.map { (member.id, $0) }
             }
-            // The kind of each row: 'a' a day's activity, 'c' claimed content, 't' lifetime figures, 'b' a badge held.
+            // The kind of each row: 'a' a day's activity, 'c' claimed content, 't' an action's lifetime figures, 'b' the
+            // badges held (tier and badge ids joined, one row per member: the rows of an active program's members run
+            // to several per member, and each row costs more than its length).
             let rows = try connection.query("""
                 SELECT 'a' AS kind, a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points, NULL AS badge_id, NULL AS tier, NULL AS period
                 FROM unnest($2::text[], $3::date[], $4::date[]) AS u(m, f, e)
@@ -46,14 +50,16 @@ extension EventWriter {
                 WHERE c.program_id = $1
                 UNION ALL
                 SELECT 't', t.member_id, NULL, t.action, t.events, t.earning, t.points, NULL, NULL, NULL
-                FROM member_action_totals t WHERE t.program_id = $1 AND t.member_id = ANY($8::text[])
+                FROM member_action_totals t JOIN unnest($9::text[], $10::text[]) AS u(m, a) ON t.member_id = u.m AND t.action = u.a
+                WHERE t.program_id = $1
                 UNION ALL
-                SELECT 'b', b.member_id, NULL, NULL, 0, 0, 0, b.badge_id, b.tier, b.period_key
-                FROM member_badges b WHERE b.program_id = $1 AND b.member_id = ANY($8::text[])
+                SELECT 'b', b.member_id, NULL, NULL, 0, 0, 0, string_agg(b.badge_id || chr(31) || b.tier, chr(30)), NULL, NULL
+                FROM member_badges b WHERE b.program_id = $1 AND b.member_id = ANY($8::text[]) AND b.period_key = ''
+                GROUP BY b.member_id
                 """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.first)),
                       PostgresArray.literal(days.map(\.end)), PostgresArray.literal(contents.map(\.member)),
                       PostgresArray.literal(contents.map(\.action)), PostgresArray.literal(contents.map(\.content)),
-                      PostgresArray.literal(badges)])
+                      PostgresArray.literal(badges), PostgresArray.literal(lifetime.map(\.member)), PostgresArray.literal(lifetime.map(\.action))])
             for row in rows {
                 let member = MemberRef(program: programId, id: try row.string("member_id"))
                 let activity = Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points"))
@@ -66,7 +72,11 @@ extension EventWriter {
                 case "t":
                     states[member, default: ScoringState()].lifetime[try row.string("action")] = activity
                 default:
-                    states[member, default: ScoringState()].held.insert(try BadgeAwardKey(row))
+                    for award in try row.string("badge_id").split(separator: "\u{1E}") {
+                        let parts = award.split(separator: "\u{1F}", omittingEmptySubsequences: false)
+                        states[member, default: ScoringState()].held.insert(
+                            BadgeAwardKey(badgeId: String(parts[0]), tier: parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil))
+                    }
                 }
             }
         }

@@ -28,10 +28,12 @@ extension EventSubmission {
     var memberRef: MemberRef { MemberRef(program: program.id, id: event.memberId) }
 }
 
-/// The latest rules version and badges version of a program, as a transaction reads them.
+/// What a group commit reads of a program in its transaction: the latest rules and badges versions, and the
+/// notification types its webhooks subscribe to (nothing is built for the others).
 struct ProgramVersions {
     var rules: Int
     var badges: Int
+    var subscribed: Set<WebhookEventType>
 }
 
 /// What scoring and the projection need to know of a member.
@@ -88,7 +90,8 @@ extension EventWriter {
     /// programs in `locking` (their scoring state is then read and written by this writer alone, whichever instance the
     /// others run in), and the number of each program's latest rules version (0: none) and badges version, in one
     /// statement per program. The program's row is held `FOR SHARE` until the commit: a change of its badges waits for
-    /// this group, and a group that starts after that change reads its new version (`BadgeStore.put`).
+    /// this group, and a group that starts after that change reads its new version (`BadgeStore.put`); so does a change of
+    /// its webhooks (`WebhookStore.put`).
     static func loadMembers(_ refs: Set<MemberRef>, locking: Set<String>,
                             on connection: PostgresConnection) throws -> (members: [MemberRef: MemberState], versions: [String: ProgramVersions]) {
         var members: [MemberRef: MemberState] = [:]
@@ -97,14 +100,17 @@ extension EventWriter {
             let rows = try connection.query("""
                 WITH p AS (SELECT badges_version FROM programs WHERE id = $1 FOR SHARE)
                 SELECT m.member_id, m.enrolled, m.visibility, m.team, m.region, coalesce(t.points, 0) AS lifetime_points, p.badges_version,
-                       (SELECT coalesce(max(version), 0) FROM rulesets WHERE program_id = $1) AS rules_version
+                       (SELECT coalesce(max(version), 0) FROM rulesets WHERE program_id = $1) AS rules_version,
+                       (SELECT coalesce(string_agg(DISTINCT e, ','), '') FROM webhooks w, unnest(w.events) e
+                        WHERE w.program_id = $1 AND w.deleted_at IS NULL) AS subscribed
                 FROM p, members m LEFT JOIN member_totals t ON t.program_id = m.program_id AND t.member_id = m.member_id
                 WHERE m.program_id = $1 AND m.member_id = ANY($2::text[])
                 ORDER BY m.member_id\(locking.contains(program) ? " FOR NO KEY UPDATE OF m" : "")
                 """, [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {
                 members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberState(row)
-                versions[program] = ProgramVersions(rules: try row.int("rules_version"), badges: try row.int("badges_version"))
+                versions[program] = ProgramVersions(rules: try row.int("rules_version"), badges: try row.int("badges_version"),
+                                                    subscribed: Set(try row.string("subscribed").split(separator: ",").compactMap { WebhookEventType(rawValue: String($0)) }))
             }
         }
         return (members, versions)

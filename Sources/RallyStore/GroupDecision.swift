@@ -11,6 +11,8 @@ struct GroupSnapshot {
     var programs: [String: ProgramContext]
     /// The history of the members whose events need it (`HistoryNeed`), and every member's lifetime points.
     var states: [MemberRef: ScoringState]
+    /// Per program, the notification types its webhooks subscribe to.
+    var subscribed: [String: Set<WebhookEventType>]
 }
 
 /// The middle of a group commit, with no I/O: from the snapshot, each submission's outcome, every new event's award,
@@ -76,7 +78,7 @@ struct GroupDecision {
         var byEvent: [EventRef: [EarnedBadge]] = [:]
         for award in recorded {
             guard let eventId = award.eventId else { continue }
-            let name = programs[award.member.program]?.badges.first { $0.id == award.key.badgeId }?.name ?? award.key.badgeId
+            let name = programs[award.member.program]?.badgeName(award.key.badgeId) ?? award.key.badgeId
             byEvent[EventRef(program: award.member.program, id: eventId), default: []].append(
                 EarnedBadge(badgeId: award.key.badgeId, tier: award.key.tier, name: name, awardedAt: now, eventId: eventId, period: nil))
         }

@@ -15,4 +15,9 @@ public struct ProgramContext: Sendable {
     public var badgesVersion: Int
 
     public var timeZone: TimeZone { calendar.timeZone }
+
+    /// The name of one of the program's badges (its id when it was deleted since).
+    func badgeName(_ id: String) -> String {
+        badges.first { $0.id == id }?.name ?? id
+    }
 }

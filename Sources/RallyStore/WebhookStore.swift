@@ -118,12 +118,16 @@ public final class WebhookStore: Sendable {
     /// Creates or replaces a webhook; returns it, and whether it was created.
     public func put(program: String, id: String, url: String, events: [WebhookEventType], secret: String) async throws -> (Webhook, created: Bool) {
         do {
-            let rows = try await postgres.query("""
+            // The program's row first, as `BadgeStore.put` does: group commits started before wait, later ones see it.
+            let rows = try await postgres.transaction { connection in
+                try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
+                return try connection.query("""
                 INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
                 ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
                     updated_at = now(), deleted_at = NULL
                 RETURNING \(Self.columns), (xmax = 0) AS created
                 """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
+            }
             guard let row = rows.first else { throw PostgresError(kind: .decoding, message: "webhooks: no row returned") }
             return (try Webhook(row), try row.bool("created"))
         } catch {
@@ -149,6 +153,7 @@ public final class WebhookStore: Sendable {
         let deleted: Bool
         do {
             deleted = try await postgres.transaction { connection in
+                try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
                 try connection.query("""
                     UPDATE webhook_deliveries SET next_attempt_at = NULL, last_error = 'webhook deleted'
                     WHERE program_id = $1 AND webhook_id = $2 AND next_attempt_at IS NOT NULL
@@ -209,6 +214,17 @@ public final class WebhookStore: Sendable {
             ORDER BY u.n, w.webhook_id
             """, [PostgresArray.literal(notifications.map(\.program)), PostgresArray.literal(notifications.map(\.type.rawValue)),
                   PostgresArray.literal(notifications.map(\.data.text))])
+    }
+
+    /// The notification types the program's webhooks subscribe to, with the program's row held `FOR SHARE` until the
+    /// transaction ends: a change of its webhooks waits for it (`put`), so what this transaction leaves out was not
+    /// subscribed when it committed.
+    static func subscribed(program: String, on connection: PostgresConnection) throws -> Set<WebhookEventType> {
+        let rows = try connection.query("""
+            WITH p AS (SELECT id FROM programs WHERE id = $1 FOR SHARE)
+            SELECT e FROM p, webhooks w, unnest(w.events) e WHERE w.program_id = p.id AND w.deleted_at IS NULL GROUP BY e
+            """, [program])
+        return Set(try rows.compactMap { WebhookEventType(rawValue: try $0.string("e")) })
     }
 
     /// Takes up to `limit` deliveries that are due, oldest first, for this instance to attempt now (others skip them
