@@ -29,7 +29,6 @@ CREATE TABLE member_badges (
     revoked_at  timestamptz,
     PRIMARY KEY (program_id, member_id, badge_id, tier, period_key)
 );
-CREATE INDEX member_badges_event ON member_badges (program_id, event_id) WHERE event_id IS NOT NULL;
 
 -- The level an event made its member reach ({"name", "minPoints"}), to answer a retry as the first answer was.
 ALTER TABLE events ADD COLUMN level_reached jsonb;

@@ -40,7 +40,7 @@ extension PeriodCalendar {
 extension StreakUnit {
     /// The first local day (since 1970) of the unit containing `day`, and the unit's length in days.
     func unit(containing day: Int) -> Int { self == .day ? day : day - PeriodCalendar.isoWeekdayIndex(day) }
-    var step: Int { self == .day ? 1 : 7 }
+    public var step: Int { self == .day ? 1 : 7 }
 }
 
 extension Badge {
@@ -95,7 +95,9 @@ extension Badge {
     }
 
     /// The best value a member's whole history reaches (what a badge defined today gives retroactively): the busiest
-    /// period's events or points, the longest streak ever, lifetime figures as they stand.
+    /// period's events or points, the longest streak ever, lifetime figures as they stand. The definition: the
+    /// retroactive pass computes the same in PostgreSQL, beside the rows (`BadgeAwarder.bestValueQuery`), and its tests
+    /// hold the two together.
     public func bestValue(history state: ScoringState) -> Int64 {
         switch criteria {
         case let .actionCount(action, period) where period != .all:

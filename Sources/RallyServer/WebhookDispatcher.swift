@@ -80,7 +80,9 @@ final class WebhookDispatcher: Service, Sendable {
         }
         if failure == nil { delivered.increment() } else { failedAttempts.increment() }
         do {
-            try await webhooks.recordAttempt(delivery, status: status, error: failure)
+            // Recorded even when the service is stopping (the send was cancelled): the delivery is then due again at
+            // once for another instance, instead of waiting out its claim.
+            try await Task { try await webhooks.recordAttempt(delivery, status: status, error: failure) }.value
         } catch {
             logger.warning("a webhook attempt could not be recorded; it will be sent again", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
         }

@@ -16,9 +16,10 @@ enum BadgeAwardRows {
         """
     }
 
-    /// The awards an event earned (revoked ones too: a retry answers as the first answer did).
-    static func select(program: String, event: String) -> String {
-        select(where: "a.program_id = \(program) AND a.event_id = \(event)")
+    /// The awards an event of a member earned (revoked ones too: a retry answers as the first answer did), found among
+    /// the member's awards.
+    static func select(program: String, member: String, event: String) -> String {
+        select(where: "a.program_id = \(program) AND a.member_id = \(member) AND a.event_id = \(event)")
     }
 
     /// The awards read from `select`'s text.

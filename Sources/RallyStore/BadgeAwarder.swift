@@ -115,50 +115,25 @@ extension BadgeAwarder {
             try connection.query("UPDATE badges SET retro_cursor = NULL, retro_lease = NULL WHERE program_id = $1 AND badge_id = $2", [program.id, badge.id])
             return (0, true)
         }
-        let reads = HistoryReads(badge)
+        let (value, parameter) = bestValueQuery(badge)
         let rows = try connection.query("""
-            WITH m AS (SELECT member_id, enrolled FROM members WHERE program_id = $1 AND member_id > $2 ORDER BY member_id LIMIT $3::int)
-            SELECT 'm' AS kind, m.member_id, m.enrolled, NULL AS day, NULL AS action, 0 AS events, 0::bigint AS points, NULL AS tier, NULL AS period FROM m
-            UNION ALL
-            SELECT 'a', a.member_id, NULL, a.day::text, a.action, a.events, a.points, NULL, NULL
-            FROM member_activity a JOIN m ON a.member_id = m.member_id
-            WHERE $5 AND a.program_id = $1 AND m.enrolled AND ($4::text[] IS NULL OR a.action = ANY($4::text[]))
-            UNION ALL
-            SELECT 't', t.member_id, NULL, NULL, t.action, t.events, t.points, NULL, NULL
-            FROM member_action_totals t JOIN m ON t.member_id = m.member_id
-            WHERE $6 AND t.program_id = $1 AND m.enrolled AND ($4::text[] IS NULL OR t.action = ANY($4::text[]))
-            UNION ALL
-            SELECT 'p', t.member_id, NULL, NULL, NULL, 0, t.points, NULL, NULL
-            FROM member_totals t JOIN m ON t.member_id = m.member_id WHERE $7 AND t.program_id = $1 AND m.enrolled
-            UNION ALL
-            SELECT 'b', b.member_id, NULL, NULL, NULL, 0, 0, b.tier, b.period_key
-            FROM member_badges b JOIN m ON b.member_id = m.member_id WHERE b.program_id = $1 AND b.badge_id = $8
-            """, [program.id, cursor, String(limit), reads.actions.map { PostgresArray.literal($0) }, reads.activity ? "true" : "false",
-                  reads.actionTotals ? "true" : "false", reads.lifetimePoints ? "true" : "false", badge.id])
+            WITH m AS (SELECT member_id, enrolled FROM members WHERE program_id = $1 AND member_id > $2 ORDER BY member_id LIMIT $3::int),
+                 v AS (\(value))
+            SELECT m.member_id, m.enrolled, coalesce(v.value, 0) AS value,
+                   (SELECT string_agg(b.tier, ',') FROM member_badges b WHERE b.program_id = $1 AND b.member_id = m.member_id AND b.badge_id = $5) AS held
+            FROM m LEFT JOIN v ON v.member_id = m.member_id ORDER BY m.member_id
+            """, [program.id, cursor, String(limit), parameter, badge.id])
         var order: [String] = []
-        var enrolled: Set<String> = []
-        var history: [String: [ActivityKey: Activity]] = [:]
-        var states: [String: ScoringState] = [:]
+        var awards: [AwardToRecord] = []
         for row in rows {
             let member = try row.string("member_id")
-            let activity = Activity(events: try row.int("events"), earning: 0, points: try row.int64("points"))
-            switch try row.string("kind") {
-            case "m":
-                order.append(member)
-                if try row.bool("enrolled") { enrolled.insert(member) }
-            case "a":
-                guard let day = CivilDate.parse(try row.string("day")) else { continue }
-                history[member, default: [:]][ActivityKey(day: day, action: try row.string("action"))] = activity
-            case "t": states[member, default: ScoringState()].lifetime[try row.string("action")] = activity
-            case "p": states[member, default: ScoringState()].lifetimePoints = activity.points
-            default: states[member, default: ScoringState()].held.insert(try BadgeAwardKey(badgeId: badge.id, row))
-            }
-        }
-        var awards: [AwardToRecord] = []
-        for member in order where enrolled.contains(member) {
-            var state = states[member] ?? ScoringState()
-            for (key, activity) in history[member] ?? [:] { state.add(activity, at: key) }
-            awards += badge.newAwards(value: badge.bestValue(history: state), held: state.held)
+            order.append(member)
+            guard try row.bool("enrolled") else { continue }
+            // The tiers held, '' for a badge without tiers.
+            let held = Set(row.optionalString("held").map { tiers in
+                tiers.split(separator: ",", omittingEmptySubsequences: false).map { BadgeAwardKey(badgeId: badge.id, tier: $0.isEmpty ? nil : String($0)) }
+            } ?? [])
+            awards += badge.newAwards(value: try row.int64("value"), held: held)
                 .map { AwardToRecord(member: MemberRef(program: program.id, id: member), key: $0, eventId: nil) }
         }
         let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
@@ -174,20 +149,52 @@ extension BadgeAwarder {
     }
 }
 
-/// What a retroactive pass reads of each member's history for one badge.
-struct HistoryReads {
-    /// Activity per day (period badges, streaks); lifetime figures per action; lifetime points.
-    var activity = false, actionTotals = false, lifetimePoints = false
-    /// The actions whose rows are read (nil: all).
-    var actions: [String]?
-
-    init(_ badge: Badge) {
+extension BadgeAwarder {
+    /// A query of `(member_id, value)`: the best value each member of `m` (the chunk) reaches in their whole history,
+    /// as `Badge.bestValue` defines it (the busiest period of the badge's kind, the longest streak, lifetime figures
+    /// as they stand; the retroactive tests check one against the other), computed where the rows are: a member's
+    /// history never crosses the connection. `$4` is its parameter (an action, or a list of actions).
+    static func bestValueQuery(_ badge: Badge) -> (sql: String, parameter: String?) {
+        func busiest(_ period: PeriodKind, _ column: String, action: Bool) -> String {
+            """
+            SELECT member_id, max(s) AS value FROM (
+                SELECT a.member_id, date_trunc('\(period.rawValue)', a.day::timestamp) AS k, sum(a.\(column)) AS s
+                FROM member_activity a JOIN m ON a.member_id = m.member_id
+                WHERE a.program_id = $1\(action ? " AND a.action = $4" : " AND $4::text IS NULL")
+                GROUP BY 1, 2) x
+            GROUP BY member_id
+            """
+        }
         switch badge.criteria {
-        case let .firstAction(action): actionTotals = true; actions = [action]
-        case let .actionCount(action, period): (period == .all ? (actionTotals = true) : (activity = true)); actions = [action]
-        case let .points(period): period == .all ? (lifetimePoints = true) : (activity = true)
-        case let .streak(_, names): activity = true; actions = names.isEmpty ? nil : names
-        case .rank: break
+        case let .firstAction(action):
+            return ("""
+                SELECT t.member_id, 1 AS value FROM member_action_totals t JOIN m ON t.member_id = m.member_id
+                WHERE t.program_id = $1 AND t.action = $4 AND t.events > 0
+                """, action)
+        case let .actionCount(action, .all):
+            return ("""
+                SELECT t.member_id, t.events AS value FROM member_action_totals t JOIN m ON t.member_id = m.member_id
+                WHERE t.program_id = $1 AND t.action = $4
+                """, action)
+        case let .actionCount(action, period): return (busiest(period, "events", action: true), action)
+        case .points(.all):
+            return ("SELECT t.member_id, t.points AS value FROM member_totals t JOIN m ON t.member_id = m.member_id WHERE t.program_id = $1 AND $4::text IS NULL",
+                    nil)
+        case let .points(period): return (busiest(period, "points", action: false), nil)
+        case let .streak(unit, actions):
+            // Consecutive units share `unit - rank × step`: each island of them is one run.
+            let start = unit == .day ? "a.day" : "a.day - (extract(isodow FROM a.day)::int - 1)"
+            return ("""
+                SELECT member_id, max(n) AS value FROM (
+                    SELECT member_id, count(*) AS n FROM (
+                        SELECT member_id, u - (row_number() OVER (PARTITION BY member_id ORDER BY u))::int * \(unit.step) AS island
+                        FROM (SELECT DISTINCT a.member_id, \(start) AS u FROM member_activity a JOIN m ON a.member_id = m.member_id
+                              WHERE a.program_id = $1 AND a.events > 0 AND ($4::text[] IS NULL OR a.action = ANY($4::text[]))) d) x
+                    GROUP BY member_id, island) y
+                GROUP BY member_id
+                """, actions.isEmpty ? nil : PostgresArray.literal(actions))
+        case .rank:
+            return ("SELECT NULL::text AS member_id, 0 AS value WHERE $4::text IS NULL", nil)
         }
     }
 }

@@ -270,8 +270,9 @@ extension EventWriter {
         let locked = Set(history.keys.map(\.program))
         let (members, versions) = try loadMembers(Set(submissions.map(\.memberRef)), locking: locked, on: connection)
         var changed = false
-        for (id, version) in versions where programs[id].map({ $0.rules.latest.version != version.rules || $0.badgesVersion != version.badges }) == true {
-            programs[id] = try reloadProgram(programs[id]!, on: connection)
+        for (id, version) in versions {
+            guard let program = programs[id], program.rules.latest.version != version.rules || program.badgesVersion != version.badges else { continue }
+            programs[id] = try reloadProgram(program, on: connection)
             changed = true
         }
         if changed {

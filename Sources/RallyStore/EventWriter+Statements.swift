@@ -135,7 +135,7 @@ extension EventWriter {
             let rows = try connection.query("""
                 SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
                        tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version, level_reached::text AS level_reached,
-                       (\(BadgeAwardRows.select(program: "events.program_id", event: "events.event_id"))) AS badges
+                       (\(BadgeAwardRows.select(program: "events.program_id", member: "events.member_id", event: "events.event_id"))) AS badges
                 FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
                 """, [program, PostgresArray.literal(ids.map(\.id))])
             for row in rows {

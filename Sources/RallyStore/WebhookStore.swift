@@ -95,7 +95,7 @@ public struct DueDelivery: Sendable {
     /// The body posted: `{"id", "type", "programId", "createdAt", "data"}`.
     public var body: String {
         "{\"id\":\(JSONValue.string(id).text),\"type\":\(JSONValue.string(type).text),\"programId\":\(JSONValue.string(program).text),"
-            + "\"createdAt\":\(JSONValue.string(RFC3339.format(createdAt, in: TimeZone(secondsFromGMT: 0)!)).text),\"data\":\(data)}"
+            + "\"createdAt\":\(JSONValue.string(RFC3339.format(createdAt, in: .gmt)).text),\"data\":\(data)}"
     }
 }
 
@@ -108,7 +108,7 @@ public final class WebhookStore: Sendable {
     /// Deliveries are tried for this long after they were queued, then given up (`failed`).
     static let retryFor = "3 days"
     /// How long a claimed delivery waits before another instance may try it (a sender that died mid-attempt).
-    static let attemptLease = "2 minutes"
+    static let attemptLease = "30 seconds"
 
     public init(postgres: PostgresPool, firstRetryDelay: Duration = .seconds(10)) {
         self.postgres = postgres

@@ -108,7 +108,8 @@ struct TestApp: Sendable {
         configuration.logLevel = TestEnvironment.logger.logLevel
         configuration.boardRetention = retention
         configuration.backgroundInterval = background
-        configuration.webhookFirstRetryDelay = background
+        // Every test app may send any test's deliveries (they share the database): all retry soon.
+        configuration.webhookFirstRetryDelay = .milliseconds(100)
         let namespace = configuration.redisNamespace
         let app = try await buildApplication(configuration, registry: PrometheusCollectorRegistry(), logger: TestEnvironment.logger)
         let outcome: Result<T, any Error>

@@ -8,7 +8,7 @@ import Testing
 /// arriving: the awards held at the end are those the pure engine finds in each member's whole history.
 @Suite("Retroactive badge awards")
 struct RetroactiveAwardTests {
-    @Test(arguments: [11, 12])
+    @Test(arguments: [11, 12, 13, 14])
     func badgesDefinedLaterEndAsThePureEngineFindsThem(seed: UInt64) async throws {
         try await StoreTestEnvironment.run(lanes: 2) { stores in
             var random = ScoringReplayTests.Random(state: seed)
