@@ -19,7 +19,7 @@ public struct AppConfiguration: Sendable {
     public var redisNamespace: String = "rally"
     /// How many recent periods of each kind keep their boards in Redis.
     public var boardRetention: BoardRetention = .standard
-    /// How often background work (retroactive badge awards, period closes, webhook deliveries) looks for something to do.
+    /// How often background work (retroactive badge awards, webhook deliveries) looks for something to do.
     public var backgroundInterval: Duration = .seconds(1)
     /// The wait after a webhook delivery's first failed attempt; it doubles with each failure, up to an hour.
     public var webhookFirstRetryDelay: Duration = .seconds(10)

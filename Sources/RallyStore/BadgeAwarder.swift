@@ -4,6 +4,7 @@ import Metrics
 import Postgres
 import RallyCore
 import ServiceLifecycle
+import Synchronization
 
 /// Gives the awards no event answer carries, in the background: a badge created or changed goes to every member who
 /// already meets it (`awardRetroactively`), rank badges go to the leaders of each period that closes
@@ -16,6 +17,9 @@ public final class BadgeAwarder: Service, Sendable {
     let awarded: Counter
     let interval: Duration
     let membersPerChunk: Int
+    /// When periods were last looked at: closes are looked for every `closeInterval`, not on every round.
+    let lastCloseCheck = Mutex<ContinuousClock.Instant?>(nil)
+    static let closeInterval: Duration = .seconds(10)
 
     public init(postgres: PostgresPool, programs: ProgramStore, logger: Logger, metrics: any MetricsFactory,
                 interval: Duration = .seconds(1), membersPerChunk: Int = 5000) {
@@ -40,13 +44,20 @@ public final class BadgeAwarder: Service, Sendable {
         }
     }
 
-    /// Does the background work there is now: every pending retroactive pass, then every period closed since.
+    /// Does the background work there is now: every pending retroactive pass, then (every `closeInterval`) every period
+    /// closed since.
     public func workOnce() async {
         do {
             while let (program, badgeId) = try await claimRetroactivePass() {
                 try await awardRetroactively(program: program, badgeId: badgeId)
             }
-            try await closeEndedPeriods()
+            let now = ContinuousClock.now
+            let due = lastCloseCheck.withLock { last in
+                guard last.map({ now - $0 >= Self.closeInterval }) ?? true else { return false }
+                last = now
+                return true
+            }
+            if due { try await closeEndedPeriods() }
         } catch is CancellationError {
         } catch {
             logger.warning("background badge awarding failed; it will be tried again", metadata: ["error": "\(error)"])
