@@ -16,13 +16,16 @@ import Testing
         #expect(configuration.redisConnections == 8)
         #expect(configuration.writerLanes == 2)
         #expect(configuration.redisNamespace == "rally")
+        #expect(configuration.backgroundInterval == .seconds(1))
+        #expect(configuration.webhookFirstRetryDelay == .seconds(10))
     }
 
     @Test func everyVariableIsRead() throws {
         let configuration = try AppConfiguration(environment: Self.minimal.merging([
             "RALLY_HTTP_HOST": "0.0.0.0", "RALLY_HTTP_PORT": "9090", "RALLY_OPERATOR_TOKEN": "secret", "RALLY_LOG_LEVEL": "DEBUG",
             "RALLY_MIGRATIONS_DIR": "/srv/rally/Migrations", "RALLY_POSTGRES_POOL_SIZE": "16", "RALLY_REDIS_POOL_SIZE": "4",
-            "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging",
+            "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging", "RALLY_BACKGROUND_INTERVAL_MS": "250",
+            "RALLY_WEBHOOK_RETRY_MS": "30000",
         ]) { $1 })
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9090)
@@ -33,11 +36,14 @@ import Testing
         #expect(configuration.redisConnections == 4)
         #expect(configuration.writerLanes == 3)
         #expect(configuration.redisNamespace == "staging")
+        #expect(configuration.backgroundInterval == .milliseconds(250))
+        #expect(configuration.webhookFirstRetryDelay == .seconds(30))
     }
 
     @Test(arguments: [
         ("RALLY_HTTP_PORT", "eighty"), ("RALLY_HTTP_PORT", "70000"), ("RALLY_LOG_LEVEL", "loud"),
         ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
+        ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"),
     ])
     func malformedValuesAreRefusedNamingTheVariable(variable: String, value: String) {
         #expect {
