@@ -12,7 +12,7 @@ import Testing
 struct WebhookTests {
     /// What the receiver saw: each request's signature header and body.
     final class Inbox: Sendable {
-        let requests = Mutex<[(signature: String, body: String)]>([])
+        let requests = Mutex<[(signature: String, body: String, status: Int)]>([])
         /// How many requests to answer 500 before answering 200.
         let failuresLeft: Mutex<Int>
 
@@ -24,12 +24,12 @@ struct WebhookTests {
         let down = Mutex(false)
 
         func receive(signature: String, body: String) -> HTTPResponse.Status {
-            requests.withLock { $0.append((signature, body)) }
-            if down.withLock({ $0 }) { return .serviceUnavailable }
-            return failuresLeft.withLock { left in
+            let status: HTTPResponse.Status = down.withLock { $0 } ? .serviceUnavailable : failuresLeft.withLock { left in
                 defer { left = max(0, left - 1) }
                 return left > 0 ? .internalServerError : .ok
             }
+            requests.withLock { $0.append((signature, body, status.code)) }
+            return status
         }
 
         var bodies: [[String: Any]] {
@@ -40,6 +40,16 @@ struct WebhookTests {
         func wait(for count: Int, timeout: Duration = .seconds(20)) async throws {
             let deadline = ContinuousClock.now + timeout
             while requests.withLock({ $0.count }) < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        }
+
+        /// Waits until a delivery of `type` arrived; returns its body.
+        func wait(forType type: String, timeout: Duration = .seconds(20)) async throws -> [String: Any]? {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if let body = bodies.first(where: { $0["type"] as? String == type }) { return body }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return nil
         }
     }
 
@@ -88,23 +98,9 @@ struct WebhookTests {
                 try await BadgeAwardTests.defineBadge(program, "first-post", #"{"name": "First post", "criteria": {"type": "firstAction", "action": "post"}}"#)
                 try await program.record(EventInput(id: "p1", memberId: "ana", action: "post"))
 
-                try await inbox.wait(for: 3)
-                let requests = inbox.requests.withLock { $0 }
-                #expect(requests.count == 3)
-                #expect(requests.allSatisfy { Self.signatureVerifies($0.signature, body: $0.body) })
-                #expect(!Self.signatureVerifies(requests[0].signature, body: requests[0].body, secret: "another-secret-of-16"))
-                let bodies = inbox.bodies
-                #expect(Set(bodies.compactMap { $0["id"] as? String }).count == 1, "the same delivery id each time")
-                #expect(bodies.map { $0["type"] as? String } == ["badge.awarded", "badge.awarded", "badge.awarded"])
-                let data = try #require(bodies.first?["data"] as? [String: Any])
-                #expect(data["memberId"] as? String == "ana")
-                #expect(data["badgeId"] as? String == "first-post")
-                #expect(data["eventId"] as? String == "p1")
-                #expect(bodies.first?["programId"] as? String == program.id)
-
-                // The third answer reaches Rally's records just after the receiver sent it.
+                // Until Rally records the third attempt's 200 (just after the receiver sent it).
                 var list: [[String: Any]] = []
-                let deadline = ContinuousClock.now + .seconds(10)
+                let deadline = ContinuousClock.now + .seconds(20)
                 repeat {
                     let deliveries = try jsonObject(try await app.send(.get, "\(program.path)/webhooks/platform/deliveries", key: program.adminKey))
                     list = try #require(deliveries["deliveries"] as? [[String: Any]])
@@ -113,13 +109,26 @@ struct WebhookTests {
                 } while ContinuousClock.now < deadline
                 #expect(list.count == 1)
                 #expect(list.first?["status"] as? String == "delivered")
-                #expect(list.first?["attempts"] as? Int == 3)
                 #expect(list.first?["lastStatus"] as? Int == 200)
+                // Three attempts at least: every test app's dispatcher serves the shared database, and one stopping while it
+                // sends counts an attempt that never reached the receiver.
+                #expect((list.first?["attempts"] as? Int ?? 0) >= 3)
+
+                let requests = inbox.requests.withLock { $0 }
+                #expect(Array(requests.prefix(3).map(\.status)) == [500, 500, 200], "failed twice, then delivered")
+                #expect(requests.allSatisfy { Self.signatureVerifies($0.signature, body: $0.body) })
+                #expect(!Self.signatureVerifies(requests[0].signature, body: requests[0].body, secret: "another-secret-of-16"))
+                let bodies = inbox.bodies
+                #expect(Set(bodies.compactMap { $0["id"] as? String }).count == 1, "the same delivery id each time")
+                #expect(bodies.allSatisfy { $0["type"] as? String == "badge.awarded" })
+                let data = try #require(bodies.first?["data"] as? [String: Any])
+                #expect(data["memberId"] as? String == "ana")
+                #expect(data["badgeId"] as? String == "first-post")
+                #expect(data["eventId"] as? String == "p1")
+                #expect(bodies.first?["programId"] as? String == program.id)
 
                 try requireStatus(try await RetractionTests.retract(program, "p1"), .ok)
-                try await inbox.wait(for: 4)
-                let retracted = try #require(inbox.bodies.last)
-                #expect(retracted["type"] as? String == "event.retracted")
+                let retracted = try #require(try await inbox.wait(forType: "event.retracted"))
                 #expect((retracted["data"] as? [String: Any])?["pointsReversed"] as? Int == 25)
             }
         }
