@@ -136,15 +136,6 @@ public struct ScoringState: Sendable, Equatable {
         lifetimePoints += delta.points
     }
 
-    /// The state of a member's whole history, given as activity per day and action: lifetime figures are its sums.
-    public init(history: [ActivityKey: Activity]) {
-        self.init(activity: history)
-        for (key, value) in history {
-            lifetime[key.action, default: Activity()].add(value)
-            lifetimePoints += value.points
-        }
-    }
-
     /// The activity of `days` (of one action, or of all when nil), summed: a few lookups whatever the history's length.
     func total(days: [CivilDate], action: String?) -> Activity {
         days.reduce(into: Activity()) { sum, day in

@@ -53,12 +53,7 @@ enum BadgeAwardRows {
 extension BadgeAwardKey {
     /// From a row with `badge_id`, `tier` and `period` ('' or NULL for none).
     init(_ row: PostgresRow) throws {
-        try self.init(badgeId: try row.string("badge_id"), row)
-    }
-
-    /// From a row of one badge's awards with `tier` and `period` ('' or NULL for none).
-    init(badgeId: String, _ row: PostgresRow) throws {
-        self.init(badgeId: badgeId, tier: row.optionalString("tier").flatMap { $0.isEmpty ? nil : $0 },
+        self.init(badgeId: try row.string("badge_id"), tier: row.optionalString("tier").flatMap { $0.isEmpty ? nil : $0 },
                   period: row.optionalString("period").flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -134,11 +134,11 @@ extension BadgeAwarder {
                    (SELECT string_agg(b.tier, ',') FROM member_badges b WHERE b.program_id = $1 AND b.member_id = m.member_id AND b.badge_id = $5) AS held
             FROM m LEFT JOIN v ON v.member_id = m.member_id ORDER BY m.member_id
             """, [program.id, cursor, String(limit), parameter, badge.id])
-        var order: [String] = []
         var awards: [AwardToRecord] = []
+        var last: String?
         for row in rows {
             let member = try row.string("member_id")
-            order.append(member)
+            last = member
             guard try row.bool("enrolled") else { continue }
             // The tiers held, '' for a badge without tiers.
             let held = Set(row.optionalString("held").map { tiers in
@@ -151,11 +151,11 @@ extension BadgeAwarder {
         if try WebhookStore.subscribed(program: program.id, on: connection).contains(.badgeAwarded) {
             try WebhookStore.enqueue(recorded.map { .badgeAwarded($0, name: badge.name, at: now, timeZone: program.timeZone) }, on: connection)
         }
-        let finished = order.count < limit
+        let finished = rows.count < limit
         try connection.query("""
             UPDATE badges SET retro_cursor = $3::text, retro_lease = CASE WHEN $3::text IS NULL THEN NULL ELSE now() + interval '\(lease)' END
             WHERE program_id = $1 AND badge_id = $2
-            """, [program.id, badge.id, finished ? nil : order.last])
+            """, [program.id, badge.id, finished ? nil : last])
         return (recorded.count, finished)
     }
 }

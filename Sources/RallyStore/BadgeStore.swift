@@ -22,9 +22,9 @@ public final class BadgeStore: Sendable {
                 let rows = try connection.query("""
                     INSERT INTO badges AS b (program_id, badge_id, document, retro_cursor) VALUES ($1, $2, $3::jsonb, '')
                     ON CONFLICT (program_id, badge_id) DO UPDATE SET document = EXCLUDED.document, updated_at = now(), deleted_at = NULL,
-                        retro_cursor = CASE WHEN b.document->'criteria' = EXCLUDED.document->'criteria'
-                                             AND b.document->'tiers' IS NOT DISTINCT FROM EXCLUDED.document->'tiers'
-                                             AND b.deleted_at IS NULL THEN b.retro_cursor ELSE '' END
+                        retro_cursor = CASE WHEN \(Self.earnsAlike) THEN b.retro_cursor ELSE '' END,
+                        -- A pass under the old criteria stops at its next chunk: another may start at once.
+                        retro_lease = CASE WHEN \(Self.earnsAlike) THEN b.retro_lease END
                     RETURNING (xmax = 0) AS created
                     """, [program, badge.id, badge.document.text])
                 return try rows.first?.bool("created") ?? false
@@ -33,6 +33,12 @@ public final class BadgeStore: Sendable {
             throw RallyError.storage(error)
         }
     }
+
+    /// Whether the stored badge `b` and the proposed one earn alike (same criteria and tiers, not deleted).
+    private static let earnsAlike = """
+        b.document->'criteria' = EXCLUDED.document->'criteria' AND b.document->'tiers' IS NOT DISTINCT FROM EXCLUDED.document->'tiers'
+        AND b.deleted_at IS NULL
+        """
 
     /// Deletes a badge (awards already given keep it); a 404 when there is none.
     public func delete(program: String, badgeId: String) async throws {

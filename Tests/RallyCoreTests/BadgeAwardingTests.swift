@@ -171,3 +171,14 @@ import Testing
         #expect(span(.all) == nil)
     }
 }
+
+extension ScoringState {
+    /// The state of a member's whole history, given as activity per day and action: lifetime figures are its sums.
+    init(history: [ActivityKey: Activity]) {
+        self.init(activity: history)
+        for (key, value) in history {
+            lifetime[key.action, default: Activity()].add(value)
+            lifetimePoints += value.points
+        }
+    }
+}
