@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .testTarget(name: "RallyServerTests", dependencies: [
-            "RallyServer", "RallyStore", "RallyCore",
+            "RallyServer", "RallyStore", "RallyCore", "Postgres",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),

@@ -12,20 +12,24 @@ REDIS_DIR="$LOCAL_DIR/redis"
 
 log() { printf '[ops] %s\n' "$*" >&2; }
 
-# Debian packages for building (libpq-dev, libhiredis-dev) and for the local servers.
+# Debian packages for building (libpq-dev, libhiredis-dev), for the local servers, and Prometheus (prometheus and
+# promtool) for ops/checks/monitoring.
 ensure_packages() {
-  local needed=()
+  local needed=() bare=()
   dpkg -s libpq-dev >/dev/null 2>&1 || needed+=(libpq-dev)
   dpkg -s libhiredis-dev >/dev/null 2>&1 || needed+=(libhiredis-dev)
   dpkg -s postgresql >/dev/null 2>&1 || needed+=(postgresql)
   dpkg -s redis-server >/dev/null 2>&1 || needed+=(redis-server)
   dpkg -s pkg-config >/dev/null 2>&1 || needed+=(pkg-config)
-  if [ ${#needed[@]} -gt 0 ]; then
-    log "installing ${needed[*]}"
+  # Without its recommended node exporter: a host agent with a service of its own, of no use to the checks.
+  dpkg -s prometheus >/dev/null 2>&1 || bare+=(prometheus)
+  if [ ${#needed[@]} -gt 0 ] || [ ${#bare[@]} -gt 0 ]; then
+    log "installing ${needed[*]}${needed[*]:+ }${bare[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${needed[@]}" >/dev/null
+    [ ${#needed[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${needed[@]}" >/dev/null
+    [ ${#bare[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${bare[@]}" >/dev/null
   fi
 }
 

@@ -12,6 +12,7 @@ public final class PostgresPool: Service, Sendable {
     let threads: NIOThreadPool
     private let state: Mutex<PoolState>
     private let waiterIDs = Atomic<Int>(0)
+    private let waitedNanoseconds = Atomic<Int>(0)
 
     /// Creates the pool and starts its threads; connections are opened on first use.
     public init(configuration: PostgresConfiguration, logger: Logger) {
@@ -24,6 +25,14 @@ public final class PostgresPool: Service, Sendable {
 
     /// Connections currently open or being opened (at most `maximumConnections`).
     public var connectionCount: Int { state.withLock { $0.open } }
+
+    /// The pool's use, for metrics.
+    public var statistics: PostgresPoolStatistics {
+        let waited = Double(waitedNanoseconds.load(ordering: .relaxed)) / 1e9
+        return state.withLock {
+            PostgresPoolStatistics(open: $0.open, inUse: $0.open - $0.idle.count, waiting: $0.waiters.count, waits: $0.queued, waitedSeconds: waited)
+        }
+    }
 
     /// Runs until graceful shutdown/cancellation, then closes all connections and stops the threads.
     public func run() async throws {
@@ -91,6 +100,16 @@ public final class PostgresPool: Service, Sendable {
     }
 }
 
+/// How a pool is used: its connections open and lent out, the tasks waiting for one, how many checkouts ever had to wait
+/// and how long checkouts waited in all.
+public struct PostgresPoolStatistics: Sendable, Equatable {
+    public var open: Int
+    public var inUse: Int
+    public var waiting: Int
+    public var waits: Int
+    public var waitedSeconds: Double
+}
+
 extension PostgresPool {
     static var closedError: PostgresError {
         PostgresError(kind: .poolClosed, message: "the PostgreSQL pool is shut down")
@@ -101,6 +120,11 @@ extension PostgresPool {
     /// Waits for an idle connection or a free slot; throws `.poolClosed` or `CancellationError`.
     func checkout() async throws -> PoolLease {
         let id = waiterIDs.add(1, ordering: .relaxed).newValue
+        let started = ContinuousClock.now
+        defer {
+            let waited = ContinuousClock.now - started
+            waitedNanoseconds.add(Int(waited.components.seconds) * 1_000_000_000 + Int(waited.components.attoseconds / 1_000_000_000), ordering: .relaxed)
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PoolLease, any Error>) in
                 let immediate: Result<PoolLease, any Error>? = state.withLock { state in

@@ -32,6 +32,8 @@ struct PoolState: Sendable {
     private(set) var idle: [PooledConnection] = []
     private(set) var waiters: [Waiter] = []
     private(set) var isClosed = false
+    /// Checkouts that had to wait, ever.
+    private(set) var queued = 0
 
     init(limit: Int) {
         self.limit = limit
@@ -48,6 +50,7 @@ struct PoolState: Sendable {
     }
 
     mutating func enqueue(_ waiter: Waiter) {
+        queued += 1
         waiters.append(waiter)
     }
 

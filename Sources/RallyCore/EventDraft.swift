@@ -54,13 +54,7 @@ public struct EventDraft: Sendable, Equatable {
         if let occurredAt {
             if let parsed = RFC3339.parse(occurredAt) {
                 instant = parsed
-                if parsed > settings.latestOccurrence(now: now) {
-                    problems.append(FieldProblem(field: "occurredAt",
-                                                 problem: "is more than \(settings.clockSkewMinutes) minutes ahead of Rally's clock"))
-                } else if parsed < settings.earliestOccurrence(now: now) {
-                    problems.append(FieldProblem(field: "occurredAt",
-                                                 problem: "is older than this program's backfill window of \(settings.backfillDays) days"))
-                }
+                problems += settings.windowProblems(parsed, now: now, field: "occurredAt")
             } else {
                 problems.append(FieldProblem(field: "occurredAt", problem: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-20T09:14:00+01:00"))
             }

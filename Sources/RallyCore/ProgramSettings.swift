@@ -1,6 +1,7 @@
 import Foundation
 
-/// A program's settings that the domain applies: how far back and ahead of Rally's clock an event's `occurredAt` may lie.
+/// A program's settings that the domain applies: how far back and ahead of Rally's clock an event's `occurredAt` may lie,
+/// which actions make a member active, and what reach is worth.
 ///
 /// The window keeps what one key can create bounded (every period an event falls in gets a board) while letting
 /// platforms import last year's history.
@@ -9,21 +10,56 @@ public struct ProgramSettings: Sendable, Equatable {
     public var backfillDays: Int
     /// How many minutes after now `occurredAt` may lie (clocks of other platforms run a little ahead).
     public var clockSkewMinutes: Int
+    /// The actions that make a member active (participation), sorted.
+    public var qualifyingActions: [String]
+    /// The earned-media model, nil while none is set.
+    public var mediaValue: MediaValue?
 
-    public init(backfillDays: Int = Self.defaults.backfillDays, clockSkewMinutes: Int = Self.defaults.clockSkewMinutes) {
+    public init(backfillDays: Int = Self.defaults.backfillDays, clockSkewMinutes: Int = Self.defaults.clockSkewMinutes,
+                qualifyingActions: [String] = Self.defaultQualifyingActions, mediaValue: MediaValue? = nil) {
         self.backfillDays = backfillDays
         self.clockSkewMinutes = clockSkewMinutes
+        self.qualifyingActions = qualifyingActions
+        self.mediaValue = mediaValue
     }
 
     public static let defaults = ProgramSettings(backfillDays: 366, clockSkewMinutes: 60)
+    public static let defaultQualifyingActions = ["comment", "like", "post", "share"]
     public static let backfillDaysRange = 1...3660
     public static let clockSkewMinutesRange = 0...1440
+    public static let maximumQualifyingActions = 50
+
+    /// The problems of a list of qualifying actions: 1 to 50 distinct action names.
+    public static func qualifyingActionProblems(_ actions: [String], field: String) -> [FieldProblem] {
+        if actions.isEmpty || actions.count > maximumQualifyingActions {
+            return [FieldProblem(field: field, problem: "must list 1 to \(maximumQualifyingActions) actions")]
+        }
+        var problems: [FieldProblem] = []
+        for (index, action) in actions.enumerated() where !Identifier.isValid(action) || action.utf8.count > 64 {
+            problems.append(FieldProblem(field: "\(field)[\(index)]", problem: "must be an action name: 1-64 characters of A-Z a-z 0-9 . _ : @ -"))
+        }
+        if problems.isEmpty, Set(actions).count != actions.count {
+            problems.append(FieldProblem(field: field, problem: "must not list an action twice"))
+        }
+        return problems
+    }
 
     /// The earliest `occurredAt` accepted at `now`.
     public func earliestOccurrence(now: Date) -> Date { now.addingTimeInterval(-Double(backfillDays) * 86_400) }
 
     /// The latest `occurredAt` accepted at `now`.
     public func latestOccurrence(now: Date) -> Date { now.addingTimeInterval(Double(clockSkewMinutes) * 60) }
+
+    /// What is wrong with an instant a caller says something happened at: too far ahead of `now` or too far back.
+    public func windowProblems(_ instant: Date, now: Date, field: String) -> [FieldProblem] {
+        if instant > latestOccurrence(now: now) {
+            return [FieldProblem(field: field, problem: "is more than \(clockSkewMinutes) minutes ahead of Rally's clock")]
+        }
+        if instant < earliestOccurrence(now: now) {
+            return [FieldProblem(field: field, problem: "is older than this program's backfill window of \(backfillDays) days")]
+        }
+        return []
+    }
 
     /// Every setting outside its range.
     public var problems: [FieldProblem] {

@@ -14,6 +14,10 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let postgres = PostgresPool(
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.postgresConnections),
         logger: logger)
+    // Reports read a lot: their own few connections, so that a heavy one never holds a connection the writer needs.
+    let analyticsPostgres = PostgresPool(
+        configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.analyticsConnections),
+        logger: logger)
     let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: configuration.redisConnections),
                           logger: logger)
     do {
@@ -21,6 +25,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
         if !applied.isEmpty { logger.info("migrations applied", metadata: ["files": "\(applied)"]) }
     } catch {
         await postgres.shutdown()
+        await analyticsPostgres.shutdown()
         await redis.shutdown()
         throw error
     }
@@ -40,6 +45,10 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
                                interval: configuration.backgroundInterval)
     let webhooks = WebhookStore(postgres: postgres, firstRetryDelay: configuration.webhookFirstRetryDelay)
     let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval)
+    let surveys = SurveyStore(postgres: postgres)
+    let analytics = AnalyticsStore(postgres: analyticsPostgres)
+    let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, logger: logger)
+    let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 
     let router = Router(context: RallyRequestContext.self)
@@ -47,7 +56,7 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
-    OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry).register(on: router)
+    OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools).register(on: router)
     router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
     router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
     router.addRoutes(RulesController(authorization: authorization, programs: programs).endpoints, atPath: "/v1/programs/:programId/rules")
@@ -56,6 +65,8 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     router.addRoutes(badgeController.awardEndpoints, atPath: "/v1/programs/:programId/members")
     router.addRoutes(WebhookController(authorization: authorization, webhooks: webhooks).endpoints, atPath: "/v1/programs/:programId/webhooks")
     router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
+    router.addRoutes(SurveyController(authorization: authorization, surveys: surveys).endpoints, atPath: "/v1/programs/:programId/surveys")
+    router.addRoutes(AnalyticsController(authorization: authorization, analytics: analytics).endpoints, atPath: "/v1/programs/:programId/analytics")
     router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
                      atPath: "/v1/programs/:programId/leaderboards")
 
@@ -63,6 +74,6 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, redis, writer, awarder, dispatcher],
+        services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges],
         logger: logger)
 }

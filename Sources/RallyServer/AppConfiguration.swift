@@ -12,6 +12,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     public var migrationsDirectory: String = "Migrations"
     public var postgresConnections: Int = 8
+    /// Connections of the pool that analytics and the metrics' gauges read through, apart from the writer's.
+    public var analyticsConnections: Int = 2
     public var redisConnections: Int = 8
     /// Writer lanes committing side by side (members are spread over them).
     public var writerLanes: Int = 2
@@ -23,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var backgroundInterval: Duration = .seconds(1)
     /// The wait after a webhook delivery's first failed attempt; it doubles with each failure, up to an hour.
     public var webhookFirstRetryDelay: Duration = .seconds(10)
+    /// How often the per-program gauges of `/metrics` (participation, enrolment, eNPS) are computed from PostgreSQL.
+    public var metricsRefreshInterval: Duration = .seconds(30)
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -52,6 +56,10 @@ public struct AppConfiguration: Sendable {
             guard let value = Int(size), value > 0 else { throw ConfigurationError("RALLY_POSTGRES_POOL_SIZE must be a positive number") }
             postgresConnections = value
         }
+        if let size = environment["RALLY_ANALYTICS_POOL_SIZE"] {
+            guard let value = Int(size), value > 0 else { throw ConfigurationError("RALLY_ANALYTICS_POOL_SIZE must be a positive number") }
+            analyticsConnections = value
+        }
         if let size = environment["RALLY_REDIS_POOL_SIZE"] {
             guard let value = Int(size), value > 0 else { throw ConfigurationError("RALLY_REDIS_POOL_SIZE must be a positive number") }
             redisConnections = value
@@ -78,6 +86,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_WEBHOOK_RETRY_MS must be a number of milliseconds from 10 to 3600000, got '\(text)'")
             }
             webhookFirstRetryDelay = .milliseconds(value)
+        }
+        if let text = environment["RALLY_METRICS_REFRESH_MS"] {
+            guard let value = Int(text), (100...3_600_000).contains(value) else {
+                throw ConfigurationError("RALLY_METRICS_REFRESH_MS must be a number of milliseconds from 100 to 3600000, got '\(text)'")
+            }
+            metricsRefreshInterval = .milliseconds(value)
         }
     }
 }

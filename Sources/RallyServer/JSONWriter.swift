@@ -1,3 +1,4 @@
+import Foundation
 import RallyCore
 
 /// A response body that writes itself as JSON.
@@ -65,6 +66,26 @@ struct JSONWriter {
     mutating func field(_ name: String, _ values: [some JSONWritable]) {
         key(name)
         array(values) { json, value in value.write(to: &json) }
+    }
+
+    mutating func field(_ name: String, strings values: [String]) {
+        key(name)
+        array(values) { $0.string($1) }
+    }
+
+    /// A number rounded half away from zero to at most `places` decimals, written without trailing zeros (`0.45`);
+    /// nil is `null`.
+    mutating func field(_ name: String, _ value: Double?, places: Int) {
+        key(name)
+        guard let value, value.isFinite else { return null() }
+        let scale = pow(10, Double(places))
+        var text = String(format: "%.\(places)f", (value * scale).rounded(.toNearestOrAwayFromZero) / scale)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        if text == "-0" { text = "0" }
+        bytes.append(contentsOf: text.utf8)
     }
 
     mutating func field(_ name: String, object body: (inout JSONWriter) -> Void) {

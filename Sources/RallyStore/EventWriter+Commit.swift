@@ -68,20 +68,11 @@ extension EventWriter {
             for (query, rank) in zip(result.rankQueries, ranks) {
                 for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
             }
+            metrics.count(zip(submissions, result.outcomes).map { ($0.event.action, $1) })
             var offset = 0
             for job in jobs {
-                let slice = Array(result.outcomes[offset..<(offset + job.submissions.count)])
+                job.reply.resume(returning: Array(result.outcomes[offset..<(offset + job.submissions.count)]))
                 offset += job.submissions.count
-                for outcome in slice {
-                    switch outcome {
-                    case let .created(result):
-                        metrics.created.increment()
-                        if !result.badgesAwarded.isEmpty { metrics.badgesAwarded.increment(by: result.badgesAwarded.count) }
-                    case .duplicate: metrics.duplicates.increment()
-                    case .rejected: metrics.rejected.increment()
-                    }
-                }
-                job.reply.resume(returning: slice)
             }
         } catch {
             logger.error("event commit failed", metadata: ["error": "\(error)", "events": "\(submissions.count)"])

@@ -174,8 +174,8 @@ public final class EventWriter: Service, Sendable {
     }
 }
 
-/// Counters and timers of the write path, registered once.
-struct WriterMetrics: Sendable {
+/// Counters and timers of the write path, registered once (those with an action's name when first seen).
+final class WriterMetrics: Sendable {
     let created: Counter
     let duplicates: Counter
     let rejected: Counter
@@ -186,8 +186,12 @@ struct WriterMetrics: Sendable {
     let projectionFailures: Counter
     let rebuilds: Counter
     let badgesAwarded: Counter
+    private let factory: any MetricsFactory
+    /// `rally_events_total{action,status}` and `rally_points_awarded_total{action}`, by their labels.
+    private let byAction = Mutex<(events: [String: Counter], points: [String: Counter])>(([:], [:]))
 
     init(factory: any MetricsFactory) {
+        self.factory = factory
         created = Counter(label: "rally_events_recorded_total", dimensions: [("outcome", "created")], factory: factory)
         duplicates = Counter(label: "rally_events_recorded_total", dimensions: [("outcome", "duplicate")], factory: factory)
         rejected = Counter(label: "rally_events_recorded_total", dimensions: [("outcome", "rejected")], factory: factory)
@@ -197,6 +201,41 @@ struct WriterMetrics: Sendable {
         projectionFailures = Counter(label: "rally_projection_failures_total", factory: factory)
         rebuilds = Counter(label: "rally_leaderboard_rebuilds_total", factory: factory)
         badgesAwarded = Counter(label: "rally_badges_awarded_total", factory: factory)
+    }
+
+    /// Counts what a commit answered: outcomes, and the events recorded and points awarded per action (and status).
+    func count(_ outcomes: [(action: String, outcome: EventOutcome)]) {
+        var events: [String: (action: String, status: String, count: Int)] = [:]
+        var points: [String: Int] = [:]
+        for (action, outcome) in outcomes {
+            switch outcome {
+            case let .created(result):
+                created.increment()
+                if !result.badgesAwarded.isEmpty { badgesAwarded.increment(by: result.badgesAwarded.count) }
+                events["\(action)\n\(result.status.rawValue)", default: (action, result.status.rawValue, 0)].count += 1
+                points[action, default: 0] += result.points
+            case .duplicate: duplicates.increment()
+            case .rejected: rejected.increment()
+            }
+        }
+        let counters = byAction.withLock { made in
+            let eventCounters = events.map { key, value in
+                (made.events[key] ?? {
+                    let counter = Counter(label: "rally_events_total", dimensions: [("action", value.action), ("status", value.status)], factory: factory)
+                    made.events[key] = counter
+                    return counter
+                }(), value.count)
+            }
+            let pointCounters = points.map { action, total in
+                (made.points[action] ?? {
+                    let counter = Counter(label: "rally_points_awarded_total", dimensions: [("action", action)], factory: factory)
+                    made.points[action] = counter
+                    return counter
+                }(), total)
+            }
+            return eventCounters + pointCounters
+        }
+        for (counter, amount) in counters where amount > 0 { counter.increment(by: amount) }
     }
 }
 

@@ -9,12 +9,18 @@ public struct ProgramChange: Sendable {
     public var timeZone: String?
     public var backfillDays: Int?
     public var clockSkewMinutes: Int?
+    public var qualifyingActions: [String]?
+    /// `.some(nil)` removes the model.
+    public var mediaValue: MediaValue??
 
-    public init(name: String? = nil, timeZone: String? = nil, backfillDays: Int? = nil, clockSkewMinutes: Int? = nil) {
+    public init(name: String? = nil, timeZone: String? = nil, backfillDays: Int? = nil, clockSkewMinutes: Int? = nil,
+                qualifyingActions: [String]? = nil, mediaValue: MediaValue?? = nil) {
         self.name = name
         self.timeZone = timeZone
         self.backfillDays = backfillDays
         self.clockSkewMinutes = clockSkewMinutes
+        self.qualifyingActions = qualifyingActions
+        self.mediaValue = mediaValue
     }
 }
 
@@ -34,7 +40,8 @@ public final class ProgramStore: Sendable {
 
     static let maximumNameLength = 200
     static let columns = """
-        id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes,
+        id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes, array_to_json(qualifying_actions)::text AS qualifying_actions,
+        media_value::text AS media_value,
         (\(RulesetRows.select("programs.id"))) AS rulesets, badges_version, (\(BadgeStore.select("programs.id"))) AS badges
         """
 
@@ -69,6 +76,7 @@ public final class ProgramStore: Sendable {
         problems += change.timeZone.map(Self.timeZoneProblems) ?? []
         problems += ProgramSettings(backfillDays: change.backfillDays ?? ProgramSettings.defaults.backfillDays,
                                     clockSkewMinutes: change.clockSkewMinutes ?? ProgramSettings.defaults.clockSkewMinutes).problems
+        problems += change.qualifyingActions.map { ProgramSettings.qualifyingActionProblems($0, field: "participation.qualifyingActions") } ?? []
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let context: ProgramContext?
         do {
@@ -81,9 +89,13 @@ public final class ProgramStore: Sendable {
                 }
                 let rows = try connection.query("""
                     UPDATE programs SET name = coalesce($2, name), timezone = coalesce($3, timezone),
-                        backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes)
+                        backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes),
+                        qualifying_actions = coalesce($6::text[], qualifying_actions),
+                        media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END
                     WHERE id = $1 RETURNING \(Self.columns)
-                    """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init)])
+                    """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init),
+                          change.qualifyingActions.map { PostgresArray.literal($0.sorted()) }, change.mediaValue == nil ? "false" : "true",
+                          change.mediaValue.flatMap { $0?.document.text }])
                 return try Self.context(rows[0])
             }
         } catch {
@@ -140,9 +152,19 @@ public final class ProgramStore: Sendable {
         return ProgramContext(id: id, name: try row.string("name"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
                               calendar: calendar, rules: rules,
                               settings: ProgramSettings(backfillDays: try row.int("backfill_days"),
-                                                        clockSkewMinutes: try row.int("clock_skew_minutes")),
+                                                        clockSkewMinutes: try row.int("clock_skew_minutes"),
+                                                        qualifyingActions: try JSONDecoder().decode([String].self, from: Data(try row.string("qualifying_actions").utf8)),
+                                                        mediaValue: try Self.mediaValue(row.optionalString("media_value"), program: id)),
                               badges: try BadgeStore.badges(try row.string("badges"), program: id, rules: rules),
                               badgesVersion: try row.int("badges_version"))
+    }
+
+    private static func mediaValue(_ text: String?, program: String) throws -> MediaValue? {
+        guard let text else { return nil }
+        guard let document = JSONValue(text: text), case let .success(model) = MediaValue.parse(document, at: "mediaValue") else {
+            throw RallyError(.internalError, "program '\(program)' has a media value model Rally cannot read")
+        }
+        return model
     }
 
     private static func timeZoneProblems(_ zone: String) -> [FieldProblem] {

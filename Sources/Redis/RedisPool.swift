@@ -22,8 +22,19 @@ public final class RedisPool: Service, Sendable {
     private let logger: Logger
     private let threadPool: NIOThreadPool
     private let state: Mutex<RedisPoolState>
+    private let waitedNanoseconds = Atomic<Int>(0)
 
     /// Creates the pool and starts its threads; connections are opened on first use.
+    /// The pool's use, for metrics.
+    public var statistics: RedisPoolStatistics {
+        let waited = Double(waitedNanoseconds.load(ordering: .relaxed)) / 1e9
+        let limit = configuration.maximumConnections
+        return state.withLock {
+            RedisPoolStatistics(open: $0.idle.count + limit - $0.freeSlots, inUse: limit - $0.freeSlots, waiting: $0.waiters.count, waits: $0.queued,
+                                waitedSeconds: waited)
+        }
+    }
+
     public init(configuration: RedisConfiguration, logger: Logger) {
         _ = ignoreBrokenPipeSignal
         var configuration = configuration
@@ -126,6 +137,11 @@ public final class RedisPool: Service, Sendable {
 
     /// Takes a slot, waiting (cancellably) in line when none is free; returns an idle connection or nil.
     private func checkout() async throws -> RedisConnection? {
+        let started = ContinuousClock.now
+        defer {
+            let waited = ContinuousClock.now - started
+            waitedNanoseconds.add(Int(waited.components.seconds) * 1_000_000_000 + Int(waited.components.attoseconds / 1_000_000_000), ordering: .relaxed)
+        }
         let id = state.withLock { state in
             state.nextWaiterID &+= 1
             return state.nextWaiterID
@@ -166,3 +182,13 @@ public final class RedisPool: Service, Sendable {
 private let ignoreBrokenPipeSignal: Void = {
     _ = signal(SIGPIPE, SIG_IGN)
 }()
+
+/// How a pool is used: its connections open (lent out ones counted as open) and lent out, the tasks waiting for one, how
+/// many checkouts ever had to wait and how long checkouts waited in all.
+public struct RedisPoolStatistics: Sendable, Equatable {
+    public var open: Int
+    public var inUse: Int
+    public var waiting: Int
+    public var waits: Int
+    public var waitedSeconds: Double
+}

@@ -16,6 +16,8 @@ struct RedisPoolState {
     var nextWaiterID: UInt64 = 0
     /// Set by shutdown: no more checkouts, returned connections are closed.
     var closed = false
+    /// Checkouts that had to wait, ever.
+    var queued = 0
 
     init(slots: Int) {
         freeSlots = slots
@@ -36,6 +38,7 @@ struct RedisPoolState {
             freeSlots -= 1
             return .lend(idle.popLast())
         }
+        queued += 1
         waiters.append(waiter)
         return .wait
     }

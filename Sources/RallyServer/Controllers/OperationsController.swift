@@ -11,6 +11,7 @@ struct OperationsController {
     let leaderboards: Leaderboards
     let writer: EventWriter
     let registry: PrometheusCollectorRegistry
+    let pools: PoolMetrics
 
     struct Status: JSONWritable {
         var status: String
@@ -60,6 +61,7 @@ struct OperationsController {
     }
 
     @Sendable func metrics(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        pools.update()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16_384)
         registry.emit(into: &buffer)

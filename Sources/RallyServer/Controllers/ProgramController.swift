@@ -34,11 +34,42 @@ struct ProgramController {
             }
             change = ProgramChange(name: field("name", String.self), timeZone: field("timezone", String.self),
                                    backfillDays: field("backfillDays", Int.self), clockSkewMinutes: field("clockSkewMinutes", Int.self))
-            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes"]
+            if let participation = field("participation", JSONValue.self) {
+                change.qualifyingActions = Self.qualifyingActions(participation, problems: &problems)
+            }
+            if container.contains(Key(stringValue: "mediaValue")), let model = field("mediaValue", JSONValue.self) ?? .some(.null) {
+                switch model == .null ? .success(nil) : MediaValue.parse(model, at: "mediaValue").map(Optional.some) {
+                case let .success(found): change.mediaValue = .some(found)
+                case let .failure(failure): problems += failure.problems
+                }
+            }
+            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes", "participation", "mediaValue"]
             for key in container.allKeys.map(\.stringValue).sorted() where !known.contains(key) {
                 problems.append(FieldProblem(field: CallerText.problem(key, maximumLength: 64) == nil ? key : "",
-                                             problem: "is not a setting of a program; known: backfillDays, clockSkewMinutes, name, timezone"))
+                                             problem: "is not a setting of a program; known: \(known.sorted().joined(separator: ", "))"))
             }
+        }
+
+        /// `{"qualifyingActions": ["post", "share"]}`.
+        private static func qualifyingActions(_ value: JSONValue, problems: inout [FieldProblem]) -> [String]? {
+            guard case let .object(fields) = value, fields.keys.allSatisfy({ $0 == "qualifyingActions" }) else {
+                problems.append(FieldProblem(field: "participation", problem: "must be an object with qualifyingActions"))
+                return nil
+            }
+            guard let list = fields["qualifyingActions"] else { return nil }
+            guard case let .array(items) = list else {
+                problems.append(FieldProblem(field: "participation.qualifyingActions", problem: "must be an array of action names"))
+                return nil
+            }
+            var actions: [String] = []
+            for (index, item) in items.enumerated() {
+                guard case let .string(action) = item else {
+                    problems.append(FieldProblem(field: "participation.qualifyingActions[\(index)]", problem: "must be a string"))
+                    continue
+                }
+                actions.append(action)
+            }
+            return actions.count == items.count ? actions : nil
         }
     }
 
@@ -54,6 +85,9 @@ struct ProgramController {
                 json.field("createdAt", RFC3339.format(program.createdAt, in: program.timeZone))
                 json.field("backfillDays", program.settings.backfillDays)
                 json.field("clockSkewMinutes", program.settings.clockSkewMinutes)
+                json.field("participation", object: { $0.field("qualifyingActions", strings: program.settings.qualifyingActions) })
+                json.key("mediaValue")
+                json.value(program.settings.mediaValue?.document ?? .null)
                 json.optionalField("adminKey", adminKey)
             }
         }

@@ -44,7 +44,8 @@ final class HTTPMetrics: Sendable {
             if let found = made[key] { return found }
             let handles = (Counter(label: "rally_http_requests_total", dimensions: [("method", method), ("route", route), ("status", String(status))],
                                    factory: factory),
-                           Timer(label: "rally_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory))
+                           Timer(label: "rally_http_request_duration_seconds", dimensions: [("method", method), ("route", route), ("status", String(status))],
+                                 factory: factory))
             made[key] = handles
             return handles
         }

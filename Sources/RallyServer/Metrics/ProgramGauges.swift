@@ -1,0 +1,75 @@
+import Logging
+import Prometheus
+import RallyStore
+import ServiceLifecycle
+import Synchronization
+
+/// The per-program gauges of `/metrics` (participation rate, enrolled and active members, eNPS), computed from
+/// PostgreSQL at start and then every interval, never per scrape: a scrape costs no query, and the figures are at most
+/// one interval old.
+final class ProgramGauges: Service, Sendable {
+    private let analytics: AnalyticsStore
+    private let registry: PrometheusCollectorRegistry
+    private let interval: Duration
+    private let logger: Logger
+    /// The eNPS gauges shown: a program's is taken away while its figure is suppressed.
+    private let enpsShown = Mutex<[String: Gauge]>([:])
+
+    init(analytics: AnalyticsStore, registry: PrometheusCollectorRegistry, interval: Duration, logger: Logger) {
+        self.analytics = analytics
+        self.registry = registry
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    await self.refresh()
+                    try await Task.sleep(for: self.interval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutting down.
+        }
+    }
+
+    /// Computes every program's figures and sets the gauges.
+    func refresh() async {
+        let figures: [ProgramGaugeFigures]
+        do {
+            figures = try await analytics.gaugeFigures()
+        } catch {
+            logger.warning("program gauges not refreshed", metadata: ["error": "\(error)"])
+            return
+        }
+        for program in figures {
+            gauge("rally_members_enrolled", [("program", program.program)], "Members enrolled now").set(Double(program.enrolled))
+            for (period, active) in [("week", program.activeWeek), ("month", program.activeMonth)] {
+                let labels = [("program", program.program), ("period", period)]
+                gauge("rally_members_active", labels, "Enrolled members with a qualifying action in the current period").set(Double(active))
+                gauge("rally_participation_rate", labels, "Active / enrolled members in the current period, 0 to 1")
+                    .set(program.enrolled > 0 ? Double(active) / Double(program.enrolled) : 0)
+            }
+            showENPS(program.program, program.enps)
+        }
+    }
+
+    private func gauge(_ name: String, _ labels: [(String, String)], _ help: String) -> Gauge {
+        registry.makeGauge(name: name, labels: labels, help: help)
+    }
+
+    private func showENPS(_ program: String, _ value: Double?) {
+        enpsShown.withLock { shown in
+            if let value {
+                let made = shown[program] ?? gauge("rally_satisfaction_enps", [("program", program)],
+                                                    "eNPS of the last 90 days' answers (absent below 5 respondents)")
+                made.set(value)
+                shown[program] = made
+            } else if let made = shown.removeValue(forKey: program) {
+                registry.unregisterGauge(made)
+            }
+        }
+    }
+}

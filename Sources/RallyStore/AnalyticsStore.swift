@@ -1,0 +1,270 @@
+import Foundation
+import Postgres
+import RallyCore
+
+/// How analytics split a program: by the team or the region members were in (nil: not split).
+public enum AnalyticsGrouping: String, Sendable, CaseIterable {
+    case team, region
+}
+
+/// Participation of one period (and group): who was enrolled at its end, who of them did a qualifying action in it,
+/// who did one for the first time ever, and their actions per kind.
+public struct ParticipationFigures: Sendable, Equatable {
+    public var enrolled: Int
+    public var active: Int
+    public var newlyActive: Int
+    public var actions: [String: Int64]
+
+    public init(enrolled: Int = 0, active: Int = 0, newlyActive: Int = 0, actions: [String: Int64] = [:]) {
+        self.enrolled = enrolled
+        self.active = active
+        self.newlyActive = newlyActive
+        self.actions = actions
+    }
+
+    /// active ÷ enrolled; nil when no one was enrolled.
+    public var rate: Double? { enrolled > 0 ? Double(active) / Double(enrolled) : nil }
+
+    public mutating func add(_ other: ParticipationFigures) {
+        enrolled += other.enrolled
+        active += other.active
+        newlyActive += other.newlyActive
+        actions.merge(other.actions, uniquingKeysWith: +)
+    }
+}
+
+/// One period's participation: the whole program's and, when split, each group's (nil: members without one).
+public struct ParticipationPeriod: Sendable {
+    public var period: AnalyticsPeriod
+    public var total: ParticipationFigures
+    public var groups: [(group: String?, figures: ParticipationFigures)]
+}
+
+/// The answers of one survey kind in a window, per group (nil: without one) and split into ambassadors and others.
+public struct SatisfactionAnswers: Sendable {
+    public var groups: [(group: String?, ambassadors: [Int], others: [Int])]
+}
+
+/// Reach on one network (nil: events without one), for one group.
+public struct ReachFigures: Sendable, Equatable {
+    public var shares: Int64 = 0
+    public var posts: Int64 = 0
+    public var potentialReach: Int64 = 0
+    public var clicks: Int64 = 0
+
+    public init(shares: Int64 = 0, posts: Int64 = 0, potentialReach: Int64 = 0, clicks: Int64 = 0) {
+        self.shares = shares
+        self.posts = posts
+        self.potentialReach = potentialReach
+        self.clicks = clicks
+    }
+
+    public mutating func add(_ other: ReachFigures) {
+        shares += other.shares
+        posts += other.posts
+        potentialReach += other.potentialReach
+        clicks += other.clicks
+    }
+}
+
+/// HR's questions, answered from PostgreSQL: participation, satisfaction and reach. Reads only, on a pool of their own
+/// so that a heavy report never holds a connection the writer needs.
+public final class AnalyticsStore: Sendable {
+    private let postgres: PostgresPool
+
+    public init(postgres: PostgresPool) {
+        self.postgres = postgres
+    }
+
+    /// Participation in each period, overall and per group. A member counts in a period when the enrolment history has
+    /// them enrolled at its end, in the group they were in then; they are active when they did one of `qualifying`
+    /// actions in it (an event the rules scored, even for 0 points), newly active when their first such action ever was.
+    public func participation(program: ProgramContext, periods: [AnalyticsPeriod], grouping: AnalyticsGrouping?) async throws -> [ParticipationPeriod] {
+        let group = grouping.map { "h.\($0.rawValue)" } ?? "NULL::text"
+        let rows: PostgresRows
+        do {
+            rows = try await postgres.query("""
+                WITH periods AS (
+                    SELECT * FROM unnest($2::text[], $3::date[], $4::date[], $5::timestamptz[]) AS p(key, first_day, last_day, end_at)
+                ), history AS (
+                    SELECT member_id, enrolled, team, region, valid_from,
+                           lead(valid_from) OVER (PARTITION BY member_id ORDER BY valid_from) AS valid_to
+                    FROM member_enrolments WHERE program_id = $1
+                ), counted AS (
+                    SELECT p.key, p.first_day, p.last_day, h.member_id, \(group) AS grp
+                    FROM periods p JOIN history h ON h.valid_from < p.end_at AND (h.valid_to IS NULL OR h.valid_to >= p.end_at)
+                    WHERE h.enrolled
+                ), activity AS (
+                    SELECT c.key, c.grp, c.member_id, a.action, sum(a.events) AS events
+                    FROM counted c JOIN member_activity a
+                        ON a.program_id = $1 AND a.member_id = c.member_id AND a.day BETWEEN c.first_day AND c.last_day AND a.events > 0
+                    GROUP BY 1, 2, 3, 4
+                ), qualified AS (
+                    SELECT DISTINCT key, member_id FROM activity WHERE action = ANY($6::text[])
+                ), first_active AS (
+                    SELECT member_id, min(first_day) AS first_day FROM member_action_totals
+                    WHERE program_id = $1 AND action = ANY($6::text[]) AND events > 0 GROUP BY 1
+                )
+                SELECT c.key, c.grp, count(*) AS enrolled, count(q.member_id) AS active,
+                       count(q.member_id) FILTER (WHERE f.first_day BETWEEN c.first_day AND c.last_day) AS newly_active,
+                       NULL AS action, NULL AS events
+                FROM counted c LEFT JOIN qualified q USING (key, member_id) LEFT JOIN first_active f USING (member_id)
+                GROUP BY c.key, c.grp
+                UNION ALL
+                SELECT key, grp, NULL, NULL, NULL, action, sum(events) FROM activity GROUP BY key, grp, action
+                """, [
+                    program.id,
+                    PostgresArray.literal(periods.map(\.period.key)),
+                    PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.firstDay) }),
+                    PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.lastDay) }),
+                    PostgresArray.literal(periods.map { PostgresTimestamp.string(from: $0.period.end ?? Date.distantFuture) }),
+                    PostgresArray.literal(program.settings.qualifyingActions),
+                ])
+        } catch {
+            throw RallyError.storage(error)
+        }
+        var figures: [String: [String?: ParticipationFigures]] = [:]
+        for row in rows {
+            let key = try row.string("key")
+            let group = row.optionalString("grp")
+            if let action = row.optionalString("action") {
+                figures[key, default: [:]][group, default: ParticipationFigures()].actions[action] = try row.int64("events")
+            } else {
+                figures[key, default: [:]][group, default: ParticipationFigures()].enrolled = try row.int("enrolled")
+                figures[key, default: [:]][group, default: ParticipationFigures()].active = try row.int("active")
+                figures[key, default: [:]][group, default: ParticipationFigures()].newlyActive = try row.int("newly_active")
+            }
+        }
+        return periods.map { period in
+            let groups = (figures[period.period.key] ?? [:]).sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
+            var total = ParticipationFigures()
+            for (_, found) in groups { total.add(found) }
+            return ParticipationPeriod(period: period, total: total, groups: grouping == nil ? [] : groups.map { ($0.key, $0.value) })
+        }
+    }
+
+    /// The answers of `kind` in the window (local days `range`): each member's latest, and every anonymous one, in the
+    /// group the member was in when answering; ambassadors are members with a qualifying action in the window.
+    public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
+        -> SatisfactionAnswers
+    {
+        let window = range.window(calendar: program.calendar)
+        let group = grouping.map { "(\(Self.atInstant("h.\($0.rawValue)", of: "a", at: "a.answered_at", in: "member_enrolments")))" } ?? "NULL::text"
+        let rows: PostgresRows
+        do {
+            rows = try await postgres.query("""
+                WITH answers AS (
+                    SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
+                    FROM survey_responses
+                    WHERE program_id = $1 AND kind = $2 AND answered_at >= $3 AND answered_at < $4
+                    ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC
+                )
+                SELECT \(group) AS grp,
+                       a.member_id IS NOT NULL AND EXISTS (
+                           SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
+                               AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
+                       a.score, count(*) AS responses
+                FROM answers a
+                GROUP BY 1, 2, 3
+                """, [
+                    program.id, kind.rawValue, PostgresTimestamp.string(from: window.start!), PostgresTimestamp.string(from: window.end!),
+                    PeriodCalendar.dayKey(range.from), PeriodCalendar.dayKey(range.to), PostgresArray.literal(program.settings.qualifyingActions),
+                ])
+        } catch {
+            throw RallyError.storage(error)
+        }
+        var groups: [String?: (ambassadors: [Int], others: [Int])] = [:]
+        for row in rows {
+            let scores = Array(repeating: try row.int("score"), count: try row.int("responses"))
+            if try row.bool("ambassador") {
+                groups[row.optionalString("grp"), default: ([], [])].ambassadors += scores
+            } else {
+                groups[row.optionalString("grp"), default: ([], [])].others += scores
+            }
+        }
+        let sorted = groups.sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
+        return SatisfactionAnswers(groups: sorted.map { ($0.key, $0.value.ambassadors, $0.value.others) })
+    }
+
+    /// Shares, posts, clicks and potential reach in the window, per group (the sharer's when sharing) and network:
+    /// each share reaches its sharer's audience on its network as recorded at the share's instant. Retracted events and
+    /// those of members not enrolled are left out.
+    public func reach(program: ProgramContext, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
+        -> [(group: String?, network: String?, figures: ReachFigures)]
+    {
+        let window = range.window(calendar: program.calendar)
+        let group = grouping.map { "(\(Self.atInstant("h.\($0.rawValue)", of: "e", at: "e.occurred_at", in: "member_enrolments")))" } ?? "NULL::text"
+        let audience = Self.atInstant("(h.audience ->> e.network)::bigint", of: "e", at: "e.occurred_at", in: "member_audiences")
+        let rows: PostgresRows
+        do {
+            rows = try await postgres.query("""
+                SELECT \(group) AS grp, e.network,
+                       count(*) FILTER (WHERE e.action = 'share') AS shares, count(*) FILTER (WHERE e.action = 'post') AS posts,
+                       count(*) FILTER (WHERE e.action = 'click') AS clicks,
+                       coalesce(sum(CASE WHEN e.action = 'share' AND e.network IS NOT NULL THEN (\(audience)) END), 0) AS potential_reach
+                FROM events e
+                WHERE e.program_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 AND e.action IN ('share', 'post', 'click')
+                    AND e.retracted_at IS NULL AND e.status <> 'not_enrolled'
+                GROUP BY 1, 2
+                """, [program.id, PostgresTimestamp.string(from: window.start!), PostgresTimestamp.string(from: window.end!)])
+        } catch {
+            throw RallyError.storage(error)
+        }
+        return try rows.map { row in
+            (row.optionalString("grp"), row.optionalString("network"),
+             ReachFigures(shares: try row.int64("shares"), posts: try row.int64("posts"), potentialReach: try row.int64("potential_reach"),
+                          clicks: try row.int64("clicks")))
+        }
+    }
+
+    /// A member's value of `column` (of history rows `h`) in the history `table` as of `instant`: the latest row at or
+    /// before it, or the first row when the instant came before any (the member as Rally first heard of them). `row`
+    /// is the alias of the row whose `member_id` is the member.
+    private static func atInstant(_ column: String, of row: String, at instant: String, in table: String) -> String {
+        """
+        SELECT \(column) FROM \(table) h WHERE h.program_id = $1 AND h.member_id = \(row).member_id
+        ORDER BY h.valid_from <= \(instant) DESC, abs(extract(epoch FROM h.valid_from - \(instant))) LIMIT 1
+        """
+    }
+}
+
+/// A program's figures that `/metrics` shows: enrolled members now, those active (a qualifying action) in the current
+/// ISO week and month of its time zone, and the eNPS of the last 90 days (nil below 5 respondents or without answers).
+public struct ProgramGaugeFigures: Sendable, Equatable {
+    public var program: String
+    public var enrolled: Int
+    public var activeWeek: Int
+    public var activeMonth: Int
+    public var enps: Double?
+}
+
+extension AnalyticsStore {
+    /// The gauges' figures of every program, in one statement.
+    public func gaugeFigures() async throws -> [ProgramGaugeFigures] {
+        let active = { (unit: String) in
+            """
+            SELECT count(DISTINCT a.member_id) FROM member_activity a
+            JOIN members m ON m.program_id = a.program_id AND m.member_id = a.member_id AND m.enrolled
+            WHERE a.program_id = p.id AND a.day >= date_trunc('\(unit)', p.today)::date AND a.day < (date_trunc('\(unit)', p.today) + interval '1 \(unit)')::date
+                AND a.action = ANY(p.qualifying_actions) AND a.events > 0
+            """
+        }
+        let rows = try await postgres.query("""
+            SELECT p.id,
+                   (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
+                   (\(active("week"))) AS active_week,
+                   (\(active("month"))) AS active_month,
+                   (SELECT CASE WHEN count(*) >= \(SatisfactionSuppression.minimum)
+                               THEN (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) * 100.0 / count(*) END
+                    FROM (SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) score FROM survey_responses s
+                          WHERE s.program_id = p.id AND s.kind = 'enps' AND s.answered_at >= now() - interval '90 days'
+                          ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC) r) AS enps
+            FROM (SELECT id, qualifying_actions, (now() AT TIME ZONE timezone)::date AS today FROM programs) p
+            ORDER BY p.id
+            """)
+        return try rows.map { row in
+            ProgramGaugeFigures(program: try row.string("id"), enrolled: try row.int("enrolled"), activeWeek: try row.int("active_week"),
+                                activeMonth: try row.int("active_month"), enps: try row.optionalDouble("enps"))
+        }
+    }
+}

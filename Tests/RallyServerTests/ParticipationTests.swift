@@ -1,0 +1,211 @@
+import Foundation
+import HummingbirdTesting
+import Testing
+
+struct ParticipationDTO: Decodable, Equatable {
+    struct Figures: Decodable, Equatable {
+        var team: String?
+        var region: String?
+        var enrolled: Int
+        var active: Int
+        var rate: Double?
+        var newlyActive: Int
+        var actions: [String: Int]
+    }
+
+    struct Entry: Decodable, Equatable {
+        var period: PeriodDTO
+        var enrolled: Int
+        var active: Int
+        var rate: Double?
+        var newlyActive: Int
+        var actions: [String: Int]
+        var groups: [Figures]?
+
+        var figures: Figures { Figures(enrolled: enrolled, active: active, rate: rate, newlyActive: newlyActive, actions: actions) }
+    }
+
+    var granularity: String
+    var from: String
+    var to: String
+    var groupBy: String?
+    var qualifyingActions: [String]
+    var definitions: [String: String]
+    var periods: [Entry]
+}
+
+typealias Figures = ParticipationDTO.Figures
+
+/// `GET …/analytics/participation`: enrolled members at each period's end (from the enrolment history), the active among
+/// them, the rate, the newly active and the actions, overall and per team or region.
+@Suite("Analytics: participation")
+struct ParticipationTests {
+    static func participation(_ program: TestProgram, _ query: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+        -> ParticipationDTO
+    {
+        let response = try await program.app.send(.get, "\(program.path)/analytics/participation?\(query)", key: program.adminKey)
+        try requireStatus(response, .ok, sourceLocation: sourceLocation)
+        return try decode(ParticipationDTO.self, from: response, sourceLocation: sourceLocation)
+    }
+
+    @Test func twentyEnrolledOfWhomNineActIsAWeekAt045() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC")
+            // Likes capped at one a day, posts worth nothing, clicks worth points but not qualifying by default.
+            try requireStatus(try await app.send(.put, "\(program.path)/rules", key: program.adminKey, body: """
+                {"actions": {"post": {"points": 0}, "share": {"points": 10}, "comment": {"points": 5}, "like": {"points": 1}, "click": {"points": 2}},
+                 "caps": [{"action": "like", "per": "day", "maxCount": 1}]}
+                """), .ok)
+            // Events from a second on: the new rules are in force (occurredAt is written to the second).
+            let soon = Timestamp.rfc3339(Timestamp.now().addingTimeInterval(2))
+            let members = (1...20).map { String(format: "m%02d", $0) }
+            try await program.addMembers(members)
+            for member in members.prefix(8) { try await program.record(EventInput(id: "like-\(member)", memberId: member, action: "like", occurredAt: soon)) }
+            let capped = try await program.record(EventInput(id: "like-m01-again", memberId: "m01", action: "like", occurredAt: soon))
+            #expect(capped.status == "capped" && capped.points == 0)
+            let post = try await program.record(EventInput(id: "post-m09", memberId: "m09", action: "post", occurredAt: soon))
+            #expect(post.points == 0)
+            try await program.record(EventInput(id: "click-m10", memberId: "m10", action: "click", occurredAt: soon))
+
+            let today = String(soon.prefix(10))
+            let week = try await Self.participation(program, "granularity=week&from=\(today)&to=\(today)")
+            #expect(week.granularity == "week" && week.groupBy == nil && week.qualifyingActions == ["comment", "like", "post", "share"])
+            #expect(week.periods.map(\.period.kind) == ["week"])
+            #expect(week.periods.map(\.figures) == [Figures(enrolled: 20, active: 9, rate: 0.45, newlyActive: 9, actions: ["like": 9, "post": 1, "click": 1])])
+            #expect(week.periods[0].groups == nil)
+            #expect(Set(week.definitions.keys).isSuperset(of: ["enrolled", "active", "rate", "newlyActive", "actions"]))
+            let raw = text(try await app.send(.get, "\(program.path)/analytics/participation?granularity=day&from=\(today)&to=\(today)", key: program.adminKey))
+            #expect(raw.contains(#""rate":0.45,"#), "\(raw)")
+
+            // Which actions qualify is the program's setting.
+            try requireStatus(try await app.send(.patch, program.path, key: program.adminKey, body: #"{"participation": {"qualifyingActions": ["click", "post"]}}"#), .ok)
+            let clicks = try await Self.participation(program, "granularity=month&from=\(today)&to=\(today)")
+            #expect(clicks.qualifyingActions == ["click", "post"])
+            #expect(clicks.periods.map(\.figures) == [Figures(enrolled: 20, active: 2, rate: 0.1, newlyActive: 2, actions: ["like": 9, "post": 1, "click": 1])])
+        }
+    }
+
+    /// October 2026 (UTC): ana and ben in Sales throughout; cid moves from Sales to Marketing on the 14th; dan (Marketing)
+    /// leaves on the 15th; eve joins Marketing on the 21st. ana likes on the 6th, cid shares on the 7th and likes on the
+    /// 20th, dan posts on the 8th, eve comments on the 22nd; ben does nothing.
+    @Test func enrolmentHistoryDecidesWhoCountsAndWhere() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC", backfillDays: 3660)
+            try await program.addMembers(["ana", "ben", "cid", "dan", "eve"])
+            let since = "2026-01-01T00:00:00Z"
+            try await TestDatabase.setEnrolments(program: program.id, [
+                .init(memberId: "ana", at: since, team: "Sales"), .init(memberId: "ben", at: since, team: "Sales"),
+                .init(memberId: "cid", at: since, team: "Sales"), .init(memberId: "cid", at: "2026-10-14T12:00:00Z", team: "Marketing"),
+                .init(memberId: "dan", at: since, team: "Marketing"), .init(memberId: "dan", at: "2026-10-15T12:00:00Z", enrolled: false, team: "Marketing"),
+                .init(memberId: "eve", at: "2026-10-21T12:00:00Z", team: "Marketing"),
+            ])
+            for (id, member, action, day) in [("e1", "ana", "like", "06"), ("e2", "cid", "share", "07"), ("e3", "dan", "post", "08"),
+                                              ("e4", "cid", "like", "20"), ("e5", "eve", "comment", "22")] {
+                try await program.record(EventInput(id: id, memberId: member, action: action, occurredAt: "2026-10-\(day)T10:00:00Z"))
+            }
+
+            let weeks = try await Self.participation(program, "granularity=week&from=2026-10-05&to=2026-10-25&groupBy=team")
+            #expect(weeks.periods.map(\.period.key) == ["2026-W41", "2026-W42", "2026-W43"])
+            #expect(weeks.periods.map(\.figures) == [
+                Figures(enrolled: 4, active: 3, rate: 0.75, newlyActive: 3, actions: ["like": 1, "share": 1, "post": 1]),
+                Figures(enrolled: 3, active: 0, rate: 0, newlyActive: 0, actions: [:]),
+                Figures(enrolled: 4, active: 2, rate: 0.5, newlyActive: 1, actions: ["like": 1, "comment": 1]),
+            ])
+            #expect(weeks.periods.map { $0.groups ?? [] } == [
+                [Figures(team: "Marketing", enrolled: 1, active: 1, rate: 1, newlyActive: 1, actions: ["post": 1]),
+                 Figures(team: "Sales", enrolled: 3, active: 2, rate: 0.6667, newlyActive: 2, actions: ["like": 1, "share": 1])],
+                [Figures(team: "Marketing", enrolled: 1, active: 0, rate: 0, newlyActive: 0, actions: [:]),
+                 Figures(team: "Sales", enrolled: 2, active: 0, rate: 0, newlyActive: 0, actions: [:])],
+                [Figures(team: "Marketing", enrolled: 2, active: 2, rate: 1, newlyActive: 1, actions: ["like": 1, "comment": 1]),
+                 Figures(team: "Sales", enrolled: 2, active: 0, rate: 0, newlyActive: 0, actions: [:])],
+            ])
+
+            // Months: dan left before October's end and counts in September only; cid counts for Marketing in October.
+            let months = try await Self.participation(program, "granularity=month&from=2026-09-01&to=2026-10-31&groupBy=team")
+            #expect(months.periods.map(\.period.key) == ["2026-09", "2026-10"])
+            #expect(months.periods.map(\.figures) == [
+                Figures(enrolled: 4, active: 0, rate: 0, newlyActive: 0, actions: [:]),
+                Figures(enrolled: 4, active: 3, rate: 0.75, newlyActive: 3, actions: ["like": 2, "share": 1, "comment": 1]),
+            ])
+            #expect(months.periods[1].groups == [
+                Figures(team: "Marketing", enrolled: 2, active: 2, rate: 1, newlyActive: 2, actions: ["like": 1, "share": 1, "comment": 1]),
+                Figures(team: "Sales", enrolled: 2, active: 1, rate: 0.5, newlyActive: 1, actions: ["like": 1]),
+            ])
+            // A quarter holds its months; a period is whole even when the range cuts it.
+            let quarter = try await Self.participation(program, "granularity=quarter&from=2026-10-10&to=2026-10-10")
+            #expect(quarter.periods.map(\.period.key) == ["2026-Q4"])
+            #expect(quarter.periods.map(\.figures) == [Figures(enrolled: 4, active: 3, rate: 0.75, newlyActive: 3,
+                                                               actions: ["like": 2, "share": 1, "comment": 1])])
+            // A retracted event no longer makes its member active.
+            try requireStatus(try await app.send(.delete, "\(program.path)/events/e5", key: program.adminKey), .ok)
+            let after = try await Self.participation(program, "granularity=week&from=2026-10-19&to=2026-10-25")
+            #expect(after.periods.map(\.figures) == [Figures(enrolled: 4, active: 1, rate: 0.25, newlyActive: 0, actions: ["like": 1])])
+        }
+    }
+
+    @Test func aMemberChangedThroughTheAPIMovesForTheCurrentPeriodAtOnce() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC")
+            try requireStatus(try await program.putMember("ana", MemberInput(displayName: "Ana", team: "Sales", region: "Lyon")), .created)
+            try await program.record(EventInput(id: "e1", memberId: "ana", action: "share"))
+            let today = String(Timestamp.rfc3339(Timestamp.now()).prefix(10))
+            let query = "granularity=week&from=\(today)&to=\(today)&groupBy=team"
+            #expect(try await Self.participation(program, query).periods[0].groups
+                == [Figures(team: "Sales", enrolled: 1, active: 1, rate: 1, newlyActive: 1, actions: ["share": 1])])
+            try requireStatus(try await program.putMember("ana", MemberInput(displayName: "Ana", team: "Marketing", region: "Lyon")), .ok)
+            #expect(try await Self.participation(program, query).periods[0].groups
+                == [Figures(team: "Marketing", enrolled: 1, active: 1, rate: 1, newlyActive: 1, actions: ["share": 1])])
+            #expect(try await Self.participation(program, "granularity=week&from=\(today)&to=\(today)&groupBy=region").periods[0].groups
+                == [Figures(region: "Lyon", enrolled: 1, active: 1, rate: 1, newlyActive: 1, actions: ["share": 1])])
+            try requireStatus(try await program.putMember("ana", MemberInput(displayName: "Ana", team: "Marketing", enrolled: false)), .ok)
+            let left = try await Self.participation(program, query)
+            #expect(left.periods.map(\.figures) == [Figures(enrolled: 0, active: 0, rate: nil, newlyActive: 0, actions: [:])])
+            #expect(left.periods[0].groups == [])
+        }
+    }
+
+    @Test func questionsOutsideTheirRangeAreRefusedByField() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            func problem(_ query: String, key: String? = nil) async throws -> (Int, [String]) {
+                let response = try await app.send(.get, "\(program.path)/analytics/participation?\(query)", key: key ?? program.adminKey)
+                guard response.status != .ok else { return (200, []) }
+                return (Int(response.status.code), try decode(ErrorDTO.self, from: response).error.details.map(\.field))
+            }
+            #expect(try await problem("granularity=year") == (422, ["granularity"]))
+            #expect(try await problem("from=2026-11-30&to=2026-11-01") == (422, ["from"]))
+            #expect(try await problem("from=2023-01-01&to=2026-11-01") == (422, ["from"]))
+            #expect(try await problem("from=yesterday") == (422, ["from"]))
+            #expect(try await problem("groupBy=city") == (422, ["groupBy"]))
+            #expect(try await problem("", key: program.readKey).0 == 403)
+            #expect(try await problem("", key: program.ingestKey).0 == 403)
+            // Defaults: twelve weeks up to today.
+            let defaults = try await Self.participation(program, "")
+            #expect(defaults.granularity == "week" && defaults.periods.count == 12)
+        }
+    }
+
+    @Test func qualifyingActionsAndTheMediaModelAreProgramSettings() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            func patch(_ body: String) async throws -> (Int, [String]) {
+                let response = try await app.send(.patch, program.path, key: program.adminKey, body: body)
+                guard response.status != .ok else { return (200, []) }
+                return (Int(response.status.code), try decode(ErrorDTO.self, from: response).error.details.map(\.field))
+            }
+            #expect(try await patch(#"{"participation": {"qualifyingActions": []}}"#) == (422, ["participation.qualifyingActions"]))
+            #expect(try await patch(#"{"participation": {"qualifyingActions": ["post", "no spaces"]}}"#) == (422, ["participation.qualifyingActions[1]"]))
+            #expect(try await patch(#"{"participation": {"qualifyingActions": ["post", "post"]}}"#) == (422, ["participation.qualifyingActions"]))
+            #expect(try await patch(#"{"participation": {"qualifyingActions": "post"}}"#) == (422, ["participation.qualifyingActions"]))
+            #expect(try await patch(#"{"mediaValue": {"currency": "euro", "perShare": {"linkedin": 50}}}"#) == (422, ["mediaValue.currency"]))
+            #expect(try await patch(#"{"mediaValue": {"currency": "EUR", "perShare": {"linkedin": 50}, "cpm": {"x": 2}}}"#) == (422, ["mediaValue"]))
+            #expect(try await patch(#"{"mediaValue": {"currency": "EUR", "cpc": {"linkedin": -1}}}"#) == (422, ["mediaValue.cpc.linkedin"]))
+            #expect(try await patch(#"{"participation": {"qualifyingActions": ["share", "post"]}, "mediaValue": {"currency": "EUR", "perShare": {"linkedin": 50}}}"#).0 == 200)
+            let shown = text(try await app.send(.get, program.path, key: program.readKey))
+            #expect(shown.contains(#""participation":{"qualifyingActions":["post","share"]}"#), "\(shown)")
+            #expect(shown.contains(#""mediaValue":{"currency":"EUR","perShare":{"linkedin":50.0}}"#), "\(shown)")
+            #expect(try await patch(#"{"mediaValue": null}"#).0 == 200)
+            #expect(text(try await app.send(.get, program.path, key: program.readKey)).contains(#""mediaValue":null"#))
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Postgres
+import Testing
+
+/// Direct statements on the test database, for what no endpoint can do: giving a member a past (enrolment and audience
+/// histories start when Rally hears of a change, so a test of last month writes last month's rows itself).
+enum TestDatabase {
+    static func execute(_ sql: String, _ parameters: [String?] = []) async throws {
+        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: try TestEnvironment.databaseURL(), maximumConnections: 1),
+                                logger: TestEnvironment.logger)
+        do {
+            try await pool.query(sql, parameters)
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+        await pool.shutdown()
+    }
+
+    /// One row of a member's enrolment history: from `at` (RFC 3339) on, enrolled or not, in a team and region.
+    struct Enrolment: Sendable {
+        var memberId: String
+        var at: String
+        var enrolled = true
+        var team: String?
+        var region: String?
+    }
+
+    /// Replaces the program's whole enrolment history.
+    static func setEnrolments(program: String, _ rows: [Enrolment]) async throws {
+        try await execute("DELETE FROM member_enrolments WHERE program_id = $1", [program])
+        try await execute("""
+            INSERT INTO member_enrolments (program_id, member_id, valid_from, enrolled, team, region)
+            SELECT $1, m, v, e, t, r FROM unnest($2::text[], $3::timestamptz[], $4::boolean[], $5::text[], $6::text[]) AS u(m, v, e, t, r)
+            """, [program, PostgresArray.literal(rows.map(\.memberId)), PostgresArray.literal(rows.map(\.at)),
+                  PostgresArray.literal(rows.map { $0.enrolled ? "true" : "false" }), PostgresArray.literal(rows.map(\.team)),
+                  PostgresArray.literal(rows.map(\.region))])
+    }
+
+    /// Replaces the program's whole audience history: from `at` on, the member's audience per network.
+    static func setAudiences(program: String, _ rows: [(memberId: String, at: String, audience: [String: Int])]) async throws {
+        let audiences = try rows.map { String(decoding: try JSONEncoder().encode($0.audience), as: UTF8.self) }
+        try await execute("DELETE FROM member_audiences WHERE program_id = $1", [program])
+        try await execute("""
+            INSERT INTO member_audiences (program_id, member_id, valid_from, audience)
+            SELECT $1, m, v, a FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[]) AS u(m, v, a)
+            """, [program, PostgresArray.literal(rows.map(\.memberId)), PostgresArray.literal(rows.map(\.at)), PostgresArray.literal(audiences)])
+    }
+}
