@@ -70,82 +70,37 @@ public struct ReachFigures: Sendable, Equatable {
 /// HR's questions, answered from PostgreSQL: participation, satisfaction and reach. Reads only, on a pool of their own
 /// so that a heavy report never holds a connection the writer needs.
 public final class AnalyticsStore: Sendable {
-    private let postgres: PostgresPool
+    let postgres: PostgresPool
+    let activity: ActivityChanges
+    /// Answers as computed (see `AnalyticsCache`).
+    let participations = AnalyticsCache<[String?: ParticipationFigures]>()
+    let satisfactions = AnalyticsCache<SatisfactionAnswers>()
 
-    public init(postgres: PostgresPool) {
+    /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept.
+    public init(postgres: PostgresPool, activity: ActivityChanges) {
         self.postgres = postgres
-    }
-
-    /// Participation in each period, overall and per group. A member counts in a period when the enrolment history has
-    /// them enrolled at its end, in the group they were in then; they are active when they did one of `qualifying`
-    /// actions in it (an event the rules scored, even for 0 points), newly active when their first such action ever was.
-    public func participation(program: ProgramContext, periods: [AnalyticsPeriod], grouping: AnalyticsGrouping?) async throws -> [ParticipationPeriod] {
-        let group = grouping.map { "h.\($0.rawValue)" } ?? "NULL::text"
-        let rows: PostgresRows
-        do {
-            rows = try await postgres.query("""
-                WITH periods AS (
-                    SELECT * FROM unnest($2::text[], $3::date[], $4::date[], $5::timestamptz[]) AS p(key, first_day, last_day, end_at)
-                ), history AS (
-                    SELECT member_id, enrolled, team, region, valid_from,
-                           lead(valid_from) OVER (PARTITION BY member_id ORDER BY valid_from) AS valid_to
-                    FROM member_enrolments WHERE program_id = $1
-                ), counted AS (
-                    SELECT p.key, p.first_day, p.last_day, h.member_id, \(group) AS grp
-                    FROM periods p JOIN history h ON h.valid_from < p.end_at AND (h.valid_to IS NULL OR h.valid_to >= p.end_at)
-                    WHERE h.enrolled
-                ), activity AS (
-                    SELECT c.key, c.grp, c.member_id, a.action, sum(a.events) AS events
-                    FROM counted c JOIN member_activity a
-                        ON a.program_id = $1 AND a.member_id = c.member_id AND a.day BETWEEN c.first_day AND c.last_day AND a.events > 0
-                    GROUP BY 1, 2, 3, 4
-                ), qualified AS (
-                    SELECT DISTINCT key, member_id FROM activity WHERE action = ANY($6::text[])
-                ), first_active AS (
-                    SELECT member_id, min(first_day) AS first_day FROM member_action_totals
-                    WHERE program_id = $1 AND action = ANY($6::text[]) AND events > 0 GROUP BY 1
-                )
-                SELECT c.key, c.grp, count(*) AS enrolled, count(q.member_id) AS active,
-                       count(q.member_id) FILTER (WHERE f.first_day BETWEEN c.first_day AND c.last_day) AS newly_active,
-                       NULL AS action, NULL AS events
-                FROM counted c LEFT JOIN qualified q USING (key, member_id) LEFT JOIN first_active f USING (member_id)
-                GROUP BY c.key, c.grp
-                UNION ALL
-                SELECT key, grp, NULL, NULL, NULL, action, sum(events) FROM activity GROUP BY key, grp, action
-                """, [
-                    program.id,
-                    PostgresArray.literal(periods.map(\.period.key)),
-                    PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.firstDay) }),
-                    PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.lastDay) }),
-                    PostgresArray.literal(periods.map { PostgresTimestamp.string(from: $0.period.end ?? Date.distantFuture) }),
-                    PostgresArray.literal(program.settings.qualifyingActions),
-                ])
-        } catch {
-            throw RallyError.storage(error)
-        }
-        var figures: [String: [String?: ParticipationFigures]] = [:]
-        for row in rows {
-            let key = try row.string("key")
-            let group = row.optionalString("grp")
-            if let action = row.optionalString("action") {
-                figures[key, default: [:]][group, default: ParticipationFigures()].actions[action] = try row.int64("events")
-            } else {
-                figures[key, default: [:]][group, default: ParticipationFigures()].enrolled = try row.int("enrolled")
-                figures[key, default: [:]][group, default: ParticipationFigures()].active = try row.int("active")
-                figures[key, default: [:]][group, default: ParticipationFigures()].newlyActive = try row.int("newly_active")
-            }
-        }
-        return periods.map { period in
-            let groups = (figures[period.period.key] ?? [:]).sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
-            var total = ParticipationFigures()
-            for (_, found) in groups { total.add(found) }
-            return ParticipationPeriod(period: period, total: total, groups: grouping == nil ? [] : groups.map { ($0.key, $0.value) })
-        }
+        self.activity = activity
     }
 
     /// The answers of `kind` in the window (local days `range`): each member's latest, and every anonymous one, in the
     /// group the member was in when answering; ambassadors are members with a qualifying action in the window.
     public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
+        -> SatisfactionAnswers
+    {
+        let generations = activity.generations(of: program.id)
+        let key = AnalyticsCache<SatisfactionAnswers>.Key(
+            program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(grouping?.rawValue ?? "") \(program.settings.qualifyingActions)")
+        let window = range.window(calendar: program.calendar)
+        let ended = window.end! <= Date()
+        if let kept = satisfactions.value(for: key, ended: ended, generations: generations) { return kept }
+        let started = ContinuousClock.now
+        let answers = try await computeSatisfaction(program: program, kind: kind, range: range, grouping: grouping)
+        satisfactions.store(answers, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started,
+                            size: answers.groups.reduce(0) { $0 + $1.ambassadors.count + $1.others.count })
+        return answers
+    }
+
+    private func computeSatisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
         -> SatisfactionAnswers
     {
         let window = range.window(calendar: program.calendar)

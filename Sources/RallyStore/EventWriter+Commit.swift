@@ -69,6 +69,9 @@ extension EventWriter {
                 for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
             }
             metrics.count(zip(submissions, result.outcomes).map { ($0.event.action, $1) })
+            let (changed, past) = Self.programsWithNewActivity(submissions, result.outcomes, now: Date())
+            activity.changed(changed, past: false)
+            activity.changed(past, past: true)
             var offset = 0
             for job in jobs {
                 job.reply.resume(returning: Array(result.outcomes[offset..<(offset + job.submissions.count)]))
@@ -359,5 +362,20 @@ extension EventWriter {
             }
         }
         return answers
+    }
+
+    /// The programs where the rules scored an event, and those where one fell on a local day already over.
+    static func programsWithNewActivity(_ submissions: [EventSubmission], _ outcomes: [EventOutcome], now: Date) -> (Set<String>, past: Set<String>) {
+        var changed: Set<String> = []
+        var past: Set<String> = []
+        for (submission, outcome) in zip(submissions, outcomes) {
+            guard case let .created(result) = outcome, result.status.isScored else { continue }
+            changed.insert(submission.program.id)
+            let calendar = submission.program.calendar
+            if calendar.localDate(of: submission.event.occurredAt).daysSinceEpoch < calendar.localDate(of: now).daysSinceEpoch {
+                past.insert(submission.program.id)
+            }
+        }
+        return (changed, past)
     }
 }

@@ -58,6 +58,9 @@ public final class EventWriter: Service, Sendable {
         self.projectionCheckInterval = projectionCheckInterval
     }
 
+    /// The changes this writer made to programs' activity, for what keeps analytics in memory.
+    public let activity = ActivityChanges()
+
     /// Records events (validated, of existing programs); one outcome per submission, in order.
     public func record(_ submissions: [EventSubmission]) async throws -> [EventOutcome] {
         var byLane: [Int: [Int]] = [:]

@@ -79,7 +79,10 @@ public final class MemberStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
-        if !written.isEmpty { leaderboards.postgresBoardsChanged(awarded: [program], archived: [program]) }
+        if !written.isEmpty {
+            leaderboards.postgresBoardsChanged(awarded: [program], archived: [program])
+            writer.activity.changed([program], past: false)
+        }
         try await writer.refreshMembers(program: program, memberIds: Array(written.keys))
         return profiles.map { written[$0.memberId] ?? .unchanged }
     }

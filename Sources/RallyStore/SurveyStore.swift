@@ -5,9 +5,12 @@ import RallyCore
 /// Survey answers: stored once per id, so that a platform may send them again safely.
 public final class SurveyStore: Sendable {
     private let postgres: PostgresPool
+    private let activity: ActivityChanges
 
-    public init(postgres: PostgresPool) {
+    /// `activity`: where new answers outdate the satisfaction figures kept in memory.
+    public init(postgres: PostgresPool, activity: ActivityChanges) {
         self.postgres = postgres
+        self.activity = activity
     }
 
     /// What recording one answer did.
@@ -24,8 +27,9 @@ public final class SurveyStore: Sendable {
     /// named the instant (a retry that leaves it out matches whatever was stored). One outcome per answer, in order.
     public func record(program: String, _ responses: [(response: SurveyResponse, answeredAtGiven: Bool)]) async throws -> [Outcome] {
         guard !responses.isEmpty else { return [] }
+        let outcomes: [Outcome]
         do {
-            return try await postgres.transaction { connection in
+            outcomes = try await postgres.transaction { connection in
                 let inserted = try connection.query("""
                     INSERT INTO survey_responses (program_id, response_id, member_id, kind, score, answered_at)
                     SELECT $1, i, m, k, s, a FROM unnest($2::text[], $3::text[], $4::text[], $5::smallint[], $6::timestamptz[]) AS u(i, m, k, s, a)
@@ -51,6 +55,9 @@ public final class SurveyStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
+        // An answer may be of any day in the program's window: every kept figure of the program is outdated.
+        if outcomes.contains(where: { if case .created = $0 { true } else { false } }) { activity.changed([program], past: true) }
+        return outcomes
     }
 
     private static func responses(program: String, ids: [String], on connection: PostgresConnection) throws -> [String: SurveyResponse] {

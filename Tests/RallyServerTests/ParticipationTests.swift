@@ -91,7 +91,17 @@ struct ParticipationTests {
     @Test func enrolmentHistoryDecidesWhoCountsAndWhere() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram(timezone: "UTC", backfillDays: 3660)
+            // The events were recorded while everyone was enrolled; then dan left and cid moved, and the history that led
+            // there is written with its real dates.
             try await program.addMembers(["ana", "ben", "cid", "dan", "eve"])
+            for (id, member, action, day) in [("e1", "ana", "like", "06"), ("e2", "cid", "share", "07"), ("e3", "dan", "post", "08"),
+                                              ("e4", "cid", "like", "20"), ("e5", "eve", "comment", "22")] {
+                try await program.record(EventInput(id: id, memberId: member, action: action, occurredAt: "2026-10-\(day)T10:00:00Z"))
+            }
+            for (member, team, enrolled) in [("ana", "Sales", true), ("ben", "Sales", true), ("cid", "Marketing", true), ("dan", "Marketing", false),
+                                             ("eve", "Marketing", true)] {
+                try requireStatus(try await program.putMember(member, MemberInput(displayName: member, team: team, enrolled: enrolled)), .ok)
+            }
             let since = "2026-01-01T00:00:00Z"
             try await TestDatabase.setEnrolments(program: program.id, [
                 .init(memberId: "ana", at: since, team: "Sales"), .init(memberId: "ben", at: since, team: "Sales"),
@@ -99,10 +109,6 @@ struct ParticipationTests {
                 .init(memberId: "dan", at: since, team: "Marketing"), .init(memberId: "dan", at: "2026-10-15T12:00:00Z", enrolled: false, team: "Marketing"),
                 .init(memberId: "eve", at: "2026-10-21T12:00:00Z", team: "Marketing"),
             ])
-            for (id, member, action, day) in [("e1", "ana", "like", "06"), ("e2", "cid", "share", "07"), ("e3", "dan", "post", "08"),
-                                              ("e4", "cid", "like", "20"), ("e5", "eve", "comment", "22")] {
-                try await program.record(EventInput(id: id, memberId: member, action: action, occurredAt: "2026-10-\(day)T10:00:00Z"))
-            }
 
             let weeks = try await Self.participation(program, "granularity=week&from=2026-10-05&to=2026-10-25&groupBy=team")
             #expect(weeks.periods.map(\.period.key) == ["2026-W41", "2026-W42", "2026-W43"])
@@ -136,6 +142,10 @@ struct ParticipationTests {
             #expect(quarter.periods.map(\.period.key) == ["2026-Q4"])
             #expect(quarter.periods.map(\.figures) == [Figures(enrolled: 4, active: 3, rate: 0.75, newlyActive: 3,
                                                                actions: ["like": 2, "share": 1, "comment": 1])])
+            // A period that ended, asked again after a late event of its own: the new event counts (nothing stale is kept).
+            try await program.record(EventInput(id: "late", memberId: "ben", action: "comment", occurredAt: "2026-10-09T10:00:00Z"))
+            let later = try await Self.participation(program, "granularity=month&from=2026-10-01&to=2026-10-31&groupBy=team")
+            #expect(later.periods[0].groups?.last == Figures(team: "Sales", enrolled: 2, active: 2, rate: 1, newlyActive: 2, actions: ["like": 1, "comment": 1]))
             // A retracted event no longer makes its member active.
             try requireStatus(try await app.send(.delete, "\(program.path)/events/e5", key: program.adminKey), .ok)
             let after = try await Self.participation(program, "granularity=week&from=2026-10-19&to=2026-10-25")

@@ -1,0 +1,53 @@
+import Synchronization
+
+/// Analytics answers as this instance computed them (participation per period, satisfaction per window).
+///
+/// What covers only days already over changes only by a change to those days (a backdated event, a retraction): it is
+/// kept while this instance made none to the program, and a minute at most (another instance's). What covers today
+/// changes with every event: it is kept while this instance changed nothing in the program, and two seconds at most
+/// (another instance's changes) — unless it is large (10,000 members or answers counted, or more), when it is kept
+/// whatever changes for ten times as long as it took (two seconds at least), so that a dashboard read over and over
+/// never costs more than a tenth of a core; it then shows changes that much later.
+final class AnalyticsCache<Value: Sendable>: Sendable {
+    struct Key: Hashable {
+        var program: String
+        var question: String
+    }
+
+    private struct Entry {
+        var value: Value
+        var generations: ActivityChanges.Generations
+        var expires: ContinuousClock.Instant
+        var pinned: Bool
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let capacity: Int
+    static var endedLifetime: Duration { .seconds(60) }
+    static var openLifetime: Duration { .seconds(2) }
+    static var large: Int { 10_000 }
+
+    init(capacity: Int = 20_000) {
+        self.capacity = capacity
+    }
+
+    /// `ended`: the answer covers only days already over.
+    func value(for key: Key, ended: Bool, generations: ActivityChanges.Generations) -> Value? {
+        entries.withLock { entries in
+            guard let entry = entries[key], entry.expires > ContinuousClock.now else { return nil }
+            let current = ended ? entry.generations.past == generations.past : entry.generations == generations
+            return current || entry.pinned ? entry.value : nil
+        }
+    }
+
+    /// `cost`: what computing the answer took; `size`: how many members or answers it counts.
+    func store(_ value: Value, for key: Key, ended: Bool, generations: ActivityChanges.Generations, cost: Duration, size: Int) {
+        let pinned = !ended && size >= Self.large
+        let lifetime = ended ? Self.endedLifetime : pinned ? max(Self.openLifetime, cost * 10) : Self.openLifetime
+        let expires = ContinuousClock.now + lifetime
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(value: value, generations: generations, expires: expires, pinned: pinned)
+        }
+    }
+}
