@@ -83,7 +83,7 @@ extension AnalyticsStore {
               FROM counted c JOIN member_activity a ON a.program_id = $1 AND a.member_id = c.member_id AND a.day BETWEEN c.first_day AND c.last_day
               WHERE a.events > 0 GROUP BY 1, 2, 3
               """
-        let rows = try await postgres.query("""
+        let rows = try await report("""
             WITH periods AS (
                 SELECT * FROM unnest($2::text[], $3::date[], $4::date[], $5::timestamptz[]) AS p(key, first_day, last_day, end_at)
             ), counted AS (

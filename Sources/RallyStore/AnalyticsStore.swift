@@ -82,6 +82,15 @@ public final class AnalyticsStore: Sendable {
         self.activity = activity
     }
 
+    /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these
+    /// connections serve reports only).
+    func report(_ sql: String, _ parameters: [String?] = []) async throws -> PostgresRows {
+        try await postgres.withConnection { connection in
+            try connection.execute("SET work_mem = '64MB'")
+            return try connection.query(sql, parameters)
+        }
+    }
+
     /// The answers of `kind` in the window (local days `range`): each member's latest, and every anonymous one, in the
     /// group the member was in when answering; ambassadors are members with a qualifying action in the window.
     public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
@@ -107,7 +116,7 @@ public final class AnalyticsStore: Sendable {
         let group = grouping.map { "(\(Self.atInstant("h.\($0.rawValue)", of: "a", at: "a.answered_at", in: "member_enrolments")))" } ?? "NULL::text"
         let rows: PostgresRows
         do {
-            rows = try await postgres.query("""
+            rows = try await report("""
                 WITH answers AS (
                     SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
                     FROM survey_responses
@@ -152,7 +161,7 @@ public final class AnalyticsStore: Sendable {
         let audience = Self.atInstant("(h.audience ->> e.network)::bigint", of: "e", at: "e.occurred_at", in: "member_audiences")
         let rows: PostgresRows
         do {
-            rows = try await postgres.query("""
+            rows = try await report("""
                 SELECT \(group) AS grp, e.network,
                        count(*) FILTER (WHERE e.action = 'share') AS shares, count(*) FILTER (WHERE e.action = 'post') AS posts,
                        count(*) FILTER (WHERE e.action = 'click') AS clicks,
@@ -204,7 +213,7 @@ extension AnalyticsStore {
                 AND a.action = ANY(p.qualifying_actions) AND a.events > 0
             """
         }
-        let rows = try await postgres.query("""
+        let rows = try await report("""
             SELECT p.id,
                    (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
                    (\(active("week"))) AS active_week,

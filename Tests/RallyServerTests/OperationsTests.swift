@@ -52,6 +52,52 @@ struct OperationsTests {
         }
     }
 
+    @Test func metricsCountEventsAndPointsPerActionAndShowThePools() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben"])
+            try await program.record(EventInput(id: "s1", memberId: "ana", action: "share"))
+            try await program.record(EventInput(id: "s2", memberId: "ben", action: "share"))
+            try await program.record(EventInput(id: "p1", memberId: "ana", action: "post"))
+            let lines = text(try await app.send(.get, "/metrics", key: nil)).split(separator: "\n").map(String.init)
+            func value(_ prefix: String, _ labels: [String]) -> String? {
+                lines.first { $0.hasPrefix(prefix + "{") && labels.allSatisfy($0.contains) }?.split(separator: " ").last.map(String.init)
+            }
+            #expect(value("rally_events_total", [#"action="share""#, #"status="awarded""#]) == "2", "\(lines)")
+            #expect(value("rally_events_total", [#"action="post""#, #"status="awarded""#]) == "1")
+            #expect(value("rally_points_awarded_total", [#"action="share""#]) == "20")
+            #expect(value("rally_points_awarded_total", [#"action="post""#]) == "25")
+            // Request durations per route and status, as a histogram.
+            #expect(lines.contains { $0.hasPrefix("rally_http_request_duration_seconds_bucket{") && $0.contains(#"status="201""#) && $0.contains("/events") })
+            // The pools: the writer's has served the commits, the analytics pool nothing yet but the gauges' refresh.
+            #expect(value("rally_postgres_connections", [#"pool="writer""#, #"state="open""#]).flatMap(Double.init).map { $0 >= 1 } == true)
+            #expect(value("rally_postgres_connections", [#"pool="writer""#, #"state="waiting""#]) != nil)
+            #expect(value("rally_redis_connections", [#"state="in_use""#]) != nil)
+            #expect(value("rally_postgres_pool_wait_seconds_total", [#"pool="analytics""#]) != nil)
+        }
+    }
+
+    @Test func programGaugesAreComputedOnScheduleNotPerScrape() async throws {
+        try await TestApp.run(metricsRefresh: .milliseconds(200)) { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben", "cid", "dan"])
+            try await program.record(EventInput(id: "l1", memberId: "ana", action: "like"))
+            // The gauges are refreshed every 200 ms here: wait for a refresh after the event.
+            var found: [String] = []
+            for _ in 0..<50 {
+                found = text(try await app.send(.get, "/metrics", key: nil)).split(separator: "\n").map(String.init)
+                    .filter { $0.contains(#"program="\#(program.id)""#) }
+                if found.contains(where: { $0.hasPrefix("rally_members_active") && $0.contains(#"period="week""#) && $0.hasSuffix(" 1.0") }) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(found.contains { $0.hasPrefix("rally_members_enrolled{") && $0.hasSuffix(" 4.0") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("rally_participation_rate{") && $0.contains(#"period="week""#) && $0.hasSuffix(" 0.25") }, "\(found)")
+            #expect(found.contains { $0.hasPrefix("rally_members_active{") && $0.contains(#"period="month""#) && $0.hasSuffix(" 1.0") }, "\(found)")
+            // Fewer than five answers: no eNPS gauge.
+            #expect(!found.contains { $0.hasPrefix("rally_satisfaction_enps") })
+        }
+    }
+
     @Test func unknownRouteIs404WithTheErrorShapeAndARequestId() async throws {
         try await TestApp.run { app in
             let response = try await app.send(.get, "/v1/no-such-thing", key: nil)
