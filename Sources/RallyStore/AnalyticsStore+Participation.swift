@@ -47,10 +47,10 @@ extension AnalyticsStore {
             }
         }
         return periods.map { period in
-            let groups = (figures[period.period.key] ?? [:]).sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
+            let groups = (figures[period.period.key] ?? [:]).sortedByGroup()
             var total = ParticipationFigures()
             for (_, found) in groups { total.add(found) }
-            return ParticipationPeriod(period: period, total: total, groups: grouping == nil ? [] : groups.map { ($0.key, $0.value) })
+            return ParticipationPeriod(period: period, total: total, groups: grouping == nil ? [] : groups.map { ($0.group, $0.value) })
         }
     }
 

@@ -33,6 +33,13 @@ public struct ParticipationFigures: Sendable, Equatable {
     }
 }
 
+extension Dictionary where Key == String? {
+    /// The entries in the order answers list groups: members without a group first, then by name.
+    public func sortedByGroup() -> [(group: String?, value: Value)] {
+        sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }.map { ($0.key, $0.value) }
+    }
+}
+
 /// One period's participation: the whole program's and, when split, each group's (nil: members without one).
 public struct ParticipationPeriod: Sendable {
     public var period: AnalyticsPeriod
@@ -146,8 +153,7 @@ public final class AnalyticsStore: Sendable {
                 groups[row.optionalString("grp"), default: ([], [])].others += scores
             }
         }
-        let sorted = groups.sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
-        return SatisfactionAnswers(groups: sorted.map { ($0.key, $0.value.ambassadors, $0.value.others) })
+        return SatisfactionAnswers(groups: groups.sortedByGroup().map { ($0.group, $0.value.ambassadors, $0.value.others) })
     }
 
     /// Shares, posts, clicks and potential reach in the window, per group (the sharer's when sharing) and network:

@@ -161,11 +161,11 @@ extension AnalyticsController {
                 })
                 Self.write(rows.map { ($0.network, $0.figures) }, model: model, to: &json)
                 if let grouping {
-                    let groups = Dictionary(grouping: rows, by: \.group).sorted { ($0.key ?? "") < ($1.key ?? "") || ($0.key == nil && $1.key != nil) }
+                    let groups = Dictionary(grouping: rows, by: \.group).sortedByGroup()
                     json.key("groups")
                     json.array(groups) { json, group in
                         json.object { json in
-                            AnalyticsController.writeGroup(group.key, grouping: grouping, to: &json)
+                            AnalyticsController.writeGroup(group.group, grouping: grouping, to: &json)
                             Self.write(group.value.map { ($0.network, $0.figures) }, model: model, to: &json)
                         }
                     }
