@@ -3,7 +3,8 @@ import Synchronization
 /// Analytics answers as this instance computed them (participation per period, satisfaction per window).
 ///
 /// What covers only days already over changes only by a change to those days (a backdated event, a retraction): it is
-/// kept while this instance made none to the program, and a minute at most (another instance's). What covers today
+/// kept while this instance made none to the program, and ten minutes at most (another instance's: computing a year of a
+/// large program's months again costs seconds). What covers today
 /// changes with every event: it is kept while this instance changed nothing in the program, and two seconds at most
 /// (another instance's changes) — unless it is large (10,000 members or answers counted, or more), when it is kept
 /// whatever changes for ten times as long as it took (two seconds at least), so that a dashboard read over and over
@@ -23,7 +24,7 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
 
     private let entries = Mutex<[Key: Entry]>([:])
     private let capacity: Int
-    static var endedLifetime: Duration { .seconds(60) }
+    static var endedLifetime: Duration { .seconds(600) }
     static var openLifetime: Duration { .seconds(2) }
     static var large: Int { 10_000 }
 

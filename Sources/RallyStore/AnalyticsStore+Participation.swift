@@ -15,14 +15,16 @@ extension AnalyticsStore {
     {
         let generations = activity.generations(of: program.id)
         let qualifying = program.settings.qualifyingActions.joined(separator: ",")
-        func key(_ period: AnalyticsPeriod) -> AnalyticsCache<[String?: ParticipationFigures]>.Key {
-            .init(program: program.id, question: "participation \(period.period.kind.rawValue):\(period.period.key) \(grouping?.rawValue ?? "") \(qualifying)")
+        // A period computed while under way is computed again once it ended (from the history as of its end).
+        func key(_ period: AnalyticsPeriod, ended: Bool) -> AnalyticsCache<[String?: ParticipationFigures]>.Key {
+            .init(program: program.id,
+                  question: "participation \(period.period.kind.rawValue):\(period.period.key) \(grouping?.rawValue ?? "") \(qualifying) \(ended ? "ended" : "open")")
         }
         var figures: [String: [String?: ParticipationFigures]] = [:]
         var missing: (ended: [AnalyticsPeriod], open: [AnalyticsPeriod]) = ([], [])
         for period in periods {
             let ended = (period.period.end ?? .distantFuture) <= now
-            if let value = participations.value(for: key(period), ended: ended, generations: generations) {
+            if let value = participations.value(for: key(period, ended: ended), ended: ended, generations: generations) {
                 figures[period.period.key] = value
             } else if ended {
                 missing.ended.append(period)
@@ -42,7 +44,7 @@ extension AnalyticsStore {
             for period in group {
                 let value = computed[period.period.key] ?? [:]
                 figures[period.period.key] = value
-                participations.store(value, for: key(period), ended: ended, generations: generations, cost: cost,
+                participations.store(value, for: key(period, ended: ended), ended: ended, generations: generations, cost: cost,
                                      size: value.values.reduce(0) { $0 + $1.enrolled })
             }
         }

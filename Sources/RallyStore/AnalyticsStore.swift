@@ -104,10 +104,9 @@ public final class AnalyticsStore: Sendable {
         -> SatisfactionAnswers
     {
         let generations = activity.generations(of: program.id)
+        let ended = range.window(calendar: program.calendar).end! <= Date()
         let key = AnalyticsCache<SatisfactionAnswers>.Key(
-            program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(grouping?.rawValue ?? "") \(program.settings.qualifyingActions)")
-        let window = range.window(calendar: program.calendar)
-        let ended = window.end! <= Date()
+            program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(grouping?.rawValue ?? "") \(program.settings.qualifyingActions) \(ended)")
         if let kept = satisfactions.value(for: key, ended: ended, generations: generations) { return kept }
         let started = ContinuousClock.now
         let answers = try await computeSatisfaction(program: program, kind: kind, range: range, grouping: grouping)
