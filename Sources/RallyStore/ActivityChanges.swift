@@ -1,25 +1,35 @@
+import RallyCore
 import Synchronization
 
 /// How many times this instance changed each program's activity (events scored, retractions, members enrolled, moved
-/// or gone), and how many of those changes touched days already over: what an analytics answer kept in memory was
-/// computed at, and is good for while they stay the same.
+/// or gone, survey answers), and, per local month, how many of those changes touched a day of it already over: what an
+/// analytics answer kept in memory was computed at, and is good for while they stay the same.
 public final class ActivityChanges: Sendable {
     struct Generations: Equatable {
+        /// Every change to the program.
         var any: UInt64 = 0
-        var past: UInt64 = 0
+        /// Changes to days already over, per month (`CivilDate.monthIndex`).
+        var past: [Int: UInt64] = [:]
+
+        /// Whether `months` saw no change to a past day since `earlier`.
+        func pastUnchanged(since earlier: Generations, in months: [Int]) -> Bool {
+            months.allSatisfy { past[$0, default: 0] == earlier.past[$0, default: 0] }
+        }
     }
 
     private let generations = Mutex<[String: Generations]>([:])
 
     public init() {}
 
-    /// `past`: the change touched a local day already over (a backdated event, a retraction).
-    func changed(_ programs: Set<String>, past: Bool) {
+    /// A change to each of `programs`; `pastDays`: the local days already over it touched, per program.
+    func changed(_ programs: Set<String>, pastDays: [String: Set<CivilDate>] = [:]) {
         guard !programs.isEmpty else { return }
         generations.withLock { generations in
             for program in programs {
                 generations[program, default: Generations()].any += 1
-                if past { generations[program, default: Generations()].past += 1 }
+                for month in Set((pastDays[program] ?? []).map(\.monthIndex)) {
+                    generations[program, default: Generations()].past[month, default: 0] += 1
+                }
             }
         }
     }
@@ -27,4 +37,14 @@ public final class ActivityChanges: Sendable {
     func generations(of program: String) -> Generations {
         generations.withLock { $0[program, default: Generations()] }
     }
+}
+
+extension CivilDate {
+    /// Months counted from year 0: consecutive months have consecutive numbers.
+    var monthIndex: Int { year * 12 + month - 1 }
+}
+
+extension AnalyticsRange {
+    /// The months (`CivilDate.monthIndex`) the range's days fall in.
+    var monthIndices: [Int] { Array(from.monthIndex...to.monthIndex) }
 }

@@ -3,7 +3,7 @@ import Synchronization
 /// Analytics answers as this instance computed them (participation per period, satisfaction per window).
 ///
 /// What covers only days already over changes only by a change to those days (a backdated event, a retraction): it is
-/// kept while this instance made none to the program, and ten minutes at most (another instance's: computing a year of a
+/// kept while this instance made none to a day of its months, and ten minutes at most (another instance's: computing a year of a
 /// large program's months again costs seconds). What covers today
 /// changes with every event: it is kept while this instance changed nothing in the program, and two seconds at most
 /// (another instance's changes) — unless it is large (10,000 members or answers counted, or more), when it is kept
@@ -32,11 +32,12 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
         self.capacity = capacity
     }
 
-    /// `ended`: the answer covers only days already over.
-    func value(for key: Key, ended: Bool, generations: ActivityChanges.Generations) -> Value? {
+    /// The answer under `key`, if still good: one about days already over (`ended`, covering `months`) while no day of
+    /// those months changed; one about today while nothing in the program changed (or while a large one is pinned).
+    func value(for key: Key, ended: Bool, months: [Int], generations: ActivityChanges.Generations) -> Value? {
         entries.withLock { entries in
             guard let entry = entries[key], entry.expires > ContinuousClock.now else { return nil }
-            let current = ended ? entry.generations.past == generations.past : entry.generations == generations
+            let current = ended ? generations.pastUnchanged(since: entry.generations, in: months) : entry.generations == generations
             return current || entry.pinned ? entry.value : nil
         }
     }

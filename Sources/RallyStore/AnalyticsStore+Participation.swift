@@ -24,7 +24,8 @@ extension AnalyticsStore {
         var missing: (ended: [AnalyticsPeriod], open: [AnalyticsPeriod]) = ([], [])
         for period in periods {
             let ended = (period.period.end ?? .distantFuture) <= now
-            if let value = participations.value(for: key(period, ended: ended), ended: ended, generations: generations) {
+            let months = AnalyticsRange(from: period.firstDay, to: period.lastDay).monthIndices
+            if let value = participations.value(for: key(period, ended: ended), ended: ended, months: months, generations: generations) {
                 figures[period.period.key] = value
             } else if ended {
                 missing.ended.append(period)

@@ -107,7 +107,7 @@ public final class AnalyticsStore: Sendable {
         let ended = range.window(calendar: program.calendar).end! <= Date()
         let key = AnalyticsCache<SatisfactionAnswers>.Key(
             program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(grouping?.rawValue ?? "") \(program.settings.qualifyingActions) \(ended)")
-        if let kept = satisfactions.value(for: key, ended: ended, generations: generations) { return kept }
+        if let kept = satisfactions.value(for: key, ended: ended, months: range.monthIndices, generations: generations) { return kept }
         let started = ContinuousClock.now
         let answers = try await computeSatisfaction(program: program, kind: kind, range: range, grouping: grouping)
         satisfactions.store(answers, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started,

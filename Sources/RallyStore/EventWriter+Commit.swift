@@ -69,9 +69,8 @@ extension EventWriter {
                 for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
             }
             metrics.count(zip(submissions, result.outcomes).map { ($0.event.action, $1) })
-            let (changed, past) = Self.programsWithNewActivity(submissions, result.outcomes, now: Date())
-            activity.changed(changed, past: false)
-            activity.changed(past, past: true)
+            let (changed, pastDays) = Self.newActivity(submissions, result.outcomes, now: Date())
+            activity.changed(changed, pastDays: pastDays)
             var offset = 0
             for job in jobs {
                 job.reply.resume(returning: Array(result.outcomes[offset..<(offset + job.submissions.count)]))
@@ -364,17 +363,16 @@ extension EventWriter {
         return answers
     }
 
-    /// The programs where the rules scored an event, and those where one fell on a local day already over.
-    static func programsWithNewActivity(_ submissions: [EventSubmission], _ outcomes: [EventOutcome], now: Date) -> (Set<String>, past: Set<String>) {
+    /// The programs where the rules scored an event, and the local days already over such events fell on, per program.
+    static func newActivity(_ submissions: [EventSubmission], _ outcomes: [EventOutcome], now: Date) -> (Set<String>, pastDays: [String: Set<CivilDate>]) {
         var changed: Set<String> = []
-        var past: Set<String> = []
+        var past: [String: Set<CivilDate>] = [:]
         for (submission, outcome) in zip(submissions, outcomes) {
             guard case let .created(result) = outcome, result.status.isScored else { continue }
             changed.insert(submission.program.id)
             let calendar = submission.program.calendar
-            if calendar.localDate(of: submission.event.occurredAt).daysSinceEpoch < calendar.localDate(of: now).daysSinceEpoch {
-                past.insert(submission.program.id)
-            }
+            let day = calendar.localDate(of: submission.event.occurredAt)
+            if day.daysSinceEpoch < calendar.localDate(of: now).daysSinceEpoch { past[submission.program.id, default: []].insert(day) }
         }
         return (changed, past)
     }

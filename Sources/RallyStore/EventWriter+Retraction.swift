@@ -36,13 +36,13 @@ extension EventWriter {
     /// Records a retraction in one transaction, then brings the boards in line and reads the member's ranks.
     func record(_ retraction: Retraction) async throws -> RetractionOutcome {
         let program = retraction.program.id
-        let (outcome, updates, ranks, archived) = try await postgres.transaction { [retention = leaderboards.retention] connection in
+        let (outcome, updates, ranks, archived, day) = try await postgres.transaction { [retention = leaderboards.retention] connection in
             try Self.commit(retraction, now: Date(), retention: retention, on: connection)
         }
         if !updates.isEmpty || archived {
             leaderboards.postgresBoardsChanged(awarded: [program], archived: archived ? [program] : [])
         }
-        activity.changed([program], past: true)
+        activity.changed([program], pastDays: day.map { [program: [$0]] } ?? [:])
         var answer = outcome
         let found = await project(updates, rankQueries: ranks.map {
             RankQuery(submissions: [], program: program, memberId: retraction.memberId, slot: $0.slot, period: $0.period, points: $0.points)
@@ -52,7 +52,8 @@ extension EventWriter {
     }
 
     private static func commit(_ retraction: Retraction, now: Date, retention: BoardRetention, on connection: PostgresConnection) throws
-        -> (RetractionOutcome, [(program: String, update: StandingsUpdate)], [(slot: PeriodRanks.Slot, period: Period, points: Int64)], Bool)
+        -> (RetractionOutcome, [(program: String, update: StandingsUpdate)], [(slot: PeriodRanks.Slot, period: Period, points: Int64)], Bool,
+            day: CivilDate?)
     {
         let program = retraction.program
         let ref = MemberRef(program: program.id, id: retraction.memberId)
@@ -67,11 +68,14 @@ extension EventWriter {
         var updates: [(program: String, update: StandingsUpdate)] = []
         // Whether boards read from PostgreSQL (past periods, campaigns) changed.
         var archived = false
+        // The local day whose activity the retraction changed.
+        var changedDay: CivilDate?
         if try !row.bool("retracted") {
             let status = try row.string("status")
             let event = Event(id: retraction.eventId, memberId: retraction.memberId, action: try row.string("action"), network: row.optionalString("network"),
                               contentId: row.optionalString("content_id"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")), tags: [])
             let day = program.calendar.period(.day, containing: event.occurredAt).key
+            changedDay = program.calendar.localDate(of: event.occurredAt)
             try connection.query("UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = $2",
                                  [program.id, event.id, String(now.timeIntervalSince1970)])
             if points != 0 {
@@ -125,7 +129,7 @@ extension EventWriter {
         }
         let summary = try memberSummaries([ref], programs: [program.id: program], members: members, now: now, on: connection)[ref]
         return (RetractionOutcome(eventId: retraction.eventId, pointsReversed: points, member: summary?.summary ?? .unknown), updates,
-                summary?.ranks ?? [], archived)
+                summary?.ranks ?? [], archived, changedDay)
     }
 
     static func unknownEvent(_ eventId: String, program: String) -> RallyError {

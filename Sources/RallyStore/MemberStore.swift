@@ -81,7 +81,7 @@ public final class MemberStore: Sendable {
         }
         if !written.isEmpty {
             leaderboards.postgresBoardsChanged(awarded: [program], archived: [program])
-            writer.activity.changed([program], past: false)
+            writer.activity.changed([program])
         }
         try await writer.refreshMembers(program: program, memberIds: Array(written.keys))
         return profiles.map { written[$0.memberId] ?? .unchanged }

@@ -25,7 +25,8 @@ public final class SurveyStore: Sendable {
 
     /// Records valid answers of distinct ids in one transaction; `answeredAtGiven` says, per answer, whether the caller
     /// named the instant (a retry that leaves it out matches whatever was stored). One outcome per answer, in order.
-    public func record(program: String, _ responses: [(response: SurveyResponse, answeredAtGiven: Bool)]) async throws -> [Outcome] {
+    public func record(program context: ProgramContext, _ responses: [(response: SurveyResponse, answeredAtGiven: Bool)]) async throws -> [Outcome] {
+        let program = context.id
         guard !responses.isEmpty else { return [] }
         let outcomes: [Outcome]
         do {
@@ -55,8 +56,12 @@ public final class SurveyStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
-        // An answer may be of any day in the program's window: every kept figure of the program is outdated.
-        if outcomes.contains(where: { if case .created = $0 { true } else { false } }) { activity.changed([program], past: true) }
+        // An answer may be of any day in the program's window: the figures kept of its month are outdated.
+        let days = outcomes.compactMap { outcome -> CivilDate? in
+            guard case let .created(response) = outcome else { return nil }
+            return context.calendar.localDate(of: response.answeredAt)
+        }
+        if !days.isEmpty { activity.changed([program], pastDays: [program: Set(days)]) }
         return outcomes
     }
 

@@ -1,3 +1,4 @@
+import RallyCore
 import Testing
 @testable import RallyStore
 
@@ -7,27 +8,33 @@ import Testing
     typealias Cache = AnalyticsCache<Int>
     let key = Cache.Key(program: "acme", question: "participation month:2026-11")
 
-    @Test func answersOfDaysOverLastUntilAPastDayChanges() {
+    let november = [CivilDate(year: 2026, month: 11, day: 1).monthIndex]
+
+    @Test func answersOfDaysOverLastUntilADayOfTheirMonthsChanges() {
         let cache = Cache()
         let changes = ActivityChanges()
+        func kept() -> Int? { cache.value(for: key, ended: true, months: november, generations: changes.generations(of: "acme")) }
         cache.store(7, for: key, ended: true, generations: changes.generations(of: "acme"), cost: .milliseconds(5), size: 20)
-        changes.changed(["acme"], past: false)
-        #expect(cache.value(for: key, ended: true, generations: changes.generations(of: "acme")) == 7)
-        changes.changed(["other"], past: true)
-        #expect(cache.value(for: key, ended: true, generations: changes.generations(of: "acme")) == 7)
-        changes.changed(["acme"], past: true)
-        #expect(cache.value(for: key, ended: true, generations: changes.generations(of: "acme")) == nil)
+        changes.changed(["acme"])
+        #expect(kept() == 7)
+        changes.changed(["other"], pastDays: ["other": [CivilDate(year: 2026, month: 11, day: 3)]])
+        #expect(kept() == 7)
+        changes.changed(["acme"], pastDays: ["acme": [CivilDate(year: 2026, month: 10, day: 31)]])
+        #expect(kept() == 7)
+        changes.changed(["acme"], pastDays: ["acme": [CivilDate(year: 2026, month: 11, day: 30)]])
+        #expect(kept() == nil)
     }
 
     @Test func answersOfTodayLastUntilAnyChangeUnlessLarge() {
         let cache = Cache()
         let changes = ActivityChanges()
         cache.store(7, for: key, ended: false, generations: changes.generations(of: "acme"), cost: .milliseconds(5), size: Cache.large - 1)
-        #expect(cache.value(for: key, ended: false, generations: changes.generations(of: "acme")) == 7)
-        changes.changed(["acme"], past: false)
-        #expect(cache.value(for: key, ended: false, generations: changes.generations(of: "acme")) == nil)
+        func kept() -> Int? { cache.value(for: key, ended: false, months: november, generations: changes.generations(of: "acme")) }
+        #expect(kept() == 7)
+        changes.changed(["acme"])
+        #expect(kept() == nil)
         cache.store(8, for: key, ended: false, generations: changes.generations(of: "acme"), cost: .milliseconds(5), size: Cache.large)
-        changes.changed(["acme"], past: true)
-        #expect(cache.value(for: key, ended: false, generations: changes.generations(of: "acme")) == 8)
+        changes.changed(["acme"], pastDays: ["acme": [CivilDate(year: 2026, month: 11, day: 3)]])
+        #expect(kept() == 8)
     }
 }

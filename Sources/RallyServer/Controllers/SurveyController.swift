@@ -62,7 +62,7 @@ struct SurveyController {
         let program = try await authorization.program(of: request, context: context, roles: [.ingest])
         let input = try await JSONBody.decode(ResponseInput.self, from: request, context: context)
         let response = try Self.validate(input, program: program).get()
-        switch try await surveys.record(program: program.id, [(response, input.draft.answeredAt != nil)])[0] {
+        switch try await surveys.record(program: program, [(response, input.draft.answeredAt != nil)])[0] {
         case let .created(stored):
             return JSONResponse.make(ResponseBody(response: stored, outcome: "created", timeZone: program.timeZone), status: .created)
         case let .duplicate(stored):
@@ -97,7 +97,7 @@ struct SurveyController {
                 results[index] = .failure(idField: "id", id: item.draft.id, error.located(at: index, in: "responses"), requestId: context.id)
             }
         }
-        let outcomes = try await surveys.record(program: program.id, firsts.map { ($0.response, $0.answeredAtGiven) })
+        let outcomes = try await surveys.record(program: program, firsts.map { ($0.response, $0.answeredAtGiven) })
         var stored: [String: SurveyResponse] = [:]
         func conflict(_ position: Int, _ id: String) -> BatchItemBody<ResponseBody> {
             .failure(idField: "id", id: id, Self.conflict(id).located(at: position, in: "responses"), requestId: context.id)
