@@ -53,19 +53,6 @@ SELECT program_id, member_id, created_at, enrolled, team, region FROM members;
 INSERT INTO member_audiences (program_id, member_id, valid_from, audience)
 SELECT program_id, member_id, created_at, audience FROM members;
 
--- Per member, local month and action: the events the rules scored (member_activity summed by month, kept in the same
--- transaction), so that a month's participation reads a row per active member and action rather than one per day.
-CREATE TABLE member_month_activity (
-    program_id  text NOT NULL,
-    month       date NOT NULL,
-    member_id   text NOT NULL,
-    action      text NOT NULL,
-    events      integer NOT NULL,
-    PRIMARY KEY (program_id, month, member_id, action)
-) WITH (fillfactor = 70); -- room for HOT updates, as member_activity
-INSERT INTO member_month_activity (program_id, month, member_id, action, events)
-SELECT program_id, date_trunc('month', day)::date, member_id, action, sum(events) FROM member_activity GROUP BY 1, 2, 3, 4;
-
 -- Survey answers: eNPS (0-10) or satisfaction (1-5), from a member or anonymous, idempotent by the caller's id.
 CREATE TABLE survey_responses (
     program_id   text NOT NULL REFERENCES programs (id),

@@ -8,8 +8,8 @@ extension AnalyticsStore {
     /// qualifying actions in it (an event the rules scored, even for 0 points), newly active when their first such
     /// action ever was.
     ///
-    /// Months and quarters are read from `member_month_activity` (a row per member, month and action), days and weeks
-    /// from `member_activity`; what was computed is kept for a while (`AnalyticsCache`), per period.
+    /// Computed from `member_activity` (a row per member, local day and action); what was computed is kept for a while
+    /// (`AnalyticsCache`), per period.
     public func participation(program: ProgramContext, periods: [AnalyticsPeriod], grouping: AnalyticsGrouping?, now: Date = Date()) async throws
         -> [ParticipationPeriod]
     {
@@ -74,18 +74,11 @@ extension AnalyticsStore {
               WHERE m.enrolled
               """
             : "SELECT p.key, p.first_day, p.last_day, m.member_id, \(group) AS grp FROM periods p, members m WHERE m.program_id = $1 AND m.enrolled"
-        let monthly = periods.allSatisfy { $0.period.kind == .month || $0.period.kind == .quarter }
-        let activity = monthly
-            ? """
-              SELECT p.key, a.member_id, a.action, sum(a.events) AS events
-              FROM periods p JOIN member_month_activity a ON a.program_id = $1 AND a.month BETWEEN p.first_day AND p.last_day
-              WHERE a.events > 0 GROUP BY 1, 2, 3
-              """
-            : """
-              SELECT c.key, a.member_id, a.action, sum(a.events) AS events
-              FROM counted c JOIN member_activity a ON a.program_id = $1 AND a.member_id = c.member_id AND a.day BETWEEN c.first_day AND c.last_day
-              WHERE a.events > 0 GROUP BY 1, 2, 3
-              """
+        let activity = """
+            SELECT c.key, a.member_id, a.action, sum(a.events) AS events
+            FROM counted c JOIN member_activity a ON a.program_id = $1 AND a.member_id = c.member_id AND a.day BETWEEN c.first_day AND c.last_day
+            WHERE a.events > 0 GROUP BY 1, 2, 3
+            """
         let rows = try await report("""
             WITH periods AS (
                 SELECT * FROM unnest($2::text[], $3::date[], $4::date[], $5::timestamptz[]) AS p(key, first_day, last_day, end_at)

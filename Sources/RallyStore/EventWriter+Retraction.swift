@@ -111,10 +111,7 @@ extension EventWriter {
                 try connection.query("""
                     WITH day AS (
                         UPDATE member_activity SET events = events - 1, earning = earning - $5::int, points = points - $6::bigint
-                        WHERE program_id = $1 AND member_id = $2 AND day = $3::date AND action = $4),
-                    month AS (
-                        UPDATE member_month_activity SET events = events - 1
-                        WHERE program_id = $1 AND month = date_trunc('month', $3::date)::date AND member_id = $2 AND action = $4)
+                        WHERE program_id = $1 AND member_id = $2 AND day = $3::date AND action = $4)
                     UPDATE member_action_totals SET events = events - 1, earning = earning - $5::int, points = points - $6::bigint
                     WHERE program_id = $1 AND member_id = $2 AND action = $4
                     """, [program.id, ref.id, day, event.action, points > 0 ? "1" : "0", String(points)])

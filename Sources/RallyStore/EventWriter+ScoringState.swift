@@ -112,25 +112,6 @@ extension EventWriter {
                 PostgresArray.literal(entries.map { String($0.value.earning) }),
                 PostgresArray.literal(entries.map { String($0.value.points) }),
             ])
-        // The same per local month (rows in one order too: the month's first day sorts as its days do).
-        var months: [Key: Int] = [:]
-        for (key, activity) in entries {
-            var month = key
-            month.day = String(key.day.prefix(8)) + "01"
-            months[month, default: 0] += activity.events
-        }
-        let monthly = months.sorted { ($0.key.program, $0.key.day, $0.key.member, $0.key.action) < ($1.key.program, $1.key.day, $1.key.member, $1.key.action) }
-        try connection.query("""
-            INSERT INTO member_month_activity AS a (program_id, month, member_id, action, events)
-            SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::int[])
-            ON CONFLICT (program_id, month, member_id, action) DO UPDATE SET events = a.events + EXCLUDED.events
-            """, [
-                PostgresArray.literal(monthly.map(\.key.program)),
-                PostgresArray.literal(monthly.map(\.key.day)),
-                PostgresArray.literal(monthly.map(\.key.member)),
-                PostgresArray.literal(monthly.map(\.key.action)),
-                PostgresArray.literal(monthly.map { String($0.value) }),
-            ])
         // The same per action, ever, with the first day (rows in one order too).
         var totals: [Key: (activity: Activity, firstDay: String)] = [:]
         for (key, activity) in entries {
