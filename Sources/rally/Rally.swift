@@ -16,7 +16,9 @@ struct Rally: AsyncParsableCommand {
         discussion: """
             Configuration comes from the environment: RALLY_DATABASE_URL, RALLY_REDIS_URL, RALLY_HTTP_HOST (127.0.0.1), \
             RALLY_HTTP_PORT (8080), RALLY_OPERATOR_TOKEN, RALLY_LOG_LEVEL (info), RALLY_MIGRATIONS_DIR (Migrations), \
-            RALLY_POSTGRES_POOL_SIZE (8), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), RALLY_REDIS_NAMESPACE (rally), \
+            RALLY_POSTGRES_POOL_SIZE (8), RALLY_ANALYTICS_POOL_SIZE (2), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), \
+            RALLY_REDIS_NAMESPACE (rally), RALLY_BACKGROUND_INTERVAL_MS (1000), RALLY_WEBHOOK_RETRY_MS (10000), \
+            RALLY_METRICS_REFRESH_MS (30000: how often the per-program gauges of /metrics are computed), \
             RALLY_BOARD_RETENTION (day=35,week=13,month=13,quarter=5,year=2: the recent periods whose boards Redis keeps).
             """,
         subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self])

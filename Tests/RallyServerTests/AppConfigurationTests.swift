@@ -18,6 +18,8 @@ import Testing
         #expect(configuration.redisNamespace == "rally")
         #expect(configuration.backgroundInterval == .seconds(1))
         #expect(configuration.webhookFirstRetryDelay == .seconds(10))
+        #expect(configuration.analyticsConnections == 2)
+        #expect(configuration.metricsRefreshInterval == .seconds(30))
     }
 
     @Test func everyVariableIsRead() throws {
@@ -25,7 +27,7 @@ import Testing
             "RALLY_HTTP_HOST": "0.0.0.0", "RALLY_HTTP_PORT": "9090", "RALLY_OPERATOR_TOKEN": "secret", "RALLY_LOG_LEVEL": "DEBUG",
             "RALLY_MIGRATIONS_DIR": "/srv/rally/Migrations", "RALLY_POSTGRES_POOL_SIZE": "16", "RALLY_REDIS_POOL_SIZE": "4",
             "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging", "RALLY_BACKGROUND_INTERVAL_MS": "250",
-            "RALLY_WEBHOOK_RETRY_MS": "30000",
+            "RALLY_WEBHOOK_RETRY_MS": "30000", "RALLY_ANALYTICS_POOL_SIZE": "3", "RALLY_METRICS_REFRESH_MS": "5000",
         ]) { $1 })
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9090)
@@ -34,6 +36,8 @@ import Testing
         #expect(configuration.migrationsDirectory == "/srv/rally/Migrations")
         #expect(configuration.postgresConnections == 16)
         #expect(configuration.redisConnections == 4)
+        #expect(configuration.analyticsConnections == 3)
+        #expect(configuration.metricsRefreshInterval == .seconds(5))
         #expect(configuration.writerLanes == 3)
         #expect(configuration.redisNamespace == "staging")
         #expect(configuration.backgroundInterval == .milliseconds(250))
@@ -43,7 +47,8 @@ import Testing
     @Test(arguments: [
         ("RALLY_HTTP_PORT", "eighty"), ("RALLY_HTTP_PORT", "70000"), ("RALLY_LOG_LEVEL", "loud"),
         ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
-        ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"),
+        ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"), ("RALLY_ANALYTICS_POOL_SIZE", "0"),
+        ("RALLY_METRICS_REFRESH_MS", "50"),
     ])
     func malformedValuesAreRefusedNamingTheVariable(variable: String, value: String) {
         #expect {
