@@ -52,12 +52,9 @@ public struct EventDraft: Sendable, Equatable {
         problems += CallerText.problems(contentId, field: "contentId", maximumLength: Self.maximumContentIdLength)
         var instant = Date(timeIntervalSince1970: 0)
         if let occurredAt {
-            if let parsed = RFC3339.parse(occurredAt) {
-                instant = parsed
-                problems += settings.windowProblems(parsed, now: now, field: "occurredAt")
-            } else {
-                problems.append(FieldProblem(field: "occurredAt", problem: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-20T09:14:00+01:00"))
-            }
+            let (parsed, found) = settings.instant(occurredAt, now: now, field: "occurredAt")
+            instant = parsed ?? instant
+            problems += found
         } else {
             problems.append(FieldProblem(field: "occurredAt", problem: "is required"))
         }

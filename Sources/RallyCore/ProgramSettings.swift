@@ -50,8 +50,17 @@ public struct ProgramSettings: Sendable, Equatable {
     /// The latest `occurredAt` accepted at `now`.
     public func latestOccurrence(now: Date) -> Date { now.addingTimeInterval(Double(clockSkewMinutes) * 60) }
 
+    /// The instant a caller says something happened at (RFC 3339 with an offset), with what is wrong with it: not such
+    /// a timestamp, too far ahead of `now` or too far back.
+    public func instant(_ text: String, now: Date, field: String) -> (Date?, [FieldProblem]) {
+        guard let instant = RFC3339.parse(text) else {
+            return (nil, [FieldProblem(field: field, problem: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-20T09:14:00+01:00")])
+        }
+        return (instant, windowProblems(instant, now: now, field: field))
+    }
+
     /// What is wrong with an instant a caller says something happened at: too far ahead of `now` or too far back.
-    public func windowProblems(_ instant: Date, now: Date, field: String) -> [FieldProblem] {
+    func windowProblems(_ instant: Date, now: Date, field: String) -> [FieldProblem] {
         if instant > latestOccurrence(now: now) {
             return [FieldProblem(field: field, problem: "is more than \(clockSkewMinutes) minutes ahead of Rally's clock")]
         }

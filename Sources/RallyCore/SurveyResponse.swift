@@ -59,12 +59,9 @@ public struct SurveyResponseDraft: Sendable, Equatable {
         }
         var instant = now
         if let answeredAt {
-            if let parsed = RFC3339.parse(answeredAt) {
-                instant = parsed
-                problems += settings.windowProblems(parsed, now: now, field: "answeredAt")
-            } else {
-                problems.append(FieldProblem(field: "answeredAt", problem: "must be an RFC 3339 timestamp with an offset, e.g. 2026-11-20T09:14:00+01:00"))
-            }
+            let (parsed, found) = settings.instant(answeredAt, now: now, field: "answeredAt")
+            instant = parsed ?? instant
+            problems += found
         }
         guard problems.isEmpty, let id, let kind, let score else { return .failure(ValidationFailure(problems: problems)) }
         return .success(SurveyResponse(id: id, memberId: memberId, kind: kind, score: score, answeredAt: instant))
