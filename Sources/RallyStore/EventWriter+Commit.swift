@@ -367,12 +367,15 @@ extension EventWriter {
     static func newActivity(_ submissions: [EventSubmission], _ outcomes: [EventOutcome], now: Date) -> (Set<String>, pastDays: [String: Set<CivilDate>]) {
         var changed: Set<String> = []
         var past: [String: Set<CivilDate>] = [:]
+        var today: [String: Int] = [:]
         for (submission, outcome) in zip(submissions, outcomes) {
             guard case let .created(result) = outcome, result.status.isScored else { continue }
-            changed.insert(submission.program.id)
-            let calendar = submission.program.calendar
-            let day = calendar.localDate(of: submission.event.occurredAt)
-            if day.daysSinceEpoch < calendar.localDate(of: now).daysSinceEpoch { past[submission.program.id, default: []].insert(day) }
+            let program = submission.program
+            changed.insert(program.id)
+            let day = program.calendar.localDate(of: submission.event.occurredAt)
+            let current = today[program.id] ?? program.calendar.localDate(of: now).daysSinceEpoch
+            today[program.id] = current
+            if day.daysSinceEpoch < current { past[program.id, default: []].insert(day) }
         }
         return (changed, past)
     }
