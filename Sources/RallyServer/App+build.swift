@@ -46,7 +46,11 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     let webhooks = WebhookStore(postgres: postgres, firstRetryDelay: configuration.webhookFirstRetryDelay)
     let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval)
     let surveys = SurveyStore(postgres: postgres, activity: writer.activity)
-    let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity)
+    let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
+                                   preparationInterval: configuration.participationPreparationInterval ?? .seconds(60))
+    let preparation = configuration.participationPreparationInterval.map {
+        ParticipationPreparation(analytics: analytics, programs: programs, interval: $0, logger: logger)
+    }
     let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
@@ -74,6 +78,6 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges],
+        services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges] + (preparation.map { [$0] } ?? []),
         logger: logger)
 }

@@ -27,6 +27,8 @@ public struct AppConfiguration: Sendable {
     public var webhookFirstRetryDelay: Duration = .seconds(10)
     /// How often the per-program gauges of `/metrics` (participation, enrolment, eNPS) are computed from PostgreSQL.
     public var metricsRefreshInterval: Duration = .seconds(30)
+    /// How often every program's default participation answers are prepared in the background (nil: never).
+    public var participationPreparationInterval: Duration? = .seconds(60)
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -92,6 +94,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_METRICS_REFRESH_MS must be a number of milliseconds from 100 to 3600000, got '\(text)'")
             }
             metricsRefreshInterval = .milliseconds(value)
+        }
+        if let text = environment["RALLY_ANALYTICS_PREPARE_MS"] {
+            guard let value = Int(text), value == 0 || (1000...86_400_000).contains(value) else {
+                throw ConfigurationError("RALLY_ANALYTICS_PREPARE_MS must be 0 (never) or a number of milliseconds from 1000 to 86400000, got '\(text)'")
+            }
+            participationPreparationInterval = value == 0 ? nil : .milliseconds(value)
         }
     }
 }

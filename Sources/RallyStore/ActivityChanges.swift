@@ -1,5 +1,37 @@
+import Foundation
+import Postgres
 import RallyCore
 import Synchronization
+
+/// What one commit changed in programs' activity: the programs, and per program the local days already over it touched.
+struct ActivityChange: Sendable {
+    var programs: Set<String> = []
+    var pastDays: [String: Set<CivilDate>] = [:]
+
+    mutating func formUnion(_ other: ActivityChange) {
+        programs.formUnion(other.programs)
+        pastDays.merge(other.pastDays) { $0.union($1) }
+    }
+
+    /// Counts the change in `activity_month_changes`, in the transaction that makes it: once per month of a day already
+    /// over, which outdates the participation figures kept for that month's periods (`AnalyticsStore`). Rows in one
+    /// order, so that two commits never wait for each other's rows crosswise.
+    func count(on connection: PostgresConnection) throws {
+        let months = Set(pastDays.flatMap { program, days in days.map { MonthRef(program: program, month: CivilDate(year: $0.year, month: $0.month, day: 1)) } })
+            .sorted { ($0.program, $0.month.daysSinceEpoch) < ($1.program, $1.month.daysSinceEpoch) }
+        guard !months.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO activity_month_changes AS c (program_id, month, changes)
+            SELECT program_id, month, 1 FROM unnest($1::text[], $2::date[]) AS m(program_id, month)
+            ON CONFLICT (program_id, month) DO UPDATE SET changes = c.changes + 1
+            """, [PostgresArray.literal(months.map(\.program)), PostgresArray.literal(months.map { PeriodCalendar.dayKey($0.month) })])
+    }
+
+    private struct MonthRef: Hashable {
+        var program: String
+        var month: CivilDate
+    }
+}
 
 /// How many times this instance changed each program's activity (events scored, retractions, members enrolled, moved
 /// or gone, survey answers), and, per local month, how many of those changes touched a day of it already over: what an
@@ -23,11 +55,15 @@ public final class ActivityChanges: Sendable {
 
     /// A change to each of `programs`; `pastDays`: the local days already over it touched, per program.
     func changed(_ programs: Set<String>, pastDays: [String: Set<CivilDate>] = [:]) {
-        guard !programs.isEmpty else { return }
+        changed(ActivityChange(programs: programs, pastDays: pastDays))
+    }
+
+    func changed(_ change: ActivityChange) {
+        guard !change.programs.isEmpty else { return }
         generations.withLock { generations in
-            for program in programs {
+            for program in change.programs {
                 generations[program, default: Generations()].any += 1
-                for month in Set((pastDays[program] ?? []).map(\.monthIndex)) {
+                for month in Set((change.pastDays[program] ?? []).map(\.monthIndex)) {
                     generations[program, default: Generations()].past[month, default: 0] += 1
                 }
             }

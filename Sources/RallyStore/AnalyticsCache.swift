@@ -7,8 +7,9 @@ import Synchronization
 /// large program's months again costs seconds). What covers today
 /// changes with every event: it is kept while this instance changed nothing in the program, and two seconds at most
 /// (another instance's changes) — unless it is large (10,000 members or answers counted, or more), when it is kept
-/// whatever changes for ten times as long as it took (two seconds at least), so that a dashboard read over and over
-/// never costs more than a tenth of a core; it then shows changes that much later.
+/// whatever changes for ten times as long as it took (and at least until the next time it is prepared in the
+/// background), so that a dashboard read over and over never costs more than a tenth of a core; it then shows changes
+/// that much later.
 final class AnalyticsCache<Value: Sendable>: Sendable {
     struct Key: Hashable {
         var program: String
@@ -24,12 +25,14 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
 
     private let entries = Mutex<[Key: Entry]>([:])
     private let capacity: Int
+    private let pinnedAtLeast: Duration
     static var endedLifetime: Duration { .seconds(600) }
     static var openLifetime: Duration { .seconds(2) }
     static var large: Int { 10_000 }
 
-    init(capacity: Int = 20_000) {
+    init(capacity: Int = 20_000, pinnedAtLeast: Duration = openLifetime) {
         self.capacity = capacity
+        self.pinnedAtLeast = pinnedAtLeast
     }
 
     /// The answer under `key`, if still good: one about days already over (`ended`, covering `months`) while no day of
@@ -45,7 +48,7 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
     /// `cost`: what computing the answer took; `size`: how many members or answers it counts.
     func store(_ value: Value, for key: Key, ended: Bool, generations: ActivityChanges.Generations, cost: Duration, size: Int) {
         let pinned = !ended && size >= Self.large
-        let lifetime = ended ? Self.endedLifetime : pinned ? max(Self.openLifetime, cost * 10) : Self.openLifetime
+        let lifetime = ended ? Self.endedLifetime : pinned ? max(pinnedAtLeast, cost * 10) : Self.openLifetime
         let expires = ContinuousClock.now + lifetime
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

@@ -80,13 +80,16 @@ public final class AnalyticsStore: Sendable {
     let postgres: PostgresPool
     let activity: ActivityChanges
     /// Answers as computed (see `AnalyticsCache`).
-    let participations = AnalyticsCache<[String?: ParticipationFigures]>()
+    let participations: AnalyticsCache<ParticipationByGrouping>
     let satisfactions = AnalyticsCache<SatisfactionAnswers>()
 
-    /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept.
-    public init(postgres: PostgresPool, activity: ActivityChanges) {
+    /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept;
+    /// `preparationInterval`: how often `prepareParticipation` runs, until when a large program's figures of the
+    /// periods under way are kept.
+    public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(60)) {
         self.postgres = postgres
         self.activity = activity
+        participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10))
     }
 
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these

@@ -15,6 +15,8 @@ struct CommitResult: Sendable {
     /// The programs with points on boards Redis does not hold, read from PostgreSQL: periods it no longer keeps
     /// (backfilled events) and campaigns.
     var programsArchived: Set<String> = []
+    /// The programs where the rules scored an event, and the days already over those events fell on.
+    var activity = ActivityChange()
 }
 
 extension CommitResult {
@@ -26,8 +28,10 @@ extension CommitResult {
         var rankQueries: [RankQuery] = []
         var programsAwarded: Set<String> = []
         var programsArchived: Set<String> = []
+        var activity = ActivityChange()
         for (offset, part) in parts {
             programsArchived.formUnion(part.programsArchived)
+            activity.formUnion(part.activity)
             for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
             updates += part.updates
             programsAwarded.formUnion(part.programsAwarded)
@@ -38,7 +42,7 @@ extension CommitResult {
         }
         for (index, error) in refused { outcomes[index] = .rejected(error) }
         self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries, programsAwarded: programsAwarded,
-                  programsArchived: programsArchived)
+                  programsArchived: programsArchived, activity: activity)
     }
 }
 
@@ -69,8 +73,7 @@ extension EventWriter {
                 for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
             }
             metrics.count(zip(submissions, result.outcomes).map { ($0.event.action, $1) })
-            let (changed, pastDays) = Self.newActivity(submissions, result.outcomes, now: Date())
-            activity.changed(changed, pastDays: pastDays)
+            activity.changed(result.activity)
             var offset = 0
             for job in jobs {
                 job.reply.resume(returning: Array(result.outcomes[offset..<(offset + job.submissions.count)]))
@@ -211,6 +214,8 @@ extension EventWriter {
         try addToMemberDays(awarded, on: connection)
         let revisions = try addToMemberTotals(awarded, on: connection)
         try addToMemberActivity(decision.recorded, on: connection)
+        let activity = newActivity(submissions, decision.outcomes, now: now)
+        try activity.count(on: connection)
         try insertContentAwards(decision.contents, on: connection)
         let campaigns = try addToCampaignDays(decision.recorded, on: connection)
         let earned = try recordAwards(decision.recorded.flatMap { submission, award in
@@ -222,7 +227,8 @@ extension EventWriter {
 
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
-                                  programsAwarded: Set(awarded.map(\.0.program.id)), programsArchived: backfilled.union(campaigns))
+                                  programsAwarded: Set(awarded.map(\.0.program.id)), programsArchived: backfilled.union(campaigns),
+                                  activity: activity)
         try addMemberSummaries(to: &result, submissions: submissions, members: snapshot.members, now: now, on: connection)
         return result
     }
@@ -364,7 +370,7 @@ extension EventWriter {
     }
 
     /// The programs where the rules scored an event, and the local days already over such events fell on, per program.
-    static func newActivity(_ submissions: [EventSubmission], _ outcomes: [EventOutcome], now: Date) -> (Set<String>, pastDays: [String: Set<CivilDate>]) {
+    static func newActivity(_ submissions: [EventSubmission], _ outcomes: [EventOutcome], now: Date) -> ActivityChange {
         var changed: Set<String> = []
         var past: [String: Set<CivilDate>] = [:]
         var today: [String: Int] = [:]
@@ -377,6 +383,6 @@ extension EventWriter {
             today[program.id] = current
             if day.daysSinceEpoch < current { past[program.id, default: []].insert(day) }
         }
-        return (changed, past)
+        return ActivityChange(programs: changed, pastDays: past)
     }
 }

@@ -36,13 +36,13 @@ extension EventWriter {
     /// Records a retraction in one transaction, then brings the boards in line and reads the member's ranks.
     func record(_ retraction: Retraction) async throws -> RetractionOutcome {
         let program = retraction.program.id
-        let (outcome, updates, ranks, archived, day) = try await postgres.transaction { [retention = leaderboards.retention] connection in
+        let (outcome, updates, ranks, archived, change) = try await postgres.transaction { [retention = leaderboards.retention] connection in
             try Self.commit(retraction, now: Date(), retention: retention, on: connection)
         }
         if !updates.isEmpty || archived {
             leaderboards.postgresBoardsChanged(awarded: [program], archived: archived ? [program] : [])
         }
-        activity.changed([program], pastDays: day.map { [program: [$0]] } ?? [:])
+        activity.changed(change)
         var answer = outcome
         let found = await project(updates, rankQueries: ranks.map {
             RankQuery(submissions: [], program: program, memberId: retraction.memberId, slot: $0.slot, period: $0.period, points: $0.points)
@@ -53,7 +53,7 @@ extension EventWriter {
 
     private static func commit(_ retraction: Retraction, now: Date, retention: BoardRetention, on connection: PostgresConnection) throws
         -> (RetractionOutcome, [(program: String, update: StandingsUpdate)], [(slot: PeriodRanks.Slot, period: Period, points: Int64)], Bool,
-            day: CivilDate?)
+            ActivityChange)
     {
         let program = retraction.program
         let ref = MemberRef(program: program.id, id: retraction.memberId)
@@ -68,14 +68,14 @@ extension EventWriter {
         var updates: [(program: String, update: StandingsUpdate)] = []
         // Whether boards read from PostgreSQL (past periods, campaigns) changed.
         var archived = false
-        // The local day whose activity the retraction changed.
-        var changedDay: CivilDate?
+        var change = ActivityChange(programs: [program.id])
         if try !row.bool("retracted") {
             let status = try row.string("status")
             let event = Event(id: retraction.eventId, memberId: retraction.memberId, action: try row.string("action"), network: row.optionalString("network"),
                               contentId: row.optionalString("content_id"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")), tags: [])
             let day = program.calendar.period(.day, containing: event.occurredAt).key
-            changedDay = program.calendar.localDate(of: event.occurredAt)
+            let localDay = program.calendar.localDate(of: event.occurredAt)
+            if localDay.daysSinceEpoch < program.calendar.localDate(of: now).daysSinceEpoch { change.pastDays[program.id] = [localDay] }
             try connection.query("UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = $2",
                                  [program.id, event.id, String(now.timeIntervalSince1970)])
             if points != 0 {
@@ -115,6 +115,7 @@ extension EventWriter {
                     UPDATE member_action_totals SET events = events - 1, earning = earning - $5::int, points = points - $6::bigint
                     WHERE program_id = $1 AND member_id = $2 AND action = $4
                     """, [program.id, ref.id, day, event.action, points > 0 ? "1" : "0", String(points)])
+                try change.count(on: connection)
             }
             try connection.query("DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = $3", [program.id, ref.id, event.id])
             if versions[program.id]?.subscribed.contains(.eventRetracted) == true {
@@ -126,7 +127,7 @@ extension EventWriter {
         }
         let summary = try memberSummaries([ref], programs: [program.id: program], members: members, now: now, on: connection)[ref]
         return (RetractionOutcome(eventId: retraction.eventId, pointsReversed: points, member: summary?.summary ?? .unknown), updates,
-                summary?.ranks ?? [], archived, changedDay)
+                summary?.ranks ?? [], archived, change)
     }
 
     static func unknownEvent(_ eventId: String, program: String) -> RallyError {

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import RallyStore
 import Testing
 
 struct ParticipationDTO: Decodable, Equatable {
@@ -171,6 +172,80 @@ struct ParticipationTests {
             let left = try await Self.participation(program, query)
             #expect(left.periods.map(\.figures) == [Figures(enrolled: 0, active: 0, rate: nil, newlyActive: 0, actions: [:])])
             #expect(left.periods[0].groups == [])
+        }
+    }
+
+    /// The figures of a period that ended are counted once and kept in PostgreSQL, whichever instance asks: activity
+    /// written behind the writer's back does not show in them; a late event does, because the writer counts a change
+    /// to its month in the same transaction. An event of today counts none.
+    @Test func figuresOfEndedPeriodsAreKeptUntilALateChangeToTheirMonth() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC", backfillDays: 3660)
+            try await program.addMembers(["ana", "ben"])
+            let since = "2026-01-01T00:00:00Z"
+            try await TestDatabase.setEnrolments(program: program.id, [.init(memberId: "ana", at: since), .init(memberId: "ben", at: since)])
+            func lateChanges(_ month: String) async throws -> [String?] {
+                try await TestDatabase.column("SELECT changes FROM activity_month_changes WHERE program_id = $1 AND month = $2::date", [program.id, month])
+            }
+            try await program.record(EventInput(id: "a1", memberId: "ana", action: "post", occurredAt: "2026-09-10T10:00:00Z"))
+            #expect(try await lateChanges("2026-09-01") == ["1"])
+            let today = String(Timestamp.rfc3339(Timestamp.now()).prefix(10))
+            try await program.record(EventInput(id: "a2", memberId: "ana", action: "like"))
+            #expect(try await lateChanges(String(today.prefix(8)) + "01") == [])
+
+            let september = "granularity=month&from=2026-09-01&to=2026-09-30"
+            let first = Figures(enrolled: 2, active: 1, rate: 0.5, newlyActive: 1, actions: ["post": 1])
+            #expect(try await Self.participation(program, september).periods.map(\.figures) == [first])
+            #expect(try await TestDatabase.column("SELECT changes FROM participation_figures WHERE program_id = $1 AND period = 'month:2026-09'",
+                                                  [program.id]) == ["1"])
+            try await TestDatabase.execute("""
+                INSERT INTO member_activity (program_id, member_id, day, action, events, earning, points) VALUES ($1, 'ben', '2026-09-11', 'like', 1, 1, 1)
+                """, [program.id])
+            #expect(try await Self.participation(program, september).periods.map(\.figures) == [first])
+
+            try await program.record(EventInput(id: "b1", memberId: "ben", action: "comment", occurredAt: "2026-09-12T10:00:00Z"))
+            #expect(try await lateChanges("2026-09-01") == ["2"])
+            #expect(try await Self.participation(program, september).periods.map(\.figures)
+                == [Figures(enrolled: 2, active: 2, rate: 1, newlyActive: 2, actions: ["post": 1, "like": 1, "comment": 1])])
+            // Retracting an event of a day already over is a late change too.
+            try requireStatus(try await app.send(.delete, "\(program.path)/events/a1", key: program.adminKey), .ok)
+            #expect(try await lateChanges("2026-09-01") == ["3"])
+            #expect(try await Self.participation(program, september).periods.map(\.figures)
+                == [Figures(enrolled: 2, active: 1, rate: 0.5, newlyActive: 1, actions: ["like": 1, "comment": 1])])
+        }
+    }
+
+    /// Preparing a program counts its default questions ahead of HR: every period of them that ended is kept.
+    @Test func preparingAProgramKeepsTheFiguresOfItsDefaultQuestions() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC")
+            try await program.addMembers(["ana", "ben"])
+            // Two months back: a period that ended long ago whenever the test runs.
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let month = calendar.date(byAdding: .month, value: -2, to: calendar.date(from: calendar.dateComponents([.year, .month], from: Date()))!)!
+            let monthKey = String(Timestamp.rfc3339(month).prefix(7))
+            try await TestDatabase.setEnrolments(program: program.id, [.init(memberId: "ana", at: "2020-01-01T00:00:00Z"),
+                                                                       .init(memberId: "ben", at: "2020-01-01T00:00:00Z")])
+            try await program.record(EventInput(id: "a1", memberId: "ana", action: "share", occurredAt: "\(monthKey)-03T10:00:00Z"))
+
+            try await TestDatabase.withPool { pool in
+                let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
+                let analytics = AnalyticsStore(postgres: pool, activity: ActivityChanges())
+                try await analytics.prepareParticipation(program: try await programs.fresh(program.id))
+            }
+            let kept = try await TestDatabase.column("SELECT period FROM participation_figures WHERE program_id = $1", [program.id])
+            // Twelve periods up to today (thirty days), the one under way not kept (nor, just after midnight, the one that
+            // just ended).
+            for (kind, periods) in [("day", 30), ("week", 12), ("month", 12), ("quarter", 12)] {
+                #expect((periods - 2...periods - 1).contains(kept.filter { $0?.hasPrefix("\(kind):") == true }.count), "\(kind)")
+            }
+            #expect(kept.contains("month:\(monthKey)"))
+            let figures = try await TestDatabase.column("""
+                SELECT x.active FROM participation_figures f, jsonb_to_recordset(f.figures) AS x(grouping text, active int, action text)
+                WHERE f.program_id = $1 AND f.period = $2 AND x.grouping IS NULL AND x.action IS NULL
+                """, [program.id, "month:\(monthKey)"])
+            #expect(figures == ["1"])
         }
     }
 

@@ -95,7 +95,7 @@ struct TestApp: Sendable {
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
     static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard, background: Duration = .seconds(1),
-                       metricsRefresh: Duration = .seconds(30),
+                       metricsRefresh: Duration = .seconds(30), participationPreparation: Duration? = nil,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         let databaseURL = try TestEnvironment.databaseURL()
         let redisURL = try TestEnvironment.redisURL()
@@ -112,6 +112,8 @@ struct TestApp: Sendable {
         // Every test app may send any test's deliveries (they share the database): all retry soon.
         configuration.webhookFirstRetryDelay = .milliseconds(100)
         configuration.metricsRefreshInterval = metricsRefresh
+        // Preparing would count every program of the shared test database.
+        configuration.participationPreparationInterval = participationPreparation
         let namespace = configuration.redisNamespace
         let app = try await buildApplication(configuration, registry: PrometheusCollectorRegistry(), logger: TestEnvironment.logger)
         let outcome: Result<T, any Error>

@@ -6,15 +6,26 @@ import Testing
 /// histories start when Rally hears of a change, so a test of last month writes last month's rows itself).
 enum TestDatabase {
     static func execute(_ sql: String, _ parameters: [String?] = []) async throws {
+        _ = try await column(sql, parameters)
+    }
+
+    /// The first column of each row the statement returns (nil for NULL).
+    static func column(_ sql: String, _ parameters: [String?] = []) async throws -> [String?] {
+        try await withPool { pool in try await pool.query(sql, parameters).map { $0[0] } }
+    }
+
+    /// A pool of one connection to the test database, shut down after `body`.
+    static func withPool<T>(_ body: (PostgresPool) async throws -> T) async throws -> T {
         let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: try TestEnvironment.databaseURL(), maximumConnections: 1),
                                 logger: TestEnvironment.logger)
         do {
-            try await pool.query(sql, parameters)
+            let result = try await body(pool)
+            await pool.shutdown()
+            return result
         } catch {
             await pool.shutdown()
             throw error
         }
-        await pool.shutdown()
     }
 
     /// One row of a member's enrolment history: from `at` (RFC 3339) on, enrolled or not, in a team and region.

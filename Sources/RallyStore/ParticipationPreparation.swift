@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Prepares every program's default participation answers in the background, at start and then every interval
+/// (`AnalyticsStore.prepareParticipation`): the figures of periods that ended are counted once and kept in PostgreSQL,
+/// those of the month and week under way are counted again each time. HR's first look at a program of any size then
+/// reads what is ready instead of counting a year of activity while it waits.
+public final class ParticipationPreparation: Service, Sendable {
+    let analytics: AnalyticsStore
+    let programs: ProgramStore
+    let interval: Duration
+    let logger: Logger
+
+    public init(analytics: AnalyticsStore, programs: ProgramStore, interval: Duration, logger: Logger) {
+        self.analytics = analytics
+        self.programs = programs
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    await self.prepareAll()
+                    try await Task.sleep(for: self.interval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutting down: what was kept stays kept.
+        }
+    }
+
+    /// Prepares each program in turn; one that fails is logged and tried again next time.
+    public func prepareAll() async {
+        let ids: [String]
+        do {
+            ids = try await analytics.postgres.query("SELECT id FROM programs ORDER BY id").map { try $0.string("id") }
+        } catch {
+            logger.warning("participation figures not prepared", metadata: ["error": "\(error)"])
+            return
+        }
+        for id in ids {
+            let started = ContinuousClock.now
+            do {
+                try await analytics.prepareParticipation(program: try await programs.fresh(id))
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("participation figures not prepared", metadata: ["program": "\(id)", "error": "\(error)"])
+                continue
+            }
+            let took = ContinuousClock.now - started
+            logger.log(level: took > .seconds(1) ? .info : .debug, "participation figures prepared",
+                       metadata: ["program": "\(id)", "seconds": "\(took.seconds)"])
+        }
+    }
+}
