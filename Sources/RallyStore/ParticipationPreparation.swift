@@ -46,9 +46,9 @@ public final class ParticipationPreparation: Service, Sendable {
             let started = ContinuousClock.now
             do {
                 try await analytics.prepareParticipation(program: try await programs.fresh(id))
-            } catch is CancellationError {
-                return
             } catch {
+                // Shutting down: what was kept stays kept.
+                if Task.isCancelled { return }
                 logger.warning("participation figures not prepared", metadata: ["program": "\(id)", "error": "\(error)"])
                 continue
             }
