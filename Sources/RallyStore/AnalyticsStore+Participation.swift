@@ -57,12 +57,16 @@ extension AnalyticsStore {
     /// memory (for a large program, until the next preparation).
     public func prepareParticipation(program: ProgramContext, now: Date = Date()) async throws {
         let today = program.calendar.localDate(of: now)
+        var open: [AnalyticsPeriod] = []
         for granularity in AnalyticsGranularity.allCases {
             guard case let .success(range) = AnalyticsRange.parse(from: nil, to: nil, granularity: granularity, today: today) else { continue }
             let periods = range.periods(granularity, calendar: program.calendar)
-            let asked = granularity == .month || granularity == .week ? periods : periods.filter { ($0.period.end ?? .distantFuture) <= now }
-            _ = try await participation(program: program, periods: asked, grouping: nil, now: now)
+            let ended = periods.filter { ($0.period.end ?? .distantFuture) <= now }
+            _ = try await participation(program: program, periods: ended, grouping: nil, now: now)
+            if granularity == .month || granularity == .week { open += periods.filter { ($0.period.end ?? .distantFuture) > now } }
         }
+        // Last, so that what is kept of them in memory lasts until the next preparation.
+        _ = try await participation(program: program, periods: open, grouping: nil, now: now)
     }
 
     /// How a period is named in SQL and in `participation_figures`: its kind and key (`month:2026-11`).
