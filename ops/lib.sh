@@ -4,16 +4,18 @@ set -euo pipefail
 
 RALLY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL_DIR="$RALLY_ROOT/.local"
-PG_PORT="${RALLY_LOCAL_PG_PORT:-54329}"
-REDIS_PORT="${RALLY_LOCAL_REDIS_PORT:-63799}"
+# The local servers' ports: RALLY_LOCAL_PG_PORT / RALLY_LOCAL_REDIS_PORT when set (used as given), else the ports this
+# checkout picked before (.local/*-port: another checkout's servers held the defaults then), else the defaults.
+PG_PORT="${RALLY_LOCAL_PG_PORT:-$(cat "$LOCAL_DIR/postgres-port" 2>/dev/null || echo 54329)}"
+REDIS_PORT="${RALLY_LOCAL_REDIS_PORT:-$(cat "$LOCAL_DIR/redis-port" 2>/dev/null || echo 63799)}"
 PG_DATA="$LOCAL_DIR/postgres"
 PG_RUN="$LOCAL_DIR/run"
 REDIS_DIR="$LOCAL_DIR/redis"
 
 log() { printf '[ops] %s\n' "$*" >&2; }
 
-# Debian packages for building (libpq-dev, libhiredis-dev), for the local servers, and Prometheus (prometheus and
-# promtool) for ops/checks/monitoring.
+# Debian packages for building (libpq-dev, libhiredis-dev), for the local servers, Prometheus (prometheus and
+# promtool) for ops/checks/monitoring, and docker-compose for ops/checks/deployment.
 ensure_packages() {
   local needed=() bare=()
   dpkg -s libpq-dev >/dev/null 2>&1 || needed+=(libpq-dev)
@@ -23,6 +25,8 @@ ensure_packages() {
   dpkg -s pkg-config >/dev/null 2>&1 || needed+=(pkg-config)
   # Without its recommended node exporter: a host agent with a service of its own, of no use to the checks.
   dpkg -s prometheus >/dev/null 2>&1 || bare+=(prometheus)
+  # docker-compose only reads ops/deploy/compose.yaml for ops/checks/deployment; no container engine is installed.
+  dpkg -s docker-compose >/dev/null 2>&1 || bare+=(docker-compose)
   if [ ${#needed[@]} -gt 0 ] || [ ${#bare[@]} -gt 0 ]; then
     log "installing ${needed[*]}${needed[*]:+ }${bare[*]}"
     local sudo=""
@@ -34,6 +38,31 @@ ensure_packages() {
 }
 
 pg_bindir() { "$(command -v pg_config)" --bindir; }
+
+# Whether something accepts connections on 127.0.0.1:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# usable_port NAME PORT VARIABLE: PORT when free; when another program holds it, a free port from PORT+1 on, remembered
+# in .local/NAME-port for the next runs of this checkout; when VARIABLE (the setting that chose PORT) is set, an error
+# that says what to do instead.
+usable_port() {
+  local name=$1 port=$2 variable=$3
+  port_in_use "$port" || { echo "$port"; return; }
+  if [ -n "${!variable:-}" ]; then
+    log "port $port ($variable) is taken by another program: stop it, or set $variable to a free port"
+    return 1
+  fi
+  local candidate=$((port + 1))
+  while port_in_use "$candidate"; do
+    candidate=$((candidate + 1))
+    [ "$candidate" -lt $((port + 100)) ] || { log "no free port for $name from $port to $((port + 99))"; return 1; }
+  done
+  log "port $port is taken by another program (another checkout's $name?): this checkout's $name uses $candidate," \
+    "remembered in $LOCAL_DIR/$name-port"
+  mkdir -p "$LOCAL_DIR"
+  echo "$candidate" > "$LOCAL_DIR/$name-port"
+  echo "$candidate"
+}
 
 # PostgreSQL refuses to run as root: run the server as an unprivileged user.
 pg_user() {
@@ -76,11 +105,17 @@ start_postgres() {
     as_pg_user "$bindir/initdb" -D "$PG_DATA" -U rally --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   if as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    # The port it was started on (the fourth line of postmaster.pid), whatever is asked now.
+    local running; running="$(sed -n 4p "$PG_DATA/postmaster.pid")"
+    [ "$running" = "$PG_PORT" ] || log "this checkout's PostgreSQL runs on port $running, not $PG_PORT: using it (ops/services stop, then start, to move it)"
+    PG_PORT="$running"
     log "PostgreSQL already running on port $PG_PORT"
   else
+    PG_PORT="$(usable_port postgres "$PG_PORT" RALLY_LOCAL_PG_PORT)"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
-      -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=256MB" start >/dev/null
+      -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=256MB" start >/dev/null ||
+      { log "PostgreSQL did not start; the end of its log ($PG_DATA/server.log):"; tail -n 5 "$PG_DATA/server.log" >&2; return 1; }
   fi
 }
 
@@ -94,10 +129,12 @@ ensure_database() {
 
 start_redis() {
   mkdir -p "$REDIS_DIR"
-  if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+  if [ -f "$REDIS_DIR/redis.pid" ] && kill -0 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null &&
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     log "Redis already running on port $REDIS_PORT"
     return
   fi
+  REDIS_PORT="$(usable_port redis "$REDIS_PORT" RALLY_LOCAL_REDIS_PORT)"
   log "starting Redis on 127.0.0.1:$REDIS_PORT"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --daemonize yes \
     --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --appendonly no --save "" >/dev/null
