@@ -42,6 +42,7 @@ start_rally() {
   log "starting rally on http://127.0.0.1:$port"
   RALLY_DATABASE_URL="$database" RALLY_REDIS_URL="$(local_redis_url "$redis_db")" RALLY_REDIS_NAMESPACE="$namespace" \
     RALLY_OPERATOR_TOKEN="$operator" RALLY_LOG_LEVEL="${RALLY_BENCH_LOG_LEVEL:-warning}" RALLY_HTTP_PORT="$port" \
+    RALLY_RATE_LIMITS="${RALLY_RATE_LIMITS:-ingest=0,read=0,admin=0}" \
     RALLY_MIGRATIONS_DIR="${RALLY_BENCH_MIGRATIONS:-$RALLY_ROOT/Migrations}" "$BIN" serve >> "$OUT/server.log" 2>&1 &
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT

@@ -23,3 +23,13 @@ public enum Principal: Sendable, Equatable {
         }
     }
 }
+
+extension Principal {
+    /// How the audit log names the caller: the key's id, or "operator".
+    public var actor: String {
+        switch self {
+        case .operator: "operator"
+        case let .programKey(_, _, keyId): keyId
+        }
+    }
+}

@@ -10,6 +10,13 @@ import Redis
 public func buildApplication(_ configuration: AppConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
     -> some ApplicationProtocol
 {
+    try await buildService(configuration, registry: registry, logger: logger).application
+}
+
+/// The application and the routes it serves, each with its access rule (what tests walk).
+public func buildService(_ configuration: AppConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
+    -> (application: some ApplicationProtocol, routes: RouteTable)
+{
     try configuration.requireRedis()
     let postgres = PostgresPool(
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.postgresConnections),
@@ -60,24 +67,32 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
-    OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools).register(on: router)
-    router.addRoutes(ProgramController(authorization: authorization, programs: programs, keys: keys).endpoints, atPath: "/v1/programs")
-    router.addRoutes(MemberController(authorization: authorization, members: members).endpoints, atPath: "/v1/programs/:programId/members")
-    router.addRoutes(RulesController(authorization: authorization, programs: programs).endpoints, atPath: "/v1/programs/:programId/rules")
-    let badgeController = BadgeController(authorization: authorization, badges: badges, programs: programs)
-    router.addRoutes(badgeController.endpoints, atPath: "/v1/programs/:programId/badges")
-    router.addRoutes(badgeController.awardEndpoints, atPath: "/v1/programs/:programId/members")
-    router.addRoutes(WebhookController(authorization: authorization, webhooks: webhooks).endpoints, atPath: "/v1/programs/:programId/webhooks")
-    router.addRoutes(EventController(authorization: authorization, writer: writer).endpoints, atPath: "/v1/programs/:programId/events")
-    router.addRoutes(SurveyController(authorization: authorization, surveys: surveys).endpoints, atPath: "/v1/programs/:programId/surveys")
-    router.addRoutes(AnalyticsController(authorization: authorization, analytics: analytics).endpoints, atPath: "/v1/programs/:programId/analytics")
-    router.addRoutes(LeaderboardController(authorization: authorization, leaderboards: leaderboards).endpoints,
-                     atPath: "/v1/programs/:programId/leaderboards")
+    var routes = RouteTable()
+    let limiter = RateLimiter(limits: configuration.rateLimits)
+    func mount(_ list: [Route], at prefix: String) { routes.mount(list, at: prefix, on: router, authorization: authorization, limiter: limiter) }
+    mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools).routes, at: "")
+    mount(ProgramController(programs: programs, keys: keys).routes, at: "/v1/programs")
+    mount(MemberController(members: members).routes, at: "/v1/programs/:programId/members")
+    mount(RulesController(programs: programs).routes, at: "/v1/programs/:programId/rules")
+    let badgeController = BadgeController(badges: badges, programs: programs)
+    mount(badgeController.routes, at: "/v1/programs/:programId/badges")
+    mount(badgeController.awardRoutes, at: "/v1/programs/:programId/members")
+    mount(WebhookController(webhooks: webhooks).routes, at: "/v1/programs/:programId/webhooks")
+    mount(EventController(writer: writer).routes, at: "/v1/programs/:programId/events")
+    mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
+    mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
+    mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
+    mount(AuditController(audit: AuditLog(postgres: postgres)).routes, at: "/v1/programs/:programId/audit")
+    routes.refuseOtherMethods(on: router)
 
     // Services stop in reverse order after the server: the writer drains its queue before the pools close.
-    return Application(
+    let application = Application(
         router: router,
+        // A client that sends nothing for this long, mid-request or between requests, is disconnected; headers are
+        // bounded by the HTTP decoder (80 KB), bodies by the context's `maxUploadSize`.
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
         services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges] + (preparation.map { [$0] } ?? []),
         logger: logger)
+    return (application, routes)
 }

@@ -29,6 +29,10 @@ public struct AppConfiguration: Sendable {
     public var metricsRefreshInterval: Duration = .seconds(30)
     /// How often every program's default participation answers are prepared in the background (nil: never).
     public var participationPreparationInterval: Duration? = .seconds(60)
+    /// Requests a second per key, by role.
+    public var rateLimits: RateLimits = .standard
+    /// How long a connection may send nothing (in the middle of a request or between two) before it is closed.
+    public var idleTimeout: Duration = .seconds(30)
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -76,6 +80,18 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_BOARD_RETENTION must read like 'day=35,week=13,month=13,quarter=5,year=2' (counts 1-10000), got '\(text)'")
             }
             boardRetention = retention
+        }
+        if let text = environment["RALLY_RATE_LIMITS"], !text.isEmpty {
+            guard let limits = RateLimits(parsing: text) else {
+                throw ConfigurationError("RALLY_RATE_LIMITS must read like 'ingest=1000,read=200,admin=20' (requests a second per key, 0: none), got '\(text)'")
+            }
+            rateLimits = limits
+        }
+        if let text = environment["RALLY_IDLE_TIMEOUT_S"] {
+            guard let value = Int(text), (1...3600).contains(value) else {
+                throw ConfigurationError("RALLY_IDLE_TIMEOUT_S must be a number of seconds from 1 to 3600, got '\(text)'")
+            }
+            idleTimeout = .seconds(value)
         }
         if let text = environment["RALLY_BACKGROUND_INTERVAL_MS"] {
             guard let value = Int(text), (10...60_000).contains(value) else {

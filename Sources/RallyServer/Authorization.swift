@@ -24,9 +24,9 @@ struct Authorization: Sendable {
         return principal
     }
 
-    /// The program, when the caller may act on it with one of `roles`: 401, 403 (another program's key, or a role that may not), or 404.
-    func program(_ programId: String, for request: Request, roles: Set<KeyRole>) async throws -> ProgramContext {
-        let principal = try await principal(of: request)
+    /// The program, when the caller may act on it with one of `roles`: 403 (another program's key, or a role that may
+    /// not), or 404.
+    private func program(_ programId: String, for principal: Principal, roles: Set<KeyRole>) async throws -> ProgramContext {
         guard principal.may(roles, in: programId) else {
             if case let .programKey(keyProgram, role, _) = principal, keyProgram == programId {
                 let allowed = (roles.map(\.rawValue) + ["admin"]).sorted().joined(separator: " or ")
@@ -37,18 +37,24 @@ struct Authorization: Sendable {
         return try await programs.require(programId)
     }
 
-    /// The program named by the path's `programId`, when the caller may act on it with one of `roles`.
-    func program(of request: Request, context: RallyRequestContext, roles: Set<KeyRole>) async throws -> ProgramContext {
-        try await program(try context.parameters.require("programId"), for: request, roles: roles)
-    }
-
-    /// Only the operator.
-    func requireOperator(_ request: Request) async throws {
-        guard operatorToken != nil else {
-            throw RallyError(.forbidden, "operator calls are disabled: RALLY_OPERATOR_TOKEN is not configured")
-        }
-        guard try await principal(of: request) == .operator else {
-            throw RallyError(.forbidden, "only the operator token may do this")
+    /// Admits the caller to a route under its rule, or throws 401, 403 or 404; what it learnt (the caller, the
+    /// path's program) goes into the context for the handler.
+    func admit(_ access: Access, request: Request, context: inout RallyRequestContext) async throws {
+        switch access {
+        case .anyone:
+            return
+        case .operator:
+            guard operatorToken != nil else {
+                throw RallyError(.forbidden, "operator calls are disabled: RALLY_OPERATOR_TOKEN is not configured")
+            }
+            let principal = try await principal(of: request)
+            guard principal == .operator else { throw RallyError(.forbidden, "only the operator token may do this") }
+            context.principal = principal
+        case let .program(roles):
+            let programId = try context.pathIdentifier("programId")
+            let principal = try await principal(of: request)
+            context.program = try await program(programId, for: principal, roles: roles)
+            context.principal = principal
         }
     }
 

@@ -4,8 +4,12 @@ import RallyCore
 
 /// Reading JSON requests and writing JSON answers, with the contract's errors.
 enum JSONBody {
-    /// Decodes the body: 400 when it is not JSON, 422 naming the field when a value has the wrong type or is missing.
+    /// Decodes the body: 415 when it is declared as something else than JSON, 400 when it is not JSON, 422 naming the
+    /// field when a value has the wrong type or is missing.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        if let declared = request.headers[.contentType], !Self.isJSON(declared) {
+            throw RallyError(.unsupportedMediaType, "the body must be JSON (Content-Type: application/json), not '\(declared.prefix(100))'")
+        }
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { throw RallyError(.malformedJSON, "the request body is empty; send a JSON object") }
         do {
@@ -13,6 +17,14 @@ enum JSONBody {
         } catch let error as DecodingError {
             throw RallyError.decoding(error)
         }
+    }
+
+    /// `application/json` and `application/…+json`, with parameters; also curl's default for `-d`
+    /// (`application/x-www-form-urlencoded`), so that a hand-typed call works.
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+            || type == "application/x-www-form-urlencoded"
     }
 }
 

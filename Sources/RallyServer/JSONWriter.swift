@@ -53,6 +53,12 @@ struct JSONWriter {
         bytes.append(contentsOf: number.utf8)
     }
 
+    /// A JSON value already written as JSON text (PostgreSQL's `jsonb::text`); null when nil.
+    mutating func field(_ name: String, json text: String?) {
+        key(name)
+        if let text { bytes.append(contentsOf: text.utf8) } else { null() }
+    }
+
     mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)

@@ -13,8 +13,11 @@ extension RallyError {
         case .unauthorized: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .rateLimited: .tooManyRequests
         case .alreadyExists, .eventConflict, .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
         case .unavailable: .serviceUnavailable
         case .internalError: .internalServerError
         }

@@ -15,10 +15,16 @@ public final class BadgeStore: Sendable {
     /// up in the same transaction: its row update waits for the writers that read the previous badges (they hold the
     /// row `FOR SHARE`), so every event is either committed before the change, and seen by the retroactive pass, or
     /// scored with the new badge.
-    public func put(_ badge: Badge, program: String) async throws -> Bool {
+    /// Audited as `actor`'s.
+    public func put(_ badge: Badge, program: String, actor: String) async throws -> Bool {
         do {
             return try await postgres.transaction { connection in
                 try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
+                let before = try connection.query("""
+                    SELECT document::text AS document FROM badges WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
+                    """, [program, badge.id]).first?.string("document")
+                try AuditLog.record(program: program, actor: actor, action: "badge.saved", target: "badges/\(badge.id)", before: before,
+                                    after: badge.document.text, on: connection)
                 let rows = try connection.query("""
                     INSERT INTO badges AS b (program_id, badge_id, document, retro_cursor) VALUES ($1, $2, $3::jsonb, '')
                     ON CONFLICT (program_id, badge_id) DO UPDATE SET document = EXCLUDED.document, updated_at = now(), deleted_at = NULL,
@@ -40,15 +46,19 @@ public final class BadgeStore: Sendable {
         AND b.deleted_at IS NULL
         """
 
-    /// Deletes a badge (awards already given keep it); a 404 when there is none.
-    public func delete(program: String, badgeId: String) async throws {
+    /// Deletes a badge (awards already given keep it), audited as `actor`'s; a 404 when there is none.
+    public func delete(program: String, badgeId: String, actor: String) async throws {
         let deleted: Bool
         do {
             deleted = try await postgres.transaction { connection in
                 try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
-                return try connection.query("""
+                guard let row = try connection.query("""
                     UPDATE badges SET deleted_at = now(), retro_cursor = NULL WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
-                    """, [program, badgeId]).affectedRows == 1
+                    RETURNING document::text AS document
+                    """, [program, badgeId]).first else { return false }
+                try AuditLog.record(program: program, actor: actor, action: "badge.deleted", target: "badges/\(badgeId)",
+                                    before: try row.string("document"), after: nil, on: connection)
+                return true
             }
         } catch {
             throw RallyError.storage(error)
@@ -57,8 +67,11 @@ public final class BadgeStore: Sendable {
     }
 
     /// Revokes a member's awards of a badge (one tier, or one period of a rank badge, when given); returns those
-    /// revoked, or a 404 when the member holds none. A revoked award is not given again by later events.
-    public func revoke(program: String, memberId: String, badgeId: String, tier: String?, period: String?) async throws -> [EarnedBadge] {
+    /// revoked, or a 404 when the member holds none. A revoked award is not given again by later events. Audited as
+    /// `actor`'s.
+    public func revoke(program: String, memberId: String, badgeId: String, tier: String?, period: String?, actor: String) async throws
+        -> [EarnedBadge]
+    {
         let revoked: [EarnedBadge]
         do {
             revoked = try await postgres.transaction { connection in
@@ -70,7 +83,12 @@ public final class BadgeStore: Sendable {
                         RETURNING *)
                     SELECT (\(BadgeAwardRows.select(from: "r", where: "TRUE"))) AS badges
                     """, [program, memberId, badgeId, tier, period])
-                return try BadgeAwardRows.badges(try rows.first?.string("badges") ?? "[]")
+                let badges = try rows.first?.string("badges") ?? "[]"
+                if badges != "[]" {
+                    try AuditLog.record(program: program, actor: actor, action: "award.revoked", target: "members/\(memberId)/badges/\(badgeId)",
+                                        before: badges, after: nil, on: connection)
+                }
+                return try BadgeAwardRows.badges(badges)
             }
         } catch {
             throw RallyError.storage(error)

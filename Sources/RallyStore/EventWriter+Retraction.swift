@@ -7,6 +7,8 @@ struct Retraction: Sendable {
     var program: ProgramContext
     var eventId: String
     var memberId: String
+    /// Who retracted it, for the audit log.
+    var actor: String
 }
 
 /// What retracting an event did: the points it reversed (its award; the same answer again for an event already
@@ -21,7 +23,8 @@ extension EventWriter {
     /// Retracts a recorded event (the source deleted it, or found it fraudulent): a compensating ledger entry, the
     /// member's days, total, activity and claimed content as if the event had never arrived, the boards updated at once.
     /// Events scored after it keep their awards. Retracting it again changes nothing; an unknown id is a 404.
-    public func retract(program: ProgramContext, eventId: String) async throws -> RetractionOutcome {
+    /// Audited as `actor`'s.
+    public func retract(program: ProgramContext, eventId: String, actor: String) async throws -> RetractionOutcome {
         let rows: PostgresRows
         do {
             rows = try await postgres.query("SELECT member_id FROM events WHERE program_id = $1 AND event_id = $2", [program.id, eventId])
@@ -29,7 +32,7 @@ extension EventWriter {
             throw RallyError.storage(error)
         }
         guard let memberId = try rows.first?.string("member_id") else { throw Self.unknownEvent(eventId, program: program.id) }
-        let retraction = Retraction(program: program, eventId: eventId, memberId: memberId)
+        let retraction = Retraction(program: program, eventId: eventId, memberId: memberId, actor: actor)
         return try await enqueue(on: lane(program: program.id, memberId: memberId)) { .retraction(retraction, reply: $0) }
     }
 
@@ -78,6 +81,12 @@ extension EventWriter {
             if localDay.daysSinceEpoch < program.calendar.localDate(of: now).daysSinceEpoch { change.pastDays[program.id] = [localDay] }
             try connection.query("UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = $2",
                                  [program.id, event.id, String(now.timeIntervalSince1970)])
+            let audited = { (retracted: Bool) in
+                JSONValue.object(["eventId": .string(event.id), "memberId": .string(event.memberId), "action": .string(event.action),
+                                  "status": .string(status), "points": .integer(Int64(points)), "retracted": .bool(retracted)]).text
+            }
+            try AuditLog.record(program: program.id, actor: retraction.actor, action: "event.retracted", target: "events/\(event.id)",
+                                before: audited(false), after: audited(true), on: connection)
             if points != 0 {
                 let parameters = [program.id, ref.id, String(-points), String(now.timeIntervalSince1970)]
                 try connection.query("""

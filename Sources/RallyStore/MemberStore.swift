@@ -30,9 +30,9 @@ public struct LedgerEntry: Sendable {
 
 /// Members (employees) of a program: profiles in PostgreSQL, their listing on boards refreshed through the writer.
 public final class MemberStore: Sendable {
-    private let postgres: PostgresPool
-    private let writer: EventWriter
-    private let leaderboards: Leaderboards
+    let postgres: PostgresPool
+    let writer: EventWriter
+    let leaderboards: Leaderboards
 
     public init(postgres: PostgresPool, writer: EventWriter, leaderboards: Leaderboards) {
         self.postgres = postgres
@@ -99,7 +99,7 @@ public final class MemberStore: Sendable {
         } catch {
             throw RallyError.storage(error)
         }
-        guard let (row, totals, badges, activeDays) = found else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program.id)'") }
+        guard let (row, totals, badges, activeDays) = found else { throw Self.unknownMember(memberId, program: program.id) }
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
             enrolled: try row.bool("enrolled"), audience: (try? JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8))) ?? [:],
@@ -158,7 +158,7 @@ public final class MemberStore: Sendable {
                     """, [program, memberId, cursor.map(String.init), String(limit + 1)])
                 return (exists, rows)
             }
-            guard exists else { throw RallyError(.notFound, "member '\(memberId)' does not exist in program '\(program)'") }
+            guard exists else { throw Self.unknownMember(memberId, program: program) }
             let entries = try rows.prefix(limit).map { row in
                 LedgerEntry(id: try row.int64("id"), eventId: try row.string("event_id"), kind: try row.string("kind"), action: try row.string("action"),
                             points: try row.int("points"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),

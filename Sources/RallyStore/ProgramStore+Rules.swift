@@ -40,18 +40,21 @@ enum RulesetRows {
 
 extension ProgramStore {
     /// Makes the proposal the program's next ruleset version (`RulesetHistory.schedule`: numbered after the latest, in
-    /// force from its `effectiveFrom` or now), while no other change of the program's rules runs; returns it.
-    public func setRules(_ proposal: RulesetProposal, program id: String, now: Date = Date()) async throws -> Ruleset {
+    /// force from its `effectiveFrom` or now), while no other change of the program's rules runs, audited as `actor`'s
+    /// (before: the latest version until then, the defaults at first); returns it.
+    public func setRules(_ proposal: RulesetProposal, program id: String, actor: String, now: Date = Date()) async throws -> Ruleset {
         let outcome: (ProgramContext, Ruleset)?
         do {
             outcome = try await postgres.transaction { connection in
                 guard let row = try connection.query("SELECT \(Self.columns) FROM programs WHERE id = $1 FOR UPDATE", [id]).first else { return nil }
                 var program = try Self.context(row)
                 let ruleset = try program.rules.schedule(proposal, now: now).get()
+                let document = ruleset.document(in: program.timeZone).text
                 try connection.query("""
                     INSERT INTO rulesets (program_id, version, effective_from, document) VALUES ($1, $2::integer, to_timestamp($3::float8), $4::jsonb)
-                    """, [id, String(ruleset.version), String(ruleset.effectiveFrom?.timeIntervalSince1970 ?? 0),
-                          ruleset.document(in: program.timeZone).text])
+                    """, [id, String(ruleset.version), String(ruleset.effectiveFrom?.timeIntervalSince1970 ?? 0), document])
+                try AuditLog.record(program: id, actor: actor, action: "rules.replaced", target: "rules/\(ruleset.version)",
+                                    before: program.rules.versions.last?.document(in: program.timeZone).text, after: document, on: connection)
                 program.rules = RulesetHistory(program.rules.versions + [ruleset])
                 return (program, ruleset)
             }

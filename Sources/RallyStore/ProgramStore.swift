@@ -45,7 +45,13 @@ public final class ProgramStore: Sendable {
         (\(RulesetRows.select("programs.id"))) AS rulesets, badges_version, (\(BadgeStore.select("programs.id"))) AS badges
         """
 
-    /// Creates a program and its first admin key; the key's secret is returned once.
+    /// A program's name and settings as the audit log shows them (SQL on a `programs` row).
+    static let audited = """
+        jsonb_build_object('name', name, 'timezone', timezone, 'backfillDays', backfill_days, 'clockSkewMinutes', clock_skew_minutes,
+                           'qualifyingActions', to_jsonb(qualifying_actions), 'mediaValue', media_value)::text
+        """
+
+    /// Creates a program and its first admin key (both audited as the operator's); the key's secret is returned once.
     public func create(id: String, name: String, timeZone: String) async throws -> (ProgramContext, IssuedKey) {
         var problems = Identifier.problems(id, field: "id")
         problems += CallerText.problems(name, field: "name", maximumLength: Self.maximumNameLength)
@@ -56,9 +62,13 @@ public final class ProgramStore: Sendable {
         let context: ProgramContext
         do {
             context = try await postgres.transaction { connection in
-                let rows = try connection.query("INSERT INTO programs (id, name, timezone) VALUES ($1, $2, $3) RETURNING \(Self.columns)",
-                                                [id, name, timeZone])
-                try KeyStore.insert(id: keyId, program: id, role: .admin, label: "created with the program", secret: secret, on: connection)
+                let rows = try connection.query("""
+                    INSERT INTO programs (id, name, timezone) VALUES ($1, $2, $3) RETURNING \(Self.columns), \(Self.audited) AS audited
+                    """, [id, name, timeZone])
+                try AuditLog.record(program: id, actor: Principal.operator.actor, action: "program.created", target: "programs/\(id)",
+                                    before: nil, after: try rows[0].string("audited"), on: connection)
+                try KeyStore.insert(id: keyId, program: id, role: .admin, label: "created with the program", secret: secret,
+                                    actor: Principal.operator.actor, on: connection)
                 return try Self.context(rows[0])
             }
         } catch let error as PostgresError where error.isUniqueViolation {
@@ -70,8 +80,9 @@ public final class ProgramStore: Sendable {
         return (context, IssuedKey(id: keyId, role: .admin, label: "created with the program", secret: secret))
     }
 
-    /// Applies a change to a program's name, time zone (only while it has no events: 409 after) or settings.
-    public func update(_ id: String, _ change: ProgramChange) async throws -> ProgramContext {
+    /// Applies a change to a program's name, time zone (only while it has no events: 409 after) or settings, audited
+    /// as `actor`'s.
+    public func update(_ id: String, _ change: ProgramChange, actor: String) async throws -> ProgramContext {
         var problems = CallerText.problems(change.name, field: "name", maximumLength: Self.maximumNameLength)
         problems += change.timeZone.map(Self.timeZoneProblems) ?? []
         problems += ProgramSettings(backfillDays: change.backfillDays ?? ProgramSettings.defaults.backfillDays,
@@ -81,7 +92,8 @@ public final class ProgramStore: Sendable {
         let context: ProgramContext?
         do {
             context = try await postgres.transaction { connection in
-                guard let current = try connection.query("SELECT timezone FROM programs WHERE id = $1 FOR UPDATE", [id]).first else { return nil }
+                guard let current = try connection.query("SELECT timezone, \(Self.audited) AS audited FROM programs WHERE id = $1 FOR UPDATE",
+                                                         [id]).first else { return nil }
                 if let zone = change.timeZone, zone != (try current.string("timezone")),
                    try connection.query("SELECT 1 FROM events WHERE program_id = $1 LIMIT 1", [id]).count > 0 {
                     throw RallyError(.conflict, "the time zone of program '\(id)' cannot change once it has events",
@@ -92,10 +104,12 @@ public final class ProgramStore: Sendable {
                         backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes),
                         qualifying_actions = coalesce($6::text[], qualifying_actions),
                         media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END
-                    WHERE id = $1 RETURNING \(Self.columns)
+                    WHERE id = $1 RETURNING \(Self.columns), \(Self.audited) AS audited
                     """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init),
                           change.qualifyingActions.map { PostgresArray.literal($0.sorted()) }, change.mediaValue == nil ? "false" : "true",
                           change.mediaValue.flatMap { $0?.document.text }])
+                try AuditLog.record(program: id, actor: actor, action: "program.updated", target: "programs/\(id)",
+                                    before: try current.string("audited"), after: try rows[0].string("audited"), on: connection)
                 return try Self.context(rows[0])
             }
         } catch {

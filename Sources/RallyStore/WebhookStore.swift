@@ -115,18 +115,26 @@ public final class WebhookStore: Sendable {
         self.firstRetryDelay = firstRetryDelay
     }
 
-    /// Creates or replaces a webhook; returns it, and whether it was created.
-    public func put(program: String, id: String, url: String, events: [WebhookEventType], secret: String) async throws -> (Webhook, created: Bool) {
+    /// Creates or replaces a webhook, audited as `actor`'s (never its secret); returns it, and whether it was created.
+    public func put(program: String, id: String, url: String, events: [WebhookEventType], secret: String, actor: String) async throws
+        -> (Webhook, created: Bool)
+    {
         do {
             // The program's row first, as `BadgeStore.put` does: group commits started before wait, later ones see it.
             let rows = try await postgres.transaction { connection in
                 try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
-                return try connection.query("""
-                INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
-                ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
-                    updated_at = now(), deleted_at = NULL
-                RETURNING \(Self.columns), (xmax = 0) AS created
-                """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
+                let before = try connection.query("""
+                    SELECT \(Self.audited) AS audited FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL
+                    """, [program, id]).first?.string("audited")
+                let rows = try connection.query("""
+                    INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
+                    ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
+                        updated_at = now(), deleted_at = NULL
+                    RETURNING \(Self.columns), (xmax = 0) AS created, \(Self.audited) AS audited
+                    """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
+                try AuditLog.record(program: program, actor: actor, action: "webhook.saved", target: "webhooks/\(id)", before: before,
+                                    after: try rows.first?.string("audited"), on: connection)
+                return rows
             }
             guard let row = rows.first else { throw PostgresError(kind: .decoding, message: "webhooks: no row returned") }
             return (try Webhook(row), try row.bool("created"))
@@ -134,6 +142,9 @@ public final class WebhookStore: Sendable {
             throw RallyError.storage(error)
         }
     }
+
+    /// A webhook as the audit log shows it (SQL on a `webhooks` row): never its secret.
+    static let audited = "jsonb_build_object('webhookId', webhook_id, 'url', url, 'events', to_jsonb(events))::text"
 
     static let columns = """
         webhook_id, url, array_to_json(events)::text AS events, extract(epoch FROM created_at) AS created_at, extract(epoch FROM updated_at) AS updated_at
@@ -148,8 +159,9 @@ public final class WebhookStore: Sendable {
         }
     }
 
-    /// Deletes a webhook: nothing more is queued for it, and what is queued is not sent. A 404 when there is none.
-    public func delete(program: String, id: String) async throws {
+    /// Deletes a webhook: nothing more is queued for it, and what is queued is not sent. Audited as `actor`'s; a 404
+    /// when there is none.
+    public func delete(program: String, id: String, actor: String) async throws {
         let deleted: Bool
         do {
             deleted = try await postgres.transaction { connection in
@@ -158,8 +170,12 @@ public final class WebhookStore: Sendable {
                     UPDATE webhook_deliveries SET next_attempt_at = NULL, last_error = 'webhook deleted'
                     WHERE program_id = $1 AND webhook_id = $2 AND next_attempt_at IS NOT NULL
                     """, [program, id])
-                return try connection.query("UPDATE webhooks SET deleted_at = now() WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL",
-                                            [program, id]).affectedRows == 1
+                guard let row = try connection.query("""
+                    UPDATE webhooks SET deleted_at = now() WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL RETURNING \(Self.audited) AS audited
+                    """, [program, id]).first else { return false }
+                try AuditLog.record(program: program, actor: actor, action: "webhook.deleted", target: "webhooks/\(id)",
+                                    before: try row.string("audited"), after: nil, on: connection)
+                return true
             }
         } catch {
             throw RallyError.storage(error)

@@ -20,6 +20,8 @@ import Testing
         #expect(configuration.webhookFirstRetryDelay == .seconds(10))
         #expect(configuration.analyticsConnections == 2)
         #expect(configuration.metricsRefreshInterval == .seconds(30))
+        #expect(configuration.participationPreparationInterval == .seconds(60))
+        #expect(configuration.rateLimits == RateLimits(perSecond: [.ingest: 1000, .read: 200, .admin: 20]))
     }
 
     @Test func everyVariableIsRead() throws {
@@ -28,6 +30,7 @@ import Testing
             "RALLY_MIGRATIONS_DIR": "/srv/rally/Migrations", "RALLY_POSTGRES_POOL_SIZE": "16", "RALLY_REDIS_POOL_SIZE": "4",
             "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging", "RALLY_BACKGROUND_INTERVAL_MS": "250",
             "RALLY_WEBHOOK_RETRY_MS": "30000", "RALLY_ANALYTICS_POOL_SIZE": "3", "RALLY_METRICS_REFRESH_MS": "5000",
+            "RALLY_ANALYTICS_PREPARE_MS": "0", "RALLY_RATE_LIMITS": "ingest=0,admin=5", "RALLY_IDLE_TIMEOUT_S": "12",
         ]) { $1 })
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9090)
@@ -42,13 +45,16 @@ import Testing
         #expect(configuration.redisNamespace == "staging")
         #expect(configuration.backgroundInterval == .milliseconds(250))
         #expect(configuration.webhookFirstRetryDelay == .seconds(30))
+        #expect(configuration.participationPreparationInterval == nil)
+        #expect(configuration.rateLimits == RateLimits(perSecond: [.read: 200, .admin: 5]))
+        #expect(configuration.idleTimeout == .seconds(12))
     }
 
     @Test(arguments: [
         ("RALLY_HTTP_PORT", "eighty"), ("RALLY_HTTP_PORT", "70000"), ("RALLY_LOG_LEVEL", "loud"),
         ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
         ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"), ("RALLY_ANALYTICS_POOL_SIZE", "0"),
-        ("RALLY_METRICS_REFRESH_MS", "50"),
+        ("RALLY_METRICS_REFRESH_MS", "50"), ("RALLY_ANALYTICS_PREPARE_MS", "500"), ("RALLY_RATE_LIMITS", "read=fast"), ("RALLY_IDLE_TIMEOUT_S", "0"),
     ])
     func malformedValuesAreRefusedNamingTheVariable(variable: String, value: String) {
         #expect {

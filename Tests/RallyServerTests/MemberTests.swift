@@ -165,7 +165,7 @@ struct MemberTests {
         }
     }
 
-    @Test(arguments: ["limit=0", "limit=201", "limit=ten", "limit=-1", "cursor=abc", "cursor=0"])
+    @Test(arguments: ["limit=0", "limit=201", "limit=ten", "limit=-1", "cursor=abc", "cursor=-1"])
     func invalidLedgerQueryIsNamed(_ query: String) async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()

@@ -1,49 +1,10 @@
 import Foundation
+import RallyCore
+import RallyServer
 import Testing
 
 /// The OpenAPI document served at `/openapi.json` must describe exactly the routes the router mounts.
 @Suite struct OpenAPIDocumentTests {
-    /// Every route `buildApplication` mounts, as "METHOD /path" with OpenAPI path templates.
-    static let expectedRoutes: Set<String> = [
-        "POST /v1/programs",
-        "GET /v1/programs/{programId}",
-        "PATCH /v1/programs/{programId}",
-        "POST /v1/programs/{programId}/keys",
-        "GET /v1/programs/{programId}/keys",
-        "DELETE /v1/programs/{programId}/keys/{keyId}",
-        "POST /v1/programs/{programId}/members/batch",
-        "PUT /v1/programs/{programId}/members/{memberId}",
-        "GET /v1/programs/{programId}/members/{memberId}",
-        "GET /v1/programs/{programId}/members/{memberId}/ledger",
-        "GET /v1/programs/{programId}/rules",
-        "PUT /v1/programs/{programId}/rules",
-        "GET /v1/programs/{programId}/rules/versions",
-        "POST /v1/programs/{programId}/rules/simulate",
-        "GET /v1/programs/{programId}/badges",
-        "PUT /v1/programs/{programId}/badges/{badgeId}",
-        "DELETE /v1/programs/{programId}/badges/{badgeId}",
-        "DELETE /v1/programs/{programId}/members/{memberId}/badges/{badgeId}",
-        "GET /v1/programs/{programId}/webhooks",
-        "PUT /v1/programs/{programId}/webhooks/{webhookId}",
-        "DELETE /v1/programs/{programId}/webhooks/{webhookId}",
-        "GET /v1/programs/{programId}/webhooks/{webhookId}/deliveries",
-        "POST /v1/programs/{programId}/events",
-        "POST /v1/programs/{programId}/events/batch",
-        "DELETE /v1/programs/{programId}/events/{eventId}",
-        "GET /v1/programs/{programId}/leaderboards/members",
-        "GET /v1/programs/{programId}/leaderboards/members/around/{memberId}",
-        "GET /v1/programs/{programId}/leaderboards/teams",
-        "POST /v1/programs/{programId}/surveys/responses",
-        "POST /v1/programs/{programId}/surveys/responses/batch",
-        "GET /v1/programs/{programId}/analytics/participation",
-        "GET /v1/programs/{programId}/analytics/satisfaction",
-        "GET /v1/programs/{programId}/analytics/reach",
-        "GET /healthz",
-        "GET /readyz",
-        "GET /metrics",
-        "GET /openapi.json",
-    ]
-
     static let operationalPaths: Set<String> = ["/healthz", "/readyz", "/metrics", "/openapi.json"]
 
     static let httpMethods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
@@ -78,13 +39,33 @@ import Testing
         return operations
     }
 
-    @Test func documentDescribesEveryRoute() throws {
-        let document = try Self.document()
-        let routes = try Self.operations(of: document).map(\.route)
+    /// The document describes exactly the routes the router serves, each with the role its access rule requires.
+    @Test func documentDescribesEveryRouteWithItsRole() async throws {
+        let operations = try Self.operations(of: try Self.document())
+        let routes = operations.map(\.route)
         #expect(routes.count == Set(routes).count)
         let described = Set(routes)
-        #expect(described == Self.expectedRoutes,
-                "missing: \(Self.expectedRoutes.subtracting(described).sorted()); not routed: \(described.subtracting(Self.expectedRoutes).sorted())")
+        let descriptions = operations.map { ($0.route, $0.object["description"] as? String ?? "") }
+        try await TestApp.run { app in
+            let served = Dictionary(uniqueKeysWithValues: app.routes.entries.map { ("\($0.method.rawValue) \($0.template)", $0.access) })
+            let expected = Set(served.keys)
+            #expect(described == expected,
+                    "missing: \(expected.subtracting(described).sorted()); not routed: \(described.subtracting(expected).sorted())")
+            for (route, description) in descriptions {
+                guard let access = served[route] else { continue }
+                #expect(description.contains("**Required role:** \(Self.requiredRole(access))"), "\(route) states another role than \(access)")
+            }
+        }
+    }
+
+    /// How the document states an access rule.
+    static func requiredRole(_ access: Access) -> String {
+        switch access {
+        case .anyone: "none: no key needed"
+        case .operator: "the operator token"
+        case let .program(roles):
+            (roles.subtracting([.admin]).map { "`\($0.rawValue)` or " }.sorted().joined()) + "`admin` key of the program, or the operator token"
+        }
     }
 
     @Test func documentIsOpenAPI31() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import RallyServer
 import Testing
 
 @Suite("Programs and keys")
@@ -188,12 +189,31 @@ struct ProgramAndKeyTests {
             #expect(revoke.body.readableBytes == 0)
 
             try expectError(try await program.putMember("ana", key: secret), .unauthorized, code: "unauthorized")
+            // Still listed, with when it was last used and revoked.
             let list = try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: program.adminKey))
-            #expect(!list.keys.contains { $0.id == key.id })
+            let revoked = try #require(list.keys.first { $0.id == key.id })
+            #expect(revoked.lastUsedAt != nil && revoked.revokedAt != nil)
+            #expect(list.keys.first { $0.role == "read" }?.lastUsedAt == nil)
+            #expect(list.keys.filter { $0.id != key.id }.allSatisfy { $0.revokedAt == nil })
 
             // Revoking it again, or a key that never existed: 404.
             try expectError(try await app.send(.delete, "\(program.path)/keys/\(key.id)", key: program.adminKey), .notFound, code: "not_found")
             try expectError(try await app.send(.delete, "\(program.path)/keys/key_doesnotexist", key: program.adminKey), .notFound, code: "not_found")
+        }
+    }
+
+    /// Another instance that has just used a key stops accepting it within a second of its revocation.
+    @Test func aKeyRevokedOnOneInstanceStopsWorkingOnAnotherWithinASecond() async throws {
+        try await TestApp.run { first in
+            let program = try await first.createProgram()
+            let key = try await program.createKey(role: "read")
+            let secret = try #require(key.key)
+            try await TestApp.run { second in
+                try requireStatus(try await second.send(.get, program.path, key: secret), .ok)
+                try requireStatus(try await first.send(.delete, "\(program.path)/keys/\(key.id)", key: program.adminKey), .noContent)
+                try await Task.sleep(for: .milliseconds(1100))
+                try expectError(try await second.send(.get, program.path, key: secret), .unauthorized, code: "unauthorized")
+            }
         }
     }
 
@@ -262,5 +282,41 @@ struct ProgramAndKeyTests {
             try expectError(response, .unauthorized, code: "unauthorized")
             #expect(response.headers[.wwwAuthenticate] == "Bearer")
         }
+    }
+}
+
+/// Rate limits per key: a key past its rate gets 429 with `Retry-After`; other keys are not slowed by it.
+@Suite("Trust: rate limits")
+struct RateLimitTests {
+    @Test func aKeyPastItsRateIsAnswered429WithRetryAfter() async throws {
+        try await TestApp.run(rateLimits: RateLimits(perSecond: [.read: 1])) { app in
+            let program = try await app.createProgram()
+            // Ten at once: a burst of two seconds' worth passes (and what refills while they run), the rest is refused.
+            let started = ContinuousClock.now
+            let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for _ in 0..<10 { group.addTask { try await app.send(.get, program.path, key: program.readKey) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let elapsed = Double((ContinuousClock.now - started).components.seconds) + 1
+            let passed = responses.filter { $0.status == .ok }.count
+            #expect(passed >= 2 && Double(passed) <= 2 + elapsed, "\(passed) passed in \(elapsed) s")
+            #expect(responses.allSatisfy { [.ok, .tooManyRequests].contains($0.status) })
+            let limited = try #require(responses.first { $0.status == .tooManyRequests })
+            try expectError(limited, .tooManyRequests, code: "rate_limited")
+            let wait = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...2).contains(wait))
+            // Another key of the program, and the operator, are not limited by it.
+            try requireStatus(try await app.send(.get, program.path, key: program.adminKey), .ok)
+            try requireStatus(try await app.send(.get, program.path, key: app.operatorToken), .ok)
+            try await Task.sleep(for: .seconds(wait))
+            try requireStatus(try await app.send(.get, program.path, key: program.readKey), .ok)
+        }
+    }
+
+    @Test func limitsAreReadFromTheirSetting() {
+        #expect(RateLimits(parsing: "ingest=50,read=0") == RateLimits(perSecond: [.ingest: 50, .admin: 20]))
+        #expect(RateLimits(parsing: "ingest=-1") == nil)
+        #expect(RateLimits(parsing: "writer=5") == nil)
+        #expect(RateLimits(parsing: "ingest") == nil)
     }
 }

@@ -89,6 +89,8 @@ enum RedisNamespace {
 /// One Rally application built for one test: its own Redis namespace, operator token and metrics registry.
 struct TestApp: Sendable {
     let client: any TestClientProtocol
+    /// Every route the app serves, with its access rule.
+    let routes: RouteTable
     let operatorToken: String
     let namespace: String
     let redisURL: String
@@ -96,6 +98,7 @@ struct TestApp: Sendable {
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
     static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard, background: Duration = .seconds(1),
                        metricsRefresh: Duration = .seconds(30), participationPreparation: Duration? = nil,
+                       rateLimits: RateLimits = RateLimits(perSecond: [:]), logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         let databaseURL = try TestEnvironment.databaseURL()
         let redisURL = try TestEnvironment.redisURL()
@@ -106,7 +109,7 @@ struct TestApp: Sendable {
         configuration.operatorToken = operatorToken
         configuration.postgresConnections = 4
         configuration.redisConnections = 4
-        configuration.logLevel = TestEnvironment.logger.logLevel
+        configuration.logLevel = logger.logLevel
         configuration.boardRetention = retention
         configuration.backgroundInterval = background
         // Every test app may send any test's deliveries (they share the database): all retry soon.
@@ -114,12 +117,14 @@ struct TestApp: Sendable {
         configuration.metricsRefreshInterval = metricsRefresh
         // Preparing would count every program of the shared test database.
         configuration.participationPreparationInterval = participationPreparation
+        // Tests send as fast as they can: no limit unless a test sets one.
+        configuration.rateLimits = rateLimits
         let namespace = configuration.redisNamespace
-        let app = try await buildApplication(configuration, registry: PrometheusCollectorRegistry(), logger: TestEnvironment.logger)
+        let (app, routes) = try await buildService(configuration, registry: PrometheusCollectorRegistry(), logger: logger)
         let outcome: Result<T, any Error>
         do {
             outcome = .success(try await app.test(setup) { client in
-                try await body(TestApp(client: client, operatorToken: operatorToken, namespace: namespace, redisURL: redisURL))
+                try await body(TestApp(client: client, routes: routes, operatorToken: operatorToken, namespace: namespace, redisURL: redisURL))
             })
         } catch {
             outcome = .failure(error)
@@ -133,8 +138,16 @@ struct TestApp: Sendable {
     func send(_ method: HTTPRequest.Method, _ uri: String, key: String?, body: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
         var headers = headers
         if let key { headers[.authorization] = "Bearer \(key)" }
-        if body != nil { headers[.contentType] = "application/json" }
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
         return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// Sends raw bytes as a JSON body (invalid UTF-8 included).
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String?, bytes: [UInt8]) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
     /// Sends a request whose body is `json` encoded.
@@ -368,6 +381,8 @@ struct KeyDTO: Decodable, Equatable {
     var label: String?
     var key: String?
     var createdAt: String?
+    var lastUsedAt: String?
+    var revokedAt: String?
 }
 
 struct KeyListDTO: Decodable, Equatable {

@@ -57,4 +57,34 @@ enum TestDatabase {
             SELECT $1, m, v, a FROM unnest($2::text[], $3::timestamptz[], $4::jsonb[]) AS u(m, v, a)
             """, [program, PostgresArray.literal(rows.map(\.memberId)), PostgresArray.literal(rows.map(\.at)), PostgresArray.literal(audiences)])
     }
+
+    /// What is wrong with the program's stored data, as sentences (none when it holds together): every member's total is
+    /// the sum of their ledger and of their days, every event that earned points has its award in the ledger and every
+    /// ledger entry its event, and the all-time board lists every ranked member with their total.
+    static func inconsistencies(_ program: TestProgram) async throws -> [String] {
+        var found = try await column("""
+            SELECT 'total of ' || t.member_id || ' is ' || t.points || ', its ledger sums to ' || coalesce(l.points, 0)
+            FROM member_totals t LEFT JOIN (SELECT member_id, sum(points) AS points FROM ledger WHERE program_id = $1 GROUP BY 1) l USING (member_id)
+            WHERE t.program_id = $1 AND t.points <> coalesce(l.points, 0)
+            UNION ALL
+            SELECT 'total of ' || t.member_id || ' is ' || t.points || ', its days sum to ' || coalesce(d.points, 0)
+            FROM member_totals t LEFT JOIN (SELECT member_id, sum(points) AS points FROM member_days WHERE program_id = $1 GROUP BY 1) d USING (member_id)
+            WHERE t.program_id = $1 AND t.points <> coalesce(d.points, 0)
+            UNION ALL
+            SELECT 'event ' || e.event_id || ' earned ' || e.points || ' without a ledger entry' FROM events e
+            WHERE e.program_id = $1 AND e.points <> 0
+                AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.program_id = e.program_id AND l.event_id = e.event_id AND l.kind = 'award')
+            UNION ALL
+            SELECT 'ledger entry ' || l.id || ' has no event' FROM ledger l
+            WHERE l.program_id = $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.program_id = l.program_id AND e.event_id = l.event_id)
+            """, [program.id]).compactMap { $0 }
+        let ranked = try await column("""
+            SELECT t.points::text FROM member_totals t JOIN members m USING (program_id, member_id)
+            WHERE t.program_id = $1 AND m.enrolled AND m.visibility <> 'hidden' AND t.points <> 0 ORDER BY t.points DESC
+            """, [program.id]).compactMap { $0.flatMap(Int64.init) }
+        let board = try await program.board(period: "all", limit: 100).entries.map(\.points).filter { $0 != 0 }
+        if board != ranked { found.append("the all-time board holds \(board), the totals \(ranked)") }
+        return found
+    }
 }
+

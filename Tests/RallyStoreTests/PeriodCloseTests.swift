@@ -18,9 +18,9 @@ struct PeriodCloseTests {
             ])
             let store = BadgeStore(postgres: stores.postgres)
             _ = try await store.put(Badge(id: "podium", name: "Podium", criteria: .rank(period: .day, scope: .program),
-                                          tiers: [BadgeTier(id: "top3", threshold: 3), BadgeTier(id: "first", threshold: 1)]), program: program.id)
+                                          tiers: [BadgeTier(id: "top3", threshold: 3), BadgeTier(id: "first", threshold: 1)]), program: program.id, actor: "test")
             _ = try await store.put(Badge(id: "team-lead", name: "Team lead", criteria: .rank(period: .day, scope: .team),
-                                          tiers: [BadgeTier(id: nil, threshold: 1)]), program: program.id)
+                                          tiers: [BadgeTier(id: nil, threshold: 1)]), program: program.id, actor: "test")
             _ = try await stores.postgres.query("""
                 INSERT INTO webhooks (program_id, webhook_id, url, events, secret) VALUES ($1, 'hook', 'http://127.0.0.1:9/', '{leaderboard.closed,badge.awarded}', 'a-secret-of-16-chars')
                 """, [program.id])

@@ -39,7 +39,7 @@ struct RetroactiveAwardTests {
 
             let badges = ScoringReplayTests.badges(&random)
             let store = BadgeStore(postgres: stores.postgres)
-            for badge in badges { _ = try await store.put(badge, program: program.id) }
+            for badge in badges { _ = try await store.put(badge, program: program.id, actor: "test") }
             let withBadges = try await stores.programs.fresh(program.id)
             let awarder = BadgeAwarder(postgres: stores.postgres, programs: stores.programs, logger: StoreTestEnvironment.logger,
                                        metrics: NOOPMetricsHandler.instance, membersPerChunk: 2)

@@ -88,7 +88,7 @@ struct ScoringReplayTests {
                     INSERT INTO rulesets (program_id, version, effective_from, document) VALUES ($1, $2::integer, to_timestamp($3::float8), $4::jsonb)
                     """, [program0.id, String(version), String(ruleset.effectiveFrom!.timeIntervalSince1970), ruleset.document(in: program0.timeZone).text])
             }
-            for badge in Self.badges(&random) { _ = try await BadgeStore(postgres: stores.postgres).put(badge, program: program0.id) }
+            for badge in Self.badges(&random) { _ = try await BadgeStore(postgres: stores.postgres).put(badge, program: program0.id, actor: "test") }
             let program = try await stores.programs.fresh(program0.id)
             #expect(program.rules.versions.map(\.version) == [0, 1, 2])
             #expect(program.badges.count == 4)
@@ -101,7 +101,7 @@ struct ScoringReplayTests {
             for step in 0..<40 {
                 if step > 5, random.chance(15) {
                     let target = random.pick(sent)
-                    let outcome = try await stores.writer.retract(program: program, eventId: target.id)
+                    let outcome = try await stores.writer.retract(program: program, eventId: target.id, actor: "test")
                     let original = try #require(awards[target.id])
                     #expect(outcome.pointsReversed == original.award.points)
                     if retracted.insert(target.id).inserted {

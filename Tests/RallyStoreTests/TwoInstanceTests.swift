@@ -113,7 +113,7 @@ extension TwoInstanceTests {
         try await StoreTestEnvironment.run(lanes: 2) { stores in
             let program0 = try await stores.program(members: ["ana"])
             let rules = Ruleset(version: 0, actions: ["like": ActionRule(points: 1)], caps: [Cap(action: "like", per: .day, maxCount: 3)])
-            _ = try await stores.programs.setRules(RulesetProposal(ruleset: rules), program: program0.id)
+            _ = try await stores.programs.setRules(RulesetProposal(ruleset: rules), program: program0.id, actor: "test")
             let program = try await stores.programs.fresh(program0.id)
             let second = EventWriter(postgres: stores.postgres, leaderboards: Leaderboards(redis: stores.redis, postgres: stores.postgres, keys: stores.leaderboards.keys),
                                      logger: StoreTestEnvironment.logger, metrics: NOOPMetricsHandler.instance, lanes: 2)

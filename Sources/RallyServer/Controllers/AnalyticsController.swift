@@ -5,19 +5,18 @@ import RallyStore
 
 /// `/v1/programs/{programId}/analytics`: does the program work? Participation, satisfaction and reach, for HR (admin).
 struct AnalyticsController {
-    let authorization: Authorization
     let analytics: AnalyticsStore
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.get("participation", use: participation)
-        routes.get("satisfaction", use: satisfaction)
-        routes.get("reach", use: reach)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.get, "participation", .program([.admin]), participation),
+            Route(.get, "satisfaction", .program([.admin]), satisfaction),
+            Route(.get, "reach", .program([.admin]), reach),
+        ]
     }
 
     @Sendable func participation(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let query = request.uri.queryParameters
         let granularity = try Self.choice(query, "granularity", default: AnalyticsGranularity.week)
         let range = try Self.range(query, granularity: granularity, program: program)
@@ -29,7 +28,7 @@ struct AnalyticsController {
     }
 
     @Sendable func satisfaction(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let query = request.uri.queryParameters
         let kind = try Self.choice(query, "kind", default: SurveyKind.enps)
         let range = try Self.range(query, granularity: nil, program: program)
@@ -39,7 +38,7 @@ struct AnalyticsController {
     }
 
     @Sendable func reach(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let query = request.uri.queryParameters
         let range = try Self.range(query, granularity: nil, program: program)
         let grouping = try Self.grouping(query)

@@ -5,7 +5,6 @@ import RallyStore
 
 /// `/v1/programs/{programId}/badges`: the badges HR defines.
 struct BadgeController {
-    let authorization: Authorization
     let badges: BadgeStore
     let programs: ProgramStore
 
@@ -25,19 +24,19 @@ struct BadgeController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.get(use: list)
-        routes.put(":badgeId", use: put)
-        routes.delete(":badgeId", use: delete)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.get, "", .program([.read]), list),
+            Route(.put, ":badgeId", .program([.admin]), put),
+            Route(.delete, ":badgeId", .program([.admin]), delete),
+        ]
     }
 
     /// `DELETE /v1/programs/{programId}/members/{memberId}/badges/{badgeId}`, registered beside the members' routes.
-    var awardEndpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.delete(":memberId/badges/:badgeId", use: revoke)
-        return routes
+    var awardRoutes: [Route] {
+        [
+            Route(.delete, ":memberId/badges/:badgeId", .program([.admin]), revoke),
+        ]
     }
 
     struct RevocationBody: JSONWritable {
@@ -55,7 +54,7 @@ struct BadgeController {
 
     /// Revokes a member's awards of a badge (`?tier=` one tier, `?period=` one period of a rank badge).
     @Sendable func revoke(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let memberId = try context.pathIdentifier("memberId"), badgeId = try context.pathIdentifier("badgeId")
         let query = request.uri.queryParameters
         let tier = query["tier"].map(String.init), period = query["period"].map(String.init)
@@ -64,32 +63,33 @@ struct BadgeController {
                 throw RallyError.validation([FieldProblem(field: field, problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -")])
             }
         }
-        let revoked = try await badges.revoke(program: program.id, memberId: memberId, badgeId: badgeId, tier: tier, period: period)
+        let revoked = try await badges.revoke(program: program.id, memberId: memberId, badgeId: badgeId, tier: tier, period: period,
+                                              actor: context.actor)
         context.logger.info("badge revoked", metadata: ["program": "\(program.id)", "member": "\(memberId)", "badge": "\(badgeId)", "awards": "\(revoked.count)"])
         return JSONResponse.make(RevocationBody(memberId: memberId, revoked: revoked, timeZone: program.timeZone), status: .ok)
     }
 
     @Sendable func list(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         return JSONResponse.make(BadgeList(badges: try await programs.fresh(program.id).badges), status: .ok)
     }
 
     /// Creates (201) or replaces (200) a badge; a 422 names every problem, and nothing changes then.
     @Sendable func put(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let badgeId = try context.pathIdentifier("badgeId")
         let document = try await JSONBody.decode(JSONValue.self, from: request, context: context)
         let badge = try Badge.parse(document, id: badgeId, knownActions: program.rules.knownActions).mapError { RallyError.validation($0.problems) }.get()
-        let created = try await badges.put(badge, program: program.id)
+        let created = try await badges.put(badge, program: program.id, actor: context.actor)
         _ = try await programs.fresh(program.id)  // this instance scores and shows with the new badge at once
         context.logger.info("badge \(created ? "created" : "changed")", metadata: ["program": "\(program.id)", "badge": "\(badgeId)"])
         return JSONResponse.make(BadgeBody(badge: badge), status: created ? .created : .ok)
     }
 
     @Sendable func delete(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let badgeId = try context.pathIdentifier("badgeId")
-        try await badges.delete(program: program.id, badgeId: badgeId)
+        try await badges.delete(program: program.id, badgeId: badgeId, actor: context.actor)
         _ = try await programs.fresh(program.id)
         context.logger.info("badge deleted", metadata: ["program": "\(program.id)", "badge": "\(badgeId)"])
         return Response(status: .noContent)

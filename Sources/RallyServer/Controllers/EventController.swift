@@ -5,7 +5,6 @@ import RallyStore
 
 /// `/v1/programs/{programId}/events`: what platforms report, scored at once.
 struct EventController {
-    let authorization: Authorization
     let writer: EventWriter
 
     static let maximumBatch = 1000
@@ -35,16 +34,16 @@ struct EventController {
         var events: [EventInput]
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.post(use: record)
-        routes.post("batch", use: recordBatch)
-        routes.delete(":eventId", use: retract)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.post, "", .program([.ingest]), record),
+            Route(.post, "batch", .program([.ingest]), recordBatch),
+            Route(.delete, ":eventId", .program([.ingest]), retract),
+        ]
     }
 
     @Sendable func record(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let program = try context.requireProgram()
         let input = try await JSONBody.decode(EventInput.self, from: request, context: context)
         let event = try Self.validate(input, program: program).get()
         let outcome = try await writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])[0]
@@ -59,7 +58,7 @@ struct EventController {
     }
 
     @Sendable func recordBatch(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let program = try context.requireProgram()
         let input = try await JSONBody.decode(BatchInput.self, from: request, context: context)
         guard (1...Self.maximumBatch).contains(input.events.count) else {
             throw RallyError.validation([FieldProblem(field: "events", problem: "must hold 1 to \(Self.maximumBatch) events, got \(input.events.count)")])
@@ -94,8 +93,8 @@ struct EventController {
 
     /// The source retracted an event: its points are reversed once; again, the same answer.
     @Sendable func retract(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
-        let outcome = try await writer.retract(program: program, eventId: try context.pathIdentifier("eventId"))
+        let program = try context.requireProgram()
+        let outcome = try await writer.retract(program: program, eventId: try context.pathIdentifier("eventId"), actor: context.actor)
         context.logger.info("event retracted", metadata: ["program": "\(program.id)", "event": "\(outcome.eventId)"])
         return JSONResponse.make(RetractionBody(outcome: outcome), status: .ok)
     }

@@ -7,7 +7,6 @@ import Synchronization
 /// `/v1/programs/{programId}/leaderboards`: member boards (Redis for recent periods, PostgreSQL for older ones) and
 /// team boards.
 struct LeaderboardController {
-    let authorization: Authorization
     let leaderboards: Leaderboards
     let rendered = RenderedPages()
 
@@ -79,18 +78,18 @@ struct LeaderboardController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.get("members", use: members)
-        routes.get("members/around/:memberId", use: around)
-        routes.get("teams", use: teams)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.get, "members", .program([.read]), members),
+            Route(.get, "members/around/:memberId", .program([.read]), around),
+            Route(.get, "teams", .program([.read]), teams),
+        ]
     }
 
     /// Teams ranked by their enrolled members' points (hidden members included), summed or per member; `region` limits
     /// the members counted to that region's.
     @Sendable func teams(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let query = request.uri.queryParameters
         let board = try Self.board(query, program: program)
         let region = try Self.scope(query, program: program, teamAllowed: false).region
@@ -106,7 +105,7 @@ struct LeaderboardController {
     }
 
     @Sendable func members(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let query = request.uri.queryParameters
         let board = try Self.board(query, program: program)
         let scope = try Self.scope(query, program: program)
@@ -120,7 +119,7 @@ struct LeaderboardController {
     }
 
     @Sendable func around(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let memberId = try context.pathIdentifier("memberId")
         let query = request.uri.queryParameters
         let board = try Self.board(query, program: program)

@@ -5,7 +5,6 @@ import RallyStore
 
 /// `/v1/programs/{programId}/members`: employees, their profile and point history.
 struct MemberController {
-    let authorization: Authorization
     let members: MemberStore
 
     struct BatchInput: Decodable {
@@ -137,17 +136,19 @@ struct MemberController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.post("batch", use: upsertBatch)
-        routes.put(":memberId", use: upsert)
-        routes.get(":memberId", use: show)
-        routes.get(":memberId/ledger", use: ledger)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.post, "batch", .program([.ingest]), upsertBatch),
+            Route(.put, ":memberId", .program([.ingest]), upsert),
+            Route(.get, ":memberId", .program([.read]), show),
+            Route(.delete, ":memberId", .program([.admin]), erase),
+            Route(.get, ":memberId/export", .program([.admin]), export),
+            Route(.get, ":memberId/ledger", .program([.read]), ledger),
+        ]
     }
 
     @Sendable func upsert(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let program = try context.requireProgram()
         let memberId = try context.parameters.require("memberId")
         let input = try await JSONBody.decode(MemberInput.self, from: request, context: context)
         var problems = Identifier.problems(memberId, field: "memberId") + input.problems
@@ -163,7 +164,7 @@ struct MemberController {
 
     /// Up to 1000 members at once (an HR directory sync): one result per item, in order; a bad item fails alone.
     @Sendable func upsertBatch(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let program = try context.requireProgram()
         let input = try await JSONBody.decode(BatchInput.self, from: request, context: context)
         guard (1...Self.maximumBatch).contains(input.members.count) else {
             throw RallyError.validation([FieldProblem(field: "members", problem: "must hold 1 to \(Self.maximumBatch) members, got \(input.members.count)")])
@@ -194,25 +195,32 @@ struct MemberController {
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let member = try await members.member(program, memberId: try context.pathIdentifier("memberId"))
         return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime),
                                              timeZone: program.timeZone), status: .ok)
     }
 
+    /// Erasure: 204, the person gone (`MemberStore.erase`).
+    @Sendable func erase(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try context.requireProgram()
+        try await members.erase(program: program.id, memberId: try context.pathIdentifier("memberId"), actor: context.actor)
+        context.logger.info("member erased", metadata: ["program": "\(program.id)"])
+        return Response(status: .noContent)
+    }
+
+    /// Everything held on the member, as one JSON document (`MemberStore.export`).
+    @Sendable func export(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try context.requireProgram()
+        let document = try await members.export(program: program.id, memberId: try context.pathIdentifier("memberId"))
+        return JSONResponse.make(bytes: Array(document.utf8), status: .ok)
+    }
+
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let query = request.uri.queryParameters
         let limit = try Query.integer(query, "limit", default: 50, range: 1...200)
-        let cursor: Int64?
-        if let text = query["cursor"].map(String.init) {
-            guard let value = Int64(text), value > 0 else {
-                throw RallyError.validation([FieldProblem(field: "cursor", problem: "must be a nextCursor value from a previous page")])
-            }
-            cursor = value
-        } else {
-            cursor = nil
-        }
+        let cursor = try Query.cursor(query)
         let (entries, next) = try await members.ledger(program: program.id, memberId: try context.pathIdentifier("memberId"),
                                                       limit: limit, before: cursor)
         return JSONResponse.make(LedgerBody(entries: entries, nextCursor: next, timeZone: program.timeZone), status: .ok)
@@ -228,5 +236,14 @@ enum Query {
             throw RallyError.validation([FieldProblem(field: name, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound)")])
         }
         return parsed
+    }
+
+    /// `cursor`: the `nextCursor` of a previous page (entries before it come next), absent for the first page.
+    static func cursor(_ query: Parameters) throws -> Int64? {
+        guard let text = query["cursor"].map(String.init) else { return nil }
+        guard let value = Int64(text), value >= 0 else {
+            throw RallyError.validation([FieldProblem(field: "cursor", problem: "must be a nextCursor value from a previous page")])
+        }
+        return value
     }
 }

@@ -32,11 +32,13 @@ struct OperationsController {
         }
     }
 
-    func register(on router: Router<RallyRequestContext>) {
-        router.get("healthz") { _, _ in JSONResponse.make(Status(status: "ok"), status: .ok) }
-        router.get("readyz", use: ready)
-        router.get("metrics", use: metrics)
-        router.get("openapi.json", use: openAPI)
+    var routes: [Route] {
+        [
+            Route(.get, "healthz", .anyone) { _, _ in JSONResponse.make(Status(status: "ok"), status: .ok) },
+            Route(.get, "readyz", .anyone, ready),
+            Route(.get, "metrics", .anyone, metrics),
+            Route(.get, "openapi.json", .anyone, openAPI),
+        ]
     }
 
     @Sendable func ready(_ request: Request, context: RallyRequestContext) async throws -> Response {

@@ -5,7 +5,6 @@ import RallyStore
 
 /// `/v1/programs`: programs and their keys.
 struct ProgramController {
-    let authorization: Authorization
     let programs: ProgramStore
     let keys: KeyStore
 
@@ -103,7 +102,8 @@ struct ProgramController {
         var role: String
         var label: String?
         var key: String?
-        var createdAt: String?
+        /// Listed keys only: when they were made, last used and revoked (null: never).
+        var dates: (createdAt: String, lastUsedAt: String?, revokedAt: String?)?
 
         func write(to json: inout JSONWriter) {
             json.object { json in
@@ -111,7 +111,11 @@ struct ProgramController {
                 json.field("role", role)
                 json.optionalField("label", label)
                 json.optionalField("key", key)
-                json.optionalField("createdAt", createdAt)
+                if let dates {
+                    json.field("createdAt", dates.createdAt)
+                    json.field("lastUsedAt", dates.lastUsedAt)
+                    json.field("revokedAt", dates.revokedAt)
+                }
             }
         }
     }
@@ -124,19 +128,18 @@ struct ProgramController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.post(use: create)
-        routes.get(":programId", use: show)
-        routes.patch(":programId", use: update)
-        routes.post(":programId/keys", use: createKey)
-        routes.get(":programId/keys", use: listKeys)
-        routes.delete(":programId/keys/:keyId", use: revokeKey)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.post, "", .operator, create),
+            Route(.get, ":programId", .program([.read]), show),
+            Route(.patch, ":programId", .program([.admin]), update),
+            Route(.post, ":programId/keys", .program([.admin]), createKey),
+            Route(.get, ":programId/keys", .program([.admin]), listKeys),
+            Route(.delete, ":programId/keys/:keyId", .program([.admin]), revokeKey),
+        ]
     }
 
     @Sendable func create(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        try await authorization.requireOperator(request)
         let body = try await JSONBody.decode(CreateProgram.self, from: request, context: context)
         let (program, key) = try await programs.create(id: body.id, name: body.name, timeZone: body.timezone)
         context.logger.info("program created", metadata: ["program": "\(program.id)"])
@@ -144,42 +147,44 @@ struct ProgramController {
     }
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         return JSONResponse.make(ProgramBody(program: program), status: .ok)
     }
 
     @Sendable func update(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let body = try await JSONBody.decode(ChangeProgram.self, from: request, context: context)
         guard body.problems.isEmpty else { throw RallyError.validation(body.problems) }
-        let updated = try await programs.update(program.id, body.change)
+        let updated = try await programs.update(program.id, body.change, actor: context.actor)
         context.logger.info("program changed", metadata: ["program": "\(program.id)"])
         return JSONResponse.make(ProgramBody(program: updated), status: .ok)
     }
 
     @Sendable func createKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let body = try await JSONBody.decode(CreateKey.self, from: request, context: context)
         guard let role = KeyRole(rawValue: body.role) else {
             throw RallyError.validation([FieldProblem(field: "role", problem: "must be one of ingest, read, admin")])
         }
-        let key = try await keys.create(program: program.id, role: role, label: body.label)
+        let key = try await keys.create(program: program.id, role: role, label: body.label, actor: context.actor)
         context.logger.info("key created", metadata: ["program": "\(program.id)", "key": "\(key.id)", "role": "\(role.rawValue)"])
         return JSONResponse.make(KeyBody(id: key.id, role: role.rawValue, label: key.label, key: key.secret), status: .created)
     }
 
     @Sendable func listKeys(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let keys = try await keys.list(program: program.id)
+        func format(_ date: Date) -> String { RFC3339.format(date, in: program.timeZone) }
         return JSONResponse.make(KeyList(keys: keys.map {
-            KeyBody(id: $0.id, role: $0.role.rawValue, label: $0.label, createdAt: RFC3339.format($0.createdAt, in: program.timeZone))
+            KeyBody(id: $0.id, role: $0.role.rawValue, label: $0.label,
+                    dates: (format($0.createdAt), $0.lastUsedAt.map(format), $0.revokedAt.map(format)))
         }), status: .ok)
     }
 
     @Sendable func revokeKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let keyId = try context.pathIdentifier("keyId")
-        try await keys.revoke(program: program.id, keyId: keyId)
+        try await keys.revoke(program: program.id, keyId: keyId, actor: context.actor)
         context.logger.info("key revoked", metadata: ["program": "\(program.id)", "key": "\(keyId)"])
         return Response(status: .noContent)
     }

@@ -5,7 +5,6 @@ import RallyStore
 
 /// `/v1/programs/{programId}/rules`: the versions of a program's rules, set by HR without a deploy.
 struct RulesController {
-    let authorization: Authorization
     let programs: ProgramStore
 
     /// A ruleset as the contract writes it, instants in the program's time zone.
@@ -32,25 +31,25 @@ struct RulesController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.get(use: show)
-        routes.put(use: replace)
-        routes.get("versions", use: versions)
-        routes.post("simulate", use: simulate)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.get, "", .program([.read]), show),
+            Route(.put, "", .program([.admin]), replace),
+            Route(.get, "versions", .program([.read]), versions),
+            Route(.post, "simulate", .program([.admin]), simulate),
+        ]
     }
 
     /// The ruleset in force now (the defaults, version 0, until HR sets one).
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let fresh = try await programs.fresh(program.id)
         return JSONResponse.make(RulesetBody(ruleset: fresh.rules.inForce(at: Date()), timeZone: fresh.timeZone), status: .ok)
     }
 
     /// Every version, newest first, and the number of the one in force now.
     @Sendable func versions(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.read])
+        let program = try context.requireProgram()
         let fresh = try await programs.fresh(program.id)
         return JSONResponse.make(VersionsBody(versions: fresh.rules.versions, inForce: fresh.rules.inForce(at: Date()).version,
                                               timeZone: fresh.timeZone), status: .ok)
@@ -58,7 +57,7 @@ struct RulesController {
 
     /// What proposed rules would have given over the stored events of `[from, to]`, changing nothing.
     @Sendable func simulate(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let body = try await JSONBody.decode(JSONValue.self, from: request, context: context)
         let (ruleset, from, to) = try Self.simulation(body, calendar: program.calendar)
         let started = ContinuousClock.now
@@ -109,10 +108,10 @@ struct RulesController {
 
     /// A new version, in force from its `effectiveFrom` (now when absent); never retroactive.
     @Sendable func replace(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let document = try await JSONBody.decode(JSONValue.self, from: request, context: context)
         let proposal = try Ruleset.parse(document).mapError { RallyError.validation($0.problems) }.get()
-        let ruleset = try await programs.setRules(proposal, program: program.id)
+        let ruleset = try await programs.setRules(proposal, program: program.id, actor: context.actor)
         context.logger.info("rules changed", metadata: ["program": "\(program.id)", "version": "\(ruleset.version)"])
         return JSONResponse.make(RulesetBody(ruleset: ruleset, timeZone: program.timeZone), status: .ok)
     }

@@ -5,7 +5,6 @@ import RallyStore
 
 /// `/v1/programs/{programId}/surveys`: eNPS and satisfaction answers, one or a thousand at once, idempotent by id.
 struct SurveyController {
-    let authorization: Authorization
     let surveys: SurveyStore
 
     static let maximumBatch = 1000
@@ -51,15 +50,15 @@ struct SurveyController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.post("responses", use: record)
-        routes.post("responses/batch", use: recordBatch)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.post, "responses", .program([.ingest]), record),
+            Route(.post, "responses/batch", .program([.ingest]), recordBatch),
+        ]
     }
 
     @Sendable func record(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let program = try context.requireProgram()
         let input = try await JSONBody.decode(ResponseInput.self, from: request, context: context)
         let response = try Self.validate(input, program: program).get()
         switch try await surveys.record(program: program, [(response, input.draft.answeredAt != nil)])[0] {
@@ -75,7 +74,7 @@ struct SurveyController {
     /// Up to 1000 answers; a bad one does not reject the others. An id given twice is recorded once: the later copies
     /// answer as retries of the first.
     @Sendable func recordBatch(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.ingest])
+        let program = try context.requireProgram()
         let input = try await JSONBody.decode(BatchInput.self, from: request, context: context)
         guard (1...Self.maximumBatch).contains(input.responses.count) else {
             throw RallyError.validation([FieldProblem(field: "responses",

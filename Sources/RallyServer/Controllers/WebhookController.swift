@@ -6,7 +6,6 @@ import RallyStore
 /// `/v1/programs/{programId}/webhooks`: where a program's platforms hear of awards, levels, retractions and closed
 /// periods (admin only), and the deliveries made to each.
 struct WebhookController {
-    let authorization: Authorization
     let webhooks: WebhookStore
 
     struct WebhookInput: Decodable {
@@ -61,23 +60,24 @@ struct WebhookController {
         }
     }
 
-    var endpoints: RouteCollection<RallyRequestContext> {
-        let routes = RouteCollection(context: RallyRequestContext.self)
-        routes.get(use: list)
-        routes.put(":webhookId", use: put)
-        routes.delete(":webhookId", use: delete)
-        routes.get(":webhookId/deliveries", use: deliveries)
-        return routes
+    var routes: [Route] {
+        [
+            Route(.get, "", .program([.admin]), list),
+            Route(.put, ":webhookId", .program([.admin]), put),
+            Route(.delete, ":webhookId", .program([.admin]), delete),
+            Route(.get, ":webhookId/deliveries", .program([.admin]), deliveries),
+        ]
     }
 
     /// Creates (201) or replaces (200) a webhook; the secret is never shown again.
     @Sendable func put(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let webhookId = try context.pathIdentifier("webhookId")
         let input = try await JSONBody.decode(WebhookInput.self, from: request, context: context)
         let (events, problems) = Self.validate(input)
         guard problems.isEmpty else { throw RallyError.validation(problems) }
-        let (webhook, created) = try await webhooks.put(program: program.id, id: webhookId, url: input.url, events: events, secret: input.secret)
+        let (webhook, created) = try await webhooks.put(program: program.id, id: webhookId, url: input.url, events: events, secret: input.secret,
+                                                      actor: context.actor)
         context.logger.info("webhook \(created ? "created" : "changed")", metadata: ["program": "\(program.id)", "webhook": "\(webhookId)"])
         return JSONResponse.make(WebhookBody(webhook: webhook, timeZone: program.timeZone), status: created ? .created : .ok)
     }
@@ -108,22 +108,22 @@ struct WebhookController {
     }
 
     @Sendable func list(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let list = try await webhooks.list(program: program.id)
         return JSONResponse.make(ListBody(name: "webhooks", items: list.map { WebhookBody(webhook: $0, timeZone: program.timeZone) }), status: .ok)
     }
 
     @Sendable func delete(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let webhookId = try context.pathIdentifier("webhookId")
-        try await webhooks.delete(program: program.id, id: webhookId)
+        try await webhooks.delete(program: program.id, id: webhookId, actor: context.actor)
         context.logger.info("webhook deleted", metadata: ["program": "\(program.id)", "webhook": "\(webhookId)"])
         return Response(status: .noContent)
     }
 
     /// The webhook's most recent deliveries, newest first (`limit` 1-100, default 20).
     @Sendable func deliveries(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        let program = try await authorization.program(of: request, context: context, roles: [.admin])
+        let program = try context.requireProgram()
         let webhookId = try context.pathIdentifier("webhookId")
         let limit = try Query.integer(request.uri.queryParameters, "limit", default: 20, range: 1...100)
         let list = try await webhooks.deliveries(program: program.id, id: webhookId, limit: limit)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import RallyCore
 
@@ -17,6 +18,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             var response = JSONResponse.make(rally.body(requestId: context.id), status: rally.status)
             if rally.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            for (name, value) in rally.headers {
+                if let field = HTTPField.Name(name) { response.headers[field] = value }
+            }
             return response
         }
     }

@@ -1,0 +1,65 @@
+import Foundation
+import RallyCore
+import Synchronization
+
+/// How many requests a second each role's keys may send (nil: no limit), each key with a burst of two seconds' worth.
+public struct RateLimits: Sendable, Equatable {
+    public var perSecond: [KeyRole: Int]
+
+    public static let standard = RateLimits(perSecond: [.ingest: 1000, .read: 200, .admin: 20])
+
+    public init(perSecond: [KeyRole: Int]) {
+        self.perSecond = perSecond
+    }
+
+    /// Reads `ingest=1000,read=200,admin=20` (0: no limit for that role; a role left out keeps its standard limit).
+    public init?(parsing text: String) {
+        var limits = Self.standard.perSecond
+        for part in text.split(separator: ",") {
+            let pair = part.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, let role = KeyRole(rawValue: pair[0]), let value = Int(pair[1]), (0...1_000_000).contains(value) else { return nil }
+            limits[role] = value == 0 ? nil : value
+        }
+        perSecond = limits
+    }
+}
+
+/// Per-key token buckets, on this instance: a key may send its role's rate a second, and twice that at once after a
+/// quiet spell; beyond, a 429 says in `Retry-After` when to try again. The operator token is never limited.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private let limits: RateLimits
+    private let buckets = Mutex<[String: Bucket]>([:])
+
+    init(limits: RateLimits) {
+        self.limits = limits
+    }
+
+    /// Takes one request from the caller's bucket, or throws 429.
+    func admit(_ principal: Principal?) throws {
+        guard case let .programKey(_, role, keyId) = principal, let rate = limits.perSecond[role].map(Double.init) else { return }
+        let now = ContinuousClock.now
+        let wait: Double? = buckets.withLock { buckets in
+            var bucket = buckets[keyId] ?? Bucket(tokens: 2 * rate, updated: now)
+            bucket.tokens = min(2 * rate, bucket.tokens + (now - bucket.updated).seconds * rate)
+            bucket.updated = now
+            defer { buckets[keyId] = bucket }
+            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }
+            bucket.tokens -= 1
+            return nil
+        }
+        if let wait {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            throw RallyError(.rateLimited, "this key sent more than \(Int(rate)) requests a second; retry in \(seconds) s",
+                             headers: ["Retry-After": String(seconds)])
+        }
+    }
+}
+
+extension Duration {
+    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
