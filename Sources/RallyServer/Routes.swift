@@ -49,7 +49,7 @@ public struct RouteTable: Sendable {
     public private(set) var entries: [Entry] = []
 
     /// The methods a path may be called with; any other is answered 405 with `Allow` (`refuseOtherMethods`).
-    static let methods: [HTTPRequest.Method] = [.get, .put, .post, .patch, .delete, .options, .trace]
+    static let methods: [HTTPRequest.Method] = [.get, .put, .post, .patch, .delete, .options, .trace] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
 
     /// Serves `routes` below `prefix`, each behind its access rule and the caller's rate limit.
     mutating func mount(_ routes: [Route], at prefix: String, on router: Router<RallyRequestContext>, authorization: Authorization,

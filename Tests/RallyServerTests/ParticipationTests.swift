@@ -282,6 +282,9 @@ struct ParticipationTests {
             #expect(try await patch(#"{"participation": {"qualifyingActions": ["post", "no spaces"]}}"#) == (422, ["participation.qualifyingActions[1]"]))
             #expect(try await patch(#"{"participation": {"qualifyingActions": ["post", "post"]}}"#) == (422, ["participation.qualifyingActions"]))
             #expect(try await patch(#"{"participation": {"qualifyingActions": "post"}}"#) == (422, ["participation.qualifyingActions"]))
+            // Null is no value for a setting; only the media model can be set to none.
+            #expect(try await patch(#"{"participation": null}"#) == (422, ["participation"]))
+            #expect(try await patch(#"{"name": null, "backfillDays": null}"#) == (422, ["name", "backfillDays"]))
             #expect(try await patch(#"{"mediaValue": {"currency": "euro", "perShare": {"linkedin": 50}}}"#) == (422, ["mediaValue.currency"]))
             #expect(try await patch(#"{"mediaValue": {"currency": "EUR", "perShare": {"linkedin": 50}, "cpm": {"x": 2}}}"#) == (422, ["mediaValue"]))
             #expect(try await patch(#"{"mediaValue": {"currency": "EUR", "cpc": {"linkedin": -1}}}"#) == (422, ["mediaValue.cpc.linkedin"]))

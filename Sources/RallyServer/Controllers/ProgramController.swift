@@ -33,8 +33,12 @@ struct ProgramController {
             }
             change = ProgramChange(name: field("name", String.self), timeZone: field("timezone", String.self),
                                    backfillDays: field("backfillDays", Int.self), clockSkewMinutes: field("clockSkewMinutes", Int.self))
-            if let participation = field("participation", JSONValue.self) {
-                change.qualifyingActions = Self.qualifyingActions(participation, problems: &problems)
+            if container.contains(Key(stringValue: "participation")) {
+                change.qualifyingActions = Self.qualifyingActions(field("participation", JSONValue.self) ?? .null, problems: &problems)
+            }
+            // Null is no value for a setting (only the media model may be set to none).
+            for name in ["name", "timezone", "backfillDays", "clockSkewMinutes"] where (try? container.decodeNil(forKey: Key(stringValue: name))) == true {
+                problems.append(FieldProblem(field: name, problem: "must not be null; leave it out to keep it as it is"))
             }
             if container.contains(Key(stringValue: "mediaValue")), let model = field("mediaValue", JSONValue.self) ?? .some(.null) {
                 switch model == .null ? .success(nil) : MediaValue.parse(model, at: "mediaValue").map(Optional.some) {
