@@ -54,9 +54,9 @@ public func buildService(_ configuration: AppConfiguration, registry: Prometheus
     let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval)
     let surveys = SurveyStore(postgres: postgres, activity: writer.activity)
     let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
-                                   preparationInterval: configuration.participationPreparationInterval ?? .seconds(60))
-    let preparation = configuration.participationPreparationInterval.map {
-        ParticipationPreparation(analytics: analytics, programs: programs, interval: $0, logger: logger)
+                                   preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(60))
+    let preparation = configuration.analyticsPreparationInterval.map {
+        AnalyticsPreparation(analytics: analytics, programs: programs, interval: $0, logger: logger)
     }
     let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)

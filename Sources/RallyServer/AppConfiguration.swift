@@ -28,7 +28,7 @@ public struct AppConfiguration: Sendable {
     /// How often the per-program gauges of `/metrics` (participation, enrolment, eNPS) are computed from PostgreSQL.
     public var metricsRefreshInterval: Duration = .seconds(30)
     /// How often every program's default participation answers are prepared in the background (nil: never).
-    public var participationPreparationInterval: Duration? = .seconds(60)
+    public var analyticsPreparationInterval: Duration? = .seconds(60)
     /// Requests a second per key, by role.
     public var rateLimits: RateLimits = .standard
     /// How long a connection may send nothing (in the middle of a request or between two) before it is closed.
@@ -115,7 +115,7 @@ public struct AppConfiguration: Sendable {
             guard let value = Int(text), value == 0 || (1000...86_400_000).contains(value) else {
                 throw ConfigurationError("RALLY_ANALYTICS_PREPARE_MS must be 0 (never) or a number of milliseconds from 1000 to 86400000, got '\(text)'")
             }
-            participationPreparationInterval = value == 0 ? nil : .milliseconds(value)
+            analyticsPreparationInterval = value == 0 ? nil : .milliseconds(value)
         }
     }
 }

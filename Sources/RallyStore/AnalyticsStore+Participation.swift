@@ -52,6 +52,12 @@ extension AnalyticsStore {
         }
     }
 
+    /// Prepares a program's default questions (`AnalyticsPreparation`): participation, then satisfaction.
+    public func prepare(program: ProgramContext, now: Date = Date()) async throws {
+        try await prepareParticipation(program: program, now: now)
+        try await prepareSatisfaction(program: program, now: now)
+    }
+
     /// Computes what is missing of a program's default questions (twelve periods up to today of each granularity) so
     /// that HR's first look costs no wait: ended periods are kept in PostgreSQL; the month and week under way are kept in
     /// memory (for a large program, until the next preparation).

@@ -81,15 +81,16 @@ public final class AnalyticsStore: Sendable {
     let activity: ActivityChanges
     /// Answers as computed (see `AnalyticsCache`).
     let participations: AnalyticsCache<ParticipationByGrouping>
-    let satisfactions = AnalyticsCache<SatisfactionAnswers>()
+    let satisfactions: AnalyticsCache<SatisfactionTally>
 
     /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept;
-    /// `preparationInterval`: how often `prepareParticipation` runs, until when a large program's figures of the
-    /// periods under way are kept.
+    /// `preparationInterval`: how often `AnalyticsPreparation` runs, until when a large program's figures of the
+    /// periods under way (and its prepared satisfaction windows) are kept.
     public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(60)) {
         self.postgres = postgres
         self.activity = activity
         participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10))
+        satisfactions = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10))
     }
 
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these
@@ -99,63 +100,6 @@ public final class AnalyticsStore: Sendable {
             try connection.execute("SET work_mem = '64MB'")
             return try connection.query(sql, parameters)
         }
-    }
-
-    /// The answers of `kind` in the window (local days `range`): each member's latest, and every anonymous one, in the
-    /// group the member was in when answering; ambassadors are members with a qualifying action in the window.
-    public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
-        -> SatisfactionAnswers
-    {
-        let generations = activity.generations(of: program.id)
-        let ended = range.window(calendar: program.calendar).end! <= Date()
-        let key = AnalyticsCache<SatisfactionAnswers>.Key(
-            program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(grouping?.rawValue ?? "") \(program.settings.qualifyingActions) \(ended)")
-        if let kept = satisfactions.value(for: key, ended: ended, months: range.monthIndices, generations: generations) { return kept }
-        let started = ContinuousClock.now
-        let answers = try await computeSatisfaction(program: program, kind: kind, range: range, grouping: grouping)
-        satisfactions.store(answers, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started,
-                            size: answers.groups.reduce(0) { $0 + $1.ambassadors.count + $1.others.count })
-        return answers
-    }
-
-    private func computeSatisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
-        -> SatisfactionAnswers
-    {
-        let window = range.window(calendar: program.calendar)
-        let group = grouping.map { "(\(Self.atInstant("h.\($0.rawValue)", of: "a", at: "a.answered_at", in: "member_enrolments")))" } ?? "NULL::text"
-        let rows: PostgresRows
-        do {
-            rows = try await report("""
-                WITH answers AS (
-                    SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
-                    FROM survey_responses
-                    WHERE program_id = $1 AND kind = $2 AND answered_at >= $3 AND answered_at < $4
-                    ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC
-                )
-                SELECT \(group) AS grp,
-                       a.member_id IS NOT NULL AND EXISTS (
-                           SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
-                               AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
-                       a.score, count(*) AS responses
-                FROM answers a
-                GROUP BY 1, 2, 3
-                """, [
-                    program.id, kind.rawValue, PostgresTimestamp.string(from: window.start!), PostgresTimestamp.string(from: window.end!),
-                    PeriodCalendar.dayKey(range.from), PeriodCalendar.dayKey(range.to), PostgresArray.literal(program.settings.qualifyingActions),
-                ])
-        } catch {
-            throw RallyError.storage(error)
-        }
-        var groups: [String?: (ambassadors: [Int], others: [Int])] = [:]
-        for row in rows {
-            let scores = Array(repeating: try row.int("score"), count: try row.int("responses"))
-            if try row.bool("ambassador") {
-                groups[row.optionalString("grp"), default: ([], [])].ambassadors += scores
-            } else {
-                groups[row.optionalString("grp"), default: ([], [])].others += scores
-            }
-        }
-        return SatisfactionAnswers(groups: groups.sortedByGroup().map { ($0.group, $0.value.ambassadors, $0.value.others) })
     }
 
     /// Shares, posts, clicks and potential reach in the window, per group (the sharer's when sharing) and network:
@@ -189,10 +133,10 @@ public final class AnalyticsStore: Sendable {
         }
     }
 
-    /// A member's value of `column` (of history rows `h`) in the history `table` as of `instant`: the latest row at or
-    /// before it, or the first row when the instant came before any (the member as Rally first heard of them). `row`
-    /// is the alias of the row whose `member_id` is the member.
-    private static func atInstant(_ column: String, of row: String, at instant: String, in table: String) -> String {
+    /// A member's value of `column` (of history rows `h`; several, comma-separated, for a `LATERAL` join) in the
+    /// history `table` as of `instant`: the latest row at or before it, or the first row when the instant came before
+    /// any (the member as Rally first heard of them). `row` is the alias of the row whose `member_id` is the member.
+    static func atInstant(_ column: String, of row: String, at instant: String, in table: String) -> String {
         """
         SELECT \(column) FROM \(table) h WHERE h.program_id = $1 AND h.member_id = \(row).member_id
         ORDER BY h.valid_from <= \(instant) DESC, abs(extract(epoch FROM h.valid_from - \(instant))) LIMIT 1

@@ -20,7 +20,7 @@ import Testing
         #expect(configuration.webhookFirstRetryDelay == .seconds(10))
         #expect(configuration.analyticsConnections == 2)
         #expect(configuration.metricsRefreshInterval == .seconds(30))
-        #expect(configuration.participationPreparationInterval == .seconds(60))
+        #expect(configuration.analyticsPreparationInterval == .seconds(60))
         #expect(configuration.rateLimits == RateLimits(perSecond: [.ingest: 1000, .read: 200, .admin: 20]))
     }
 
@@ -45,7 +45,7 @@ import Testing
         #expect(configuration.redisNamespace == "staging")
         #expect(configuration.backgroundInterval == .milliseconds(250))
         #expect(configuration.webhookFirstRetryDelay == .seconds(30))
-        #expect(configuration.participationPreparationInterval == nil)
+        #expect(configuration.analyticsPreparationInterval == nil)
         #expect(configuration.rateLimits == RateLimits(perSecond: [.read: 200, .admin: 5]))
         #expect(configuration.idleTimeout == .seconds(12))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import RallyCore
 import RallyStore
 import Testing
 
@@ -228,12 +229,20 @@ struct ParticipationTests {
             try await TestDatabase.setEnrolments(program: program.id, [.init(memberId: "ana", at: "2020-01-01T00:00:00Z"),
                                                                        .init(memberId: "ben", at: "2020-01-01T00:00:00Z")])
             try await program.record(EventInput(id: "a1", memberId: "ana", action: "share", occurredAt: "\(monthKey)-03T10:00:00Z"))
+            try requireStatus(try await app.send(.post, "\(program.path)/surveys/responses", key: program.ingestKey,
+                                                 body: #"{"id": "r1", "memberId": "ben", "kind": "enps", "score": 10}"#), .created)
 
-            try await TestDatabase.withPool { pool in
+            let answers = try await TestDatabase.withPool { pool in
                 let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
                 let analytics = AnalyticsStore(postgres: pool, activity: ActivityChanges())
-                try await analytics.prepareParticipation(program: try await programs.fresh(program.id))
+                let prepared = try await programs.fresh(program.id)
+                try await analytics.prepare(program: prepared)
+                let today = prepared.calendar.localDate(of: Date())
+                return try await analytics.satisfaction(program: prepared, kind: .enps,
+                                                        range: AnalyticsRange(from: CivilDate(daysSinceEpoch: today.daysSinceEpoch - 29), to: today),
+                                                        grouping: nil).groups
             }
+            #expect(answers.map(\.others) == [[10]] && answers.map(\.ambassadors) == [[]])
             let kept = try await TestDatabase.column("SELECT period FROM participation_figures WHERE program_id = $1", [program.id])
             // Twelve periods up to today (thirty days), the one under way not kept (nor, just after midnight, the one that
             // just ended).

@@ -97,7 +97,7 @@ struct TestApp: Sendable {
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
     static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard, background: Duration = .seconds(1),
-                       metricsRefresh: Duration = .seconds(30), participationPreparation: Duration? = nil,
+                       metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
                        rateLimits: RateLimits = RateLimits(perSecond: [:]), logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         let databaseURL = try TestEnvironment.databaseURL()
@@ -116,7 +116,7 @@ struct TestApp: Sendable {
         configuration.webhookFirstRetryDelay = .milliseconds(100)
         configuration.metricsRefreshInterval = metricsRefresh
         // Preparing would count every program of the shared test database.
-        configuration.participationPreparationInterval = participationPreparation
+        configuration.analyticsPreparationInterval = analyticsPreparation
         // Tests send as fast as they can: no limit unless a test sets one.
         configuration.rateLimits = rateLimits
         let namespace = configuration.redisNamespace

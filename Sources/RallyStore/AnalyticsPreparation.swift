@@ -3,11 +3,11 @@ import Logging
 import Postgres
 import ServiceLifecycle
 
-/// Prepares every program's default participation answers in the background, at start and then every interval
-/// (`AnalyticsStore.prepareParticipation`): the figures of periods that ended are counted once and kept in PostgreSQL,
-/// those of the month and week under way are counted again each time. HR's first look at a program of any size then
-/// reads what is ready instead of counting a year of activity while it waits.
-public final class ParticipationPreparation: Service, Sendable {
+/// Prepares every program's default analytics answers in the background, at start and then every interval
+/// (`AnalyticsStore.prepare`): participation (the figures of periods that ended are counted once and kept in
+/// PostgreSQL, those of the month and week under way counted again each time) and satisfaction (the last 30 and 90
+/// days). HR's first look at a program of any size then reads what is ready instead of counting while it waits.
+public final class AnalyticsPreparation: Service, Sendable {
     let analytics: AnalyticsStore
     let programs: ProgramStore
     let interval: Duration
@@ -39,21 +39,21 @@ public final class ParticipationPreparation: Service, Sendable {
         do {
             ids = try await analytics.postgres.query("SELECT id FROM programs ORDER BY id").map { try $0.string("id") }
         } catch {
-            logger.warning("participation figures not prepared", metadata: ["error": "\(error)"])
+            logger.warning("analytics not prepared", metadata: ["error": "\(error)"])
             return
         }
         for id in ids {
             let started = ContinuousClock.now
             do {
-                try await analytics.prepareParticipation(program: try await programs.fresh(id))
+                try await analytics.prepare(program: try await programs.fresh(id))
             } catch {
                 // Shutting down: what was kept stays kept.
                 if Task.isCancelled { return }
-                logger.warning("participation figures not prepared", metadata: ["program": "\(id)", "error": "\(error)"])
+                logger.warning("analytics not prepared", metadata: ["program": "\(id)", "error": "\(error)"])
                 continue
             }
             let took = ContinuousClock.now - started
-            logger.log(level: took > .seconds(1) ? .info : .debug, "participation figures prepared",
+            logger.log(level: took > .seconds(1) ? .info : .debug, "analytics prepared",
                        metadata: ["program": "\(id)", "seconds": "\(took.seconds)"])
         }
     }
