@@ -24,8 +24,9 @@ extension AnalyticsStore {
     /// of a period that ended are kept in `participation_figures` while no late event or retraction changed its months
     /// (`activity_month_changes`): computed once, whichever instance asks. Those of a period under way are kept in memory
     /// for a while (`AnalyticsCache`).
-    public func participation(program: ProgramContext, periods: [AnalyticsPeriod], grouping: AnalyticsGrouping?, now: Date = Date()) async throws
-        -> [ParticipationPeriod]
+    /// `recount`: count the periods under way again even when kept (preparation keeps them fresh).
+    public func participation(program: ProgramContext, periods: [AnalyticsPeriod], grouping: AnalyticsGrouping?, now: Date = Date(),
+                              recount: Bool = false) async throws -> [ParticipationPeriod]
     {
         let ended = periods.filter { ($0.period.end ?? .distantFuture) <= now }
         let open = periods.filter { ($0.period.end ?? .distantFuture) > now }
@@ -39,7 +40,7 @@ extension AnalyticsStore {
                                                   keepingEndedBefore: now.addingTimeInterval(-Self.keepingDelay))) { $1 }
                 }
             }
-            found.merge(try await openFigures(program: program, periods: open)) { $1 }
+            found.merge(try await openFigures(program: program, periods: open, recount: recount)) { $1 }
         } catch let error as RallyError {
             throw error
         } catch {
@@ -72,7 +73,7 @@ extension AnalyticsStore {
             if granularity == .month || granularity == .week { open += periods.filter { ($0.period.end ?? .distantFuture) > now } }
         }
         // Last, so that what is kept of them in memory lasts until the next preparation.
-        _ = try await participation(program: program, periods: open, grouping: nil, now: now)
+        _ = try await participation(program: program, periods: open, grouping: nil, now: now, recount: true)
     }
 
     /// How a period is named in SQL and in `participation_figures`: its kind and key (`month:2026-11`).
@@ -96,7 +97,7 @@ extension AnalyticsStore {
     }
 
     /// The figures of periods under way, from memory or computed (members as they are now).
-    private func openFigures(program: ProgramContext, periods: [AnalyticsPeriod]) async throws -> [String: ParticipationByGrouping] {
+    private func openFigures(program: ProgramContext, periods: [AnalyticsPeriod], recount: Bool) async throws -> [String: ParticipationByGrouping] {
         guard !periods.isEmpty else { return [:] }
         let generations = activity.generations(of: program.id)
         let qualifying = program.settings.qualifyingActions.joined(separator: ",")
@@ -106,7 +107,7 @@ extension AnalyticsStore {
         var found: [String: ParticipationByGrouping] = [:]
         var missing: [AnalyticsPeriod] = []
         for period in periods {
-            if let kept = participations.value(for: key(period), ended: false, months: [], generations: generations) {
+            if !recount, let kept = participations.value(for: key(period), ended: false, months: [], generations: generations) {
                 found[Self.reference(period)] = kept
             } else {
                 missing.append(period)

@@ -34,16 +34,16 @@ struct SatisfactionTally: Sendable {
 extension AnalyticsStore {
     /// The answers of `kind` in the window (local days `range`): each member's latest, and every anonymous one, in the
     /// group the member was in when answering; ambassadors are members with a qualifying action in the window. Counted
-    /// once for every grouping, and kept (`AnalyticsCache`).
-    public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?) async throws
-        -> SatisfactionAnswers
+    /// once for every grouping, and kept (`AnalyticsCache`); `recount`: counted again even when kept.
+    public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?,
+                             recount: Bool = false) async throws -> SatisfactionAnswers
     {
         let generations = activity.generations(of: program.id)
         let window = range.window(calendar: program.calendar)
         let ended = (window.end ?? .distantFuture) <= Date()
         let key = AnalyticsCache<SatisfactionTally>.Key(
             program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(program.settings.qualifyingActions) \(ended)")
-        if let kept = satisfactions.value(for: key, ended: ended, months: range.monthIndices, generations: generations) { return kept.answers(grouping) }
+        if !recount, let kept = satisfactions.value(for: key, ended: ended, months: range.monthIndices, generations: generations) { return kept.answers(grouping) }
         let started = ContinuousClock.now
         let tally = try await countAnswers(program: program, kind: kind, range: range)
         satisfactions.store(tally, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started,
@@ -58,7 +58,7 @@ extension AnalyticsStore {
         for kind in SurveyKind.allCases {
             for days in [30, 90] {
                 let range = AnalyticsRange(from: CivilDate(daysSinceEpoch: today.daysSinceEpoch - days + 1), to: today)
-                _ = try await satisfaction(program: program, kind: kind, range: range, grouping: nil)
+                _ = try await satisfaction(program: program, kind: kind, range: range, grouping: nil, recount: true)
             }
         }
     }
