@@ -21,9 +21,11 @@ public func buildService(_ configuration: AppConfiguration, registry: Prometheus
     let postgres = PostgresPool(
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.postgresConnections),
         logger: logger)
-    // Reports read a lot: their own few connections, so that a heavy one never holds a connection the writer needs.
+    // Reports read a lot: their own few connections, so that a heavy one never holds a connection the writer needs, and
+    // ten minutes for a statement (a large program's year counted for the first time takes tens of seconds).
     let analyticsPostgres = PostgresPool(
-        configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.analyticsConnections),
+        configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.analyticsConnections,
+                                             statementTimeout: .seconds(600)),
         logger: logger)
     let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: configuration.redisConnections),
                           logger: logger)
