@@ -56,7 +56,7 @@ public func buildService(_ configuration: AppConfiguration, registry: Prometheus
     let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval)
     let surveys = SurveyStore(postgres: postgres, activity: writer.activity)
     let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
-                                   preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(60))
+                                   preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300))
     let preparation = configuration.analyticsPreparationInterval.map {
         AnalyticsPreparation(analytics: analytics, programs: programs, interval: $0, logger: logger)
     }

@@ -28,7 +28,7 @@ public struct AppConfiguration: Sendable {
     /// How often the per-program gauges of `/metrics` (participation, enrolment, eNPS) are computed from PostgreSQL.
     public var metricsRefreshInterval: Duration = .seconds(30)
     /// How often every program's default participation answers are prepared in the background (nil: never).
-    public var analyticsPreparationInterval: Duration? = .seconds(60)
+    public var analyticsPreparationInterval: Duration? = .seconds(300)
     /// Requests a second per key, by role.
     public var rateLimits: RateLimits = .standard
     /// How long a connection may send nothing (in the middle of a request or between two) before it is closed.

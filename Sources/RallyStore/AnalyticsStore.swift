@@ -86,7 +86,7 @@ public final class AnalyticsStore: Sendable {
     /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept;
     /// `preparationInterval`: how often `AnalyticsPreparation` runs, until when a large program's figures of the
     /// periods under way (and its prepared satisfaction windows) are kept.
-    public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(60)) {
+    public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(300)) {
         self.postgres = postgres
         self.activity = activity
         participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10))

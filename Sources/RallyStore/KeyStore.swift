@@ -29,16 +29,30 @@ public final class KeyStore: Sendable {
     private let postgres: PostgresPool
     private let cacheLifetime: TimeInterval
     private let cache = Mutex<[String: (principal: Principal, expires: Date)]>([:])  // by secret
+    private let lookups = Mutex<[String: Task<Principal?, any Error>]>([:])  // running, by secret
 
     public init(postgres: PostgresPool, cacheLifetime: TimeInterval = 1) {
         self.postgres = postgres
         self.cacheLifetime = cacheLifetime
     }
 
-    /// The principal a secret belongs to, or nil for an unknown or revoked key.
+    /// The principal a secret belongs to, or nil for an unknown or revoked key. Requests that find the same secret
+    /// missing from memory at once share one lookup: a busy key costs one query a second, not one per connection.
     public func authenticate(_ secret: String) async throws -> Principal? {
+        if let hit = cache.withLock({ $0[secret] }), hit.expires > Date() { return hit.principal }
+        let lookup = lookups.withLock { lookups in
+            if let running = lookups[secret] { return running }
+            let started = Task { try await self.lookUp(secret) }
+            lookups[secret] = started
+            return started
+        }
+        return try await lookup.value
+    }
+
+    /// Reads the key from PostgreSQL and keeps what was found for `cacheLifetime`.
+    private func lookUp(_ secret: String) async throws -> Principal? {
+        defer { _ = lookups.withLock { $0.removeValue(forKey: secret) } }
         let now = Date()
-        if let hit = cache.withLock({ $0[secret] }), hit.expires > now { return hit.principal }
         let digest = Self.digest(secret)
         let rows: PostgresRows
         do {

@@ -19,7 +19,7 @@ struct Rally: AsyncParsableCommand {
             RALLY_POSTGRES_POOL_SIZE (8), RALLY_ANALYTICS_POOL_SIZE (2), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), \
             RALLY_REDIS_NAMESPACE (rally), RALLY_BACKGROUND_INTERVAL_MS (1000), RALLY_WEBHOOK_RETRY_MS (10000), \
             RALLY_METRICS_REFRESH_MS (30000: how often the per-program gauges of /metrics are computed), \
-            RALLY_ANALYTICS_PREPARE_MS (60000: how often each program's default participation answers are prepared; 0: never), \
+            RALLY_ANALYTICS_PREPARE_MS (300000: how often each program's default analytics answers are prepared; 0: never), \
             RALLY_RATE_LIMITS (ingest=1000,read=200,admin=20: requests a second per key, by role; 0: no limit), \
             RALLY_IDLE_TIMEOUT_S (30: a connection that sends nothing this long is closed), \
             RALLY_BOARD_RETENTION (day=35,week=13,month=13,quarter=5,year=2: the recent periods whose boards Redis keeps).

@@ -20,7 +20,7 @@ import Testing
         #expect(configuration.webhookFirstRetryDelay == .seconds(10))
         #expect(configuration.analyticsConnections == 2)
         #expect(configuration.metricsRefreshInterval == .seconds(30))
-        #expect(configuration.analyticsPreparationInterval == .seconds(60))
+        #expect(configuration.analyticsPreparationInterval == .seconds(300))
         #expect(configuration.rateLimits == RateLimits(perSecond: [.ingest: 1000, .read: 200, .admin: 20]))
     }
 
