@@ -51,8 +51,8 @@ struct Authorization: Sendable {
             guard principal == .operator else { throw RallyError(.forbidden, "only the operator token may do this") }
             context.principal = principal
         case let .program(roles):
-            let programId = try context.pathIdentifier("programId")
             let principal = try await principal(of: request)
+            let programId = try context.pathIdentifier("programId")
             context.program = try await program(programId, for: principal, roles: roles)
             context.principal = principal
         }
