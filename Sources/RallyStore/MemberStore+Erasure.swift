@@ -9,21 +9,21 @@ extension MemberStore {
         "member_badges", "member_campaign_days", "member_enrolments", "member_audiences",
     ]
 
-    /// Erases a member (the right to be forgotten), audited as `actor`'s: their name, team, region and audience are
-    /// removed and they leave every board at once; then everything recorded of them (events, points, days, activity,
-    /// badges, enrolment and audience history) moves to a random pseudonym, so that every figure already counted
-    /// (participation per period and team, action totals, reach) stays as it was; their survey answers become
-    /// anonymous, and their id is cleared from webhook notifications and the audit log. The id is then free: the same
-    /// id enrols again as a new person. A 404 when there is no such member.
+    /// Erases a member (the right to be forgotten), audited as `actor`'s: their name and audience are removed and they
+    /// leave every member board at once (hidden); then everything recorded of them (the member row, events, points,
+    /// days, activity, badges, enrolment and audience history) moves to a random pseudonym, which nothing links to
+    /// them, so that every aggregate stays as it was: participation per period and team, action totals, reach, and team
+    /// totals (a hidden member's points count for their team; the pseudonym keeps the team, region and enrolment they
+    /// had). Their survey answers become anonymous, and their id is cleared from webhook notifications and the audit
+    /// log. The id is then free: the same id enrols again as a new person. A 404 when there is no such member.
     public func erase(program: String, memberId: String, actor: String) async throws {
         do {
-            // Personal data off at once: the member is no longer enrolled (the history trigger records it) nor listed.
+            // Personal data off at once, and off the member boards; team totals keep the points (hidden members count).
             guard try await postgres.query("""
-                UPDATE members SET display_name = NULL, team = NULL, region = NULL, audience = '{}', enrolled = false, visibility = 'hidden',
-                    updated_at = now()
+                UPDATE members SET display_name = NULL, audience = '{}', visibility = 'hidden', updated_at = now()
                 WHERE program_id = $1 AND member_id = $2
                 """, [program, memberId]).affectedRows == 1 else { throw Self.unknownMember(memberId, program: program) }
-            // Off every board while their totals still stand under their id (the resync reads them to know which boards).
+            // Off every member board while their totals still stand under their id (the resync reads them to know which).
             leaderboards.postgresBoardsChanged(awarded: [program], archived: [program])
             try await writer.refreshMembers(program: program, memberIds: [memberId])
             let pseudonym = "erased:" + KeyStore.randomCharacters(24)

@@ -55,6 +55,10 @@ struct ErasureTests {
             #expect(participation.periods[0].figures == Figures(enrolled: 2, active: 2, rate: 1, newlyActive: 2,
                                                                 actions: ["post": 1, "share": 1, "like": 1]))
             #expect(reach.potentialReach == 300)
+            let today = "granularity=week&from=\(String(Timestamp.rfc3339(Timestamp.now()).prefix(10)))&to=\(String(Timestamp.rfc3339(Timestamp.now()).prefix(10)))&groupBy=team"
+            let thisWeek = try await ParticipationTests.participation(program, today).periods.map(\.groups)
+            let teamsBefore = text(try await app.send(.get, "\(program.path)/leaderboards/teams?period=all", key: program.readKey))
+            #expect(teamsBefore.contains(#""points":42"#), "\(teamsBefore)")
 
             try requireStatus(try await app.send(.delete, "\(program.path)/members/ana", key: program.adminKey), .noContent)
 
@@ -65,8 +69,9 @@ struct ErasureTests {
             for period in ["day", "week", "all"] {
                 #expect(try await program.board(period: period).entries.map(\.memberId) == ["ben"], "\(period)")
             }
-            let teams = try decode(TeamBoardDTO.self, from: try await app.send(.get, "\(program.path)/leaderboards/teams?period=all", key: program.readKey))
-            #expect(teams.entries.map(\.points) == [6])
+            // Team totals keep her points (a hidden member's count for the team), and this week's participation is as it was.
+            #expect(text(try await app.send(.get, "\(program.path)/leaderboards/teams?period=all", key: program.readKey)) == teamsBefore)
+            #expect(try await ParticipationTests.participation(program, today).periods.map(\.groups) == thisWeek)
             #expect(try await Self.rowsUnder(program, "ana") == 0)
             #expect(try await TestDatabase.column("SELECT member_id FROM survey_responses WHERE program_id = $1", [program.id]) == [nil])
             let audit = text(try await app.send(.get, "\(program.path)/audit", key: program.adminKey))
