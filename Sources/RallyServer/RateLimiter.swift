@@ -45,7 +45,7 @@ final class RateLimiter: Sendable {
         let now = ContinuousClock.now
         let wait: Double? = buckets.withLock { buckets in
             var bucket = buckets[keyId] ?? Bucket(tokens: 2 * rate, updated: now)
-            bucket.tokens = min(2 * rate, bucket.tokens + (now - bucket.updated).seconds * rate)
+            bucket.tokens = min(2 * rate, bucket.tokens + (now - bucket.updated) / .seconds(1) * rate)
             bucket.updated = now
             defer { buckets[keyId] = bucket }
             guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }
@@ -58,8 +58,4 @@ final class RateLimiter: Sendable {
                              headers: ["Retry-After": String(seconds)])
         }
     }
-}
-
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -147,7 +147,7 @@ extension AnalyticsStore {
         // Which grouping a row of `GROUPING SETS ((key), (key, team), (key, region))` belongs to, and its group.
         let grouping = "CASE WHEN GROUPING(c.team) = 0 THEN 'team' WHEN GROUPING(c.region) = 0 THEN 'region' END"
         let group = "CASE WHEN GROUPING(c.team) = 0 THEN c.team WHEN GROUPING(c.region) = 0 THEN c.region END"
-        let keeping = keepingEndedBefore.map { before in
+        let keeping = keepingEndedBefore.map { _ in
             """
             , kept AS (
                 INSERT INTO participation_figures AS f (program_id, period, first_day, last_day, qualifying, changes, figures)
@@ -155,7 +155,7 @@ extension AnalyticsStore {
                        (SELECT coalesce(sum(c.changes), 0) FROM activity_month_changes c
                         WHERE c.program_id = $1 AND c.month BETWEEN date_trunc('month', p.first_day)::date AND p.last_day),
                        coalesce((SELECT jsonb_agg(to_jsonb(r) - 'key') FROM figures r WHERE r.key = p.key), '[]')
-                FROM periods p WHERE p.end_at <= '\(PostgresTimestamp.string(from: before))'::timestamptz
+                FROM periods p WHERE p.end_at <= $7::timestamptz
                 ON CONFLICT (program_id, period) DO UPDATE
                     SET first_day = excluded.first_day, last_day = excluded.last_day, qualifying = excluded.qualifying,
                         changes = excluded.changes, figures = excluded.figures, computed_at = now()
@@ -201,7 +201,7 @@ extension AnalyticsStore {
                 PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.lastDay) }),
                 PostgresArray.literal(periods.map { PostgresTimestamp.string(from: $0.period.end ?? Date.distantFuture) }),
                 PostgresArray.literal(program.settings.qualifyingActions),
-            ])
+            ] + (keepingEndedBefore.map { [PostgresTimestamp.string(from: $0)] } ?? []))
         var figures = try Self.figures(rows)
         for period in periods where figures[Self.reference(period)] == nil { figures[Self.reference(period)] = ParticipationByGrouping() }
         return figures
