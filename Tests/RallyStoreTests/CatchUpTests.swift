@@ -49,7 +49,8 @@ struct CatchUpTests {
     }
 
     static func waitUntilInLine(_ writer: EventWriter, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        // A start under another retention rebuilds every program of the shared test database while other tests run.
+        let deadline = ContinuousClock.now + .seconds(90)
         while writer.projectionIsStale, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
         try #require(!writer.projectionIsStale, "the projection did not come back in line", sourceLocation: sourceLocation)
     }
