@@ -40,18 +40,35 @@ let package = Package(
         // The domain: events, rules, scoring, periods, ranking. Pure Swift, no I/O.
         .target(name: "RallyCore"),
 
-        // The domain's storage: ledger in PostgreSQL, leaderboards projected into Redis.
-        .target(name: "RallyStore", dependencies: [
+        // The domain's storage, in rooms whose dependencies run one way (docs/architecture.md draws them):
+        // the shared vocabulary of every room; no table written, no Redis command sent.
+        .target(name: "RallyStorage", dependencies: [
             "RallyCore", "Postgres", "Redis",
+        ]),
+        // Leaderboards: Redis keys and scripts, board reads and their caches, the projection, rebuild, resync, retention.
+        // The one room that sends Redis commands; it reads PostgreSQL and writes no table.
+        .target(name: "RallyLeaderboards", dependencies: [
+            "RallyCore", "RallyStorage", "Postgres", "Redis",
+        ]),
+        // The ledger: the writer's lanes and group commit, retraction, the directory stores (programs, keys, members,
+        // badges, webhooks, surveys), the background awarders and the webhook outbox. The one room that writes the ledger.
+        .target(name: "RallyLedger", dependencies: [
+            "RallyCore", "RallyStorage", "RallyLeaderboards", "Postgres",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Analytics: participation, satisfaction, reach and the gauges, read from PostgreSQL and prepared in the background.
+        .target(name: "RallyAnalytics", dependencies: [
+            "RallyCore", "RallyStorage", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
 
         // HTTP: routes, auth, DTOs, error mapping, OpenAPI.
         .target(name: "RallyServer", dependencies: [
-            "RallyCore", "RallyStore",
+            "RallyCore", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -59,7 +76,7 @@ let package = Package(
         ], resources: [.copy("openapi.json")]),
 
         .executableTarget(name: "rally", dependencies: [
-            "RallyServer", "RallyStore", "Postgres", "Redis",
+            "RallyServer", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics", "Postgres", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
@@ -67,12 +84,22 @@ let package = Package(
         .testTarget(name: "RallyCoreTests", dependencies: ["RallyCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis"]),
-        .testTarget(name: "RallyStoreTests", dependencies: [
-            "RallyStore", "RallyCore", "Postgres", "Redis",
+        // The stores on the real servers, with a writer in the background, for the storage rooms' tests.
+        .target(name: "RallyTestSupport", dependencies: [
+            "RallyCore", "RallyStorage", "RallyLeaderboards", "RallyLedger", "Postgres", "Redis",
+            .product(name: "Metrics", package: "swift-metrics"),
+        ], path: "Tests/RallyTestSupport"),
+        .testTarget(name: "RallyStorageTests", dependencies: ["RallyStorage", "RallyCore", "Postgres", "Redis"]),
+        .testTarget(name: "RallyLeaderboardsTests", dependencies: [
+            "RallyLeaderboards", "RallyStorage", "RallyLedger", "RallyTestSupport", "RallyCore", "Postgres", "Redis",
+        ]),
+        .testTarget(name: "RallyLedgerTests", dependencies: [
+            "RallyLedger", "RallyLeaderboards", "RallyStorage", "RallyTestSupport", "RallyCore", "Postgres", "Redis",
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        .testTarget(name: "RallyAnalyticsTests", dependencies: ["RallyAnalytics", "RallyStorage", "RallyCore"]),
         .testTarget(name: "RallyServerTests", dependencies: [
-            "RallyServer", "RallyStore", "RallyCore", "Postgres",
+            "RallyServer", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics", "RallyCore", "Postgres",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),

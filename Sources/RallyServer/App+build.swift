@@ -3,7 +3,10 @@ import Hummingbird
 import Logging
 import Postgres
 import Prometheus
-import RallyStore
+import RallyAnalytics
+import RallyLeaderboards
+import RallyLedger
+import RallyStorage
 import Redis
 
 /// The composition root: connects to PostgreSQL and Redis, applies migrations, wires stores into controllers.
@@ -58,7 +61,7 @@ public func buildService(_ configuration: AppConfiguration, registry: Prometheus
     let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
                                    preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300))
     let preparation = configuration.analyticsPreparationInterval.map {
-        AnalyticsPreparation(analytics: analytics, programs: programs, interval: $0, logger: logger)
+        AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, logger: logger)
     }
     let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)

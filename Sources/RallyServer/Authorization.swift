@@ -1,6 +1,7 @@
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
+import RallyStorage
 
 /// Who may call what: the operator token from configuration, or a program key with a role.
 struct Authorization: Sendable {

@@ -1,6 +1,6 @@
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyStorage
 
 /// Per-request state: Hummingbird's core context (logger with the request id, parameters).
 public struct RallyRequestContext: RequestContext {

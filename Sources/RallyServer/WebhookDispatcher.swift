@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import NIOCore
-import RallyStore
+import RallyLedger
 import ServiceLifecycle
 
 /// Sends queued webhook deliveries (`WebhookStore`), in the background: at least once, signed, retried with backoff.

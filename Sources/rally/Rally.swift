@@ -4,8 +4,8 @@ import Logging
 import Metrics
 import Postgres
 import Prometheus
+import RallyLeaderboards
 import RallyServer
-import RallyStore
 import Redis
 
 @main

@@ -1,7 +1,9 @@
 import Foundation
 import HummingbirdTesting
+import RallyAnalytics
 import RallyCore
-import RallyStore
+import RallyLedger
+import RallyStorage
 import Testing
 
 struct ParticipationDTO: Decodable, Equatable {

@@ -5,6 +5,7 @@ import Testing
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+
 #endif
 
 @Suite("RedisPool behaviour against RALLY_TEST_REDIS_URL")

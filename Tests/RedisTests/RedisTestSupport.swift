@@ -6,6 +6,7 @@ import Testing
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+
 #endif
 
 /// Shared helpers: the test server from RALLY_TEST_REDIS_URL, unique key prefixes, pools that always shut down.

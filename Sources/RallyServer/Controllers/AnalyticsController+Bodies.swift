@@ -1,6 +1,7 @@
 import Foundation
+import RallyAnalytics
 import RallyCore
-import RallyStore
+import RallyStorage
 
 extension AnalyticsController {
     /// `from`, `to` and `groupBy` as the answer repeats them.

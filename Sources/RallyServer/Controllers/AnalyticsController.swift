@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
+import RallyAnalytics
 import RallyCore
-import RallyStore
+import RallyStorage
 
 /// `/v1/programs/{programId}/analytics`: does the program work? Participation, satisfaction and reach, for HR (admin).
 struct AnalyticsController {

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
 
 /// `/v1/programs/{programId}/audit`: every administrative change of the program, newest first (admin).
 struct AuditController {

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
+import RallyStorage
 
 /// `/v1/programs/{programId}/events`: what platforms report, scored at once.
 struct EventController {

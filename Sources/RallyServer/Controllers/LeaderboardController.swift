@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLeaderboards
+import RallyStorage
 import Synchronization
 
 /// `/v1/programs/{programId}/leaderboards`: member boards (Redis for recent periods, PostgreSQL for older ones) and

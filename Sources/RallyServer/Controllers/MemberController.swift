@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
 
 /// `/v1/programs/{programId}/members`: employees, their profile and point history.
 struct MemberController {

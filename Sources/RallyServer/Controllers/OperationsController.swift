@@ -3,7 +3,9 @@ import Hummingbird
 import Postgres
 import Prometheus
 import RallyCore
-import RallyStore
+import RallyLeaderboards
+import RallyLedger
+import RallyStorage
 
 /// Health, readiness, metrics and the API description: for operators and load balancers, no key needed.
 struct OperationsController {

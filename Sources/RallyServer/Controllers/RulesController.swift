@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
 
 /// `/v1/programs/{programId}/rules`: the versions of a program's rules, set by HR without a deploy.
 struct RulesController {

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
+import RallyStorage
 
 /// `/v1/programs/{programId}/surveys`: eNPS and satisfaction answers, one or a thousand at once, idempotent by id.
 struct SurveyController {

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import RallyCore
-import RallyStore
+import RallyLedger
 
 /// `/v1/programs/{programId}/webhooks`: where a program's platforms hear of awards, levels, retractions and closed
 /// periods (admin only), and the deliveries made to each.

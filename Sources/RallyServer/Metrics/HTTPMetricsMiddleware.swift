@@ -1,6 +1,6 @@
 import Hummingbird
 import Metrics
-import RallyStore
+import RallyLedger
 import Synchronization
 
 /// Counts requests and times them per route template and status, for `/metrics`.

@@ -1,6 +1,6 @@
 import Logging
 import Prometheus
-import RallyStore
+import RallyAnalytics
 import ServiceLifecycle
 import Synchronization
 

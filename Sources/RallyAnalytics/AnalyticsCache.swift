@@ -1,0 +1,59 @@
+import RallyStorage
+import Synchronization
+
+/// Analytics answers as this instance computed them (participation per period, satisfaction per window).
+///
+/// What covers only days already over changes only by a change to those days (a backdated event, a retraction): it is
+/// kept while this instance made none to a day of its months, and ten minutes at most (another instance's: computing a year of a
+/// large program's months again costs seconds). What covers today
+/// changes with every event: it is kept while this instance changed nothing in the program, and two seconds at most
+/// (another instance's changes) — unless it is large (10,000 members or answers counted, or more), when it is kept
+/// whatever changes for ten times as long as it took (and at least until the next time it is prepared in the
+/// background), so that a dashboard read over and over never costs more than a tenth of a core; it then shows changes
+/// that much later.
+final class AnalyticsCache<Value: Sendable>: Sendable {
+    struct Key: Hashable {
+        var program: String
+        var question: String
+    }
+
+    private struct Entry {
+        var value: Value
+        var generations: ActivityChanges.Generations
+        var expires: ContinuousClock.Instant
+        var pinned: Bool
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let capacity: Int
+    private let pinnedAtLeast: Duration
+    static var endedLifetime: Duration { .seconds(600) }
+    static var openLifetime: Duration { .seconds(2) }
+    static var large: Int { 10_000 }
+
+    init(capacity: Int = 20_000, pinnedAtLeast: Duration = openLifetime) {
+        self.capacity = capacity
+        self.pinnedAtLeast = pinnedAtLeast
+    }
+
+    /// The answer under `key`, if still good: one about days already over (`ended`, covering `months`) while no day of
+    /// those months changed; one about today while nothing in the program changed (or while a large one is pinned).
+    func value(for key: Key, ended: Bool, months: [Int], generations: ActivityChanges.Generations) -> Value? {
+        entries.withLock { entries in
+            guard let entry = entries[key], entry.expires > ContinuousClock.now else { return nil }
+            let current = ended ? generations.pastUnchanged(since: entry.generations, in: months) : entry.generations == generations
+            return current || entry.pinned ? entry.value : nil
+        }
+    }
+
+    /// `cost`: what computing the answer took; `size`: how many members or answers it counts.
+    func store(_ value: Value, for key: Key, ended: Bool, generations: ActivityChanges.Generations, cost: Duration, size: Int) {
+        let pinned = !ended && size >= Self.large
+        let lifetime = ended ? Self.endedLifetime : pinned ? max(pinnedAtLeast, cost * 10) : Self.openLifetime
+        let expires = ContinuousClock.now + lifetime
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(value: value, generations: generations, expires: expires, pinned: pinned)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import Postgres
+import RallyStorage
+import ServiceLifecycle
+
+/// Prepares every program's default analytics answers in the background, at start and then every interval
+/// (`AnalyticsStore.prepare`): participation (the figures of periods that ended are counted once and kept in
+/// PostgreSQL, those of the month and week under way counted again each time) and satisfaction (the last 30 and 90
+/// days). HR's first look at a program of any size then reads what is ready instead of counting while it waits.
+public final class AnalyticsPreparation: Service, Sendable {
+    let analytics: AnalyticsStore
+    /// A program as PostgreSQL holds it now (the ledger's `ProgramStore.fresh`).
+    let program: @Sendable (String) async throws -> ProgramContext
+    let interval: Duration
+    let logger: Logger
+
+    public init(analytics: AnalyticsStore, program: @escaping @Sendable (String) async throws -> ProgramContext, interval: Duration, logger: Logger) {
+        self.analytics = analytics
+        self.program = program
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    await self.prepareAll()
+                    try await Task.sleep(for: self.interval)
+                }
+            }
+        } catch is CancellationError {
+            // Shutting down: what was kept stays kept.
+        }
+    }
+
+    /// Prepares each program in turn; one that fails is logged and tried again next time.
+    public func prepareAll() async {
+        let ids: [String]
+        do {
+            ids = try await analytics.postgres.query("SELECT id FROM programs ORDER BY id").map { try $0.string("id") }
+        } catch {
+            logger.warning("analytics not prepared", metadata: ["error": "\(error)"])
+            return
+        }
+        for id in ids {
+            let started = ContinuousClock.now
+            do {
+                try await analytics.prepare(program: try await program(id))
+            } catch {
+                // Shutting down: what was kept stays kept.
+                if Task.isCancelled { return }
+                logger.warning("analytics not prepared", metadata: ["program": "\(id)", "error": "\(error)"])
+                continue
+            }
+            let took = ContinuousClock.now - started
+            logger.log(level: took > .seconds(1) ? .info : .debug, "analytics prepared",
+                       metadata: ["program": "\(id)", "seconds": "\(took.seconds)"])
+        }
+    }
+}

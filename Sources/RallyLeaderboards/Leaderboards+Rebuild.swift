@@ -1,0 +1,123 @@
+import Foundation
+import Postgres
+import RallyCore
+import RallyStorage
+
+/// What a rebuild wrote: how many standings, and the revision of each member's standings it wrote them at.
+struct RebuildSummary {
+    package var standings = 0
+    var revisions: [MemberRef: Int64] = [:]
+}
+
+extension Leaderboards {
+    /// Writes the projection of every program (`program` nil) or of one under `keys`, as one PostgreSQL snapshot holds
+    /// it at `now`: listings, every kept board with its standings numbered 1…n in the order they were reached (as the
+    /// live path numbers them) and its counter, and each ranked member's placement and revision, so that their next
+    /// change applies on top. Used by the writer's rebuild of the whole namespace and by `LeaderboardMaintenance`'s
+    /// rebuild of one program under staging keys. Rows are read through cursors a chunk at a time and sent to Redis
+    /// as they come, so memory does not grow with the program.
+    func writeProjection(program: String?, under keys: LeaderboardKeys, from postgres: PostgresPool, now: Date) async throws -> RebuildSummary {
+        try await postgres.withSession { session in
+            var summary = RebuildSummary()
+            let chunk = Self.rebuildChunk
+            try await session.run { [retention] connection in
+                try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                // Plan the cursors for reading every row, not for a fast first chunk (the default for cursors); the first
+                // chunk of standings waits for them all to be sorted (minutes for millions: no statement time-out), in
+                // memory where they fit.
+                try connection.execute("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'")
+                try connection.query("""
+                    DECLARE listings NO SCROLL CURSOR FOR
+                    SELECT program_id, member_id, display_name, team, visibility FROM members m
+                    WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberState.rankedCondition("m"))
+                    """, [program])
+                let (sql, parameters) = try MemberTotals.standingsQuery(program: program, retention: retention, now: now, on: connection)
+                try connection.query("DECLARE standings NO SCROLL CURSOR FOR " + sql, parameters)
+                try connection.query("""
+                    DECLARE placements NO SCROLL CURSOR FOR
+                    SELECT t.program_id, t.member_id, t.revision, m.enrolled, m.visibility, m.team, m.region
+                    FROM member_totals t JOIN members m USING (program_id, member_id)
+                    WHERE $1::text IS NULL OR t.program_id = $1
+                    """, [program])
+            }
+            // Each chunk goes to Redis as one pipeline of a few commands (one per board or hash it touches).
+            func send(_ build: (inout Projection) throws -> Void) async throws {
+                var projection = Projection(keys: keys)
+                try build(&projection)
+                _ = try await self.send(projection)
+            }
+            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM listings") }), !rows.isEmpty {
+                try await send { projection in
+                    var listings: [String: [(memberId: String, listing: Listing)]] = [:]
+                    for row in rows {
+                        listings[try row.string("program_id"), default: []].append((try row.string("member_id"), try Listing(row)))
+                    }
+                    for (program, listings) in listings { projection.setListings(program: program, listings) }
+                }
+            }
+            // Standings come board by board, each in reached order: a board's counter is its count so far.
+            var counts: [BoardRef: Int64] = [:]
+            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM standings") }), !rows.isEmpty {
+                try await send { projection in
+                    var standings: [BoardRef: [(memberId: String, points: Int64, sequence: Int64)]] = [:]
+                    for row in rows {
+                        let standing = try MemberTotals.Standing(row)
+                        for scope in standing.member.scopes {
+                            let board = BoardRef(program: standing.program, board: LeaderboardKeys.board(scope, standing.period))
+                            let sequence = counts[board, default: 0] + 1
+                            counts[board] = sequence
+                            standings[board, default: []].append((standing.memberId, standing.points, sequence))
+                        }
+                    }
+                    for (board, entries) in standings { projection.setStandings(program: board.program, board: board.board, entries) }
+                    summary.standings += rows.count
+                }
+            }
+            // A period's counter goes on from its largest board's count: later updates come after every rebuilt total.
+            var periods: [BoardRef: Int64] = [:]
+            for (board, count) in counts {
+                let period = BoardRef(program: board.program, board: String(board.board.split(separator: "/").last ?? ""))
+                periods[period] = max(periods[period] ?? 0, count)
+            }
+            for start in stride(from: 0, to: periods.count, by: chunk) {
+                try await send { projection in
+                    for (period, count) in periods.dropFirst(start).prefix(chunk) {
+                        projection.setSequence(program: period.program, period: period.board, to: count)
+                    }
+                }
+            }
+            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM placements") }), !rows.isEmpty {
+                try await send { projection in
+                    var placements: [String: [(memberId: String, revision: Int64, scopes: [BoardScope])]] = [:]
+                    for row in rows {
+                        let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
+                        let revision = try row.int64("revision")
+                        summary.revisions[member] = revision
+                        let state = try MemberState(row)
+                        if state.isRanked { placements[member.program, default: []].append((member.id, revision, state.scopes)) }
+                    }
+                    for (program, members) in placements { projection.setPlacements(program: program, members) }
+                }
+            }
+            try await session.run { try $0.execute("COMMIT") }
+            return summary
+        }
+    }
+
+    /// Rows read per round trip to PostgreSQL (and sent to Redis in one pipeline).
+    static let rebuildChunk = 5000
+
+    /// Resynchronises the members whose revision in PostgreSQL moved since a rebuild read them (of every program, or of
+    /// one): another instance may have applied their changes to boards the rebuild then overwrote. Returns how many.
+    func resyncChanged(since rebuilt: RebuildSummary, program: String?, from postgres: PostgresPool) async throws -> Int {
+        let now = try await postgres.withConnection { try MemberTotals.revisions(program: program, on: $0) }
+        let changed = now.filter { rebuilt.revisions[$0.key] != $0.value }.map(\.key)
+        for (program, members) in Dictionary(grouping: changed, by: \.program) {
+            let ids = members.map(\.id).sorted()
+            for start in stride(from: 0, to: ids.count, by: 1000) {
+                try await resync(program: program, memberIds: Array(ids[start..<min(start + 1000, ids.count)]), from: postgres)
+            }
+        }
+        return changed.count
+    }
+}

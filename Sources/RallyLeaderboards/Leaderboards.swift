@@ -1,0 +1,235 @@
+import Foundation
+import Postgres
+import RallyCore
+import RallyStorage
+import Redis
+import Synchronization
+
+/// One line of a leaderboard.
+public struct LeaderboardEntry: Sendable, Equatable {
+    public var rank: Int
+    /// nil for anonymous members.
+    public var memberId: String?
+    public var displayName: String?
+    public var team: String?
+    public var points: Int64
+}
+
+extension LeaderboardEntry {
+    /// A ranked member as their listing shows them: an anonymous member's id and name are left out (nothing but the
+    /// team when the listing is missing). The one place an entry's visibility is applied.
+    init(rank: Int, memberId: String, listing: Listing?, points: Int64) {
+        let anonymous = listing?.anonymous ?? false
+        self.init(rank: rank, memberId: anonymous ? nil : memberId, displayName: anonymous ? nil : listing?.displayName,
+                  team: listing?.team, points: points)
+    }
+}
+
+/// A page of a leaderboard.
+public struct LeaderboardPage: Sendable {
+    public var period: Period
+    public var total: Int
+    public var entries: [LeaderboardEntry]
+    /// Unique to each read from Redis: a page served again from the cache keeps it, so whatever was derived
+    /// from a page (its JSON) can be reused while the revision is the same.
+    public var revision: UInt64 = 0
+    /// The 0-based position of the first entry on the board.
+    public var offset = 0
+}
+
+/// The read side of leaderboards: member boards and ranks from Redis, team boards from PostgreSQL. Writes to Redis go
+/// through `Projection`, sent only by the `EventWriter`.
+public final class Leaderboards: Sendable {
+    package let redis: RedisPool
+    let postgres: PostgresPool
+    package let keys: LeaderboardKeys
+    let cache = PageCache()
+    let windows = DerivedBoardCache<WindowRanking>()
+    let teams = DerivedBoardCache<[TeamTotal]>()
+    /// Pages of periods past keeping, computed from PostgreSQL: they change only with backfilled events and member changes.
+    let archive = DerivedBoardCache<LeaderboardPage>(lifetime: .seconds(10), capacity: 1000)
+    /// Which periods' boards Redis holds; older ones are read from PostgreSQL.
+    public let retention: BoardRetention
+    private let revisions = Atomic<UInt64>(0)
+
+    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys, retention: BoardRetention = .standard) {
+        self.redis = redis
+        self.postgres = postgres
+        self.keys = keys
+        self.retention = retention
+    }
+
+    /// One page of the board of `period` in `scope`, best first.
+    func page(program: String, scope: BoardScope = .program, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, board: LeaderboardKeys.board(scope, period.key)), offset: offset, limit: limit)
+        if let page = cache.page(cacheKey) { return page }
+        let version = cache.version(of: cacheKey.board)
+        var page = try await read(program: program, scope: scope, period: period, offset: offset, limit: limit)
+        page.revision = nextRevision()
+        cache.store(page, for: cacheKey, readAt: version)
+        return page
+    }
+
+    private func read(program: String, scope: BoardScope, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
+        try await read(program: program, scope: scope, period: period, arguments: [String(offset), String(limit), "page"])?.page
+            ?? LeaderboardPage(period: period, total: 0, entries: [])
+    }
+
+    /// The page of a board around a member (`radius` entries either side, fewer above near the top) and its size, in
+    /// one round trip; nil when the member is not on the board.
+    func around(program: String, scope: BoardScope, period: Period, memberId: String, radius: Int) async throws -> (page: LeaderboardPage, limit: Int)? {
+        try await read(program: program, scope: scope, period: period, arguments: [memberId, String(radius), "around"])
+    }
+
+    /// Runs `RedisScripts.page`: the page and the size asked; nil when it found no such member.
+    private func read(program: String, scope: BoardScope, period: Period, arguments: [String]) async throws -> (page: LeaderboardPage, limit: Int)? {
+        let board = keys.board(program: program, scope: scope, period: period.key)
+        let reply: [RedisReply]
+        do {
+            reply = try await evaluate(RedisScripts.pageDigest, keys: [keys.ready, board, keys.listings(program: program)], arguments: arguments).array ?? []
+        } catch {
+            throw RallyError.storage(error)
+        }
+        let total = reply.first?.int ?? 0
+        guard total >= 0 else { throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly") }
+        guard reply.count == 6, let offset = reply[1].int, offset >= 0 else { return nil }
+        let pairs = reply[3].array ?? [], listings = reply[4].array ?? []
+        let standings = stride(from: 0, to: pairs.count - 1, by: 2).map { index in
+            (member: pairs[index].string ?? "", points: StandingKey(value: pairs[index + 1].double ?? 0).points)
+        }
+        let ranks = CompetitionRanking.ranks(sortedPoints: standings.map(\.points), offset: offset, firstRank: (reply[2].int ?? 0) + 1)
+        let entries = standings.indices.map { position in
+            LeaderboardEntry(rank: ranks[position], memberId: standings[position].member,
+                             listing: listings.indices.contains(position) ? listings[position].string.flatMap(Listing.init(stored:)) : nil,
+                             points: standings[position].points)
+        }
+        var page = LeaderboardPage(period: period, total: total, entries: entries)
+        page.offset = offset
+        return (page, reply[5].int ?? entries.count)
+    }
+
+    /// EVALSHA of one of `RedisScripts`, given to Redis first if it does not know it.
+    func evaluate(_ digest: String, keys: [String], arguments: [String]) async throws -> RedisReply {
+        let command = ["EVALSHA", digest, String(keys.count)] + keys + arguments
+        // A pipeline answers an error reply instead of throwing it: NOSCRIPT can be told apart.
+        var reply = try await redis.pipeline([command])[0]
+        if case let .error(message) = reply, message.hasPrefix("NOSCRIPT") {
+            try await loadScripts()
+            reply = try await redis.pipeline([command])[0]
+        }
+        if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        return reply
+    }
+
+    /// Gives Redis every script (after a restart or `SCRIPT FLUSH` it knows none).
+    func loadScripts() async throws {
+        _ = try await redis.pipeline(RedisScripts.all.map { ["SCRIPT", "LOAD", $0] })
+    }
+
+    /// Drops every page and window ranking read so far (a listing or a whole board changed).
+    package func forgetCachedPages() {
+        cache.invalidateAll()
+        windows.invalidateAll()
+    }
+
+    /// After this instance committed points (`awarded`, some of them on boards Redis does not hold, past periods or
+    /// campaigns: `archived`) or member changes: the boards read from PostgreSQL that they change are computed again.
+    package func postgresBoardsChanged(awarded: Set<String>, archived: Set<String>) {
+        teams.invalidate(programs: awarded)
+        archive.invalidate(programs: archived)
+    }
+
+    /// A number no page read before had: the rendered-page cache keys answers by it.
+    func nextRevision() -> UInt64 {
+        revisions.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Whether the projection is complete (false while it is missing or being rebuilt).
+    public func isReady() async throws -> Bool {
+        try await redis.send(["EXISTS", keys.ready]).int == 1
+    }
+
+    /// What the ready key holds while the projection is complete: the retention its boards were built under, so that
+    /// an instance started with other settings rebuilds them rather than trust boards kept by other rules.
+    package var readyMark: String { "retention " + retention.description }
+
+    /// The ready key's value (nil while the projection is not complete) and the run id of the Redis server, which
+    /// changes when Redis restarts (perhaps from a snapshot older than what it had acknowledged).
+    package func projectionState() async throws -> (ready: String?, server: String) {
+        let replies = try await redis.pipeline([["GET", keys.ready], ["INFO", "server"]])
+        for reply in replies {
+            if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        }
+        let runId = (replies[1].string ?? "").split(whereSeparator: \.isNewline).first { $0.hasPrefix("run_id:") }
+        guard let runId else { throw RedisError(kind: .protocolError, message: "INFO server did not name the run_id") }
+        return (replies[0].string, String(runId.dropFirst("run_id:".count)))
+    }
+
+    /// The 0-based position of a member on a board, or nil when they are not on it.
+    func position(program: String, scope: BoardScope = .program, period: Period, memberId: String) async throws -> Int? {
+        do {
+            let replies = try await redis.pipeline([
+                ["EXISTS", keys.ready],
+                ["ZREVRANK", keys.board(program: program, scope: scope, period: period.key), memberId],
+            ])
+            try Self.requireReady(replies[0])
+            return replies[1].int
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+
+    /// Competition ranks of the given totals on their boards; all nil when Redis cannot answer (or is being rebuilt).
+    public func ranks(program: String, standings: [(Period, Int64)]) async -> [Int?] {
+        var projection = Projection(keys: keys)
+        for (period, points) in standings {
+            projection.queryRank(program: program, period: period, points: points)
+        }
+        do {
+            return try await send(projection, requireReady: true).ranks
+        } catch {
+            return standings.map { _ in nil }
+        }
+    }
+
+    /// What Redis answered to a projection: the ranks it queried, in order, and the members whose changes arrived
+    /// ahead of an earlier revision that Redis has not applied (to be resynchronised from PostgreSQL).
+    package struct Reply {
+        package var ranks: [Int?] = []
+        package var behind: [MemberRef] = []
+    }
+
+    /// Sends a projection in one round trip (two, the first time a Redis server is asked for the scripts: it is given them
+    /// and the projection again, which applies each change once whatever the first attempt did).
+    func send(_ projection: Projection, requireReady: Bool = false) async throws -> Reply {
+        guard !projection.commands.isEmpty else { return Reply() }
+        let commands = requireReady ? [["EXISTS", keys.ready]] + projection.commands : projection.commands
+        var replies = try await redis.pipeline(commands)
+        if replies.contains(where: { if case let .error(message) = $0 { message.hasPrefix("NOSCRIPT") } else { false } }) {
+            try await loadScripts()
+            replies = try await redis.pipeline(commands)
+        }
+        if requireReady { try Self.requireReady(replies[0]) }
+        for reply in replies {
+            if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        }
+        let offset = requireReady ? 1 : 0
+        var answer = Reply()
+        answer.ranks = projection.rankReplies.map { replies[$0 + offset].int.map { $0 + 1 } }
+        for (index, program) in projection.applyReplies {
+            answer.behind += (replies[index + offset].array ?? []).compactMap(\.string).map { MemberRef(program: program, id: $0) }
+        }
+        return answer
+    }
+
+    static func requireReady(_ reply: RedisReply) throws {
+        guard reply.int == 1 else {
+            throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly")
+        }
+    }
+
+    /// A score as Redis reads it back exactly (integers up to 2^53 print without exponent).
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 9.007_199_254_740_992e15 ? String(Int64(value)) : String(value)
+    }
+}

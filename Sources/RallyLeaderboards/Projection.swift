@@ -1,0 +1,111 @@
+import Foundation
+import RallyCore
+
+/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each board
+/// gains (boards as `LeaderboardKeys.board(_:_:)` names them within the program).
+package struct StandingsUpdate: Sendable {
+    package var memberId: String
+    package var revision: Int64
+    package var deltas: [(board: String, points: Int64)]
+
+    package init(memberId: String, revision: Int64, deltas: [(board: String, points: Int64)]) {
+        self.memberId = memberId
+        self.revision = revision
+        self.deltas = deltas
+    }
+}
+
+/// A member's totals per period as PostgreSQL holds them at `revision`, and the scopes whose boards they stand on
+/// (none when they are not ranked).
+struct MemberStandings: Sendable {
+    var memberId: String
+    var revision: Int64
+    var scopes: [BoardScope]
+    var totals: [(period: String, points: Int64)]
+}
+
+/// Redis commands that bring boards in line with PostgreSQL, batched into one pipeline.
+package struct Projection {
+    let keys: LeaderboardKeys
+    private(set) var commands: [[String]] = []
+    private(set) var rankReplies: [Int] = []
+    /// The commands that apply changes, with their program: each answers the members it could not apply yet.
+    private(set) var applyReplies: [(index: Int, program: String)] = []
+
+    /// Applies one commit's changes to a program's boards, each member's in revision order (`RedisScripts.apply`).
+    /// A script runs alone in Redis: `applyMembers` members per call keep each one short, so that reads interleave
+    /// with a large commit's changes instead of waiting for all of them.
+    mutating func apply(program: String, updates: [StandingsUpdate]) {
+        for start in stride(from: 0, to: updates.count, by: Self.applyMembers) {
+            var command = ["EVALSHA", RedisScripts.applyDigest, "1", keys.revisions(program: program),
+                           keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
+            for update in updates[start..<min(start + Self.applyMembers, updates.count)] {
+                command += [update.memberId, String(update.revision), String(update.deltas.count)]
+                for delta in update.deltas { command += [delta.board, String(delta.points)] }
+            }
+            applyReplies.append((commands.count, program))
+            commands.append(command)
+        }
+    }
+
+    static let applyMembers = 25
+
+    /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
+    /// scopes they left, unless Redis applied a later revision (`RedisScripts.resync`).
+    mutating func resync(program: String, members: [MemberStandings]) {
+        guard !members.isEmpty else { return }
+        var command = ["EVALSHA", RedisScripts.resyncDigest, "2", keys.revisions(program: program), keys.placements(program: program),
+                       keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
+        for member in members {
+            command += [member.memberId, String(member.revision), Self.placement(member.scopes), String(member.totals.count)]
+            for total in member.totals { command += [total.period, String(total.points)] }
+        }
+        commands.append(command)
+    }
+
+    /// Sets members' totals on a board, each as the board's `sequence`-th update (a rebuild numbers each board in
+    /// reached order), in one command.
+    mutating func setStandings(program: String, board: String, _ standings: [(memberId: String, points: Int64, sequence: Int64)]) {
+        guard !standings.isEmpty else { return }
+        var command = ["ZADD", keys.boardPrefix(program: program) + board]
+        command.reserveCapacity(2 + 2 * standings.count)
+        for standing in standings {
+            command.append(Leaderboards.number(StandingKey(points: standing.points, sequence: standing.sequence).value))
+            command.append(standing.memberId)
+        }
+        commands.append(command)
+    }
+
+    /// Sets a period's update counter (after a rebuild numbered each of its boards' standings 1…n: the largest n).
+    mutating func setSequence(program: String, period: String, to count: Int64) {
+        commands.append(["SET", keys.sequence(program: program, period: period), String(count)])
+    }
+
+    /// Records the revision and the scopes of members' standings that the boards reflect (after a rebuild).
+    mutating func setPlacements(program: String, _ members: [(memberId: String, revision: Int64, scopes: [BoardScope])]) {
+        guard !members.isEmpty else { return }
+        commands.append(["HSET", keys.revisions(program: program)] + members.flatMap { [$0.memberId, String($0.revision)] })
+        commands.append(["HSET", keys.placements(program: program)] + members.flatMap { [$0.memberId, Self.placement($0.scopes)] })
+    }
+
+    mutating func removeListing(program: String, memberId: String) {
+        commands.append(["HDEL", keys.listings(program: program), memberId])
+    }
+
+    /// The scope parts of a member's boards, as the placement hash holds them.
+    static func placement(_ scopes: [BoardScope]) -> String {
+        scopes.map(LeaderboardKeys.scopePart).joined(separator: "\n")
+    }
+
+    mutating func setListings(program: String, _ listings: [(memberId: String, listing: Listing)]) {
+        guard !listings.isEmpty else { return }
+        commands.append(["HSET", keys.listings(program: program)] + listings.flatMap { [$0.memberId, $0.listing.stored] })
+    }
+
+    /// Queues `1 + members strictly above points`; `send` returns it as the rank.
+    mutating func queryRank(program: String, period: Period, points: Int64) {
+        rankReplies.append(commands.count)
+        commands.append(["ZCOUNT", keys.board(program: program, period: period.key),
+                         Leaderboards.number(StandingKey.lowestKey(above: points)), "+inf"])
+    }
+}

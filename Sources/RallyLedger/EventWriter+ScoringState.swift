@@ -1,0 +1,192 @@
+import Foundation
+import Postgres
+import RallyCore
+import RallyStorage
+
+/// The SQL of the state that rules read and write: rules versions, members' activity per day and action, and the
+/// content once-per-content actions earned on.
+extension EventWriter {
+    /// Locks the members' rows, in one order, until the transaction ends: their scoring state is then read and written
+    /// by this writer alone, whichever instance the other writers run in.
+    static func lockMembers(_ refs: Set<MemberRef>, on connection: PostgresConnection) throws {
+        for (program, members) in Dictionary(grouping: refs, by: \.program).sorted(by: { $0.key < $1.key }) {
+            try connection.query("""
+                SELECT 1 FROM members WHERE program_id = $1 AND member_id = ANY($2::text[]) ORDER BY member_id FOR NO KEY UPDATE
+                """, [program, PostgresArray.literal(members.map(\.id).sorted())])
+        }
+    }
+
+    /// The scoring state of each member as their events need it (`HistoryNeed`): activity over a span of days, the content
+    /// their once-per-content actions claimed, and, where the program has badges, each action's lifetime figures and the
+    /// badges they hold; one statement per program.
+    static func loadStates(_ needs: [MemberRef: HistoryNeed], programs: [String: ProgramContext],
+                           on connection: PostgresConnection) throws -> [MemberRef: ScoringState] {
+        var states: [MemberRef: ScoringState] = [:]
+        for (programId, members) in Dictionary(grouping: needs.keys, by: \.program) {
+            var days: [(member: String, first: String, end: String)] = []
+            var contents: [(member: String, action: String, content: String)] = []
+            var badges: [String] = []
+            var lifetime: [(member: String, action: String)] = []
+            for member in members {
+                guard let need = needs[member] else { continue }
+                if let span = need.days {
+                    days.append((member.id, PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: span.lowerBound)),
+                                 PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: span.upperBound))))
+                }
+                contents += need.contents.map { (member.id, $0.action, $0.contentId) }
+                if need.badges { badges.append(member.id) }
+                lifetime += need.lifetimeActions.map { (member.id, $0) }
+            }
+            // The kind of each row: 'a' a day's activity, 'c' claimed content, 't' an action's lifetime figures, 'b' the
+            // badges held (tier and badge ids joined, one row per member: the rows of an active program's members run
+            // to several per member, and each row costs more than its length).
+            let rows = try connection.query("""
+                SELECT 'a' AS kind, a.member_id, a.day::text AS day, a.action, a.events, a.earning, a.points, NULL AS badge_id, NULL AS tier, NULL AS period
+                FROM unnest($2::text[], $3::date[], $4::date[]) AS u(m, f, e)
+                JOIN member_activity a ON a.program_id = $1 AND a.member_id = u.m AND a.day >= u.f AND a.day < u.e
+                UNION ALL
+                SELECT 'c', c.member_id, NULL, c.action, 0, 0, 0, c.content_id, NULL, NULL
+                FROM content_awards c JOIN unnest($5::text[], $6::text[], $7::text[]) AS u(m, a, k)
+                     ON c.member_id = u.m AND c.action = u.a AND c.content_id = u.k
+                WHERE c.program_id = $1
+                UNION ALL
+                SELECT 't', t.member_id, NULL, t.action, t.events, t.earning, t.points, NULL, NULL, NULL
+                FROM member_action_totals t JOIN unnest($9::text[], $10::text[]) AS u(m, a) ON t.member_id = u.m AND t.action = u.a
+                WHERE t.program_id = $1
+                UNION ALL
+                SELECT 'b', b.member_id, NULL, NULL, 0, 0, 0, string_agg(b.badge_id || chr(31) || b.tier, chr(30)), NULL, NULL
+                FROM member_badges b WHERE b.program_id = $1 AND b.member_id = ANY($8::text[]) AND b.period_key = ''
+                GROUP BY b.member_id
+                """, [programId, PostgresArray.literal(days.map(\.member)), PostgresArray.literal(days.map(\.first)),
+                      PostgresArray.literal(days.map(\.end)), PostgresArray.literal(contents.map(\.member)),
+                      PostgresArray.literal(contents.map(\.action)), PostgresArray.literal(contents.map(\.content)),
+                      PostgresArray.literal(badges), PostgresArray.literal(lifetime.map(\.member)), PostgresArray.literal(lifetime.map(\.action))])
+            for row in rows {
+                let member = MemberRef(program: programId, id: try row.string("member_id"))
+                let activity = Activity(events: try row.int("events"), earning: try row.int("earning"), points: try row.int64("points"))
+                switch try row.string("kind") {
+                case "a":
+                    guard let day = CivilDate.parse(try row.string("day")) else { continue }
+                    states[member, default: ScoringState()].add(activity, at: ActivityKey(day: day, action: try row.string("action")))
+                case "c":
+                    states[member, default: ScoringState()].contents.insert(ContentKey(action: try row.string("action"), contentId: try row.string("badge_id")))
+                case "t":
+                    states[member, default: ScoringState()].lifetime[try row.string("action")] = activity
+                default:
+                    for award in try row.string("badge_id").split(separator: "\u{1E}") {
+                        let parts = award.split(separator: "\u{1F}", omittingEmptySubsequences: false)
+                        states[member, default: ScoringState()].held.insert(
+                            BadgeAwardKey(badgeId: String(parts[0]), tier: parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil))
+                    }
+                }
+            }
+        }
+        return states
+    }
+
+    /// Adds the events the rules scored to their members' activity (one row per member, local day and action).
+    static func addToMemberActivity(_ recorded: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws {
+        struct Key: Hashable, Comparable {
+            var program: String, member: String, day: String, action: String
+            static func < (a: Key, b: Key) -> Bool { (a.program, a.member, a.day, a.action) < (b.program, b.member, b.day, b.action) }
+        }
+        var deltas: [Key: Activity] = [:]
+        for (submission, award) in recorded where award.status.isScored {
+            let key = Key(program: submission.program.id, member: submission.event.memberId,
+                          day: submission.program.calendar.period(.day, containing: submission.event.occurredAt).key, action: submission.event.action)
+            deltas[key, default: Activity()].add(.event(points: award.points))
+        }
+        guard !deltas.isEmpty else { return }
+        // Rows in one order everywhere, so that writers locking the same rows never deadlock.
+        let entries = deltas.sorted { $0.key < $1.key }
+        try connection.query("""
+            INSERT INTO member_activity AS a (program_id, member_id, day, action, events, earning, points)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[], $6::int[], $7::bigint[])
+            ON CONFLICT (program_id, member_id, day, action)
+            DO UPDATE SET events = a.events + EXCLUDED.events, earning = a.earning + EXCLUDED.earning, points = a.points + EXCLUDED.points
+            """, [
+                PostgresArray.literal(entries.map(\.key.program)),
+                PostgresArray.literal(entries.map(\.key.member)),
+                PostgresArray.literal(entries.map(\.key.day)),
+                PostgresArray.literal(entries.map(\.key.action)),
+                PostgresArray.literal(entries.map { String($0.value.events) }),
+                PostgresArray.literal(entries.map { String($0.value.earning) }),
+                PostgresArray.literal(entries.map { String($0.value.points) }),
+            ])
+        // The same per action, ever, with the first day (rows in one order too).
+        var totals: [Key: (activity: Activity, firstDay: String)] = [:]
+        for (key, activity) in entries {
+            var ever = key
+            ever.day = ""
+            var total = totals[ever] ?? (Activity(), key.day)
+            total.activity.add(activity)
+            total.firstDay = min(total.firstDay, key.day)
+            totals[ever] = total
+        }
+        let lifetime = totals.sorted { $0.key < $1.key }.map { (key: Key(program: $0.key.program, member: $0.key.member, day: $0.value.firstDay, action: $0.key.action),
+                                                                value: $0.value.activity) }
+        try connection.query("""
+            INSERT INTO member_action_totals AS t (program_id, member_id, action, first_day, events, earning, points)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::int[], $6::int[], $7::bigint[])
+            ON CONFLICT (program_id, member_id, action)
+            DO UPDATE SET events = t.events + EXCLUDED.events, earning = t.earning + EXCLUDED.earning, points = t.points + EXCLUDED.points,
+                          first_day = least(t.first_day, EXCLUDED.first_day)
+            """, [
+                PostgresArray.literal(lifetime.map(\.key.program)),
+                PostgresArray.literal(lifetime.map(\.key.member)),
+                PostgresArray.literal(lifetime.map(\.key.action)),
+                PostgresArray.literal(lifetime.map(\.key.day)),
+                PostgresArray.literal(lifetime.map { String($0.value.events) }),
+                PostgresArray.literal(lifetime.map { String($0.value.earning) }),
+                PostgresArray.literal(lifetime.map { String($0.value.points) }),
+            ])
+    }
+
+    /// Adds the points campaigns gave to their campaign's board, per member and local day; returns the programs concerned.
+    static func addToCampaignDays(_ recorded: [(submission: EventSubmission, award: Award)], on connection: PostgresConnection) throws -> Set<String> {
+        struct Key: Hashable, Comparable {
+            var program: String, member: String, campaign: String, day: String
+            static func < (a: Key, b: Key) -> Bool { (a.program, a.member, a.campaign, a.day) < (b.program, b.member, b.campaign, b.day) }
+        }
+        var deltas: [Key: (points: Int64, reachedAt: Date)] = [:]
+        for (submission, award) in recorded where award.points != 0 {
+            guard let campaign = award.campaign else { continue }
+            let key = Key(program: submission.program.id, member: submission.event.memberId, campaign: campaign,
+                          day: submission.program.calendar.period(.day, containing: submission.event.occurredAt).key)
+            let previous = deltas[key]
+            deltas[key] = ((previous?.points ?? 0) + Int64(award.points), max(previous?.reachedAt ?? submission.receivedAt, submission.receivedAt))
+        }
+        guard !deltas.isEmpty else { return [] }
+        let entries = deltas.sorted { $0.key < $1.key }
+        try connection.query("""
+            INSERT INTO member_campaign_days AS d (program_id, member_id, campaign_id, day, points, reached_at)
+            SELECT p, m, c, k, pts, to_timestamp(r)
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::bigint[], $6::float8[]) AS u(p, m, c, k, pts, r)
+            ON CONFLICT (program_id, member_id, campaign_id, day)
+            DO UPDATE SET points = d.points + EXCLUDED.points, reached_at = greatest(d.reached_at, EXCLUDED.reached_at)
+            """, [
+                PostgresArray.literal(entries.map(\.key.program)),
+                PostgresArray.literal(entries.map(\.key.member)),
+                PostgresArray.literal(entries.map(\.key.campaign)),
+                PostgresArray.literal(entries.map(\.key.day)),
+                PostgresArray.literal(entries.map { String($0.value.points) }),
+                PostgresArray.literal(entries.map { String($0.value.reachedAt.timeIntervalSince1970) }),
+            ])
+        return Set(entries.map(\.key.program))
+    }
+
+    /// Records the content once-per-content awards claimed.
+    static func insertContentAwards(_ contents: [(member: MemberRef, content: ContentKey, eventId: String)], on connection: PostgresConnection) throws {
+        guard !contents.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO content_awards (program_id, member_id, action, content_id, event_id)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+            """, [
+                PostgresArray.literal(contents.map(\.member.program)),
+                PostgresArray.literal(contents.map(\.member.id)),
+                PostgresArray.literal(contents.map(\.content.action)),
+                PostgresArray.literal(contents.map(\.content.contentId)),
+                PostgresArray.literal(contents.map(\.eventId)),
+            ])
+    }
+}

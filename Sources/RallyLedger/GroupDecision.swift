@@ -1,0 +1,120 @@
+import Foundation
+import RallyCore
+import RallyStorage
+
+/// What a group commit reads before deciding anything, in the transaction that then writes.
+struct GroupSnapshot {
+    /// The members of the group's events (locked when their scoring needs their history).
+    var members: [MemberRef: MemberState]
+    /// Events already stored under the group's ids.
+    var stored: [EventRef: StoredEvent]
+    /// Each program as PostgreSQL holds its rules and badges in this transaction.
+    var programs: [String: ProgramContext]
+    /// The history of the members whose events need it (`HistoryNeed`), and every member's lifetime points.
+    var states: [MemberRef: ScoringState]
+    /// Per program, the notification types its webhooks subscribe to.
+    var subscribed: [String: Set<WebhookEventType>]
+}
+
+/// The middle of a group commit, with no I/O: from the snapshot, each submission's outcome, every new event's award,
+/// and the content that once-per-content awards claim. A member's events are scored in the group's order, each on the
+/// state the previous ones left; a repeated id is the same event (its first occurrence decides, the others answer
+/// like retries of it).
+struct GroupDecision {
+    var outcomes: [EventOutcome]
+    /// New events with their awards, in group order.
+    var recorded: [(submission: EventSubmission, award: Award)]
+    /// Content claimed by awards of once-per-content actions.
+    var contents: [(member: MemberRef, content: ContentKey, eventId: String)]
+
+    static func decide(_ submissions: [EventSubmission], _ snapshot: GroupSnapshot, now: Date) -> GroupDecision {
+        var primaryOf: [EventRef: Int] = [:]
+        var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
+        var recorded: [(submission: EventSubmission, award: Award)] = []
+        var contents: [(member: MemberRef, content: ContentKey, eventId: String)] = []
+        var states = snapshot.states
+        for (index, submission) in submissions.enumerated() {
+            let ref = submission.eventRef
+            if let primary = primaryOf[ref] {
+                outcomes[index] = follow(submissions[primary], outcomes[primary], with: submission)
+                continue
+            }
+            primaryOf[ref] = index
+            if let original = snapshot.stored[ref] {
+                outcomes[index] = original.event.hasSamePayload(as: submission.event)
+                    ? .duplicate(original.result(member: .unknown)) : .rejected(conflict(submission.event.id))
+                continue
+            }
+            guard let member = snapshot.members[submission.memberRef] else {
+                outcomes[index] = .rejected(unknownMember(submission))
+                continue
+            }
+            let program = snapshot.programs[submission.program.id] ?? submission.program
+            let ruleset = program.rules.inForce(at: submission.event.occurredAt)
+            var state = states[submission.memberRef] ?? ScoringState()
+            let before = state.lifetimePoints
+            var award = ruleset.score(submission.event, member: MemberStanding(enrolled: member.enrolled), calendar: program.calendar, state: &state)
+            if award.status.isScored {
+                award.badges = Badge.awards(program.badges, after: submission.event.action,
+                                            on: program.calendar.localDate(of: submission.event.occurredAt), state: &state)
+            }
+            // Levels are those of the rules in force now, as the profile shows them.
+            award.levelReached = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints)
+            states[submission.memberRef] = state
+            recorded.append((submission, award))
+            if award.points > 0, ruleset.actions[submission.event.action]?.oncePerContent == true, let contentId = submission.event.contentId {
+                contents.append((submission.memberRef, ContentKey(action: submission.event.action, contentId: contentId), submission.event.id))
+            }
+            outcomes[index] = .created(EventResult(eventId: submission.event.id, status: award.status, points: award.points,
+                                                   breakdown: award.breakdown, rulesVersion: award.rulesVersion,
+                                                   levelReached: award.levelReached, member: .unknown))
+        }
+        return GroupDecision(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
+                             recorded: recorded, contents: contents)
+    }
+
+    /// Shows in the answers the badge awards this commit recorded (an award another writer recorded first is its).
+    mutating func show(_ recorded: [AwardToRecord], programs: [String: ProgramContext], submissions: [EventSubmission], now: Date) {
+        guard !recorded.isEmpty else { return }
+        var byEvent: [EventRef: [EarnedBadge]] = [:]
+        for award in recorded {
+            guard let eventId = award.eventId else { continue }
+            let name = programs[award.member.program]?.badgeName(award.key.badgeId) ?? award.key.badgeId
+            byEvent[EventRef(program: award.member.program, id: eventId), default: []].append(
+                EarnedBadge(badgeId: award.key.badgeId, tier: award.key.tier, name: name, awardedAt: now, eventId: eventId, period: nil))
+        }
+        for (index, outcome) in outcomes.enumerated() {
+            guard let badges = byEvent[submissions[index].eventRef] else { continue }
+            switch outcome {
+            case var .created(result): result.badgesAwarded = badges; outcomes[index] = .created(result)
+            case var .duplicate(result): result.badgesAwarded = badges; outcomes[index] = .duplicate(result)
+            case .rejected: break
+            }
+        }
+    }
+
+    /// A repeated id in one group answers like a retry of its first occurrence.
+    private static func follow(_ primary: EventSubmission, _ outcome: EventOutcome?, with submission: EventSubmission) -> EventOutcome? {
+        switch outcome {
+        case let .created(result), let .duplicate(result):
+            submission.event.hasSamePayload(as: primary.event) ? .duplicate(result) : .rejected(conflict(submission.event.id))
+        case let .rejected(error):
+            .rejected(error)
+        case nil:
+            nil
+        }
+    }
+
+    private static func unknownMember(_ submission: EventSubmission) -> RallyError {
+        let program = submission.program.id
+        let member = submission.event.memberId
+        return RallyError(.unknownMember,
+                          "member '\(member)' does not exist in program '\(program)'; create it with PUT /v1/programs/\(program)/members/\(member) first",
+                          details: [FieldProblem(field: "memberId", problem: "unknown member")])
+    }
+
+    private static func conflict(_ eventId: String) -> RallyError {
+        RallyError(.eventConflict, "event '\(eventId)' was already recorded with a different payload",
+                   details: [FieldProblem(field: "id", problem: "reused with a different payload")])
+    }
+}

@@ -1,0 +1,288 @@
+import Crypto
+import Foundation
+import Postgres
+import RallyCore
+import RallyStorage
+
+/// What a webhook may subscribe to.
+public enum WebhookEventType: String, Sendable, CaseIterable {
+    case badgeAwarded = "badge.awarded"
+    case levelReached = "level.reached"
+    case eventRetracted = "event.retracted"
+    case leaderboardClosed = "leaderboard.closed"
+}
+
+/// A receiver of a program's notifications (its secret is never read back).
+public struct Webhook: Sendable, Equatable {
+    public var id: String
+    public var url: String
+    public var events: [WebhookEventType]
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+extension Webhook {
+    init(_ row: PostgresRow) throws {
+        guard case let .array(names)? = JSONValue(text: try row.string("events")) else { throw PostgresError(kind: .decoding, message: "webhooks.events") }
+        self.init(id: try row.string("webhook_id"), url: try row.string("url"),
+                  events: try names.map { name in
+                      guard case let .string(text) = name, let type = WebhookEventType(rawValue: text) else {
+                          throw PostgresError(kind: .decoding, message: "webhooks.events: unknown type \(name)")
+                      }
+                      return type
+                  },
+                  createdAt: Date(timeIntervalSince1970: try row.double("created_at")), updatedAt: Date(timeIntervalSince1970: try row.double("updated_at")))
+    }
+}
+
+/// Something that happened, to be announced to the program's webhooks subscribed to its type.
+struct Notification {
+    var program: String
+    var type: WebhookEventType
+    var data: JSONValue
+}
+
+extension Notification {
+    /// `badge.awarded`: who, which badge and tier, when, and the event that earned it (or the period, for a rank badge).
+    static func badgeAwarded(_ award: AwardToRecord, name: String, at instant: Date, timeZone: TimeZone) -> Notification {
+        var data: [String: JSONValue] = ["memberId": .string(award.member.id), "badgeId": .string(award.key.badgeId), "name": .string(name),
+                                         "awardedAt": .string(RFC3339.format(instant, in: timeZone))]
+        data["tier"] = award.key.tier.map(JSONValue.string) ?? .null
+        data["eventId"] = award.eventId.map(JSONValue.string) ?? .null
+        data["period"] = award.key.period.map(JSONValue.string) ?? .null
+        return Notification(program: award.member.program, type: .badgeAwarded, data: .object(data))
+    }
+
+    /// `level.reached`: who, the level, and the event whose points reached it.
+    static func levelReached(_ level: Level, member: MemberRef, eventId: String) -> Notification {
+        Notification(program: member.program, type: .levelReached, data: .object([
+            "memberId": .string(member.id), "eventId": .string(eventId),
+            "level": .object(["name": .string(level.name), "minPoints": .integer(level.minPoints)]),
+        ]))
+    }
+}
+
+/// One delivery of a notification to one webhook, as `…/deliveries` shows it.
+public struct WebhookDelivery: Sendable {
+    public enum State: String, Sendable {
+        case pending, delivered, failed
+    }
+
+    public var id: String
+    public var type: String
+    public var createdAt: Date
+    public var attempts: Int
+    public var state: State
+    public var lastAttemptAt: Date?
+    /// The HTTP status of the last attempt (nil when none answered).
+    public var lastStatus: Int?
+    public var lastError: String?
+    public var nextAttemptAt: Date?
+    public var deliveredAt: Date?
+}
+
+/// A delivery due now, with what sending it needs.
+public struct DueDelivery: Sendable {
+    public var id: String
+    public var program: String
+    public var url: String
+    public var secret: String
+    public var type: String
+    public var createdAt: Date
+    public var data: String
+    /// This attempt's number, from 1.
+    public var attempt: Int
+
+    /// The body posted: `{"id", "type", "programId", "createdAt", "data"}`.
+    public var body: String {
+        "{\"id\":\(JSONValue.string(id).text),\"type\":\(JSONValue.string(type).text),\"programId\":\(JSONValue.string(program).text),"
+            + "\"createdAt\":\(JSONValue.string(RFC3339.format(createdAt, in: .gmt)).text),\"data\":\(data)}"
+    }
+}
+
+/// Webhooks, their durable queue of deliveries in PostgreSQL, and the signature receivers check.
+public final class WebhookStore: Sendable {
+    private let postgres: PostgresPool
+    /// The wait after the first failed attempt; it doubles with each failure, up to `maximumRetryDelay`.
+    let firstRetryDelay: Duration
+    static let maximumRetryDelay: Duration = .seconds(3600)
+    /// Deliveries are tried for this long after they were queued, then given up (`failed`).
+    static let retryFor = "3 days"
+    /// How long a claimed delivery waits before another instance may try it (a sender that died mid-attempt).
+    static let attemptLease = "30 seconds"
+
+    public init(postgres: PostgresPool, firstRetryDelay: Duration = .seconds(10)) {
+        self.postgres = postgres
+        self.firstRetryDelay = firstRetryDelay
+    }
+
+    /// Creates or replaces a webhook, audited as `actor`'s (never its secret); returns it, and whether it was created.
+    public func put(program: String, id: String, url: String, events: [WebhookEventType], secret: String, actor: String) async throws
+        -> (Webhook, created: Bool)
+    {
+        do {
+            // The program's row first, as `BadgeStore.put` does: group commits started before wait, later ones see it.
+            let rows = try await postgres.transaction { connection in
+                try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
+                let before = try connection.query("""
+                    SELECT \(Self.audited) AS audited FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL
+                    """, [program, id]).first?.string("audited")
+                let rows = try connection.query("""
+                    INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
+                    ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
+                        updated_at = now(), deleted_at = NULL
+                    RETURNING \(Self.columns), (xmax = 0) AS created, \(Self.audited) AS audited
+                    """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
+                try AuditLog.record(program: program, actor: actor, action: "webhook.saved", target: "webhooks/\(id)", before: before,
+                                    after: try rows.first?.string("audited"), on: connection)
+                return rows
+            }
+            guard let row = rows.first else { throw PostgresError(kind: .decoding, message: "webhooks: no row returned") }
+            return (try Webhook(row), try row.bool("created"))
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+
+    /// A webhook as the audit log shows it (SQL on a `webhooks` row): never its secret.
+    static let audited = "jsonb_build_object('webhookId', webhook_id, 'url', url, 'events', to_jsonb(events))::text"
+
+    static let columns = """
+        webhook_id, url, array_to_json(events)::text AS events, extract(epoch FROM created_at) AS created_at, extract(epoch FROM updated_at) AS updated_at
+        """
+
+    public func list(program: String) async throws -> [Webhook] {
+        do {
+            return try await postgres.query("SELECT \(Self.columns) FROM webhooks WHERE program_id = $1 AND deleted_at IS NULL ORDER BY webhook_id",
+                                            [program]).map(Webhook.init)
+        } catch {
+            throw RallyError.storage(error)
+        }
+    }
+
+    /// Deletes a webhook: nothing more is queued for it, and what is queued is not sent. Audited as `actor`'s; a 404
+    /// when there is none.
+    public func delete(program: String, id: String, actor: String) async throws {
+        let deleted: Bool
+        do {
+            deleted = try await postgres.transaction { connection in
+                try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
+                try connection.query("""
+                    UPDATE webhook_deliveries SET next_attempt_at = NULL, last_error = 'webhook deleted'
+                    WHERE program_id = $1 AND webhook_id = $2 AND next_attempt_at IS NOT NULL
+                    """, [program, id])
+                guard let row = try connection.query("""
+                    UPDATE webhooks SET deleted_at = now() WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL RETURNING \(Self.audited) AS audited
+                    """, [program, id]).first else { return false }
+                try AuditLog.record(program: program, actor: actor, action: "webhook.deleted", target: "webhooks/\(id)",
+                                    before: try row.string("audited"), after: nil, on: connection)
+                return true
+            }
+        } catch {
+            throw RallyError.storage(error)
+        }
+        guard deleted else { throw Self.notFound(id, program: program) }
+    }
+
+    /// The webhook's most recent deliveries, newest first (a 404 for an unknown webhook).
+    public func deliveries(program: String, id: String, limit: Int) async throws -> [WebhookDelivery] {
+        let exists: Bool, rows: PostgresRows
+        do {
+            (exists, rows) = try await postgres.withConnection { connection in
+                let exists = try connection.query("SELECT 1 FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL",
+                                                  [program, id]).count == 1
+                let rows = try connection.query("""
+                    SELECT id::text AS id, type, extract(epoch FROM created_at) AS created_at, attempts, last_status, last_error,
+                           extract(epoch FROM last_attempt_at) AS last_attempt_at, extract(epoch FROM next_attempt_at) AS next_attempt_at,
+                           extract(epoch FROM delivered_at) AS delivered_at
+                    FROM webhook_deliveries WHERE program_id = $1 AND webhook_id = $2 ORDER BY created_at DESC, id LIMIT $3::int
+                    """, [program, id, String(limit)])
+                return (exists, rows)
+            }
+        } catch {
+            throw RallyError.storage(error)
+        }
+        guard exists else { throw Self.notFound(id, program: program) }
+        return try rows.map { row in
+            func date(_ column: String) -> Date? { row.optionalString(column).flatMap(Double.init).map(Date.init(timeIntervalSince1970:)) }
+            let delivered = date("delivered_at"), next = date("next_attempt_at")
+            return WebhookDelivery(id: try row.string("id"), type: try row.string("type"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
+                                   attempts: try row.int("attempts"), state: delivered != nil ? .delivered : next != nil ? .pending : .failed,
+                                   lastAttemptAt: date("last_attempt_at"), lastStatus: row.optionalString("last_status").flatMap(Int.init),
+                                   lastError: row.optionalString("last_error"), nextAttemptAt: next, deliveredAt: delivered)
+        }
+    }
+
+    static func notFound(_ id: String, program: String) -> RallyError {
+        RallyError(.notFound, "webhook '\(id)' does not exist in program '\(program)'")
+    }
+
+    // MARK: - The queue
+
+    /// Queues each notification for every webhook of its program subscribed to its type, in the current transaction:
+    /// what made it and its deliveries commit together, or neither.
+    static func enqueue(_ notifications: [Notification], on connection: PostgresConnection) throws {
+        guard !notifications.isEmpty else { return }
+        try connection.query("""
+            INSERT INTO webhook_deliveries (program_id, webhook_id, type, data, next_attempt_at)
+            SELECT w.program_id, w.webhook_id, u.t, u.d, now()
+            FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS u(p, t, d, n)
+            JOIN webhooks w ON w.program_id = u.p AND u.t = ANY(w.events) AND w.deleted_at IS NULL
+            ORDER BY u.n, w.webhook_id
+            """, [PostgresArray.literal(notifications.map(\.program)), PostgresArray.literal(notifications.map(\.type.rawValue)),
+                  PostgresArray.literal(notifications.map(\.data.text))])
+    }
+
+    /// The notification types the program's webhooks subscribe to, with the program's row held `FOR SHARE` until the
+    /// transaction ends: a change of its webhooks waits for it (`put`), so what this transaction leaves out was not
+    /// subscribed when it committed.
+    static func subscribed(program: String, on connection: PostgresConnection) throws -> Set<WebhookEventType> {
+        let rows = try connection.query("""
+            WITH p AS (SELECT id FROM programs WHERE id = $1 FOR SHARE)
+            SELECT e FROM p, webhooks w, unnest(w.events) e WHERE w.program_id = p.id AND w.deleted_at IS NULL GROUP BY e
+            """, [program])
+        return Set(try rows.compactMap { WebhookEventType(rawValue: try $0.string("e")) })
+    }
+
+    /// Takes up to `limit` deliveries that are due, oldest first, for this instance to attempt now (others skip them
+    /// until `attemptLease` has passed).
+    public func claimDue(limit: Int) async throws -> [DueDelivery] {
+        try await postgres.query("""
+            WITH due AS (
+                SELECT id FROM webhook_deliveries WHERE next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1::int FOR UPDATE SKIP LOCKED)
+            UPDATE webhook_deliveries d SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + interval '\(Self.attemptLease)'
+            FROM due, webhooks w
+            WHERE d.id = due.id AND w.program_id = d.program_id AND w.webhook_id = d.webhook_id
+            RETURNING d.id::text AS id, d.program_id, w.url, w.secret, d.type, extract(epoch FROM d.created_at) AS created_at, d.data::text AS data,
+                      d.attempts
+            """, [String(limit)]).map { row in
+            DueDelivery(id: try row.string("id"), program: try row.string("program_id"), url: try row.string("url"), secret: try row.string("secret"),
+                        type: try row.string("type"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
+                        data: try row.string("data"), attempt: try row.int("attempts"))
+        }
+    }
+
+    /// Records an attempt: delivered on a 2xx; otherwise tried again after a delay that doubles with each attempt, until
+    /// `retryFor` after the delivery was queued.
+    public func recordAttempt(_ delivery: DueDelivery, status: Int?, error: String?) async throws {
+        if let status, (200..<300).contains(status) {
+            try await postgres.query("""
+                UPDATE webhook_deliveries SET delivered_at = now(), next_attempt_at = NULL, last_status = $2::int, last_error = NULL WHERE id = $1::uuid
+                """, [delivery.id, String(status)])
+            return
+        }
+        let delay = min(firstRetryDelay * (1 << min(delivery.attempt - 1, 20)), Self.maximumRetryDelay)
+        try await postgres.query("""
+            UPDATE webhook_deliveries SET last_status = $2::int, last_error = $3,
+                next_attempt_at = CASE WHEN created_at + interval '\(Self.retryFor)' > now() THEN now() + make_interval(secs => $4::float8) END
+            WHERE id = $1::uuid
+            """, [delivery.id, status.map(String.init), error.map { String($0.prefix(500)) }, String(delay.seconds)])
+    }
+
+    /// The `Rally-Signature` header of a delivery body sent at `timestamp` (seconds since 1970):
+    /// `t=<timestamp>,v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
+    public static func signature(secret: String, timestamp: Int, body: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+    }
+}

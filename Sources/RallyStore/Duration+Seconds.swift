@@ -1,4 +1,0 @@
-/// A duration as seconds with a fraction: for logs and SQL intervals.
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -1,0 +1,45 @@
+@testable import RallyLeaderboards
+import Testing
+
+/// Every key of one program carries the program as a Redis Cluster hash tag, so a cluster keeps it on one shard.
+@Suite struct LeaderboardKeysTests {
+    let keys = LeaderboardKeys(namespace: "rally")
+
+    @Test func programKeysShareTheProgramsHashTag() {
+        #expect(keys.board(program: "acme", period: "2026-W47") == "rally/lb/{acme}/m/2026-W47")
+        #expect(keys.board(program: "acme", scope: .team("Sales & Co"), period: "2026-W47") == "rally/lb/{acme}/t:Sales & Co/2026-W47")
+        #expect(keys.board(program: "acme", scope: .region("Lyon"), period: "2026-Q4") == "rally/lb/{acme}/r:Lyon/2026-Q4")
+        #expect(keys.sequence(program: "acme", period: "all") == "rally/seq/{acme}/all")
+        #expect(keys.placements(program: "acme") == "rally/scopes/{acme}")
+        #expect(keys.listings(program: "acme") == "rally/names/{acme}")
+        #expect(keys.revisions(program: "acme") == "rally/rev/{acme}")
+        #expect(keys.boardPrefix(program: "acme") + LeaderboardKeys.board(.team("x"), "2026-Q4")
+            == keys.board(program: "acme", scope: .team("x"), period: "2026-Q4"))
+        #expect(keys.ready == "rally/ready")
+        #expect(keys.pattern == "rally/*")
+    }
+
+    /// Redis hashes only what stands between the first `{` and the next `}`: the program id, whatever a team is called.
+    @Test func theHashTagIsTheProgramId() throws {
+        for key in [keys.board(program: "a.b:c@d-e", scope: .team("{x}"), period: "2026-11-20"), keys.listings(program: "a.b:c@d-e")] {
+            let open = try #require(key.firstIndex(of: "{"))
+            let close = try #require(key[open...].firstIndex(of: "}"))
+            #expect(key[key.index(after: open)..<close] == "a.b:c@d-e")
+        }
+    }
+}
+
+/// How boards list a member, as the names hash holds it.
+@Suite struct ListingTests {
+    @Test(arguments: [Listing(displayName: "Ana", team: "Sales & Co", anonymous: false), Listing(displayName: nil, team: nil, anonymous: true),
+                      Listing(displayName: "Zoë 🚀 \"quoted\" | pipe", team: nil, anonymous: false), Listing(displayName: nil, team: "R&D", anonymous: true)])
+    func aListingReadsBackAsStored(_ listing: Listing) {
+        #expect(Listing(stored: listing.stored) == listing)
+    }
+
+    @Test func listingsEarlierVersionsStoredAsJSONStillRead() {
+        #expect(Listing(stored: #"{"displayName":"Ana","team":null,"anonymous":true}"#) == Listing(displayName: "Ana", team: nil, anonymous: true))
+        #expect(Listing(stored: "x\u{1F}a\u{1F}b") == nil)
+        #expect(Listing(stored: "p\u{1F}only two") == nil)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import RallyCore
+@testable import RallyLeaderboards
+@testable import RallyLedger
+import RallyTestSupport
+import Redis
+import Testing
+
+/// When Redis stops answering for a moment but keeps its data, only the members it missed are resynchronised: no
+/// rebuild of every board.
+@Suite("A Redis blip is caught up without a rebuild")
+struct CatchUpTests {
+    @Test func theMembersRedisMissedAreResynchronisedAndNothingElseIsRebuilt() async throws {
+        // The writer gives up on Redis after 0.7 s; the test's own commands wait as long as usual (2 s).
+        try await StoreTestEnvironment.run(lanes: 2, redisCommandTimeout: .milliseconds(700)) { stores in
+            let redis = RedisPool(configuration: try RedisConfiguration(url: try #require(ProcessInfo.processInfo.environment["RALLY_TEST_REDIS_URL"])),
+                                  logger: StoreTestEnvironment.logger)
+            defer { Task { await redis.shutdown() } }
+            // The writer rebuilds the projection at its first check (again at the next one on a loaded machine).
+            try await Self.waitUntilInLine(stores.writer)
+            let members = ["ana", "ben", "cid"]
+            let program = try await stores.program(members: members)
+            func record(_ id: String, _ member: String, _ action: String) async throws -> [EventOutcome] {
+                let event = Event(id: id, memberId: member, action: action, network: nil, contentId: nil, occurredAt: Date(), tags: [])
+                return try await stores.writer.record([EventSubmission(program: program, event: event, receivedAt: Date())])
+            }
+            _ = try await record("e1", "ana", "post")
+            // A key a rebuild would delete with the rest of the namespace.
+            let sentinel = stores.leaderboards.keys.namespace + "/sentinel"
+            _ = try await redis.send(["SET", sentinel, "kept"])
+
+            // Redis holds every write for 1.5 s: the writer's pipelines time out, the events are committed all the same.
+            _ = try await redis.send(["CLIENT", "PAUSE", "1500", "WRITE"])
+            for (index, member) in members.enumerated() {
+                guard case let .created(result) = try await record("b\(index)", member, "share").first else {
+                    Issue.record("an event was not recorded while Redis paused")
+                    continue
+                }
+                #expect(result.member.ranks.all == nil, "no rank while Redis does not answer")
+            }
+            #expect(stores.writer.projectionIsStale)
+
+            try await Self.waitUntilInLine(stores.writer)
+            #expect(try await redis.send(["GET", sentinel]).string == "kept", "no rebuild: the namespace was not wiped")
+            let maintenance = LeaderboardMaintenance(postgres: stores.postgres, redis: redis,
+                                                     namespace: stores.leaderboards.keys.namespace, logger: StoreTestEnvironment.logger)
+            #expect(try await maintenance.check(program: program.id) == [])
+            let all = try await stores.leaderboards.page(program: program.id, period: .allTime, offset: 0, limit: 10)
+            #expect(all.entries.map { "\($0.memberId ?? "?")=\($0.points)" } == ["ana=35", "ben=10", "cid=10"])
+        }
+    }
+
+    static func waitUntilInLine(_ writer: EventWriter, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        // A start under another retention rebuilds every program of the shared test database while other tests run.
+        let deadline = ContinuousClock.now + .seconds(90)
+        while writer.projectionIsStale, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        try #require(!writer.projectionIsStale, "the projection did not come back in line", sourceLocation: sourceLocation)
+    }
+}
