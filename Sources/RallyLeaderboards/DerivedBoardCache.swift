@@ -12,12 +12,7 @@ import Synchronization
 /// of one core. Its readers see changes within that time instead of at once. Once it expires, readers are still
 /// answered with it while one computation of its successor runs (for as long again at most), so that only the
 /// first reader of a large board ever waits for it.
-final class DerivedBoardCache<Value: Sendable>: Sendable {
-    struct Key: Hashable {
-        var program: String
-        var board: String
-    }
-
+final class DerivedBoardCache<Key: ProgramKeyed, Value: Sendable>: Sendable {
     private struct Version: Equatable {
         var generation: UInt64
         var program: UInt64

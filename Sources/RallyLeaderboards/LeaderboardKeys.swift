@@ -19,15 +19,56 @@ public struct LeaderboardKeys: Sendable {
     /// Present while the projection is complete; absent while it is missing or being rebuilt.
     var ready: String { "\(namespace)/ready" }
 
-    /// Sorted set of one period's standings in one scope: member id → `StandingKey`.
-    func board(program: String, scope: BoardScope = .program, period: String) -> String {
-        boardPrefix(program: program) + Self.board(scope, period)
+    /// Sorted set of a board's standings: member id → `StandingKey`. Redis holds the boards of tracked periods; a
+    /// window's key names nothing there (windows are summed from day boards) and only tells caches apart.
+    package func key(for board: Board) -> String {
+        boardPrefix(program: board.program) + Self.suffix(of: board)
     }
 
-    /// A board within its program's keys: the scope's part (`m/`, `t:Sales/`, `r:Lyon/`, `c:hiring-dec/` for the
-    /// caches of campaign boards, which Redis does not hold; names never hold a newline, so a newline can join them) and the period key (`2026-W47`, which never holds a `/`).
-    package static func board(_ scope: BoardScope, _ period: String) -> String {
-        scopePart(scope) + period
+    /// A board's key within its program's keys: the scope's part (`m/`, `t:Sales/`, `r:Lyon/`, `c:hiring-dec/`) and the
+    /// span's (a period key such as `2026-W47`, which never holds a `/`; `rolling:…` for a window), as
+    /// `RedisScripts.apply` receives it.
+    static func suffix(of board: Board) -> String {
+        let span = switch board.span {
+        case let .period(key): key
+        case let .window(kind, key): "\(kind.rawValue):\(key)"
+        }
+        return scopePart(board.scope) + span
+    }
+
+    /// The board or period counter a key of this namespace holds (the inverse of `key(for:)` and `sequence`), for what
+    /// finds keys by `SCAN`; nil for any other key.
+    func parse(_ key: String) -> ParsedKey? {
+        guard key.hasPrefix(namespace + "/") else { return nil }
+        // After the namespace: the key's kind, the program's hash tag, the rest.
+        let afterNamespace = key.dropFirst(namespace.count + 1)
+        guard let slash = afterNamespace.firstIndex(of: "/") else { return nil }
+        let kind = afterNamespace[..<slash], tagged = afterNamespace[afterNamespace.index(after: slash)...]
+        guard tagged.hasPrefix("{"), let close = tagged.range(of: "}/") else { return nil }
+        let program = String(tagged[tagged.index(after: tagged.startIndex)..<close.lowerBound]), rest = tagged[close.upperBound...]
+        switch kind {
+        case "seq":
+            return rest.contains("/") ? nil : .sequence(program: program, period: String(rest))
+        case "lb":
+            guard let last = rest.lastIndex(of: "/"), let scope = Self.scope(fromPart: rest[..<last]) else { return nil }
+            return .board(Board(program: program, scope: scope, period: String(rest[rest.index(after: last)...])))
+        default:
+            return nil
+        }
+    }
+
+    /// What `parse` finds in a key.
+    enum ParsedKey: Equatable {
+        case board(Board)
+        case sequence(program: String, period: String)
+
+        /// The key of the period the board or counter belongs to.
+        var period: String {
+            switch self {
+            case let .board(board): board.period ?? ""
+            case let .sequence(_, period): period
+            }
+        }
     }
 
     static func scopePart(_ scope: BoardScope) -> String {
@@ -36,6 +77,18 @@ public struct LeaderboardKeys: Sendable {
         case let .team(name): "t:\(name)/"
         case let .region(name): "r:\(name)/"
         case let .campaign(id): "c:\(id)/"
+        }
+    }
+
+    /// The scope a part written by `scopePart` names (without its closing `/`).
+    private static func scope(fromPart part: Substring) -> BoardScope? {
+        if part == "m" { return .program }
+        let name = String(part.dropFirst(2))
+        switch part.prefix(2) {
+        case "t:": return .team(name)
+        case "r:": return .region(name)
+        case "c:": return .campaign(name)
+        default: return nil
         }
     }
 

@@ -93,11 +93,13 @@ public struct LeaderboardMaintenance: Sendable {
         }
         // Boards of periods past keeping are no longer maintained: they wait to be pruned, and nobody reads them.
         let today = (zone.flatMap(PeriodCalendar.init(timeZoneIdentifier:)) ?? PeriodCalendar(timeZone: .gmt)).localDate(of: now)
-        let prefix = leaderboards.keys.boardPrefix(program: program)
-        let found = try await keys(of: program, in: leaderboards.keys).filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
-            .filter { leaderboards.retention.keeps(periodKey: String($0.split(separator: "/").last ?? ""), today: today) }
-        let boards = Array(Set(found).union(expected.keys.map(\.board))).sorted()
-        let replies = try await leaderboards.redis.pipeline(boards.map { ["ZRANGE", prefix + $0, "0", "-1", "WITHSCORES"] })
+        let keys = leaderboards.keys
+        let found = try await self.keys(of: program, in: keys).compactMap { key -> Board? in
+            guard case let .board(board)? = keys.parse(key), let period = board.period else { return nil }
+            return leaderboards.retention.keeps(periodKey: period, today: today) ? board : nil
+        }
+        let boards = Set(found).union(expected.keys).sorted { LeaderboardKeys.suffix(of: $0) < LeaderboardKeys.suffix(of: $1) }
+        let replies = try await leaderboards.redis.pipeline(boards.map { ["ZRANGE", keys.key(for: $0), "0", "-1", "WITHSCORES"] })
         var differences: [LeaderboardDifference] = []
         for (board, reply) in zip(boards, replies) {
             let pairs = reply.array ?? []
@@ -106,9 +108,9 @@ public struct LeaderboardMaintenance: Sendable {
                 if let member = pairs[index].string, let score = pairs[index + 1].double { inRedis[member] = StandingKey(value: score).points }
             }
             var inPostgres: [String: Int64] = [:]
-            for row in expected[BoardRef(program: program, board: board)] ?? [] { inPostgres[row.memberId] = row.points }
+            for row in expected[board] ?? [] { inPostgres[row.memberId] = row.points }
             for member in Set(inRedis.keys).union(inPostgres.keys).sorted() where inRedis[member] != inPostgres[member] {
-                differences.append(LeaderboardDifference(program: program, board: board, memberId: member,
+                differences.append(LeaderboardDifference(program: program, board: LeaderboardKeys.suffix(of: board), memberId: member,
                                                          expected: inPostgres[member], found: inRedis[member]))
             }
         }
@@ -119,13 +121,7 @@ public struct LeaderboardMaintenance: Sendable {
     private func keys(of program: String, in keys: LeaderboardKeys) async throws -> [String] {
         var found: [String] = []
         for pattern in [keys.boardPrefix(program: program) + "*", keys.sequencePrefix(program: program) + "*"] {
-            var cursor = "0"
-            repeat {
-                let reply = try await leaderboards.redis.send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])
-                let parts = reply.array ?? []
-                cursor = parts.first?.string ?? "0"
-                found += parts.count > 1 ? (parts[1].array ?? []).compactMap(\.string) : []
-            } while cursor != "0"
+            try await leaderboards.scanKeys(matching: pattern) { found += $0 }
         }
         let hashes = [keys.listings(program: program), keys.revisions(program: program), keys.placements(program: program)]
         let exists = try await leaderboards.redis.pipeline(hashes.map { ["EXISTS", $0] })

@@ -16,9 +16,7 @@ extension Leaderboards {
             projection.queryRank(program: program, period: period, points: points)
         }
         let reply = try await send(projection, requireReady: true)
-        cache.invalidate(Set(updates.flatMap { program, update in
-            update.deltas.map { BoardRef(program: program, board: $0.board) }
-        }))
+        cache.invalidate(Set(updates.flatMap { $0.update.deltas.map(\.board) }))
         windows.invalidate(programs: Set(updates.map(\.program)))
         return reply
     }
@@ -35,22 +33,28 @@ extension Leaderboards {
         return standings
     }
 
-    /// Deletes every key matching `pattern` (`SCAN` then `UNLINK`, a thousand at a time) for which `isDeleted` holds;
-    /// returns how many went.
+    /// Deletes every key matching `pattern` for which `isDeleted` holds; returns how many went.
     @discardableResult
-    func deleteKeys(matching pattern: String, where isDeleted: (String) -> Bool = { _ in true }) async throws -> Int {
-        var cursor = "0"
+    func deleteKeys(matching pattern: String, where isDeleted: @escaping (String) -> Bool = { _ in true }) async throws -> Int {
         var deleted = 0
+        try await scanKeys(matching: pattern) { found in
+            let doomed = found.filter(isDeleted)
+            if !doomed.isEmpty {
+                try await redis.send(["UNLINK"] + doomed)
+                deleted += doomed.count
+            }
+        }
+        return deleted
+    }
+
+    /// Hands every key matching `pattern` to `body`, a `SCAN` batch (about a thousand) at a time.
+    func scanKeys(matching pattern: String, _ body: ([String]) async throws -> Void) async throws {
+        var cursor = "0"
         repeat {
             let reply = try await redis.send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])
             let parts = reply.array ?? []
             cursor = parts.first?.string ?? "0"
-            let found = (parts.count > 1 ? (parts[1].array ?? []).compactMap(\.string) : []).filter(isDeleted)
-            if !found.isEmpty {
-                try await redis.send(["UNLINK"] + found)
-                deleted += found.count
-            }
+            try await body(parts.count > 1 ? (parts[1].array ?? []).compactMap(\.string) : [])
         } while cursor != "0"
-        return deleted
     }
 }

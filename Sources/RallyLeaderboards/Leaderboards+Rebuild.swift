@@ -9,6 +9,12 @@ struct RebuildSummary {
     var revisions: [MemberRef: Int64] = [:]
 }
 
+/// A tracked period of a program: the boards of all its scopes share its update counter.
+private struct ProgramPeriod: Hashable {
+    var program: String
+    var period: String
+}
+
 extension Leaderboards {
     /// Writes the projection of every program (`program` nil) or of one under `keys`, as one PostgreSQL snapshot holds
     /// it at `now`: listings, every kept board with its standings numbered 1…n in the order they were reached (as the
@@ -56,33 +62,34 @@ extension Leaderboards {
                 }
             }
             // Standings come board by board, each in reached order: a board's counter is its count so far.
-            var counts: [BoardRef: Int64] = [:]
+            var counts: [Board: Int64] = [:]
             while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM standings") }), !rows.isEmpty {
                 try await send { projection in
-                    var standings: [BoardRef: [(memberId: String, points: Int64, sequence: Int64)]] = [:]
+                    var standings: [Board: [(memberId: String, points: Int64, sequence: Int64)]] = [:]
                     for row in rows {
                         let standing = try MemberTotals.Standing(row)
                         for scope in standing.member.scopes {
-                            let board = BoardRef(program: standing.program, board: LeaderboardKeys.board(scope, standing.period))
+                            let board = Board(program: standing.program, scope: scope, period: standing.period)
                             let sequence = counts[board, default: 0] + 1
                             counts[board] = sequence
                             standings[board, default: []].append((standing.memberId, standing.points, sequence))
                         }
                     }
-                    for (board, entries) in standings { projection.setStandings(program: board.program, board: board.board, entries) }
+                    for (board, entries) in standings { projection.setStandings(on: board, entries) }
                     summary.standings += rows.count
                 }
             }
             // A period's counter goes on from its largest board's count: later updates come after every rebuilt total.
-            var periods: [BoardRef: Int64] = [:]
+            var periods: [ProgramPeriod: Int64] = [:]
             for (board, count) in counts {
-                let period = BoardRef(program: board.program, board: String(board.board.split(separator: "/").last ?? ""))
+                guard let key = board.period else { continue }
+                let period = ProgramPeriod(program: board.program, period: key)
                 periods[period] = max(periods[period] ?? 0, count)
             }
             for start in stride(from: 0, to: periods.count, by: chunk) {
                 try await send { projection in
                     for (period, count) in periods.dropFirst(start).prefix(chunk) {
-                        projection.setSequence(program: period.program, period: period.board, to: count)
+                        projection.setSequence(program: period.program, period: period.period, to: count)
                     }
                 }
             }

@@ -9,8 +9,8 @@ extension Leaderboards {
         let utcToday = PeriodCalendar(timeZone: .gmt).localDate(of: now)
         var pruned = 0
         for pattern in keys.boardPatterns {
-            pruned += try await deleteKeys(matching: pattern) { key in
-                retention.hasExpired(periodKey: String(key.split(separator: "/").last ?? ""), utcToday: utcToday)
+            pruned += try await deleteKeys(matching: pattern) { [keys, retention] key in
+                keys.parse(key).map { retention.hasExpired(periodKey: $0.period, utcToday: utcToday) } ?? false
             }
         }
         return pruned

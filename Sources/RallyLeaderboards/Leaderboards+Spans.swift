@@ -25,7 +25,7 @@ extension Leaderboards {
         case let .redisDays(window, days):
             return try await windowPage(program: program.id, scope: scope, window: window, days: days, offset: offset, limit: limit)
         case let .postgres(days):
-            let key = DerivedBoardCache<LeaderboardPage>.Key(program: program.id, board: "\(scope)\n\(span.period.kind.rawValue):\(span.period.key)/\(offset)/\(limit)")
+            let key = BoardPage(board: Board(program: program.id, scope: scope, span: Board.Span(span.period)), offset: offset, limit: limit)
             return try await archive.value(for: key) { [self] in
                 let (total, entries) = try await fromPostgres {
                     try MemberTotals.page(program: program.id, scope: scope, days: days, offset: offset, limit: limit, on: $0)

@@ -19,7 +19,7 @@ extension Leaderboards {
     public func teamPage(program: ProgramContext, period: Period, region: String?, metric: TeamMetric, offset: Int, limit: Int)
         async throws -> TeamBoardPage
     {
-        let key = DerivedBoardCache<[TeamTotal]>.Key(program: program.id, board: "\(region ?? "")\n\(period.kind.rawValue):\(period.key)")
+        let key = TeamBoard(program: program.id, region: region, span: Board.Span(period))
         let days = period.kind == .all ? nil : MemberTotals.days(of: period, in: program.calendar)
         let totals = try await teams.value(for: key) { [postgres, id = program.id] in
             do {

@@ -22,8 +22,8 @@ extension Leaderboards {
     {
         let ranking = try await windowRanking(program: program, scope: scope, window: window, days: days)
         // A page of one ranking: kept like a page of a Redis board (a listing change drops it, a second at most).
-        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)#\(ranking.revision)")),
-                                         offset: offset, limit: limit)
+        let cacheKey = BoardPage(board: Board(program: program, scope: scope, span: .window(window.kind, "\(window.key)#\(ranking.revision)")),
+                                 offset: offset, limit: limit)
         if let page = cache.page(cacheKey) { return page }
         let version = cache.version(of: cacheKey.board)
         let page = try await windowPage(program: program, ranking: ranking, window: window, offset: offset, limit: limit)
@@ -59,8 +59,7 @@ extension Leaderboards {
     }
 
     private func windowRanking(program: String, scope: BoardScope, window: Period, days: [String]) async throws -> WindowRanking {
-        let key = DerivedBoardCache<WindowRanking>.Key(program: program, board: LeaderboardKeys.board(scope, "\(window.kind.rawValue):\(window.key)"))
-        return try await windows.value(for: key) { [self] in
+        return try await windows.value(for: Board(program: program, scope: scope, span: .window(window.kind, window.key))) { [self] in
             try await computeWindowRanking(program: program, scope: scope, days: days)
         }
     }
@@ -71,7 +70,7 @@ extension Leaderboards {
         var rows = 0
         do {
             let replies = try await redis.pipeline([["EXISTS", keys.ready]]
-                + days.map { ["ZRANGE", keys.board(program: program, scope: scope, period: $0), "0", "-1", "WITHSCORES"] })
+                + days.map { ["ZRANGE", keys.key(for: Board(program: program, scope: scope, period: $0)), "0", "-1", "WITHSCORES"] })
             try Self.requireReady(replies[0])
             for reply in replies.dropFirst() {
                 let pairs = reply.array ?? []

@@ -44,10 +44,10 @@ public final class Leaderboards: Sendable {
     let postgres: PostgresPool
     package let keys: LeaderboardKeys
     let cache = PageCache()
-    let windows = DerivedBoardCache<WindowRanking>()
-    let teams = DerivedBoardCache<[TeamTotal]>()
+    let windows = DerivedBoardCache<Board, WindowRanking>()
+    let teams = DerivedBoardCache<TeamBoard, [TeamTotal]>()
     /// Pages of periods past keeping, computed from PostgreSQL: they change only with backfilled events and member changes.
-    let archive = DerivedBoardCache<LeaderboardPage>(lifetime: .seconds(10), capacity: 1000)
+    let archive = DerivedBoardCache<BoardPage, LeaderboardPage>(lifetime: .seconds(10), capacity: 1000)
     /// Which periods' boards Redis holds; older ones are read from PostgreSQL.
     public let retention: BoardRetention
     private let revisions = Atomic<UInt64>(0)
@@ -61,7 +61,7 @@ public final class Leaderboards: Sendable {
 
     /// One page of the board of `period` in `scope`, best first.
     func page(program: String, scope: BoardScope = .program, period: Period, offset: Int, limit: Int) async throws -> LeaderboardPage {
-        let cacheKey = PageCache.PageKey(board: BoardRef(program: program, board: LeaderboardKeys.board(scope, period.key)), offset: offset, limit: limit)
+        let cacheKey = BoardPage(board: Board(program: program, scope: scope, period: period.key), offset: offset, limit: limit)
         if let page = cache.page(cacheKey) { return page }
         let version = cache.version(of: cacheKey.board)
         var page = try await read(program: program, scope: scope, period: period, offset: offset, limit: limit)
@@ -83,7 +83,7 @@ public final class Leaderboards: Sendable {
 
     /// Runs `RedisScripts.page`: the page and the size asked; nil when it found no such member.
     private func read(program: String, scope: BoardScope, period: Period, arguments: [String]) async throws -> (page: LeaderboardPage, limit: Int)? {
-        let board = keys.board(program: program, scope: scope, period: period.key)
+        let board = keys.key(for: Board(program: program, scope: scope, period: period.key))
         let reply: [RedisReply]
         do {
             reply = try await evaluate(RedisScripts.pageDigest, keys: [keys.ready, board, keys.listings(program: program)], arguments: arguments).array ?? []
@@ -170,7 +170,7 @@ public final class Leaderboards: Sendable {
         do {
             let replies = try await redis.pipeline([
                 ["EXISTS", keys.ready],
-                ["ZREVRANK", keys.board(program: program, scope: scope, period: period.key), memberId],
+                ["ZREVRANK", keys.key(for: Board(program: program, scope: scope, period: period.key)), memberId],
             ])
             try Self.requireReady(replies[0])
             return replies[1].int

@@ -210,9 +210,9 @@ package enum MemberTotals {
 
     /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
     /// of its member, each board's standings in the order they were reached.
-    static func boards(_ standings: [Standing]) -> [BoardRef: [Standing]] {
-        Dictionary(grouping: standings.flatMap { row in row.member.scopes.map { (row, LeaderboardKeys.board($0, row.period)) } }) {
-            BoardRef(program: $0.0.program, board: $0.1)
+    static func boards(_ standings: [Standing]) -> [Board: [Standing]] {
+        Dictionary(grouping: standings.flatMap { row in row.member.scopes.map { (row, Board(program: row.program, scope: $0, period: row.period)) } }) {
+            $0.1
         }.mapValues { $0.map(\.0) }
     }
 

@@ -7,12 +7,6 @@ import Synchronization
 /// before reading Redis. So a cached page is never older than the last commit this instance projected, nor older
 /// than `lifetime`: repeated reads of a busy board cost no round trip.
 final class PageCache: Sendable {
-    struct PageKey: Hashable {
-        var board: BoardRef
-        var offset: Int
-        var limit: Int
-    }
-
     /// What a page was read under: the cache generation and its board's version.
     struct Version: Equatable {
         var generation: UInt64
@@ -21,8 +15,8 @@ final class PageCache: Sendable {
 
     private struct State {
         var generation: UInt64 = 0
-        var boards: [BoardRef: UInt64] = [:]
-        var pages: [PageKey: (version: Version, page: LeaderboardPage, expires: ContinuousClock.Instant)] = [:]
+        var boards: [Board: UInt64] = [:]
+        var pages: [BoardPage: (version: Version, page: LeaderboardPage, expires: ContinuousClock.Instant)] = [:]
     }
 
     private let state = Mutex(State())
@@ -35,11 +29,11 @@ final class PageCache: Sendable {
     }
 
     /// The board's current version, to note before reading Redis.
-    func version(of board: BoardRef) -> Version {
+    func version(of board: Board) -> Version {
         state.withLock { Version(generation: $0.generation, board: $0.boards[board, default: 0]) }
     }
 
-    func page(_ key: PageKey) -> LeaderboardPage? {
+    func page(_ key: BoardPage) -> LeaderboardPage? {
         state.withLock { state in
             guard let entry = state.pages[key], entry.expires > ContinuousClock.now,
                   entry.version == Version(generation: state.generation, board: state.boards[key.board, default: 0])
@@ -48,7 +42,7 @@ final class PageCache: Sendable {
         }
     }
 
-    func store(_ page: LeaderboardPage, for key: PageKey, readAt version: Version) {
+    func store(_ page: LeaderboardPage, for key: BoardPage, readAt version: Version) {
         state.withLock { state in
             if state.pages.count >= capacity { state.pages.removeAll(keepingCapacity: true) }
             state.pages[key] = (version, page, ContinuousClock.now + lifetime)
@@ -56,7 +50,7 @@ final class PageCache: Sendable {
     }
 
     /// After Redis acknowledged changes to these boards.
-    func invalidate(_ boards: some Sequence<BoardRef>) {
+    func invalidate(_ boards: some Sequence<Board>) {
         state.withLock { state in
             for board in boards { state.boards[board, default: 0] &+= 1 }
         }

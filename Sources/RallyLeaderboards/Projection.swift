@@ -1,14 +1,14 @@
 import Foundation
 import RallyCore
 
-/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each board
-/// gains (boards as `LeaderboardKeys.board(_:_:)` names them within the program).
+/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each of the
+/// program's boards gains.
 package struct StandingsUpdate: Sendable {
     package var memberId: String
     package var revision: Int64
-    package var deltas: [(board: String, points: Int64)]
+    package var deltas: [(board: Board, points: Int64)]
 
-    package init(memberId: String, revision: Int64, deltas: [(board: String, points: Int64)]) {
+    package init(memberId: String, revision: Int64, deltas: [(board: Board, points: Int64)]) {
         self.memberId = memberId
         self.revision = revision
         self.deltas = deltas
@@ -41,7 +41,7 @@ package struct Projection {
                            keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
             for update in updates[start..<min(start + Self.applyMembers, updates.count)] {
                 command += [update.memberId, String(update.revision), String(update.deltas.count)]
-                for delta in update.deltas { command += [delta.board, String(delta.points)] }
+                for delta in update.deltas { command += [LeaderboardKeys.suffix(of: delta.board), String(delta.points)] }
             }
             applyReplies.append((commands.count, program))
             commands.append(command)
@@ -65,9 +65,9 @@ package struct Projection {
 
     /// Sets members' totals on a board, each as the board's `sequence`-th update (a rebuild numbers each board in
     /// reached order), in one command.
-    mutating func setStandings(program: String, board: String, _ standings: [(memberId: String, points: Int64, sequence: Int64)]) {
+    mutating func setStandings(on board: Board, _ standings: [(memberId: String, points: Int64, sequence: Int64)]) {
         guard !standings.isEmpty else { return }
-        var command = ["ZADD", keys.boardPrefix(program: program) + board]
+        var command = ["ZADD", keys.key(for: board)]
         command.reserveCapacity(2 + 2 * standings.count)
         for standing in standings {
             command.append(Leaderboards.number(StandingKey(points: standing.points, sequence: standing.sequence).value))
@@ -105,7 +105,7 @@ package struct Projection {
     /// Queues `1 + members strictly above points`; `send` returns it as the rank.
     mutating func queryRank(program: String, period: Period, points: Int64) {
         rankReplies.append(commands.count)
-        commands.append(["ZCOUNT", keys.board(program: program, period: period.key),
+        commands.append(["ZCOUNT", keys.key(for: Board(program: program, period: period.key)),
                          Leaderboards.number(StandingKey.lowestKey(above: points)), "+inf"])
     }
 }

@@ -283,7 +283,8 @@ extension EventWriter {
     static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
                                          members: [MemberRef: MemberState], retention: BoardRetention,
                                          now: Date) -> (updates: [(program: String, update: StandingsUpdate)], backfilled: Set<String>) {
-        var deltas: [MemberRef: [String: Int64]] = [:]
+        // Each member's boards in the order first reached, with the points each gains.
+        var deltas: [MemberRef: (boards: [Board], points: [Board: Int64])] = [:]
         var backfilled: Set<String> = []
         for (submission, points) in awarded {
             let scopes = members[submission.memberRef]?.scopes ?? []
@@ -295,15 +296,20 @@ extension EventWriter {
                     continue
                 }
                 for scope in scopes {
-                    deltas[submission.memberRef, default: [:]][LeaderboardKeys.board(scope, period.key), default: 0] += Int64(points)
+                    let board = Board(program: submission.program.id, scope: scope, period: period.key)
+                    var member = deltas[submission.memberRef] ?? ([], [:])
+                    if member.points[board] == nil { member.boards.append(board) }
+                    member.points[board, default: 0] += Int64(points)
+                    deltas[submission.memberRef] = member
                 }
             }
         }
         let updates = revisions.filter { members[$0.key]?.isRanked == true }
             .sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
             .map { ref, revision in
-                (ref.program, StandingsUpdate(memberId: ref.id, revision: revision,
-                                              deltas: (deltas[ref] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
+                let member = deltas[ref] ?? ([], [:])
+                return (ref.program, StandingsUpdate(memberId: ref.id, revision: revision,
+                                                     deltas: member.boards.map { ($0, member.points[$0] ?? 0) }))
             }
         return (updates, backfilled)
     }

@@ -3,7 +3,6 @@ import Postgres
 import RallyCore
 import RallyLeaderboards
 import RallyStorage
-import Redis
 
 /// Keeping Redis a faithful projection of PostgreSQL: per-member refreshes and whole rebuilds.
 extension EventWriter {

@@ -6,7 +6,7 @@ import Testing
 /// large.
 @Suite("Derived board cache")
 struct DerivedBoardCacheTests {
-    static let key = DerivedBoardCache<Int>.Key(program: "p", board: "b")
+    static let key = Board(program: "p", period: "b")
 
     final class Counter: Sendable {
         let count = Atomic<Int>(0)
@@ -14,7 +14,7 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func concurrentReadersShareOneComputation() async throws {
-        let cache = DerivedBoardCache<Int>(lifetime: .seconds(60), large: 100)
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .seconds(60), large: 100)
         let computations = Counter()
         let values = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<20 {
@@ -32,9 +32,9 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func aSmallBoardIsComputedAgainAfterAChangeALargeOneIsKept() async throws {
-        let cache = DerivedBoardCache<Int>(lifetime: .seconds(60), large: 100)
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .seconds(60), large: 100)
         let computations = Counter()
-        let small = DerivedBoardCache<Int>.Key(program: "p", board: "cheap")
+        let small = Board(program: "p", period: "cheap")
         #expect(try await cache.value(for: small) { (computations.next(), 1) } == 1)
         #expect(try await cache.value(for: small) { (computations.next(), 1) } == 1)
         #expect(try await cache.value(for: Self.key) { (computations.next() + 100, 100) } == 102)
@@ -46,7 +46,7 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func aReaderAfterAChangeDoesNotJoinAComputationStartedBefore() async throws {
-        let cache = DerivedBoardCache<Int>(lifetime: .seconds(60), large: 100)
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .seconds(60), large: 100)
         let early = Task {
             try await cache.value(for: Self.key) {
                 try await Task.sleep(for: .milliseconds(200))
@@ -61,7 +61,7 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func anExpiredLargeBoardIsServedWhileOneReaderComputesItsSuccessor() async throws {
-        let cache = DerivedBoardCache<Int>(lifetime: .seconds(1), large: 100)
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .seconds(1), large: 100)
         let computations = Counter()
         #expect(try await cache.value(for: Self.key) { (computations.next(), 100) } == 1)
         try await Task.sleep(for: .milliseconds(1200))
@@ -82,7 +82,7 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func aLargeBoardPastTwiceItsKeepingIsNotServedAnyMore() async throws {
-        let cache = DerivedBoardCache<Int>(lifetime: .milliseconds(300), large: 100)
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .milliseconds(300), large: 100)
         #expect(try await cache.value(for: Self.key) { (1, 100) } == 1)
         try await Task.sleep(for: .milliseconds(800))
         #expect(try await cache.value(for: Self.key) { (2, 100) } == 2, "the reader waited for a new board")

@@ -51,9 +51,9 @@ struct LeaderboardMaintenanceTests {
             #expect(before["m/all"] == ["ana=25", "ben=10", "cid=10", "dee=5"])
             // Redis drifts: a board lost, a total changed, a stranger listed.
             let keys = stores.leaderboards.keys
-            _ = try await stores.redis.send(["DEL", keys.board(program: program.id, period: program.calendar.period(.week, containing: Date()).key)])
-            _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "all"), "1", "ben"])
-            _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "all"), "99999999999999", "mallory"])
+            _ = try await stores.redis.send(["DEL", keys.key(for: Board(program: program.id, period: program.calendar.period(.week, containing: Date()).key))])
+            _ = try await stores.redis.send(["ZADD", keys.key(for: Board(program: program.id, period: "all")), "1", "ben"])
+            _ = try await stores.redis.send(["ZADD", keys.key(for: Board(program: program.id, period: "all")), "99999999999999", "mallory"])
             #expect(try await Self.snapshot(stores, program: program.id) != before)
 
             let standings = try await Self.maintenance(stores).rebuild(program: program.id)
@@ -75,11 +75,11 @@ struct LeaderboardMaintenanceTests {
 
             let keys = stores.leaderboards.keys
             let year = program.calendar.period(.year, containing: Date()).key
-            _ = try await stores.redis.send(["ZREM", keys.board(program: program.id, period: year), "ben"])
-            _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "all"), String(Int64(7) << 32), "ana"])
-            _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "all"), String(Int64(3) << 32), "mallory"])
+            _ = try await stores.redis.send(["ZREM", keys.key(for: Board(program: program.id, period: year)), "ben"])
+            _ = try await stores.redis.send(["ZADD", keys.key(for: Board(program: program.id, period: "all")), String(Int64(7) << 32), "ana"])
+            _ = try await stores.redis.send(["ZADD", keys.key(for: Board(program: program.id, period: "all")), String(Int64(3) << 32), "mallory"])
             // A board of a period past keeping is no longer maintained, so it is no difference (pruning deletes it).
-            _ = try await stores.redis.send(["ZADD", keys.board(program: program.id, period: "2020-01-06"), String(Int64(3) << 32), "ana"])
+            _ = try await stores.redis.send(["ZADD", keys.key(for: Board(program: program.id, period: "2020-01-06")), String(Int64(3) << 32), "ana"])
             let differences = try await maintenance.check(program: program.id)
             #expect(differences == [
                 LeaderboardDifference(program: program.id, board: "m/\(year)", memberId: "ben", expected: 10, found: nil),

@@ -27,11 +27,11 @@ struct ProjectionOrderTests {
     }
 
     static func update(_ member: String, _ revision: Int64, _ points: Int64) -> StandingsUpdate {
-        StandingsUpdate(memberId: member, revision: revision, deltas: [("m/2026-W47", points), ("m/all", points)])
+        StandingsUpdate(memberId: member, revision: revision, deltas: [(Board(program: "p", period: "2026-W47"), points), (Board(program: "p", period: "all"), points)])
     }
 
     static func points(_ leaderboards: Leaderboards, _ member: String, _ period: String = "all") async throws -> Int64? {
-        try await leaderboards.redis.send(["ZSCORE", leaderboards.keys.board(program: "p", period: period), member]).double
+        try await leaderboards.redis.send(["ZSCORE", leaderboards.keys.key(for: Board(program: "p", period: period)), member]).double
             .map { StandingKey(value: $0).points }
     }
 
@@ -73,7 +73,7 @@ struct ProjectionOrderTests {
             var projection = Projection(keys: leaderboards.keys)
             projection.apply(program: "p", updates: [Self.update("ana", 1, 10), Self.update("ben", 1, 10)])
             _ = try await leaderboards.send(projection)
-            let board = leaderboards.keys.board(program: "p", period: "all")
+            let board = leaderboards.keys.key(for: Board(program: "p", period: "all"))
             let before = try await leaderboards.redis.send(["ZREVRANGE", board, "0", "-1"]).array?.compactMap(\.string)
             #expect(before == ["ana", "ben"], "ana reached 10 first")
             var resync = Projection(keys: leaderboards.keys)

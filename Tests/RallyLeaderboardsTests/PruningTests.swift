@@ -11,12 +11,12 @@ struct PruningTests {
         try await ProjectionOrderTests.withLeaderboards { leaderboards in
             let now = Date(timeIntervalSince1970: 1_770_811_200) // 2026-02-11 12:00 UTC
             let keys = leaderboards.keys
-            let expired = [keys.board(program: "a/b", period: "2026-01-06"), keys.board(program: "p", scope: .team("Sales/EU"), period: "2025-W46"),
-                           keys.sequence(program: "p", period: "2025-01"), keys.board(program: "p", period: "2024-Q4"),
-                           keys.board(program: "p", period: "2024")]
-            let kept = [keys.board(program: "p", period: "2026-01-07"), keys.board(program: "p", period: "2025-W47"),
-                        keys.sequence(program: "p", period: "2025-02"), keys.board(program: "p", period: "2025-Q1"),
-                        keys.board(program: "p", period: "2025"), keys.board(program: "p", period: "all"), keys.listings(program: "p"),
+            let expired = [keys.key(for: Board(program: "a/b", period: "2026-01-06")), keys.key(for: Board(program: "p", scope: .team("Sales/EU"), period: "2025-W46")),
+                           keys.sequence(program: "p", period: "2025-01"), keys.key(for: Board(program: "p", period: "2024-Q4")),
+                           keys.key(for: Board(program: "p", period: "2024"))]
+            let kept = [keys.key(for: Board(program: "p", period: "2026-01-07")), keys.key(for: Board(program: "p", period: "2025-W47")),
+                        keys.sequence(program: "p", period: "2025-02"), keys.key(for: Board(program: "p", period: "2025-Q1")),
+                        keys.key(for: Board(program: "p", period: "2025")), keys.key(for: Board(program: "p", period: "all")), keys.listings(program: "p"),
                         keys.revisions(program: "p"), keys.ready]
             for key in expired + kept { _ = try await leaderboards.redis.send(["SET", key, "1"]) }
             #expect(try await leaderboards.pruneExpiredBoards(now: now) == expired.count)

@@ -20,7 +20,7 @@ struct StartUpTests {
             try await record(["e1": "ana", "e2": "ben", "e3": "cid", "e4": "dan"], program: program, with: stores.writer)
             let sentinel = stores.leaderboards.keys.namespace + "/sentinel"
             _ = try await stores.redis.send(["SET", sentinel, "kept"])
-            let anaBefore = try await stores.redis.send(["ZSCORE", stores.leaderboards.keys.board(program: program.id, period: "all"), "ana"]).string
+            let anaBefore = try await stores.redis.send(["ZSCORE", stores.leaderboards.keys.key(for: Board(program: program.id, period: "all")), "ana"]).string
 
             // An instance whose Redis never answers commits events whose pipeline never runs, and stops: what it missed
             // is lost with it. Members change in PostgreSQL with no refresh either (a process stopped in between).
@@ -49,7 +49,7 @@ struct StartUpTests {
             #expect(board.entries.map { "\($0.memberId ?? "?")=\($0.points)" } == ["ben=75", "ana=25", "cid=25"])
             let sales = try await stores.leaderboards.page(program: program, scope: .team("Sales"), span: .period(.allTime), offset: 0, limit: 10)
             #expect(sales.entries.map { $0.memberId ?? "?" } == ["cid"])
-            #expect(try await stores.redis.send(["ZSCORE", stores.leaderboards.keys.board(program: program.id, period: "all"), "ana"]).string == anaBefore,
+            #expect(try await stores.redis.send(["ZSCORE", stores.leaderboards.keys.key(for: Board(program: program.id, period: "all")), "ana"]).string == anaBefore,
                     "a member in line keeps their place among ties")
             startedRun.cancel()
             _ = await startedRun.result
@@ -64,7 +64,7 @@ struct StartUpTests {
             // What a Redis restarted from an older snapshot looks like: a revision it had acknowledged is gone. Its run id
             // changes with the restart (here: the writer is told it last saw another server).
             _ = try await stores.redis.send(["HDEL", stores.leaderboards.keys.revisions(program: program.id), "ben"])
-            _ = try await stores.redis.send(["ZREM", stores.leaderboards.keys.board(program: program.id, period: "all"), "ben"])
+            _ = try await stores.redis.send(["ZREM", stores.leaderboards.keys.key(for: Board(program: program.id, period: "all")), "ben"])
             stores.writer.inLineWith.withLock { $0 = "a server before the restart" }
             await stores.writer.repairProjectionIfNeeded()
             #expect(!stores.writer.projectionIsStale)

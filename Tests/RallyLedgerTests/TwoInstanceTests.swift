@@ -89,7 +89,7 @@ struct TwoInstanceTests {
             let periods = [now, now.addingTimeInterval(-30 * 86_400)].flatMap { program.calendar.trackedPeriods(containing: $0).map(\.key) }
             #expect(Set(boards.keys) == Set(periods))
             for (period, standings) in boards {
-                let reply = try await stores.redis.send(["ZRANGE", stores.leaderboards.keys.board(program: program.id, period: period), "0", "-1", "WITHSCORES"])
+                let reply = try await stores.redis.send(["ZRANGE", stores.leaderboards.keys.key(for: Board(program: program.id, period: period)), "0", "-1", "WITHSCORES"])
                 let pairs = reply.array ?? []
                 var inRedis: [String: Int64] = [:]
                 for index in stride(from: 0, to: pairs.count - 1, by: 2) {
