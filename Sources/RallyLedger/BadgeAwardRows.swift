@@ -66,35 +66,17 @@ struct AwardToRecord {
     var eventId: String?
 }
 
-extension EventWriter {
+extension BadgeAwardRows {
     /// Records awards given at `now`, each at most once per member (`ON CONFLICT DO NOTHING`: another writer, the
     /// retroactive pass or a period's close may have given it first); returns those this call recorded.
-    static func recordAwards(_ awards: [AwardToRecord], now: Date, on connection: PostgresConnection) throws -> [AwardToRecord] {
+    static func record(_ awards: [AwardToRecord], now: Date, on connection: PostgresConnection) throws -> [AwardToRecord] {
         guard !awards.isEmpty else { return [] }
         // Rows in one order, so that writers inserting the same awards never deadlock.
         let sorted = awards.sorted {
             ($0.member.program, $0.member.id, $0.key.badgeId, $0.key.tier ?? "", $0.key.period ?? "")
                 < ($1.member.program, $1.member.id, $1.key.badgeId, $1.key.tier ?? "", $1.key.period ?? "")
         }
-        let rows = try connection.query("""
-            INSERT INTO member_badges (program_id, member_id, badge_id, tier, period_key, event_id, awarded_at)
-            SELECT p, m, b, t, k, e, to_timestamp($7::float8)
-            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, m, b, t, k, e)
-            ON CONFLICT DO NOTHING
-            RETURNING program_id, member_id, badge_id, tier, period_key AS period
-            """, [
-                PostgresArray.literal(sorted.map(\.member.program)),
-                PostgresArray.literal(sorted.map(\.member.id)),
-                PostgresArray.literal(sorted.map(\.key.badgeId)),
-                PostgresArray.literal(sorted.map { $0.key.tier ?? "" }),
-                PostgresArray.literal(sorted.map { $0.key.period ?? "" }),
-                PostgresArray.literal(sorted.map(\.eventId)),
-                String(now.timeIntervalSince1970),
-            ])
-        var recorded: Set<AwardKeyOfMember> = []
-        for row in rows {
-            recorded.insert(AwardKeyOfMember(member: MemberRef(program: try row.string("program_id"), id: try row.string("member_id")), key: try BadgeAwardKey(row)))
-        }
+        let recorded = Set(try connection.rows(RecordAwards(awards: sorted, now: now)).map { AwardKeyOfMember(member: $0.member, key: $0.key) })
         return sorted.filter { recorded.contains(AwardKeyOfMember(member: $0.member, key: $0.key)) }
     }
 }

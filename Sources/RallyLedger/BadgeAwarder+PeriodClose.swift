@@ -70,9 +70,9 @@ extension BadgeAwarder {
                         .map { AwardToRecord(member: MemberRef(program: program.id, id: entry.memberId), key: $0, eventId: nil) }
                 }
             }
-            let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
+            let recorded = try BadgeAwardRows.record(awards, now: now, on: connection)
             let subscribed = try WebhookStore.subscribed(program: program.id, on: connection)
-            var notifications: [Notification] = []
+            var notifications: [WebhookNotification] = []
             if subscribed.contains(.badgeAwarded) {
                 notifications = recorded.map { .badgeAwarded($0, name: program.badgeName($0.key.badgeId), at: now, timeZone: program.timeZone) }
             }
@@ -104,13 +104,13 @@ extension BadgeAwarder {
     }
 
     /// `leaderboard.closed`: the period, how many were ranked, and the first ten of the program's board.
-    static func closedNotification(_ period: Period, program: ProgramContext, standings: FinalStandings) -> Notification {
+    static func closedNotification(_ period: Period, program: ProgramContext, standings: FinalStandings) -> WebhookNotification {
         let zone = program.timeZone
         let top = standings.ranked(by: .program).prefix(10).map { entry -> JSONValue in
             .object(["rank": .integer(Int64(entry.rank)), "memberId": entry.anonymous ? .null : .string(entry.memberId),
                      "displayName": entry.anonymous ? .null : entry.displayName.map(JSONValue.string) ?? .null, "points": .integer(entry.points)])
         }
-        return Notification(program: program.id, type: .leaderboardClosed, data: .object([
+        return WebhookNotification(program: program.id, type: .leaderboardClosed, data: .object([
             "period": .object(["kind": .string(period.kind.rawValue), "key": .string(period.key),
                                "start": period.start.map { .string(RFC3339.format($0, in: zone)) } ?? .null,
                                "end": period.end.map { .string(RFC3339.format($0, in: zone)) } ?? .null]),

@@ -85,7 +85,7 @@ extension BadgeAwarder {
 
     /// Awards a badge to every enrolled member who already meets it (`Badge.bestValue` of their whole history), members
     /// in id order, a chunk per transaction: a writer scoring the same member waits at most one chunk. An award a
-    /// writer gave meanwhile is not given twice (`recordAwards`). The pass stops, to be taken again, when the badge
+    /// writer gave meanwhile is not given twice (`BadgeAwardRows.record`). The pass stops, to be taken again, when the badge
     /// changes under it.
     func awardRetroactively(program programId: String, badgeId: String) async throws {
         let program = try await programs.fresh(programId)
@@ -148,7 +148,7 @@ extension BadgeAwarder {
             awards += badge.newAwards(value: try row.int64("value"), held: held)
                 .map { AwardToRecord(member: MemberRef(program: program.id, id: member), key: $0, eventId: nil) }
         }
-        let recorded = try EventWriter.recordAwards(awards, now: now, on: connection)
+        let recorded = try BadgeAwardRows.record(awards, now: now, on: connection)
         if try WebhookStore.subscribed(program: program.id, on: connection).contains(.badgeAwarded) {
             try WebhookStore.enqueue(recorded.map { .badgeAwarded($0, name: badge.name, at: now, timeZone: program.timeZone) }, on: connection)
         }

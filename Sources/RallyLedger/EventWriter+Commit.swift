@@ -199,26 +199,28 @@ extension EventWriter {
         let snapshot = try loadSnapshot(submissions, on: connection)
         var decision = GroupDecision.decide(submissions, snapshot, now: now)
 
-        try insertEvents(decision.recorded, on: connection)
-        let awarded = decision.recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
-        try insertLedger(awarded, on: connection)
-        try addToMemberDays(awarded, on: connection)
-        let revisions = try addToMemberTotals(awarded, on: connection)
-        try addToMemberActivity(decision.recorded, on: connection)
+        if !decision.recorded.isEmpty, try connection.run(InsertEvents(rows: decision.recorded)).affectedRows != decision.recorded.count {
+            throw ConcurrentWriterRace()
+        }
+        var changes = LedgerChanges()
+        for (submission, award) in decision.recorded {
+            changes.add(submission.event, of: submission.program, award: award, campaign: award.campaign, kind: .award, reachedAt: submission.receivedAt)
+        }
+        let revisions = try changes.write(on: connection)
         let activity = newActivity(submissions, decision.outcomes, now: now)
         try activity.count(on: connection)
-        try insertContentAwards(decision.contents, on: connection)
-        let campaigns = try addToCampaignDays(decision.recorded, on: connection)
-        let earned = try recordAwards(decision.recorded.flatMap { submission, award in
+        if !decision.contents.isEmpty { try connection.run(InsertContentClaims(rows: decision.contents)) }
+        let earned = try BadgeAwardRows.record(decision.recorded.flatMap { submission, award in
             award.badges.map { AwardToRecord(member: submission.memberRef, key: $0, eventId: submission.event.id) }
         }, now: now, on: connection)
         decision.show(earned, programs: snapshot.programs, submissions: submissions, now: now)
         try WebhookStore.enqueue(notifications(earned, decision.recorded, programs: snapshot.programs, now: now)
             .filter { snapshot.subscribed[$0.program]?.contains($0.type) == true }, on: connection)
 
+        let awarded = decision.recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
-                                  programsAwarded: Set(awarded.map(\.0.program.id)), programsArchived: backfilled.union(campaigns),
+                                  programsAwarded: changes.programsAwarded, programsArchived: backfilled.union(changes.programsWithCampaigns),
                                   activity: activity)
         try addMemberSummaries(to: &result, submissions: submissions, members: snapshot.members, now: now, on: connection)
         return result
@@ -226,8 +228,8 @@ extension EventWriter {
 
     /// The webhook notifications of a commit: each badge award it recorded, each level an event reached.
     private static func notifications(_ earned: [AwardToRecord], _ recorded: [(submission: EventSubmission, award: Award)],
-                                      programs: [String: ProgramContext], now: Date) -> [Notification] {
-        var notifications: [Notification] = []
+                                      programs: [String: ProgramContext], now: Date) -> [WebhookNotification] {
+        var notifications: [WebhookNotification] = []
         for award in earned {
             guard let program = programs[award.member.program] else { continue }
             notifications.append(.badgeAwarded(award, name: program.badgeName(award.key.badgeId), at: now, timeZone: program.timeZone))

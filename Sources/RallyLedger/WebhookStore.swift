@@ -36,26 +36,26 @@ extension Webhook {
 }
 
 /// Something that happened, to be announced to the program's webhooks subscribed to its type.
-struct Notification {
+struct WebhookNotification {
     var program: String
     var type: WebhookEventType
     var data: JSONValue
 }
 
-extension Notification {
+extension WebhookNotification {
     /// `badge.awarded`: who, which badge and tier, when, and the event that earned it (or the period, for a rank badge).
-    static func badgeAwarded(_ award: AwardToRecord, name: String, at instant: Date, timeZone: TimeZone) -> Notification {
+    static func badgeAwarded(_ award: AwardToRecord, name: String, at instant: Date, timeZone: TimeZone) -> WebhookNotification {
         var data: [String: JSONValue] = ["memberId": .string(award.member.id), "badgeId": .string(award.key.badgeId), "name": .string(name),
                                          "awardedAt": .string(RFC3339.format(instant, in: timeZone))]
         data["tier"] = award.key.tier.map(JSONValue.string) ?? .null
         data["eventId"] = award.eventId.map(JSONValue.string) ?? .null
         data["period"] = award.key.period.map(JSONValue.string) ?? .null
-        return Notification(program: award.member.program, type: .badgeAwarded, data: .object(data))
+        return WebhookNotification(program: award.member.program, type: .badgeAwarded, data: .object(data))
     }
 
     /// `level.reached`: who, the level, and the event whose points reached it.
-    static func levelReached(_ level: Level, member: MemberRef, eventId: String) -> Notification {
-        Notification(program: member.program, type: .levelReached, data: .object([
+    static func levelReached(_ level: Level, member: MemberRef, eventId: String) -> WebhookNotification {
+        WebhookNotification(program: member.program, type: .levelReached, data: .object([
             "memberId": .string(member.id), "eventId": .string(eventId),
             "level": .object(["name": .string(level.name), "minPoints": .integer(level.minPoints)]),
         ]))
@@ -221,16 +221,9 @@ public final class WebhookStore: Sendable {
 
     /// Queues each notification for every webhook of its program subscribed to its type, in the current transaction:
     /// what made it and its deliveries commit together, or neither.
-    static func enqueue(_ notifications: [Notification], on connection: PostgresConnection) throws {
+    static func enqueue(_ notifications: [WebhookNotification], on connection: PostgresConnection) throws {
         guard !notifications.isEmpty else { return }
-        try connection.query("""
-            INSERT INTO webhook_deliveries (program_id, webhook_id, type, data, next_attempt_at)
-            SELECT w.program_id, w.webhook_id, u.t, u.d, now()
-            FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS u(p, t, d, n)
-            JOIN webhooks w ON w.program_id = u.p AND u.t = ANY(w.events) AND w.deleted_at IS NULL
-            ORDER BY u.n, w.webhook_id
-            """, [PostgresArray.literal(notifications.map(\.program)), PostgresArray.literal(notifications.map(\.type.rawValue)),
-                  PostgresArray.literal(notifications.map(\.data.text))])
+        try connection.run(EnqueueNotifications(notifications: notifications))
     }
 
     /// The notification types the program's webhooks subscribe to, with the program's row held `FOR SHARE` until the
