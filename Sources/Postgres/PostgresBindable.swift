@@ -61,6 +61,11 @@ extension PostgresConnection {
         try query(Statement.sql, statement.bindings.map(\.postgresText))
     }
 
+    /// Declares a cursor over a statement's rows (in a transaction), to `FETCH` a chunk at a time.
+    public func declareCursor<Statement: PostgresStatement>(_ name: String, for statement: Statement) throws {
+        try query("DECLARE \(name) NO SCROLL CURSOR FOR " + Statement.sql, statement.bindings.map(\.postgresText))
+    }
+
     /// Runs a query and decodes its rows.
     public func rows<Query: PostgresQuery>(_ query: Query) throws -> [Query.Row] {
         try run(query).map(Query.decode)

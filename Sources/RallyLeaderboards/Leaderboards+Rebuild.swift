@@ -37,8 +37,7 @@ extension Leaderboards {
                     SELECT program_id, member_id, display_name, team, visibility FROM members m
                     WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberState.rankedCondition("m"))
                     """, [program])
-                let (sql, parameters) = try MemberTotals.standingsQuery(program: program, retention: retention, now: now, on: connection)
-                try connection.query("DECLARE standings NO SCROLL CURSOR FOR " + sql, parameters)
+                try connection.declareCursor("standings", for: StandingsQuery(program: program, retention: retention, now: now, on: connection))
                 try connection.query("""
                     DECLARE placements NO SCROLL CURSOR FOR
                     SELECT t.program_id, t.member_id, t.revision, m.enrolled, m.visibility, m.team, m.region

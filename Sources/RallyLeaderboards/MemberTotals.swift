@@ -183,7 +183,7 @@ package enum MemberTotals {
         var points: Int64
         var reachedAt: Date
 
-        /// From a row of `standingsQuery`.
+        /// From a row of `StandingsQuery`.
         init(_ row: PostgresRow) throws {
             self.init(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberState(row),
                       period: try row.string("period"), points: try row.int64("points"),
@@ -200,12 +200,9 @@ package enum MemberTotals {
         }
     }
 
-    /// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one), ordered by
-    /// program and board, then by when each total was reached (the order a rebuild numbers them in): a period's total
-    /// is the sum of its days, reached when the last of them was.
+    /// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one): `StandingsQuery`.
     static func standings(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> [Standing] {
-        let (sql, parameters) = try standingsQuery(program: program, retention: retention, now: now, on: connection)
-        return try connection.query(sql, parameters).map(Standing.init)
+        try connection.rows(StandingsQuery(program: program, retention: retention, now: now, on: connection))
     }
 
     /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
@@ -220,82 +217,12 @@ package enum MemberTotals {
     /// now or not.
     static func standings(program: String, memberIds: [String], retention: BoardRetention, now: Date,
                           on connection: PostgresConnection) throws -> [Standing] {
-        let (sql, parameters) = try standingsQuery(program: program, memberIds: memberIds, retention: retention, now: now, on: connection)
-        return try connection.query(sql, parameters).map(Standing.init)
+        try connection.rows(StandingsQuery(program: program, memberIds: memberIds, retention: retention, now: now, on: connection))
     }
 
-    /// The query of `standings` (of ranked members, or of the given members whatever their ranking), rows decoded by
-    /// `Standing.init(_:)`; a rebuild streams it through a cursor.
-    static func standingsQuery(program: String?, memberIds: [String]? = nil, retention: BoardRetention, now: Date,
-                               on connection: PostgresConnection) throws -> (sql: String, parameters: [String?]) {
-        let condition: String
-        let parameters: [String?]
-        switch (program, memberIds) {
-        case let (program?, memberIds?):
-            (condition, parameters) = ("d.program_id = $1 AND d.member_id = ANY($2::text[])", [program, PostgresArray.literal(memberIds)])
-        case let (program?, nil):
-            (condition, parameters) = ("d.program_id = $1 AND \(MemberState.rankedCondition("m"))", [program])
-        case (nil, _):
-            (condition, parameters) = (MemberState.rankedCondition("m"), [])
-        }
-        // Per program, the first local day of each kind's oldest kept period (its time zone decides which day it is).
-        let zones = try connection.query("SELECT id, timezone FROM programs WHERE $1::text IS NULL OR id = $1", [program])
-        var ids: [String] = []
-        var firstDays: [PeriodKind: [String]] = [:]
-        for row in zones {
-            guard let calendar = PeriodCalendar(timeZoneIdentifier: try row.string("timezone")) else { continue }
-            ids.append(try row.string("id"))
-            let today = calendar.localDate(of: now)
-            for kind in BoardRetention.kinds {
-                // Before year 1 (a retention of thousands of years), every day is kept.
-                let first = retention.firstKeptDay(kind, today: today).flatMap { $0.year >= 1 ? PeriodCalendar.dayKey($0) : nil }
-                firstDays[kind, default: []].append(first ?? "-infinity")
-            }
-        }
-        let kept = parameters.count
-        let columns = BoardRetention.kinds.map { "first_\($0.rawValue)" }
-        let arrays = BoardRetention.kinds.indices.map { "$\(kept + 2 + $0)::date[]" }
-        let periods = PeriodKind.tracked.compactMap { kind in keyFormat(kind).map { (kind, $0) } }.map { kind, format in
-            """
-            SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at,
-                   m.enrolled, m.visibility, m.team, m.region
-            FROM member_days d JOIN members m USING (program_id, member_id) JOIN kept k ON k.program_id = d.program_id
-            WHERE \(condition) AND d.day >= k.first_\(kind.rawValue)
-            GROUP BY 1, 2, 3, m.enrolled, m.visibility, m.team, m.region
-            """
-        }
-        let allTime = """
-            SELECT d.program_id, d.member_id, 'all', d.points, d.reached_at, m.enrolled, m.visibility, m.team, m.region
-            FROM member_totals d JOIN members m USING (program_id, member_id)
-            WHERE \(condition)
-            """
-        let sql = """
-            WITH kept AS (SELECT * FROM unnest($\(kept + 1)::text[], \(arrays.joined(separator: ", "))) AS k(program_id, \(columns.joined(separator: ", "))))
-            SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
-            FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
-            ORDER BY program_id, period, reached_at, member_id
-            """
-        return (sql, parameters + [PostgresArray.literal(ids)] + BoardRetention.kinds.map { PostgresArray.literal(firstDays[$0] ?? []) })
-    }
-
-    /// The revision of each member's standings (of every program, or of the given members of one); absent for members
-    /// who never earned points.
+    /// The revision of each member's standings (of every program, or of the given members of one): `StandingRevisions`.
     static func revisions(program: String?, memberIds: [String]? = nil, on connection: PostgresConnection) throws -> [MemberRef: Int64] {
-        var conditions: [String] = []
-        var parameters: [String?] = []
-        if let program {
-            parameters.append(program)
-            conditions.append("program_id = $1")
-        }
-        if let memberIds {
-            parameters.append(PostgresArray.literal(memberIds))
-            conditions.append("member_id = ANY($\(parameters.count)::text[])")
-        }
-        let rows = try connection.query("SELECT program_id, member_id, revision FROM member_totals WHERE \((conditions + ["true"]).joined(separator: " AND "))",
-                                        parameters)
-        var revisions: [MemberRef: Int64] = [:]
-        for row in rows { revisions[MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))] = try row.int64("revision") }
-        return revisions
+        Dictionary(try connection.rows(StandingRevisions(program: program, memberIds: memberIds)).map { ($0.member, $0.revision) }) { _, last in last }
     }
 }
 

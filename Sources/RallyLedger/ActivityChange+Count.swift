@@ -10,16 +10,25 @@ extension ActivityChange {
         let months = Set(pastDays.flatMap { program, days in days.map { MonthRef(program: program, month: CivilDate(year: $0.year, month: $0.month, day: 1)) } })
             .sorted { ($0.program, $0.month.daysSinceEpoch) < ($1.program, $1.month.daysSinceEpoch) }
         guard !months.isEmpty else { return }
-        try connection.query("""
-            INSERT INTO activity_month_changes AS c (program_id, month, changes)
-            SELECT program_id, month, 1 FROM unnest($1::text[], $2::date[]) AS m(program_id, month)
-            ON CONFLICT (program_id, month) DO UPDATE SET changes = c.changes + 1
-            """, [PostgresArray.literal(months.map(\.program)), PostgresArray.literal(months.map { PeriodCalendar.dayKey($0.month) })])
+        try connection.run(CountMonthChanges(months: months))
     }
+}
 
-    private struct MonthRef: Hashable {
-        var program: String
-        var month: CivilDate
-    }
+/// A local month of a program.
+struct MonthRef: Hashable {
+    var program: String
+    var month: CivilDate
+}
+
+/// One more change to each month's activity.
+struct CountMonthChanges: PostgresStatement {
+    static let columns = PostgresColumns<MonthRef>([.text("program_id") { $0.program }, .date("month") { PeriodCalendar.dayKey($0.month) }])
+    static let sql = """
+        INSERT INTO activity_month_changes AS c (\(columns.names), changes) SELECT \(columns.values), 1 FROM \(columns.unnest())
+        ON CONFLICT (program_id, month) DO UPDATE SET changes = c.changes + 1
+        """
+
+    var months: [MonthRef]
+    var bindings: [any PostgresBindable] { Self.columns.bindings(months) }
 }
 

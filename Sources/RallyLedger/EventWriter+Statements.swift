@@ -50,16 +50,8 @@ extension EventWriter {
         var members: [MemberRef: MemberState] = [:]
         var versions: [String: ProgramVersions] = [:]
         for (program, ids) in Dictionary(grouping: refs, by: \.program).sorted(by: { $0.key < $1.key }) {
-            let rows = try connection.query("""
-                WITH p AS (SELECT badges_version FROM programs WHERE id = $1 FOR SHARE)
-                SELECT m.member_id, m.enrolled, m.visibility, m.team, m.region, coalesce(t.points, 0) AS lifetime_points, p.badges_version,
-                       (SELECT coalesce(max(version), 0) FROM rulesets WHERE program_id = $1) AS rules_version,
-                       (SELECT coalesce(string_agg(DISTINCT e, ','), '') FROM webhooks w, unnest(w.events) e
-                        WHERE w.program_id = $1 AND w.deleted_at IS NULL) AS subscribed
-                FROM p, members m LEFT JOIN member_totals t ON t.program_id = m.program_id AND t.member_id = m.member_id
-                WHERE m.program_id = $1 AND m.member_id = ANY($2::text[])
-                ORDER BY m.member_id\(locking.contains(program) ? " FOR NO KEY UPDATE OF m" : "")
-                """, [program, PostgresArray.literal(ids.map(\.id))])
+            let load = LoadMembers(program: program, memberIds: ids.map(\.id))
+            let rows = locking.contains(program) ? try connection.run(LoadMembers.Locking(load)) : try connection.run(load)
             for row in rows {
                 members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberState(row)
                 versions[program] = ProgramVersions(rules: try row.int("rules_version"), badges: try row.int("badges_version"),
@@ -71,9 +63,7 @@ extension EventWriter {
 
     /// A program's rules and badges as PostgreSQL holds them in this transaction.
     static func reloadProgram(_ program: ProgramContext, on connection: PostgresConnection) throws -> ProgramContext {
-        guard let row = try connection.query("""
-            SELECT (\(RulesetRows.select("$1"))) AS rulesets, (\(BadgeStore.select("$1"))) AS badges, badges_version FROM programs WHERE id = $1
-            """, [program.id]).first else { return program }
+        guard let row = try connection.run(ReloadProgram(program: program.id)).first else { return program }
         var fresh = program
         fresh.rules = try RulesetRows.history(try row.string("rulesets"))
         fresh.badges = try BadgeStore.badges(try row.string("badges"), program: program.id, rules: fresh.rules)
@@ -85,12 +75,7 @@ extension EventWriter {
         var events: [EventRef: StoredEvent] = [:]
         let decoder = JSONDecoder()
         for (program, ids) in Dictionary(grouping: refs, by: \.program) {
-            let rows = try connection.query("""
-                SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
-                       tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version, level_reached::text AS level_reached,
-                       (\(BadgeAwardRows.select(program: "events.program_id", member: "events.member_id", event: "events.event_id"))) AS badges
-                FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
-                """, [program, PostgresArray.literal(ids.map(\.id))])
+            let rows = try connection.run(LoadEvents(program: program, eventIds: ids.map(\.id)))
             for row in rows {
                 let event = Event(id: try row.string("event_id"), memberId: try row.string("member_id"), action: try row.string("action"),
                                   network: row.optionalString("network"), contentId: row.optionalString("content_id"),
@@ -109,4 +94,56 @@ extension EventWriter {
         }
         return events
     }
+}
+
+/// A group's members of one program with their lifetime points, the program's latest rules and badges versions and the
+/// notification types its webhooks subscribe to; the program's row held `FOR SHARE` until the commit.
+struct LoadMembers: PostgresStatement {
+    static let sql = """
+        WITH p AS (SELECT badges_version FROM programs WHERE id = $1 FOR SHARE)
+        SELECT m.member_id, m.enrolled, m.visibility, m.team, m.region, coalesce(t.points, 0) AS lifetime_points, p.badges_version,
+               (SELECT coalesce(max(version), 0) FROM rulesets WHERE program_id = $1) AS rules_version,
+               (SELECT coalesce(string_agg(DISTINCT e, ','), '') FROM webhooks w, unnest(w.events) e
+                WHERE w.program_id = $1 AND w.deleted_at IS NULL) AS subscribed
+        FROM p, members m LEFT JOIN member_totals t ON t.program_id = m.program_id AND t.member_id = m.member_id
+        WHERE m.program_id = $1 AND m.member_id = ANY($2::text[])
+        ORDER BY m.member_id
+        """
+
+    var program: String
+    var memberIds: [String]
+    var bindings: [any PostgresBindable] { [program, memberIds] }
+
+    /// The same, the members' rows locked in one order until the transaction ends.
+    struct Locking: PostgresStatement {
+        static let sql = LoadMembers.sql + " FOR NO KEY UPDATE OF m"
+
+        var load: LoadMembers
+        init(_ load: LoadMembers) { self.load = load }
+        var bindings: [any PostgresBindable] { load.bindings }
+    }
+}
+
+/// Stored events with the given ids, with the badges each earned.
+struct LoadEvents: PostgresStatement {
+    static let sql = """
+        SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
+               tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version, level_reached::text AS level_reached,
+               (\(BadgeAwardRows.select(program: "events.program_id", member: "events.member_id", event: "events.event_id"))) AS badges
+        FROM events WHERE program_id = $1 AND event_id = ANY($2::text[])
+        """
+
+    var program: String
+    var eventIds: [String]
+    var bindings: [any PostgresBindable] { [program, eventIds] }
+}
+
+/// A program's rules and badges as PostgreSQL holds them in this transaction.
+struct ReloadProgram: PostgresStatement {
+    static let sql = """
+        SELECT (\(RulesetRows.select("$1"))) AS rulesets, (\(BadgeStore.select("$1"))) AS badges, badges_version FROM programs WHERE id = $1
+        """
+
+    var program: String
+    var bindings: [any PostgresBindable] { [program] }
 }

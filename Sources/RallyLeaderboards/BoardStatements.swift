@@ -1,0 +1,101 @@
+import Foundation
+import Postgres
+import RallyCore
+import RallyStorage
+
+/// The standings of members on every board Redis keeps at `now` (of every program, or of one; of its ranked members, or
+/// of the given members whatever their ranking), ordered by program and board, then by when each total was reached
+/// (the order a rebuild numbers them in): a period's total is the sum of its days, reached when the last of them was.
+/// Rows decoded by `MemberTotals.Standing`; a rebuild streams it through a cursor.
+struct StandingsQuery: PostgresQuery {
+    /// Per program, the first local day of each kind's oldest kept period (its time zone decides which day it is).
+    struct KeptDays {
+        var program: String
+        var firstDays: [PeriodKind: String]
+    }
+
+    static let kept = PostgresColumns<KeptDays>([.text("program_id") { $0.program }]
+        + BoardRetention.kinds.map { kind in .date("first_\(kind.rawValue)") { $0.firstDays[kind] ?? "-infinity" } })
+
+    /// `$1` the program (NULL: every program), `$2` the members (NULL: every ranked member), then the kept days.
+    static let sql: String = {
+        let condition = """
+            ($1::text IS NULL OR d.program_id = $1) AND ($2::text[] IS NULL OR d.member_id = ANY($2::text[]))
+            AND ($2::text[] IS NOT NULL OR \(MemberState.rankedCondition("m")))
+            """
+        let periods = PeriodKind.tracked.compactMap { kind in MemberTotals.keyFormat(kind).map { (kind, $0) } }.map { kind, format in
+            """
+            SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at,
+                   m.enrolled, m.visibility, m.team, m.region
+            FROM member_days d JOIN members m USING (program_id, member_id) JOIN kept k ON k.program_id = d.program_id
+            WHERE \(condition) AND d.day >= k.first_\(kind.rawValue)
+            GROUP BY 1, 2, 3, m.enrolled, m.visibility, m.team, m.region
+            """
+        }
+        let allTime = """
+            SELECT d.program_id, d.member_id, 'all', d.points, d.reached_at, m.enrolled, m.visibility, m.team, m.region
+            FROM member_totals d JOIN members m USING (program_id, member_id)
+            WHERE \(condition)
+            """
+        return """
+            WITH kept AS (SELECT * FROM \(kept.unnest(from: 3, as: "k")))
+            SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
+            FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
+            ORDER BY program_id, period, reached_at, member_id
+            """
+    }()
+
+    var program: String?
+    var memberIds: [String]?
+    var keptDays: [KeptDays]
+    var bindings: [any PostgresBindable] { [program, memberIds] + Self.kept.bindings(keptDays) }
+
+    /// The query as of `now` under `retention`, with each program's kept days computed in its time zone.
+    init(program: String?, memberIds: [String]? = nil, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws {
+        self.program = program
+        self.memberIds = memberIds
+        keptDays = try connection.rows(ProgramZones(program: program)).compactMap { id, zone in
+            guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else { return nil }
+            let today = calendar.localDate(of: now)
+            var firstDays: [PeriodKind: String] = [:]
+            for kind in BoardRetention.kinds {
+                // Before year 1 (a retention of thousands of years), every day is kept.
+                firstDays[kind] = retention.firstKeptDay(kind, today: today).flatMap { $0.year >= 1 ? PeriodCalendar.dayKey($0) : nil }
+            }
+            return KeptDays(program: id, firstDays: firstDays)
+        }
+    }
+
+    static func decode(_ row: PostgresRow) throws -> MemberTotals.Standing {
+        try MemberTotals.Standing(row)
+    }
+}
+
+/// Each program's id and time zone (of every program, or of one).
+struct ProgramZones: PostgresQuery {
+    static let sql = "SELECT id, timezone FROM programs WHERE $1::text IS NULL OR id = $1"
+
+    var program: String?
+    var bindings: [any PostgresBindable] { [program] }
+
+    static func decode(_ row: PostgresRow) throws -> (id: String, zone: String) {
+        (try row.string("id"), try row.string("timezone"))
+    }
+}
+
+/// The revision of each member's standings (of every program, or of one; of the given members only, when given); absent
+/// for members who never earned points.
+struct StandingRevisions: PostgresQuery {
+    static let sql = """
+        SELECT program_id, member_id, revision FROM member_totals
+        WHERE ($1::text IS NULL OR program_id = $1) AND ($2::text[] IS NULL OR member_id = ANY($2::text[]))
+        """
+
+    var program: String?
+    var memberIds: [String]?
+    var bindings: [any PostgresBindable] { [program, memberIds] }
+
+    static func decode(_ row: PostgresRow) throws -> (member: MemberRef, revision: Int64) {
+        (MemberRef(program: try row.string("program_id"), id: try row.string("member_id")), try row.int64("revision"))
+    }
+}
