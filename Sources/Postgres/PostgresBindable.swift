@@ -46,6 +46,13 @@ extension Array: PostgresBindable where Element: PostgresBindable {
 public protocol PostgresStatement {
     static var sql: String { get }
     var bindings: [any PostgresBindable] { get }
+    /// Whether the statement is prepared once per connection (`preparedQuery`): for small statements run on every
+    /// request whose best plan does not depend on the parameters (primary-key lookups). False by default.
+    static var isPrepared: Bool { get }
+}
+
+extension PostgresStatement {
+    public static var isPrepared: Bool { false }
 }
 
 /// A statement whose rows the statement type decodes.
@@ -58,7 +65,8 @@ extension PostgresConnection {
     /// Runs a statement with its bindings.
     @discardableResult
     public func run<Statement: PostgresStatement>(_ statement: Statement) throws -> PostgresRows {
-        try query(Statement.sql, statement.bindings.map(\.postgresText))
+        Statement.isPrepared ? try preparedQuery(Statement.sql, statement.bindings.map(\.postgresText))
+            : try query(Statement.sql, statement.bindings.map(\.postgresText))
     }
 
     /// Declares a cursor over a statement's rows (in a transaction), to `FETCH` a chunk at a time.

@@ -99,3 +99,53 @@ struct StandingRevisions: PostgresQuery {
         (MemberRef(program: try row.string("program_id"), id: try row.string("member_id")), try row.int64("revision"))
     }
 }
+
+/// How ranked members are listed on boards (of every program, or of one): rows for `Listing`.
+struct RankedListings: PostgresStatement {
+    static let sql = """
+        SELECT program_id, member_id, display_name, team, visibility FROM members m
+        WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberState.rankedCondition("m"))
+        """
+
+    var program: String?
+    var bindings: [any PostgresBindable] { [program] }
+}
+
+/// The revision and scopes of every member with a total (of every program, or of one).
+struct Placements: PostgresStatement {
+    static let sql = """
+        SELECT t.program_id, t.member_id, t.revision, m.enrolled, m.visibility, m.team, m.region
+        FROM member_totals t JOIN members m USING (program_id, member_id)
+        WHERE $1::text IS NULL OR t.program_id = $1
+        """
+
+    var program: String?
+    var bindings: [any PostgresBindable] { [program] }
+}
+
+/// Every member (of every program, or of one) as the projection should hold them: rows for `ExpectedPlacement`.
+struct ExpectedPlacements: PostgresStatement {
+    static let sql = """
+        SELECT m.program_id, m.member_id, m.display_name, m.team, m.region, m.enrolled, m.visibility, coalesce(t.revision, 0) AS revision
+        FROM members m LEFT JOIN member_totals t USING (program_id, member_id)
+        WHERE $1::text IS NULL OR m.program_id = $1
+        """
+
+    var program: String?
+    var bindings: [any PostgresBindable] { [program] }
+}
+
+/// Given members of a program, as boards list and place them.
+struct MembersAsListed: PostgresQuery {
+    static let sql = """
+        SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])
+        """
+
+    var program: String
+    var memberIds: [String]
+    var bindings: [any PostgresBindable] { [program, memberIds] }
+
+    static func decode(_ row: PostgresRow) throws -> (id: String, listing: Listing, state: MemberState) {
+        (try row.string("member_id"), try Listing(row), try MemberState(row))
+    }
+}

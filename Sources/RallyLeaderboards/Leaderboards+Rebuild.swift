@@ -32,18 +32,9 @@ extension Leaderboards {
                 // chunk of standings waits for them all to be sorted (minutes for millions: no statement time-out), in
                 // memory where they fit.
                 try connection.execute("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'")
-                try connection.query("""
-                    DECLARE listings NO SCROLL CURSOR FOR
-                    SELECT program_id, member_id, display_name, team, visibility FROM members m
-                    WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberState.rankedCondition("m"))
-                    """, [program])
+                try connection.declareCursor("listings", for: RankedListings(program: program))
                 try connection.declareCursor("standings", for: StandingsQuery(program: program, retention: retention, now: now, on: connection))
-                try connection.query("""
-                    DECLARE placements NO SCROLL CURSOR FOR
-                    SELECT t.program_id, t.member_id, t.revision, m.enrolled, m.visibility, m.team, m.region
-                    FROM member_totals t JOIN members m USING (program_id, member_id)
-                    WHERE $1::text IS NULL OR t.program_id = $1
-                    """, [program])
+                try connection.declareCursor("placements", for: Placements(program: program))
             }
             // Each chunk goes to Redis as one pipeline of a few commands (one per board or hash it touches).
             func send(_ build: (inout Projection) throws -> Void) async throws {

@@ -10,12 +10,9 @@ extension Leaderboards {
     /// later revision; the others taken off every board. One round trip to PostgreSQL, one to Redis.
     package func resync(program: String, memberIds: [String], from postgres: PostgresPool) async throws {
         guard !memberIds.isEmpty else { return }
-        let ids = PostgresArray.literal(memberIds)
         // One snapshot: totals and revisions must agree, or a commit between the two reads would be skipped as applied.
         let (members, standings, revisions) = try await postgres.snapshot { [retention] connection in
-            let members = try connection.query(
-                "SELECT member_id, display_name, team, region, enrolled, visibility FROM members WHERE program_id = $1 AND member_id = ANY($2::text[])",
-                [program, ids]).map { row in (id: try row.string("member_id"), listing: try Listing(row), state: try MemberState(row)) }
+            let members = try connection.rows(MembersAsListed(program: program, memberIds: memberIds))
             return (members, try MemberTotals.standings(program: program, memberIds: memberIds, retention: retention, now: Date(), on: connection),
                     try MemberTotals.revisions(program: program, memberIds: memberIds, on: connection))
         }
@@ -52,13 +49,7 @@ extension Leaderboards {
             try await session.run { connection in
                 try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 try connection.execute("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL statement_timeout = 0")
-                try connection.query("""
-                    DECLARE members NO SCROLL CURSOR FOR
-                    SELECT m.program_id, m.member_id, m.display_name, m.team, m.region, m.enrolled, m.visibility,
-                           coalesce(t.revision, 0) AS revision
-                    FROM members m LEFT JOIN member_totals t USING (program_id, member_id)
-                    WHERE $1::text IS NULL OR m.program_id = $1
-                    """, [program])
+                try connection.declareCursor("members", for: ExpectedPlacements(program: program))
             }
             var summary = ReconcileSummary()
             while case let rows = try await session.run({ try $0.query("FETCH \(Self.rebuildChunk) FROM members") }), !rows.isEmpty {
