@@ -32,21 +32,15 @@ extension AnalyticsStore {
         let ended = periods.filter { ($0.period.end ?? .distantFuture) <= now }
         let open = periods.filter { ($0.period.end ?? .distantFuture) > now }
         var found: [String: ParticipationByGrouping] = [:]
-        do {
-            if !ended.isEmpty {
-                found = try await keptFigures(program: program, periods: ended)
-                let missing = ended.filter { found[Self.reference($0)] == nil }
-                if !missing.isEmpty {
-                    found.merge(try await compute(program: program, periods: missing, membersAsOfPeriodEnd: true,
-                                                  keepingEndedBefore: now.addingTimeInterval(-Self.keepingDelay))) { $1 }
-                }
+        if !ended.isEmpty {
+            found = try await keptFigures(program: program, periods: ended)
+            let missing = ended.filter { found[Self.reference($0)] == nil }
+            if !missing.isEmpty {
+                found.merge(try await compute(program: program, periods: missing, membersAsOfPeriodEnd: true,
+                                              keepingEndedBefore: now.addingTimeInterval(-Self.keepingDelay))) { $1 }
             }
-            found.merge(try await openFigures(program: program, periods: open, recount: recount)) { $1 }
-        } catch let error as RallyError {
-            throw error
-        } catch {
-            throw RallyError.storage(error)
         }
+        found.merge(try await openFigures(program: program, periods: open, recount: recount)) { $1 }
         return periods.map { period in
             let figures = found[Self.reference(period)] ?? ParticipationByGrouping()
             let groups = grouping.map { (figures.figures[$0] ?? [:]).sortedByGroup().map { ($0.group, $0.value) } } ?? []

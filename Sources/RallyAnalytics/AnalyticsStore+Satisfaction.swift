@@ -67,30 +67,26 @@ extension AnalyticsStore {
     private func countAnswers(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange) async throws -> SatisfactionTally {
         let window = range.window(calendar: program.calendar)
         let rows: PostgresRows
-        do {
-            rows = try await report("""
-                WITH answers AS (
-                    SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
-                    FROM survey_responses
-                    WHERE program_id = $1 AND kind = $2 AND answered_at >= $3 AND answered_at < $4
-                    ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC
-                )
-                SELECT g.team, g.region,
-                       a.member_id IS NOT NULL AND EXISTS (
-                           SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
-                               AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
-                       a.score, count(*) AS responses
-                FROM answers a
-                LEFT JOIN LATERAL (\(Self.atInstant("h.team, h.region", of: "a", at: "a.answered_at", in: "member_enrolments"))) g ON true
-                GROUP BY 1, 2, 3, 4
-                """, [
-                    program.id, kind.rawValue, PostgresTimestamp.string(from: window.start ?? .distantPast),
-                    PostgresTimestamp.string(from: window.end ?? .distantFuture),
-                    PeriodCalendar.dayKey(range.from), PeriodCalendar.dayKey(range.to), PostgresArray.literal(program.settings.qualifyingActions),
-                ])
-        } catch {
-            throw RallyError.storage(error)
-        }
+        rows = try await report("""
+            WITH answers AS (
+                SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
+                FROM survey_responses
+                WHERE program_id = $1 AND kind = $2 AND answered_at >= $3 AND answered_at < $4
+                ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC
+            )
+            SELECT g.team, g.region,
+                   a.member_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
+                           AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
+                   a.score, count(*) AS responses
+            FROM answers a
+            LEFT JOIN LATERAL (\(Self.atInstant("h.team, h.region", of: "a", at: "a.answered_at", in: "member_enrolments"))) g ON true
+            GROUP BY 1, 2, 3, 4
+            """, [
+                program.id, kind.rawValue, PostgresTimestamp.string(from: window.start ?? .distantPast),
+                PostgresTimestamp.string(from: window.end ?? .distantFuture),
+                PeriodCalendar.dayKey(range.from), PeriodCalendar.dayKey(range.to), PostgresArray.literal(program.settings.qualifyingActions),
+            ])
         return SatisfactionTally(rows: try rows.map { row in
             SatisfactionTally.Row(team: row.optionalString("team"), region: row.optionalString("region"), ambassador: try row.bool("ambassador"),
                                   score: try row.int("score"), count: try row.int("responses"))

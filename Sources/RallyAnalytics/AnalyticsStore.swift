@@ -113,20 +113,16 @@ public final class AnalyticsStore: Sendable {
         let group = grouping.map { "(\(Self.atInstant("h.\($0.rawValue)", of: "e", at: "e.occurred_at", in: "member_enrolments")))" } ?? "NULL::text"
         let audience = Self.atInstant("(h.audience ->> e.network)::bigint", of: "e", at: "e.occurred_at", in: "member_audiences")
         let rows: PostgresRows
-        do {
-            rows = try await report("""
-                SELECT \(group) AS grp, e.network,
-                       count(*) FILTER (WHERE e.action = 'share') AS shares, count(*) FILTER (WHERE e.action = 'post') AS posts,
-                       count(*) FILTER (WHERE e.action = 'click') AS clicks,
-                       coalesce(sum(CASE WHEN e.action = 'share' AND e.network IS NOT NULL THEN (\(audience)) END), 0) AS potential_reach
-                FROM events e
-                WHERE e.program_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 AND e.action IN ('share', 'post', 'click')
-                    AND e.retracted_at IS NULL AND e.status <> 'not_enrolled'
-                GROUP BY 1, 2
-                """, [program.id, PostgresTimestamp.string(from: window.start!), PostgresTimestamp.string(from: window.end!)])
-        } catch {
-            throw RallyError.storage(error)
-        }
+        rows = try await report("""
+            SELECT \(group) AS grp, e.network,
+                   count(*) FILTER (WHERE e.action = 'share') AS shares, count(*) FILTER (WHERE e.action = 'post') AS posts,
+                   count(*) FILTER (WHERE e.action = 'click') AS clicks,
+                   coalesce(sum(CASE WHEN e.action = 'share' AND e.network IS NOT NULL THEN (\(audience)) END), 0) AS potential_reach
+            FROM events e
+            WHERE e.program_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 AND e.action IN ('share', 'post', 'click')
+                AND e.retracted_at IS NULL AND e.status <> 'not_enrolled'
+            GROUP BY 1, 2
+            """, [program.id, PostgresTimestamp.string(from: window.start!), PostgresTimestamp.string(from: window.end!)])
         return try rows.map { row in
             (row.optionalString("grp"), row.optionalString("network"),
              ReachFigures(shares: try row.int64("shares"), posts: try row.int64("posts"), potentialReach: try row.int64("potential_reach"),

@@ -87,7 +87,7 @@ public struct SatisfactionSuppression: Sendable, Equatable {
             counts[Cell(row: index, column: nil)] = row.ambassadors + row.others
         }
         for column in [Split?.none, .ambassadors, .others] {
-            counts[Cell(row: nil, column: column)] = rows.indices.reduce(0) { $0 + counts[Cell(row: $1, column: column)]! }
+            counts[Cell(row: nil, column: column)] = rows.indices.reduce(0) { $0 + counts[Cell(row: $1, column: column), default: 0] }
         }
         // Each sum: the total first, then its parts.
         var sums: [[Cell]] = [[Cell(row: nil, column: nil), Cell(row: nil, column: .ambassadors), Cell(row: nil, column: .others)]]
@@ -104,13 +104,13 @@ public struct SatisfactionSuppression: Sendable, Equatable {
         while changed {
             changed = false
             for sum in sums {
-                let hidden = sum.filter { suppressed.contains($0) && counts[$0]! > 0 }
+                let hidden = sum.filter { suppressed.contains($0) && counts[$0, default: 0] > 0 }
                 let hiddenParts = hidden.filter { $0 != sum[0] }
                 let revealing = hidden.count == 1
-                    || (!hidden.contains(sum[0]) && !hiddenParts.isEmpty && hiddenParts.reduce(0) { $0 + counts[$1]! } < minimum)
+                    || (!hidden.contains(sum[0]) && !hiddenParts.isEmpty && hiddenParts.reduce(0) { $0 + counts[$1, default: 0] } < minimum)
                 guard revealing else { continue }
-                let candidates = sum.dropFirst().filter { !suppressed.contains($0) && counts[$0]! > 0 }
-                let next = candidates.min { (counts[$0]!, $0.row ?? -1, $0.column == .ambassadors ? 0 : 1) < (counts[$1]!, $1.row ?? -1, $1.column == .ambassadors ? 0 : 1) }
+                let candidates = sum.dropFirst().filter { !suppressed.contains($0) && counts[$0, default: 0] > 0 }
+                let next = candidates.min { (counts[$0, default: 0], $0.row ?? -1, $0.column == .ambassadors ? 0 : 1) < (counts[$1, default: 0], $1.row ?? -1, $1.column == .ambassadors ? 0 : 1) }
                     ?? (suppressed.contains(sum[0]) || counts[sum[0]]! == 0 ? nil : sum[0])
                 if let next {
                     suppressed.insert(next)

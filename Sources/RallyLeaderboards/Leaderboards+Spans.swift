@@ -27,7 +27,7 @@ extension Leaderboards {
         case let .postgres(days):
             let key = BoardPage(board: Board(program: program.id, scope: scope, span: Board.Span(span.period)), offset: offset, limit: limit)
             return try await archive.value(for: key) { [self] in
-                let (total, entries) = try await fromPostgres {
+                let (total, entries) = try await postgres.withConnection {
                     try MemberTotals.page(program: program.id, scope: scope, days: days, offset: offset, limit: limit, on: $0)
                 }
                 // The statement ranks every member of the board.
@@ -59,7 +59,7 @@ extension Leaderboards {
         case let .redisDays(window, days):
             return try await windowPosition(program: program.id, scope: scope, window: window, days: days, memberId: memberId)
         case let .postgres(days):
-            return try await fromPostgres { try MemberTotals.position(program: program.id, scope: scope, days: days, memberId: memberId, on: $0) }
+            return try await postgres.withConnection { try MemberTotals.position(program: program.id, scope: scope, days: days, memberId: memberId, on: $0) }
         }
     }
 
@@ -91,14 +91,6 @@ extension Leaderboards {
             }
             return .postgres(MemberTotals.DayRange(first: PeriodCalendar.dayKey(first),
                                                    end: PeriodCalendar.dayKey(CivilDate(daysSinceEpoch: last.daysSinceEpoch + 1)), tiesByReached: false))
-        }
-    }
-
-    private func fromPostgres<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        do {
-            return try await postgres.withConnection(body)
-        } catch {
-            throw RallyError.storage(error)
         }
     }
 }

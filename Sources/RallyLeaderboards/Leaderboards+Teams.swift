@@ -22,13 +22,9 @@ extension Leaderboards {
         let key = TeamBoard(program: program.id, region: region, span: Board.Span(period))
         let days = period.kind == .all ? nil : MemberTotals.days(of: period, in: program.calendar)
         let totals = try await teams.value(for: key) { [postgres, id = program.id] in
-            do {
-                let totals = try await postgres.withConnection { try MemberTotals.teamTotals(program: id, days: days, region: region, on: $0) }
-                // The statement reads a row per enrolled member at least.
-                return (totals, totals.reduce(0) { $0 + $1.members })
-            } catch {
-                throw RallyError.storage(error)
-            }
+            let totals = try await postgres.withConnection { try MemberTotals.teamTotals(program: id, days: days, region: region, on: $0) }
+            // The statement reads a row per enrolled member at least.
+            return (totals, totals.reduce(0) { $0 + $1.members })
         }
         let ranked = TeamRanking.rank(totals, by: metric)
         return TeamBoardPage(period: period, metric: metric, total: ranked.count, entries: Array(ranked.dropFirst(offset).prefix(limit)))

@@ -40,11 +40,7 @@ extension Leaderboards {
         let ranks = CompetitionRanking.ranks(sortedPoints: points, offset: offset, firstRank: above + 1)
         let members = Array(ranking.members[slice])
         let listings: [RedisReply]
-        do {
-            listings = try await redis.send(["HMGET", keys.listings(program: program)] + members).array ?? []
-        } catch {
-            throw RallyError.storage(error)
-        }
+        listings = try await redis.send(["HMGET", keys.listings(program: program)] + members).array ?? []
         let entries = members.indices.map { index in
             LeaderboardEntry(rank: ranks[index], memberId: members[index],
                              listing: listings.indices.contains(index) ? listings[index].string.flatMap(Listing.init(stored:)) : nil,
@@ -68,20 +64,16 @@ extension Leaderboards {
     private func computeWindowRanking(program: String, scope: BoardScope, days: [String]) async throws -> (WindowRanking, Int) {
         var totals: [String: Int64] = [:]
         var rows = 0
-        do {
-            let replies = try await redis.pipeline([["EXISTS", keys.ready]]
-                + days.map { ["ZRANGE", keys.key(for: Board(program: program, scope: scope, period: $0)), "0", "-1", "WITHSCORES"] })
-            try Self.requireReady(replies[0])
-            for reply in replies.dropFirst() {
-                let pairs = reply.array ?? []
-                for index in stride(from: 0, to: pairs.count - 1, by: 2) {
-                    guard let member = pairs[index].string, let score = pairs[index + 1].double else { continue }
-                    totals[member, default: 0] += StandingKey(value: score).points
-                    rows += 1
-                }
+        let replies = try await redis.pipeline([["EXISTS", keys.ready]]
+            + days.map { ["ZRANGE", keys.key(for: Board(program: program, scope: scope, period: $0)), "0", "-1", "WITHSCORES"] })
+        try Self.requireReady(replies[0])
+        for reply in replies.dropFirst() {
+            let pairs = reply.array ?? []
+            for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+                guard let member = pairs[index].string, let score = pairs[index + 1].double else { continue }
+                totals[member, default: 0] += StandingKey(value: score).points
+                rows += 1
             }
-        } catch {
-            throw RallyError.storage(error)
         }
         let sorted = totals.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         var positions: [String: Int] = [:]

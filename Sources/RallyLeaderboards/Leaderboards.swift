@@ -85,11 +85,7 @@ public final class Leaderboards: Sendable {
     private func read(program: String, scope: BoardScope, period: Period, arguments: [String]) async throws -> (page: LeaderboardPage, limit: Int)? {
         let board = keys.key(for: Board(program: program, scope: scope, period: period.key))
         let reply: [RedisReply]
-        do {
-            reply = try await evaluate(RedisScripts.pageDigest, keys: [keys.ready, board, keys.listings(program: program)], arguments: arguments).array ?? []
-        } catch {
-            throw RallyError.storage(error)
-        }
+        reply = try await evaluate(RedisScripts.pageDigest, keys: [keys.ready, board, keys.listings(program: program)], arguments: arguments).array ?? []
         let total = reply.first?.int ?? 0
         guard total >= 0 else { throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly") }
         guard reply.count == 6, let offset = reply[1].int, offset >= 0 else { return nil }
@@ -167,29 +163,22 @@ public final class Leaderboards: Sendable {
 
     /// The 0-based position of a member on a board, or nil when they are not on it.
     func position(program: String, scope: BoardScope = .program, period: Period, memberId: String) async throws -> Int? {
-        do {
-            let replies = try await redis.pipeline([
-                ["EXISTS", keys.ready],
-                ["ZREVRANK", keys.key(for: Board(program: program, scope: scope, period: period.key)), memberId],
-            ])
-            try Self.requireReady(replies[0])
-            return replies[1].int
-        } catch {
-            throw RallyError.storage(error)
-        }
+        let replies = try await redis.pipeline([
+            ["EXISTS", keys.ready],
+            ["ZREVRANK", keys.key(for: Board(program: program, scope: scope, period: period.key)), memberId],
+        ])
+        try Self.requireReady(replies[0])
+        return replies[1].int
     }
 
-    /// Competition ranks of the given totals on their boards; all nil when Redis cannot answer (or is being rebuilt).
-    public func ranks(program: String, standings: [(Period, Int64)]) async -> [Int?] {
+    /// Competition ranks of the given totals on their boards. Throws when Redis cannot answer, or `unavailable` while
+    /// the projection is being rebuilt.
+    package func ranks(program: String, standings: [(Period, Int64)]) async throws -> [Int?] {
         var projection = Projection(keys: keys)
         for (period, points) in standings {
             projection.queryRank(program: program, period: period, points: points)
         }
-        do {
-            return try await send(projection, requireReady: true).ranks
-        } catch {
-            return standings.map { _ in nil }
-        }
+        return try await send(projection, requireReady: true).ranks
     }
 
     /// What Redis answered to a projection: the ranks it queried, in order, and the members whose changes arrived

@@ -36,20 +36,16 @@ public struct AuditLog: Sendable {
     /// The program's changes, newest first: at most `limit`, those before the `cursor` entry id when given; the cursor
     /// of the next page when there is one.
     public func page(program: String, limit: Int, before cursor: Int64?) async throws -> ([AuditEntry], Int64?) {
-        do {
-            let rows = try await postgres.query("""
-                SELECT id, extract(epoch FROM at) AS at, actor, action, target, before::text AS before, after::text AS after
-                FROM audit_log WHERE program_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
-                ORDER BY id DESC LIMIT $3
-                """, [program, cursor.map(String.init), String(limit + 1)])
-            let entries = try rows.prefix(limit).map { row in
-                AuditEntry(id: try row.int64("id"), at: Date(timeIntervalSince1970: try row.double("at")), actor: try row.string("actor"),
-                           action: try row.string("action"), target: try row.string("target"), before: row.optionalString("before"),
-                           after: row.optionalString("after"))
-            }
-            return (entries, rows.count > limit ? entries.last?.id : nil)
-        } catch {
-            throw RallyError.storage(error)
+        let rows = try await postgres.query("""
+            SELECT id, extract(epoch FROM at) AS at, actor, action, target, before::text AS before, after::text AS after
+            FROM audit_log WHERE program_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+            ORDER BY id DESC LIMIT $3
+            """, [program, cursor.map(String.init), String(limit + 1)])
+        let entries = try rows.prefix(limit).map { row in
+            AuditEntry(id: try row.int64("id"), at: Date(timeIntervalSince1970: try row.double("at")), actor: try row.string("actor"),
+                       action: try row.string("action"), target: try row.string("target"), before: row.optionalString("before"),
+                       after: row.optionalString("after"))
         }
+        return (entries, rows.count > limit ? entries.last?.id : nil)
     }
 }

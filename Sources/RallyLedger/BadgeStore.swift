@@ -18,26 +18,22 @@ public final class BadgeStore: Sendable {
     /// scored with the new badge.
     /// Audited as `actor`'s.
     public func put(_ badge: Badge, program: String, actor: String) async throws -> Bool {
-        do {
-            return try await postgres.transaction { connection in
-                try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
-                let before = try connection.query("""
-                    SELECT document::text AS document FROM badges WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
-                    """, [program, badge.id]).first?.string("document")
-                try AuditLog.record(program: program, actor: actor, action: "badge.saved", target: "badges/\(badge.id)", before: before,
-                                    after: badge.document.text, on: connection)
-                let rows = try connection.query("""
-                    INSERT INTO badges AS b (program_id, badge_id, document, retro_cursor) VALUES ($1, $2, $3::jsonb, '')
-                    ON CONFLICT (program_id, badge_id) DO UPDATE SET document = EXCLUDED.document, updated_at = now(), deleted_at = NULL,
-                        retro_cursor = CASE WHEN \(Self.earnsAlike) THEN b.retro_cursor ELSE '' END,
-                        -- A pass under the old criteria stops at its next chunk: another may start at once.
-                        retro_lease = CASE WHEN \(Self.earnsAlike) THEN b.retro_lease END
-                    RETURNING (xmax = 0) AS created
-                    """, [program, badge.id, badge.document.text])
-                return try rows.first?.bool("created") ?? false
-            }
-        } catch {
-            throw RallyError.storage(error)
+        return try await postgres.transaction { connection in
+            try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
+            let before = try connection.query("""
+                SELECT document::text AS document FROM badges WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
+                """, [program, badge.id]).first?.string("document")
+            try AuditLog.record(program: program, actor: actor, action: "badge.saved", target: "badges/\(badge.id)", before: before,
+                                after: badge.document.text, on: connection)
+            let rows = try connection.query("""
+                INSERT INTO badges AS b (program_id, badge_id, document, retro_cursor) VALUES ($1, $2, $3::jsonb, '')
+                ON CONFLICT (program_id, badge_id) DO UPDATE SET document = EXCLUDED.document, updated_at = now(), deleted_at = NULL,
+                    retro_cursor = CASE WHEN \(Self.earnsAlike) THEN b.retro_cursor ELSE '' END,
+                    -- A pass under the old criteria stops at its next chunk: another may start at once.
+                    retro_lease = CASE WHEN \(Self.earnsAlike) THEN b.retro_lease END
+                RETURNING (xmax = 0) AS created
+                """, [program, badge.id, badge.document.text])
+            return try rows.first?.bool("created") ?? false
         }
     }
 
@@ -50,19 +46,15 @@ public final class BadgeStore: Sendable {
     /// Deletes a badge (awards already given keep it), audited as `actor`'s; a 404 when there is none.
     public func delete(program: String, badgeId: String, actor: String) async throws {
         let deleted: Bool
-        do {
-            deleted = try await postgres.transaction { connection in
-                try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
-                guard let row = try connection.query("""
-                    UPDATE badges SET deleted_at = now(), retro_cursor = NULL WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
-                    RETURNING document::text AS document
-                    """, [program, badgeId]).first else { return false }
-                try AuditLog.record(program: program, actor: actor, action: "badge.deleted", target: "badges/\(badgeId)",
-                                    before: try row.string("document"), after: nil, on: connection)
-                return true
-            }
-        } catch {
-            throw RallyError.storage(error)
+        deleted = try await postgres.transaction { connection in
+            try connection.query("UPDATE programs SET badges_version = badges_version + 1 WHERE id = $1", [program])
+            guard let row = try connection.query("""
+                UPDATE badges SET deleted_at = now(), retro_cursor = NULL WHERE program_id = $1 AND badge_id = $2 AND deleted_at IS NULL
+                RETURNING document::text AS document
+                """, [program, badgeId]).first else { return false }
+            try AuditLog.record(program: program, actor: actor, action: "badge.deleted", target: "badges/\(badgeId)",
+                                before: try row.string("document"), after: nil, on: connection)
+            return true
         }
         guard deleted else { throw RallyError(.notFound, "badge '\(badgeId)' does not exist in program '\(program)'") }
     }
@@ -74,25 +66,21 @@ public final class BadgeStore: Sendable {
         -> [EarnedBadge]
     {
         let revoked: [EarnedBadge]
-        do {
-            revoked = try await postgres.transaction { connection in
-                let rows = try connection.query("""
-                    WITH r AS (
-                        UPDATE member_badges SET revoked_at = now()
-                        WHERE program_id = $1 AND member_id = $2 AND badge_id = $3 AND revoked_at IS NULL
-                          AND ($4::text IS NULL OR tier = $4) AND ($5::text IS NULL OR period_key = $5)
-                        RETURNING *)
-                    SELECT (\(BadgeAwardRows.select(from: "r", where: "TRUE"))) AS badges
-                    """, [program, memberId, badgeId, tier, period])
-                let badges = try rows.first?.string("badges") ?? "[]"
-                if badges != "[]" {
-                    try AuditLog.record(program: program, actor: actor, action: "award.revoked", target: "members/\(memberId)/badges/\(badgeId)",
-                                        before: badges, after: nil, on: connection)
-                }
-                return try BadgeAwardRows.badges(badges)
+        revoked = try await postgres.transaction { connection in
+            let rows = try connection.query("""
+                WITH r AS (
+                    UPDATE member_badges SET revoked_at = now()
+                    WHERE program_id = $1 AND member_id = $2 AND badge_id = $3 AND revoked_at IS NULL
+                      AND ($4::text IS NULL OR tier = $4) AND ($5::text IS NULL OR period_key = $5)
+                    RETURNING *)
+                SELECT (\(BadgeAwardRows.select(from: "r", where: "TRUE"))) AS badges
+                """, [program, memberId, badgeId, tier, period])
+            let badges = try rows.first?.string("badges") ?? "[]"
+            if badges != "[]" {
+                try AuditLog.record(program: program, actor: actor, action: "award.revoked", target: "members/\(memberId)/badges/\(badgeId)",
+                                    before: badges, after: nil, on: connection)
             }
-        } catch {
-            throw RallyError.storage(error)
+            return try BadgeAwardRows.badges(badges)
         }
         guard !revoked.isEmpty else {
             throw RallyError(.notFound, "member '\(memberId)' holds no award of badge '\(badgeId)'\(tier.map { " at tier '\($0)'" } ?? "") in program '\(program)'")

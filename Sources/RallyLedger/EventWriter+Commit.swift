@@ -83,8 +83,7 @@ extension EventWriter {
             }
         } catch {
             logger.error("event commit failed", metadata: ["error": "\(error)", "events": "\(submissions.count)"])
-            let failure = RallyError.storage(error)
-            for job in jobs { job.reply.resume(throwing: failure) }
+            for job in jobs { job.reply.resume(throwing: error) }
         }
     }
 

@@ -56,18 +56,14 @@ public final class KeyStore: Sendable {
         let now = Date()
         let digest = Self.digest(secret)
         let rows: PostgresRows
-        do {
-            // `last_used_at` moves once a minute at most: requests of one key on many connections do not queue on its row.
-            rows = try await postgres.query("""
-                WITH k AS (SELECT id, program_id, role, last_used_at FROM api_keys WHERE key_hash = $1::bytea AND revoked_at IS NULL),
-                touched AS (
-                    UPDATE api_keys a SET last_used_at = now() FROM k
-                    WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'))
-                SELECT id, program_id, role FROM k
-                """, [digest])
-        } catch {
-            throw RallyError.storage(error)
-        }
+        // `last_used_at` moves once a minute at most: requests of one key on many connections do not queue on its row.
+        rows = try await postgres.query("""
+            WITH k AS (SELECT id, program_id, role, last_used_at FROM api_keys WHERE key_hash = $1::bytea AND revoked_at IS NULL),
+            touched AS (
+                UPDATE api_keys a SET last_used_at = now() FROM k
+                WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute'))
+            SELECT id, program_id, role FROM k
+            """, [digest])
         guard let row = rows.first else { return nil }
         let principal = Principal.programKey(programId: try row.string("program_id"), role: try Self.role(row), keyId: try row.string("id"))
         cache.withLock { cache in
@@ -82,32 +78,24 @@ public final class KeyStore: Sendable {
         let problems = CallerText.problems(label, field: "label", maximumLength: 200)
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let key = IssuedKey(id: Self.newKeyId(), role: role, label: label, secret: Self.newSecret())
-        do {
-            try await postgres.transaction { connection in
-                try Self.insert(id: key.id, program: program, role: role, label: label, secret: key.secret, actor: actor, on: connection)
-            }
-        } catch {
-            throw RallyError.storage(error)
+        try await postgres.transaction { connection in
+            try Self.insert(id: key.id, program: program, role: role, label: label, secret: key.secret, actor: actor, on: connection)
         }
         return key
     }
 
     /// The program's keys, revoked ones too, oldest first.
     public func list(program: String) async throws -> [KeySummary] {
-        do {
-            let rows = try await postgres.query("""
-                SELECT id, role, label, extract(epoch FROM created_at) AS created_at, extract(epoch FROM last_used_at) AS last_used_at,
-                       extract(epoch FROM revoked_at) AS revoked_at
-                FROM api_keys WHERE program_id = $1 ORDER BY created_at, id
-                """, [program])
-            return try rows.map { row in
-                KeySummary(id: try row.string("id"), role: try Self.role(row), label: row.optionalString("label"),
-                           createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
-                           lastUsedAt: try row.optionalDouble("last_used_at").map(Date.init(timeIntervalSince1970:)),
-                           revokedAt: try row.optionalDouble("revoked_at").map(Date.init(timeIntervalSince1970:)))
-            }
-        } catch {
-            throw RallyError.storage(error)
+        let rows = try await postgres.query("""
+            SELECT id, role, label, extract(epoch FROM created_at) AS created_at, extract(epoch FROM last_used_at) AS last_used_at,
+                   extract(epoch FROM revoked_at) AS revoked_at
+            FROM api_keys WHERE program_id = $1 ORDER BY created_at, id
+            """, [program])
+        return try rows.map { row in
+            KeySummary(id: try row.string("id"), role: try Self.role(row), label: row.optionalString("label"),
+                       createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
+                       lastUsedAt: try row.optionalDouble("last_used_at").map(Date.init(timeIntervalSince1970:)),
+                       revokedAt: try row.optionalDouble("revoked_at").map(Date.init(timeIntervalSince1970:)))
         }
     }
 
@@ -120,18 +108,14 @@ public final class KeyStore: Sendable {
     /// Revokes a key of the program, audited as `actor`'s; a 404 when there is no such live key.
     public func revoke(program: String, keyId: String, actor: String) async throws {
         let revoked: Bool
-        do {
-            revoked = try await postgres.transaction { connection in
-                guard let row = try connection.query("""
-                    UPDATE api_keys SET revoked_at = now() WHERE program_id = $1 AND id = $2 AND revoked_at IS NULL
-                    RETURNING \(Self.audited()) AS after, \(Self.audited(revokedAt: "NULL")) AS before
-                    """, [program, keyId]).first else { return false }
-                try AuditLog.record(program: program, actor: actor, action: "key.revoked", target: "keys/\(keyId)",
-                                    before: try row.string("before"), after: try row.string("after"), on: connection)
-                return true
-            }
-        } catch {
-            throw RallyError.storage(error)
+        revoked = try await postgres.transaction { connection in
+            guard let row = try connection.query("""
+                UPDATE api_keys SET revoked_at = now() WHERE program_id = $1 AND id = $2 AND revoked_at IS NULL
+                RETURNING \(Self.audited()) AS after, \(Self.audited(revokedAt: "NULL")) AS before
+                """, [program, keyId]).first else { return false }
+            try AuditLog.record(program: program, actor: actor, action: "key.revoked", target: "keys/\(keyId)",
+                                before: try row.string("before"), after: try row.string("after"), on: connection)
+            return true
         }
         guard revoked else { throw RallyError(.notFound, "key '\(keyId)' does not exist in program '\(program)'") }
         cache.withLock { cache in cache = cache.filter { entry in

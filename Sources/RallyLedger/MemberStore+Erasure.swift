@@ -18,31 +18,27 @@ extension MemberStore {
     /// had). Their survey answers become anonymous, and their id is cleared from webhook notifications and the audit
     /// log. The id is then free: the same id enrols again as a new person. A 404 when there is no such member.
     public func erase(program: String, memberId: String, actor: String) async throws {
-        do {
-            // Personal data off at once, and off the member boards; team totals keep the points (hidden members count).
-            guard try await postgres.query("""
-                UPDATE members SET display_name = NULL, audience = '{}', visibility = 'hidden', updated_at = now()
-                WHERE program_id = $1 AND member_id = $2
-                """, [program, memberId]).affectedRows == 1 else { throw Self.unknownMember(memberId, program: program) }
-            // Off every member board while their totals still stand under their id (the resync reads them to know which).
-            leaderboards.postgresBoardsChanged(awarded: [program], archived: [program])
-            try await writer.refreshMembers(program: program, memberIds: [memberId])
-            let pseudonym = "erased:" + KeyStore.randomCharacters(24)
-            try await postgres.transaction { connection in
-                guard try connection.query("SELECT 1 FROM members WHERE program_id = $1 AND member_id = $2 FOR UPDATE", [program, memberId]).count == 1
-                else { throw Self.unknownMember(memberId, program: program) }
-                let parameters = [program, memberId, pseudonym]
-                for table in ["members"] + Self.memberTables {
-                    try connection.query("UPDATE \(table) SET member_id = $3 WHERE program_id = $1 AND member_id = $2", parameters)
-                }
-                try connection.query("UPDATE survey_responses SET member_id = NULL WHERE program_id = $1 AND member_id = $2", [program, memberId])
-                try Self.clearFromNotifications(parameters, on: connection)
-                try Self.clearFromAudit(parameters, on: connection)
-                try AuditLog.record(program: program, actor: actor, action: "member.erased", target: "members/\(pseudonym)", before: nil,
-                                    after: JSONValue.object(["memberId": .string(pseudonym)]).text, on: connection)
+        // Personal data off at once, and off the member boards; team totals keep the points (hidden members count).
+        guard try await postgres.query("""
+            UPDATE members SET display_name = NULL, audience = '{}', visibility = 'hidden', updated_at = now()
+            WHERE program_id = $1 AND member_id = $2
+            """, [program, memberId]).affectedRows == 1 else { throw Self.unknownMember(memberId, program: program) }
+        // Off every member board while their totals still stand under their id (the resync reads them to know which).
+        leaderboards.postgresBoardsChanged(awarded: [program], archived: [program])
+        try await writer.refreshMembers(program: program, memberIds: [memberId])
+        let pseudonym = "erased:" + KeyStore.randomCharacters(24)
+        try await postgres.transaction { connection in
+            guard try connection.query("SELECT 1 FROM members WHERE program_id = $1 AND member_id = $2 FOR UPDATE", [program, memberId]).count == 1
+            else { throw Self.unknownMember(memberId, program: program) }
+            let parameters = [program, memberId, pseudonym]
+            for table in ["members"] + Self.memberTables {
+                try connection.query("UPDATE \(table) SET member_id = $3 WHERE program_id = $1 AND member_id = $2", parameters)
             }
-        } catch {
-            throw RallyError.storage(error)
+            try connection.query("UPDATE survey_responses SET member_id = NULL WHERE program_id = $1 AND member_id = $2", [program, memberId])
+            try Self.clearFromNotifications(parameters, on: connection)
+            try Self.clearFromAudit(parameters, on: connection)
+            try AuditLog.record(program: program, actor: actor, action: "member.erased", target: "members/\(pseudonym)", before: nil,
+                                after: JSONValue.object(["memberId": .string(pseudonym)]).text, on: connection)
         }
         writer.activity.changed([program])
     }
@@ -83,39 +79,35 @@ extension MemberStore {
     /// answers. A 404 when there is no such member.
     public func export(program: String, memberId: String) async throws -> String {
         let rows: PostgresRows
-        do {
-            rows = try await postgres.query("""
-                SELECT jsonb_build_object(
-                    'memberId', m.member_id, 'displayName', m.display_name, 'team', m.team, 'region', m.region, 'enrolled', m.enrolled,
-                    'visibility', m.visibility, 'audience', m.audience, 'createdAt', m.created_at, 'updatedAt', m.updated_at,
-                    'enrolmentHistory', (SELECT coalesce(jsonb_agg(jsonb_build_object('validFrom', h.valid_from, 'enrolled', h.enrolled,
-                        'team', h.team, 'region', h.region) ORDER BY h.valid_from), '[]') FROM member_enrolments h
-                        WHERE h.program_id = $1 AND h.member_id = $2),
-                    'audienceHistory', (SELECT coalesce(jsonb_agg(jsonb_build_object('validFrom', h.valid_from, 'audience', h.audience)
-                        ORDER BY h.valid_from), '[]') FROM member_audiences h WHERE h.program_id = $1 AND h.member_id = $2),
-                    'events', (SELECT coalesce(jsonb_agg(jsonb_build_object('eventId', e.event_id, 'action', e.action, 'network', e.network,
-                        'contentId', e.content_id, 'occurredAt', e.occurred_at, 'tags', e.tags, 'status', e.status, 'points', e.points,
-                        'breakdown', e.breakdown, 'rulesVersion', e.rules_version, 'campaignId', e.campaign_id, 'receivedAt', e.received_at,
-                        'retractedAt', e.retracted_at) ORDER BY e.occurred_at, e.event_id), '[]') FROM events e
-                        WHERE e.program_id = $1 AND e.member_id = $2),
-                    'ledger', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id::text, 'eventId', l.event_id, 'kind', l.kind,
-                        'action', l.action, 'points', l.points, 'occurredAt', l.occurred_at, 'recordedAt', l.recorded_at) ORDER BY l.id), '[]')
-                        FROM ledger l WHERE l.program_id = $1 AND l.member_id = $2),
-                    'badges', (SELECT coalesce(jsonb_agg(jsonb_build_object('badgeId', b.badge_id, 'tier', nullif(b.tier, ''),
-                        'period', nullif(b.period_key, ''), 'awardedAt', b.awarded_at, 'eventId', b.event_id, 'revokedAt', b.revoked_at)
-                        ORDER BY b.awarded_at, b.badge_id), '[]') FROM member_badges b WHERE b.program_id = $1 AND b.member_id = $2),
-                    'actionTotals', (SELECT coalesce(jsonb_agg(jsonb_build_object('action', t.action, 'events', t.events, 'points', t.points,
-                        'firstDay', t.first_day) ORDER BY t.action), '[]') FROM member_action_totals t
-                        WHERE t.program_id = $1 AND t.member_id = $2),
-                    'surveyResponses', (SELECT coalesce(jsonb_agg(jsonb_build_object('responseId', s.response_id, 'kind', s.kind,
-                        'score', s.score, 'answeredAt', s.answered_at) ORDER BY s.answered_at, s.response_id), '[]') FROM survey_responses s
-                        WHERE s.program_id = $1 AND s.member_id = $2)
-                )::text AS export
-                FROM members m WHERE m.program_id = $1 AND m.member_id = $2
-                """, [program, memberId])
-        } catch {
-            throw RallyError.storage(error)
-        }
+        rows = try await postgres.query("""
+            SELECT jsonb_build_object(
+                'memberId', m.member_id, 'displayName', m.display_name, 'team', m.team, 'region', m.region, 'enrolled', m.enrolled,
+                'visibility', m.visibility, 'audience', m.audience, 'createdAt', m.created_at, 'updatedAt', m.updated_at,
+                'enrolmentHistory', (SELECT coalesce(jsonb_agg(jsonb_build_object('validFrom', h.valid_from, 'enrolled', h.enrolled,
+                    'team', h.team, 'region', h.region) ORDER BY h.valid_from), '[]') FROM member_enrolments h
+                    WHERE h.program_id = $1 AND h.member_id = $2),
+                'audienceHistory', (SELECT coalesce(jsonb_agg(jsonb_build_object('validFrom', h.valid_from, 'audience', h.audience)
+                    ORDER BY h.valid_from), '[]') FROM member_audiences h WHERE h.program_id = $1 AND h.member_id = $2),
+                'events', (SELECT coalesce(jsonb_agg(jsonb_build_object('eventId', e.event_id, 'action', e.action, 'network', e.network,
+                    'contentId', e.content_id, 'occurredAt', e.occurred_at, 'tags', e.tags, 'status', e.status, 'points', e.points,
+                    'breakdown', e.breakdown, 'rulesVersion', e.rules_version, 'campaignId', e.campaign_id, 'receivedAt', e.received_at,
+                    'retractedAt', e.retracted_at) ORDER BY e.occurred_at, e.event_id), '[]') FROM events e
+                    WHERE e.program_id = $1 AND e.member_id = $2),
+                'ledger', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', l.id::text, 'eventId', l.event_id, 'kind', l.kind,
+                    'action', l.action, 'points', l.points, 'occurredAt', l.occurred_at, 'recordedAt', l.recorded_at) ORDER BY l.id), '[]')
+                    FROM ledger l WHERE l.program_id = $1 AND l.member_id = $2),
+                'badges', (SELECT coalesce(jsonb_agg(jsonb_build_object('badgeId', b.badge_id, 'tier', nullif(b.tier, ''),
+                    'period', nullif(b.period_key, ''), 'awardedAt', b.awarded_at, 'eventId', b.event_id, 'revokedAt', b.revoked_at)
+                    ORDER BY b.awarded_at, b.badge_id), '[]') FROM member_badges b WHERE b.program_id = $1 AND b.member_id = $2),
+                'actionTotals', (SELECT coalesce(jsonb_agg(jsonb_build_object('action', t.action, 'events', t.events, 'points', t.points,
+                    'firstDay', t.first_day) ORDER BY t.action), '[]') FROM member_action_totals t
+                    WHERE t.program_id = $1 AND t.member_id = $2),
+                'surveyResponses', (SELECT coalesce(jsonb_agg(jsonb_build_object('responseId', s.response_id, 'kind', s.kind,
+                    'score', s.score, 'answeredAt', s.answered_at) ORDER BY s.answered_at, s.response_id), '[]') FROM survey_responses s
+                    WHERE s.program_id = $1 AND s.member_id = $2)
+            )::text AS export
+            FROM members m WHERE m.program_id = $1 AND m.member_id = $2
+            """, [program, memberId])
         guard let row = rows.first else { throw Self.unknownMember(memberId, program: program) }
         return try row.string("export")
     }

@@ -55,32 +55,28 @@ public final class MemberStore: Sendable {
         encoder.outputFormatting = .sortedKeys
         let audiences = try profiles.map { String(decoding: try encoder.encode($0.profile.audience), as: UTF8.self) }
         let written: [String: UpsertOutcome]
-        do {
-            // A row whose every field is already as given is left alone (and not returned): it is unchanged.
-            let rows = try await postgres.query("""
-                INSERT INTO members AS m (program_id, member_id, display_name, team, region, enrolled, visibility, audience)
-                SELECT $1, i, d, t, r, e, v, a FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::jsonb[])
-                    AS u(i, d, t, r, e, v, a)
-                ON CONFLICT (program_id, member_id) DO UPDATE SET
-                    display_name = EXCLUDED.display_name, team = EXCLUDED.team, region = EXCLUDED.region,
-                    enrolled = EXCLUDED.enrolled, visibility = EXCLUDED.visibility, audience = EXCLUDED.audience, updated_at = now()
-                WHERE (m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience)
-                    IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.team, EXCLUDED.region, EXCLUDED.enrolled, EXCLUDED.visibility, EXCLUDED.audience)
-                RETURNING member_id, (xmax = 0) AS created
-                """, [
-                    program,
-                    PostgresArray.literal(profiles.map(\.memberId)),
-                    PostgresArray.literal(profiles.map(\.profile.displayName)),
-                    PostgresArray.literal(profiles.map(\.profile.team)),
-                    PostgresArray.literal(profiles.map(\.profile.region)),
-                    PostgresArray.literal(profiles.map { $0.profile.enrolled ? "true" : "false" }),
-                    PostgresArray.literal(profiles.map(\.profile.visibility.rawValue)),
-                    PostgresArray.literal(audiences),
-                ])
-            written = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("member_id"), try $0.bool("created") ? .created : .updated) })
-        } catch {
-            throw RallyError.storage(error)
-        }
+        // A row whose every field is already as given is left alone (and not returned): it is unchanged.
+        let rows = try await postgres.query("""
+            INSERT INTO members AS m (program_id, member_id, display_name, team, region, enrolled, visibility, audience)
+            SELECT $1, i, d, t, r, e, v, a FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::jsonb[])
+                AS u(i, d, t, r, e, v, a)
+            ON CONFLICT (program_id, member_id) DO UPDATE SET
+                display_name = EXCLUDED.display_name, team = EXCLUDED.team, region = EXCLUDED.region,
+                enrolled = EXCLUDED.enrolled, visibility = EXCLUDED.visibility, audience = EXCLUDED.audience, updated_at = now()
+            WHERE (m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience)
+                IS DISTINCT FROM (EXCLUDED.display_name, EXCLUDED.team, EXCLUDED.region, EXCLUDED.enrolled, EXCLUDED.visibility, EXCLUDED.audience)
+            RETURNING member_id, (xmax = 0) AS created
+            """, [
+                program,
+                PostgresArray.literal(profiles.map(\.memberId)),
+                PostgresArray.literal(profiles.map(\.profile.displayName)),
+                PostgresArray.literal(profiles.map(\.profile.team)),
+                PostgresArray.literal(profiles.map(\.profile.region)),
+                PostgresArray.literal(profiles.map { $0.profile.enrolled ? "true" : "false" }),
+                PostgresArray.literal(profiles.map(\.profile.visibility.rawValue)),
+                PostgresArray.literal(audiences),
+            ])
+        written = Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("member_id"), try $0.bool("created") ? .created : .updated) })
         if !written.isEmpty {
             leaderboards.postgresBoardsChanged(awarded: [program], archived: [program])
             writer.activity.changed([program])
@@ -92,28 +88,31 @@ public final class MemberStore: Sendable {
     /// The member's profile with this week's, this month's and all-time points and ranks.
     public func member(_ program: ProgramContext, memberId: String, now: Date = Date()) async throws -> Member {
         let found: (row: PostgresRow, totals: MemberTotals.Summary, badges: [EarnedBadge], activeDays: [(day: CivilDate, action: String)])?
-        do {
-            found = try await postgres.withConnection { connection in
-                guard let (row, totals) = try MemberTotals.profile(program: program, memberId: memberId, now: now, on: connection) else { return nil }
-                let (badges, days) = try Self.badges(program: program, memberId: memberId, on: connection)
-                return (row, totals, badges, days)
-            }
-        } catch {
-            throw RallyError.storage(error)
+        found = try await postgres.withConnection { connection in
+            guard let (row, totals) = try MemberTotals.profile(program: program, memberId: memberId, now: now, on: connection) else { return nil }
+            let (badges, days) = try Self.badges(program: program, memberId: memberId, on: connection)
+            return (row, totals, badges, days)
         }
         guard let (row, totals, badges, activeDays) = found else { throw Self.unknownMember(memberId, program: program.id) }
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
-            enrolled: try row.bool("enrolled"), audience: (try? JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8))) ?? [:],
-            visibility: Visibility(rawValue: try row.string("visibility")) ?? .public)
+            enrolled: try row.bool("enrolled"), audience: try JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8)),
+            visibility: try MemberState(row).visibility)
         var ranks = PeriodRanks(week: nil, month: nil, all: nil)
         if profile.isRanked {
             let slots: [(PeriodRanks.Slot, Period, Int64?)] = [(.week, program.calendar.period(.week, containing: now), totals.week),
                                                               (.month, program.calendar.period(.month, containing: now), totals.month),
                                                               (.all, .allTime, totals.lifetime)]
             let present = slots.compactMap { slot, period, points in points.map { (slot, period, $0) } }
-            let found = await leaderboards.ranks(program: program.id, standings: present.map { ($0.1, $0.2) })
-            for ((slot, _, _), rank) in zip(present, found) { ranks[slot] = rank }
+            // Without Redis the profile still answers, its ranks unknown (null); a failure marks the projection stale.
+            do {
+                let found = try await leaderboards.ranks(program: program.id, standings: present.map { ($0.1, $0.2) })
+                for ((slot, _, _), rank) in zip(present, found) { ranks[slot] = rank }
+            } catch let error as RallyError where error.code == .unavailable {
+                // Being rebuilt: ranks come back with the boards.
+            } catch {
+                writer.markProjectionStale(error)
+            }
         }
         let today = program.calendar.localDate(of: now)
         let streaks = program.badges.compactMap { badge -> (badgeId: String, streak: Streak)? in
@@ -148,28 +147,24 @@ public final class MemberStore: Sendable {
 
     /// A page of the member's ledger, newest first, and the cursor of the next page.
     public func ledger(program: String, memberId: String, limit: Int, before cursor: Int64?) async throws -> ([LedgerEntry], Int64?) {
-        do {
-            let (exists, rows) = try await postgres.withConnection { connection in
-                let exists = try connection.query("SELECT 1 FROM members WHERE program_id = $1 AND member_id = $2", [program, memberId]).count == 1
-                let rows = try connection.query("""
-                    SELECT l.id, l.event_id, l.kind, l.action, l.points, extract(epoch FROM l.occurred_at) AS occurred_at,
-                           extract(epoch FROM l.recorded_at) AS recorded_at, e.rules_version, e.breakdown::text AS breakdown
-                    FROM ledger l JOIN events e ON e.program_id = l.program_id AND e.event_id = l.event_id
-                    WHERE l.program_id = $1 AND l.member_id = $2 AND ($3::bigint IS NULL OR l.id < $3::bigint)
-                    ORDER BY l.id DESC LIMIT $4
-                    """, [program, memberId, cursor.map(String.init), String(limit + 1)])
-                return (exists, rows)
-            }
-            guard exists else { throw Self.unknownMember(memberId, program: program) }
-            let entries = try rows.prefix(limit).map { row in
-                LedgerEntry(id: try row.int64("id"), eventId: try row.string("event_id"), kind: try row.string("kind"), action: try row.string("action"),
-                            points: try row.int("points"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
-                            recordedAt: Date(timeIntervalSince1970: try row.double("recorded_at")), rulesVersion: try row.int("rules_version"),
-                            breakdown: try JSONDecoder().decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
-            }
-            return (entries, rows.count > limit ? entries.last?.id : nil)
-        } catch {
-            throw RallyError.storage(error)
+        let (exists, rows) = try await postgres.withConnection { connection in
+            let exists = try connection.query("SELECT 1 FROM members WHERE program_id = $1 AND member_id = $2", [program, memberId]).count == 1
+            let rows = try connection.query("""
+                SELECT l.id, l.event_id, l.kind, l.action, l.points, extract(epoch FROM l.occurred_at) AS occurred_at,
+                       extract(epoch FROM l.recorded_at) AS recorded_at, e.rules_version, e.breakdown::text AS breakdown
+                FROM ledger l JOIN events e ON e.program_id = l.program_id AND e.event_id = l.event_id
+                WHERE l.program_id = $1 AND l.member_id = $2 AND ($3::bigint IS NULL OR l.id < $3::bigint)
+                ORDER BY l.id DESC LIMIT $4
+                """, [program, memberId, cursor.map(String.init), String(limit + 1)])
+            return (exists, rows)
         }
+        guard exists else { throw Self.unknownMember(memberId, program: program) }
+        let entries = try rows.prefix(limit).map { row in
+            LedgerEntry(id: try row.int64("id"), eventId: try row.string("event_id"), kind: try row.string("kind"), action: try row.string("action"),
+                        points: try row.int("points"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
+                        recordedAt: Date(timeIntervalSince1970: try row.double("recorded_at")), rulesVersion: try row.int("rules_version"),
+                        breakdown: try JSONDecoder().decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
+        }
+        return (entries, rows.count > limit ? entries.last?.id : nil)
     }
 }

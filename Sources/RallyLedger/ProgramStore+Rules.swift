@@ -45,22 +45,18 @@ extension ProgramStore {
     /// (before: the latest version until then, the defaults at first); returns it.
     public func setRules(_ proposal: RulesetProposal, program id: String, actor: String, now: Date = Date()) async throws -> Ruleset {
         let outcome: (ProgramContext, Ruleset)?
-        do {
-            outcome = try await postgres.transaction { connection in
-                guard let row = try connection.query("SELECT \(Self.columns) FROM programs WHERE id = $1 FOR UPDATE", [id]).first else { return nil }
-                var program = try Self.context(row)
-                let ruleset = try program.rules.schedule(proposal, now: now).get()
-                let document = ruleset.document(in: program.timeZone).text
-                try connection.query("""
-                    INSERT INTO rulesets (program_id, version, effective_from, document) VALUES ($1, $2::integer, to_timestamp($3::float8), $4::jsonb)
-                    """, [id, String(ruleset.version), String(ruleset.effectiveFrom?.timeIntervalSince1970 ?? 0), document])
-                try AuditLog.record(program: id, actor: actor, action: "rules.replaced", target: "rules/\(ruleset.version)",
-                                    before: program.rules.versions.last?.document(in: program.timeZone).text, after: document, on: connection)
-                program.rules = RulesetHistory(program.rules.versions + [ruleset])
-                return (program, ruleset)
-            }
-        } catch {
-            throw RallyError.storage(error)
+        outcome = try await postgres.transaction { connection in
+            guard let row = try connection.query("SELECT \(Self.columns) FROM programs WHERE id = $1 FOR UPDATE", [id]).first else { return nil }
+            var program = try Self.context(row)
+            let ruleset = try program.rules.schedule(proposal, now: now).get()
+            let document = ruleset.document(in: program.timeZone).text
+            try connection.query("""
+                INSERT INTO rulesets (program_id, version, effective_from, document) VALUES ($1, $2::integer, to_timestamp($3::float8), $4::jsonb)
+                """, [id, String(ruleset.version), String(ruleset.effectiveFrom?.timeIntervalSince1970 ?? 0), document])
+            try AuditLog.record(program: id, actor: actor, action: "rules.replaced", target: "rules/\(ruleset.version)",
+                                before: program.rules.versions.last?.document(in: program.timeZone).text, after: document, on: connection)
+            program.rules = RulesetHistory(program.rules.versions + [ruleset])
+            return (program, ruleset)
         }
         guard let (program, ruleset) = outcome else { throw Self.notFound(id) }
         remember(program)

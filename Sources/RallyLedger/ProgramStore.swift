@@ -74,8 +74,6 @@ public final class ProgramStore: Sendable {
             }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw RallyError(.alreadyExists, "program '\(id)' already exists")
-        } catch {
-            throw RallyError.storage(error)
         }
         remember(context)
         return (context, IssuedKey(id: keyId, role: .admin, label: "created with the program", secret: secret))
@@ -91,30 +89,26 @@ public final class ProgramStore: Sendable {
         problems += change.qualifyingActions.map { ProgramSettings.qualifyingActionProblems($0, field: "participation.qualifyingActions") } ?? []
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let context: ProgramContext?
-        do {
-            context = try await postgres.transaction { connection in
-                guard let current = try connection.query("SELECT timezone, \(Self.audited) AS audited FROM programs WHERE id = $1 FOR UPDATE",
-                                                         [id]).first else { return nil }
-                if let zone = change.timeZone, zone != (try current.string("timezone")),
-                   try connection.query("SELECT 1 FROM events WHERE program_id = $1 LIMIT 1", [id]).count > 0 {
-                    throw RallyError(.conflict, "the time zone of program '\(id)' cannot change once it has events",
-                                     details: [FieldProblem(field: "timezone", problem: "cannot change once the program has events")])
-                }
-                let rows = try connection.query("""
-                    UPDATE programs SET name = coalesce($2, name), timezone = coalesce($3, timezone),
-                        backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes),
-                        qualifying_actions = coalesce($6::text[], qualifying_actions),
-                        media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END
-                    WHERE id = $1 RETURNING \(Self.columns), \(Self.audited) AS audited
-                    """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init),
-                          change.qualifyingActions.map { PostgresArray.literal($0.sorted()) }, change.mediaValue == nil ? "false" : "true",
-                          change.mediaValue.flatMap { $0?.document.text }])
-                try AuditLog.record(program: id, actor: actor, action: "program.updated", target: "programs/\(id)",
-                                    before: try current.string("audited"), after: try rows[0].string("audited"), on: connection)
-                return try Self.context(rows[0])
+        context = try await postgres.transaction { connection in
+            guard let current = try connection.query("SELECT timezone, \(Self.audited) AS audited FROM programs WHERE id = $1 FOR UPDATE",
+                                                     [id]).first else { return nil }
+            if let zone = change.timeZone, zone != (try current.string("timezone")),
+               try connection.query("SELECT 1 FROM events WHERE program_id = $1 LIMIT 1", [id]).count > 0 {
+                throw RallyError(.conflict, "the time zone of program '\(id)' cannot change once it has events",
+                                 details: [FieldProblem(field: "timezone", problem: "cannot change once the program has events")])
             }
-        } catch {
-            throw RallyError.storage(error)
+            let rows = try connection.query("""
+                UPDATE programs SET name = coalesce($2, name), timezone = coalesce($3, timezone),
+                    backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes),
+                    qualifying_actions = coalesce($6::text[], qualifying_actions),
+                    media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END
+                WHERE id = $1 RETURNING \(Self.columns), \(Self.audited) AS audited
+                """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init),
+                      change.qualifyingActions.map { PostgresArray.literal($0.sorted()) }, change.mediaValue == nil ? "false" : "true",
+                      change.mediaValue.flatMap { $0?.document.text }])
+            try AuditLog.record(program: id, actor: actor, action: "program.updated", target: "programs/\(id)",
+                                before: try current.string("audited"), after: try rows[0].string("audited"), on: connection)
+            return try Self.context(rows[0])
         }
         guard let context else { throw Self.notFound(id) }
         remember(context)
@@ -132,11 +126,7 @@ public final class ProgramStore: Sendable {
     func read(_ id: String) async throws -> ProgramContext? {
         guard Identifier.isValid(id) else { return nil }
         let rows: PostgresRows
-        do {
-            rows = try await postgres.query("SELECT \(Self.columns) FROM programs WHERE id = $1", [id])
-        } catch {
-            throw RallyError.storage(error)
-        }
+        rows = try await postgres.query("SELECT \(Self.columns) FROM programs WHERE id = $1", [id])
         guard let row = rows.first else { return nil }
         let context = try Self.context(row)
         remember(context)

@@ -30,32 +30,28 @@ public final class SurveyStore: Sendable {
         let program = context.id
         guard !responses.isEmpty else { return [] }
         let outcomes: [Outcome]
-        do {
-            outcomes = try await postgres.transaction { connection in
-                let inserted = try connection.query("""
-                    INSERT INTO survey_responses (program_id, response_id, member_id, kind, score, answered_at)
-                    SELECT $1, i, m, k, s, a FROM unnest($2::text[], $3::text[], $4::text[], $5::smallint[], $6::timestamptz[]) AS u(i, m, k, s, a)
-                    ON CONFLICT (program_id, response_id) DO NOTHING
-                    RETURNING response_id
-                    """, [
-                        program,
-                        PostgresArray.literal(responses.map(\.response.id)),
-                        PostgresArray.literal(responses.map(\.response.memberId)),
-                        PostgresArray.literal(responses.map(\.response.kind.rawValue)),
-                        PostgresArray.literal(responses.map { String($0.response.score) }),
-                        PostgresArray.literal(responses.map { PostgresTimestamp.string(from: $0.response.answeredAt) }),
-                    ])
-                let created = Set(try inserted.map { try $0.string("response_id") })
-                let earlier = responses.map(\.response.id).filter { !created.contains($0) }
-                let stored = try Self.responses(program: program, ids: earlier, on: connection)
-                return responses.map { given, answeredAtGiven in
-                    if created.contains(given.id) { return .created(given) }
-                    guard let found = stored[given.id] else { return .conflict }
-                    return found.matches(given, answeredAtGiven: answeredAtGiven) ? .duplicate(found) : .conflict
-                }
+        outcomes = try await postgres.transaction { connection in
+            let inserted = try connection.query("""
+                INSERT INTO survey_responses (program_id, response_id, member_id, kind, score, answered_at)
+                SELECT $1, i, m, k, s, a FROM unnest($2::text[], $3::text[], $4::text[], $5::smallint[], $6::timestamptz[]) AS u(i, m, k, s, a)
+                ON CONFLICT (program_id, response_id) DO NOTHING
+                RETURNING response_id
+                """, [
+                    program,
+                    PostgresArray.literal(responses.map(\.response.id)),
+                    PostgresArray.literal(responses.map(\.response.memberId)),
+                    PostgresArray.literal(responses.map(\.response.kind.rawValue)),
+                    PostgresArray.literal(responses.map { String($0.response.score) }),
+                    PostgresArray.literal(responses.map { PostgresTimestamp.string(from: $0.response.answeredAt) }),
+                ])
+            let created = Set(try inserted.map { try $0.string("response_id") })
+            let earlier = responses.map(\.response.id).filter { !created.contains($0) }
+            let stored = try Self.responses(program: program, ids: earlier, on: connection)
+            return responses.map { given, answeredAtGiven in
+                if created.contains(given.id) { return .created(given) }
+                guard let found = stored[given.id] else { return .conflict }
+                return found.matches(given, answeredAtGiven: answeredAtGiven) ? .duplicate(found) : .conflict
             }
-        } catch {
-            throw RallyError.storage(error)
         }
         // An answer may be of any day in the program's window: the figures kept of its month are outdated.
         let days = outcomes.compactMap { outcome -> CivilDate? in

@@ -120,28 +120,24 @@ public final class WebhookStore: Sendable {
     public func put(program: String, id: String, url: String, events: [WebhookEventType], secret: String, actor: String) async throws
         -> (Webhook, created: Bool)
     {
-        do {
-            // The program's row first, as `BadgeStore.put` does: group commits started before wait, later ones see it.
-            let rows = try await postgres.transaction { connection in
-                try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
-                let before = try connection.query("""
-                    SELECT \(Self.audited) AS audited FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL
-                    """, [program, id]).first?.string("audited")
-                let rows = try connection.query("""
-                    INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
-                    ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
-                        updated_at = now(), deleted_at = NULL
-                    RETURNING \(Self.columns), (xmax = 0) AS created, \(Self.audited) AS audited
-                    """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
-                try AuditLog.record(program: program, actor: actor, action: "webhook.saved", target: "webhooks/\(id)", before: before,
-                                    after: try rows.first?.string("audited"), on: connection)
-                return rows
-            }
-            guard let row = rows.first else { throw PostgresError(kind: .decoding, message: "webhooks: no row returned") }
-            return (try Webhook(row), try row.bool("created"))
-        } catch {
-            throw RallyError.storage(error)
+        // The program's row first, as `BadgeStore.put` does: group commits started before wait, later ones see it.
+        let rows = try await postgres.transaction { connection in
+            try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
+            let before = try connection.query("""
+                SELECT \(Self.audited) AS audited FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL
+                """, [program, id]).first?.string("audited")
+            let rows = try connection.query("""
+                INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
+                ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
+                    updated_at = now(), deleted_at = NULL
+                RETURNING \(Self.columns), (xmax = 0) AS created, \(Self.audited) AS audited
+                """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
+            try AuditLog.record(program: program, actor: actor, action: "webhook.saved", target: "webhooks/\(id)", before: before,
+                                after: try rows.first?.string("audited"), on: connection)
+            return rows
         }
+        guard let row = rows.first else { throw PostgresError(kind: .decoding, message: "webhooks: no row returned") }
+        return (try Webhook(row), try row.bool("created"))
     }
 
     /// A webhook as the audit log shows it (SQL on a `webhooks` row): never its secret.
@@ -152,34 +148,26 @@ public final class WebhookStore: Sendable {
         """
 
     public func list(program: String) async throws -> [Webhook] {
-        do {
-            return try await postgres.query("SELECT \(Self.columns) FROM webhooks WHERE program_id = $1 AND deleted_at IS NULL ORDER BY webhook_id",
-                                            [program]).map(Webhook.init)
-        } catch {
-            throw RallyError.storage(error)
-        }
+        return try await postgres.query("SELECT \(Self.columns) FROM webhooks WHERE program_id = $1 AND deleted_at IS NULL ORDER BY webhook_id",
+                                        [program]).map(Webhook.init)
     }
 
     /// Deletes a webhook: nothing more is queued for it, and what is queued is not sent. Audited as `actor`'s; a 404
     /// when there is none.
     public func delete(program: String, id: String, actor: String) async throws {
         let deleted: Bool
-        do {
-            deleted = try await postgres.transaction { connection in
-                try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
-                try connection.query("""
-                    UPDATE webhook_deliveries SET next_attempt_at = NULL, last_error = 'webhook deleted'
-                    WHERE program_id = $1 AND webhook_id = $2 AND next_attempt_at IS NOT NULL
-                    """, [program, id])
-                guard let row = try connection.query("""
-                    UPDATE webhooks SET deleted_at = now() WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL RETURNING \(Self.audited) AS audited
-                    """, [program, id]).first else { return false }
-                try AuditLog.record(program: program, actor: actor, action: "webhook.deleted", target: "webhooks/\(id)",
-                                    before: try row.string("audited"), after: nil, on: connection)
-                return true
-            }
-        } catch {
-            throw RallyError.storage(error)
+        deleted = try await postgres.transaction { connection in
+            try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
+            try connection.query("""
+                UPDATE webhook_deliveries SET next_attempt_at = NULL, last_error = 'webhook deleted'
+                WHERE program_id = $1 AND webhook_id = $2 AND next_attempt_at IS NOT NULL
+                """, [program, id])
+            guard let row = try connection.query("""
+                UPDATE webhooks SET deleted_at = now() WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL RETURNING \(Self.audited) AS audited
+                """, [program, id]).first else { return false }
+            try AuditLog.record(program: program, actor: actor, action: "webhook.deleted", target: "webhooks/\(id)",
+                                before: try row.string("audited"), after: nil, on: connection)
+            return true
         }
         guard deleted else { throw Self.notFound(id, program: program) }
     }
@@ -187,20 +175,16 @@ public final class WebhookStore: Sendable {
     /// The webhook's most recent deliveries, newest first (a 404 for an unknown webhook).
     public func deliveries(program: String, id: String, limit: Int) async throws -> [WebhookDelivery] {
         let exists: Bool, rows: PostgresRows
-        do {
-            (exists, rows) = try await postgres.withConnection { connection in
-                let exists = try connection.query("SELECT 1 FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL",
-                                                  [program, id]).count == 1
-                let rows = try connection.query("""
-                    SELECT id::text AS id, type, extract(epoch FROM created_at) AS created_at, attempts, last_status, last_error,
-                           extract(epoch FROM last_attempt_at) AS last_attempt_at, extract(epoch FROM next_attempt_at) AS next_attempt_at,
-                           extract(epoch FROM delivered_at) AS delivered_at
-                    FROM webhook_deliveries WHERE program_id = $1 AND webhook_id = $2 ORDER BY created_at DESC, id LIMIT $3::int
-                    """, [program, id, String(limit)])
-                return (exists, rows)
-            }
-        } catch {
-            throw RallyError.storage(error)
+        (exists, rows) = try await postgres.withConnection { connection in
+            let exists = try connection.query("SELECT 1 FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL",
+                                              [program, id]).count == 1
+            let rows = try connection.query("""
+                SELECT id::text AS id, type, extract(epoch FROM created_at) AS created_at, attempts, last_status, last_error,
+                       extract(epoch FROM last_attempt_at) AS last_attempt_at, extract(epoch FROM next_attempt_at) AS next_attempt_at,
+                       extract(epoch FROM delivered_at) AS delivered_at
+                FROM webhook_deliveries WHERE program_id = $1 AND webhook_id = $2 ORDER BY created_at DESC, id LIMIT $3::int
+                """, [program, id, String(limit)])
+            return (exists, rows)
         }
         guard exists else { throw Self.notFound(id, program: program) }
         return try rows.map { row in

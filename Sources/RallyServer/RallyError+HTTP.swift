@@ -46,8 +46,8 @@ extension RallyError {
                                        internalDetail: "\(http)")
             }
         default:
-            return RallyError(.internalError, "an internal error occurred; the log holds the details under this request id",
-                              internalDetail: "\(error)")
+            // PostgreSQL's and Redis's failures, mapped here alone.
+            return RallyError.storage(error)
         }
     }
 }

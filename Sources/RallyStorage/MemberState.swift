@@ -4,7 +4,7 @@ import RallyCore
 /// What scoring and the projection need to know of a member.
 package struct MemberState {
     package var enrolled: Bool
-    var visibility: Visibility
+    package var visibility: Visibility
     var team: String?
     var region: String?
     /// The points of all time, before the group (0 where a query does not read them).
