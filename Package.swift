@@ -99,7 +99,7 @@ let package = Package(
         ]),
         .testTarget(name: "RallyAnalyticsTests", dependencies: ["RallyAnalytics", "RallyStorage", "RallyCore"]),
         .testTarget(name: "RallyServerTests", dependencies: [
-            "RallyServer", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics", "RallyCore", "Postgres",
+            "RallyServer", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics", "RallyCore", "RallyTestSupport", "Postgres",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),

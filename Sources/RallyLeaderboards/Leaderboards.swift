@@ -37,8 +37,8 @@ public struct LeaderboardPage: Sendable {
     public var offset = 0
 }
 
-/// The read side of leaderboards: member boards and ranks from Redis, team boards from PostgreSQL. Writes to Redis go
-/// through `Projection`, sent only by the `EventWriter`.
+/// Leaderboards: member boards and ranks from Redis, team boards and boards past keeping from PostgreSQL. Redis is
+/// written through `Projection` alone: a commit's changes (`apply`, sent by whoever records them), resyncs, rebuilds.
 public final class Leaderboards: Sendable {
     package let redis: RedisPool
     let postgres: PostgresPool

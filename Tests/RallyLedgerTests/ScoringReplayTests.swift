@@ -8,26 +8,7 @@ import Testing
 /// answers equals what the pure engine computes replaying the same stream offline.
 @Suite("The writer scores as the pure engine replays")
 struct ScoringReplayTests {
-    /// SplitMix64: a reproducible stream of random numbers from a seed.
-    struct Random {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func int(_ range: ClosedRange<Int>) -> Int {
-            range.lowerBound + Int(next() % UInt64(range.count))
-        }
-
-        mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
-
-        mutating func pick<T>(_ values: [T]) -> T { values[int(0...values.count - 1)] }
-    }
+    typealias Random = SeededRandom
 
     static let actions = ["post", "share", "like", "comment"]
     static let networks = ["linkedin", "x", "facebook"]

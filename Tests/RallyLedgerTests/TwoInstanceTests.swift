@@ -44,10 +44,7 @@ struct TwoInstanceTests {
             try await stores.writer.rebuild()
             try await second.rebuild()
             // The second rebuild took the first writer's boards away for a moment: let it notice and come back in line.
-            let ready = ContinuousClock.now + .seconds(30)
-            while (stores.writer.projectionIsStale || second.projectionIsStale) && ContinuousClock.now < ready {
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            _ = try await eventually(within: .seconds(30)) { !stores.writer.projectionIsStale && !second.projectionIsStale }
 
             let now = Date()
             let actions = ["post", "share", "comment", "like"]
@@ -79,10 +76,7 @@ struct TwoInstanceTests {
             #expect(outcomes.count == 330)
 
             // A writer whose pipeline failed (a time-out on a loaded machine) rebuilds within seconds: compare once both are in line.
-            let deadline = ContinuousClock.now + .seconds(60)
-            while (stores.writer.projectionIsStale || second.projectionIsStale) && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            _ = try await eventually(within: .seconds(60)) { !stores.writer.projectionIsStale && !second.projectionIsStale }
             let expected = try await stores.postgres.withConnection { try MemberTotals.standings(program: program.id, retention: stores.leaderboards.retention, now: now, on: $0) }
             let boards = Dictionary(grouping: expected, by: \.period)
             // Every period of today and of 30 days ago has its board.

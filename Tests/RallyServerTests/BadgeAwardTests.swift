@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import RallyTestSupport
 import Testing
 
 /// Badges and levels reach members: in the answer of the event that earns them, on the profile, retroactively for a
@@ -82,12 +83,10 @@ struct BadgeAwardTests {
 
             var holders: [String] = []
             // Another test app that took the pass and stopped leaves it leased for 15 s: wait past that.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
+            _ = try await eventually(within: .seconds(30)) {
                 holders = []
                 for member in ["ana", "ben", "cid", "dan"] where try await !program.profile(member).badges.isEmpty { holders.append(member) }
-                if holders.count == 3 { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return holders.count == 3
             }
             #expect(holders == ["ana", "ben", "cid"], "dan, who shared twice, is no longer enrolled")
             let ben = try await program.profile("ben").badges

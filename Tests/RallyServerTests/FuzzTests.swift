@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import RallyTestSupport
 import Testing
 
 /// Random and mutated JSON into the event, batch, member and ruleset decoders: every answer is a success or the
@@ -8,17 +9,7 @@ import Testing
 /// its seed and case.
 @Suite("Hostile input: fuzzed decoders")
 struct FuzzTests {
-    /// SplitMix64: the same seed gives the same cases on every machine.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Seeded = SeededRandom
 
     /// Values that stress decoders and the text rule, spliced in place of a value of the body.
     static let hostileValues = [

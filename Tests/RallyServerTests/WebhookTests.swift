@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import RallyTestSupport
 import Testing
 
 /// Webhooks against a real HTTP receiver the test starts: signed deliveries, at least once with the same id through
@@ -38,18 +39,13 @@ struct WebhookTests {
 
         /// Waits until `count` requests arrived.
         func wait(for count: Int, timeout: Duration = .seconds(20)) async throws {
-            let deadline = ContinuousClock.now + timeout
-            while requests.withLock({ $0.count }) < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            _ = try await eventually(within: timeout, poll: .milliseconds(50)) { requests.withLock { $0.count } >= count }
         }
 
         /// Waits until a delivery of `type` arrived; returns its body.
         func wait(forType type: String, timeout: Duration = .seconds(20)) async throws -> [String: Any]? {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if let body = bodies.first(where: { $0["type"] as? String == type }) { return body }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            return nil
+            _ = try await eventually(within: timeout, poll: .milliseconds(50)) { bodies.contains { $0["type"] as? String == type } }
+            return bodies.first { $0["type"] as? String == type }
         }
     }
 
@@ -100,13 +96,11 @@ struct WebhookTests {
 
                 // Until Rally records the third attempt's 200 (just after the receiver sent it).
                 var list: [[String: Any]] = []
-                let deadline = ContinuousClock.now + .seconds(20)
-                repeat {
+                _ = try await eventually(within: .seconds(20), poll: .milliseconds(50)) {
                     let deliveries = try jsonObject(try await app.send(.get, "\(program.path)/webhooks/platform/deliveries", key: program.adminKey))
                     list = try #require(deliveries["deliveries"] as? [[String: Any]])
-                    if list.first?["status"] as? String == "delivered" { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                } while ContinuousClock.now < deadline
+                    return list.first?["status"] as? String == "delivered"
+                }
                 #expect(list.count == 1)
                 #expect(list.first?["status"] as? String == "delivered")
                 #expect(list.first?["lastStatus"] as? Int == 200)

@@ -28,8 +28,11 @@ package struct StoreTestEnvironment {
     package static let migrationsDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Migrations")
 
-    /// Runs `body` with the stores and a writer of `lanes` lanes; stops the writer and closes the pools afterwards.
-    package static func run<T>(lanes: Int, redisCommandTimeout: Duration = .seconds(2), _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
+    /// Runs `body` with the stores and a writer of `lanes` lanes, which checks the projection every
+    /// `projectionCheckInterval` (a test that steps the checks itself sets an hour); stops the writer and closes the pools
+    /// afterwards.
+    package static func run<T>(lanes: Int, redisCommandTimeout: Duration = .seconds(2), projectionCheckInterval: Duration = .seconds(2),
+                               _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
         let databaseURL = try #require(environment["RALLY_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                        "RALLY_TEST_DATABASE_URL is not set: run the tests with ops/test")
@@ -43,7 +46,7 @@ package struct StoreTestEnvironment {
         let namespace = "store-test-\(UUID().uuidString.lowercased())"
         let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace))
         let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,
-                                 lanes: lanes)
+                                 lanes: lanes, projectionCheckInterval: projectionCheckInterval)
         let keys = KeyStore(postgres: postgres)
         let stores = StoreTestEnvironment(postgres: postgres, redis: redis, programs: ProgramStore(postgres: postgres, keys: keys),
                                           members: MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards), writer: writer,

@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Prometheus
+import RallyCore
+import RallyServer
+import Redis
+import Testing
+
+/// One Rally application built for one test: its own Redis namespace, operator token and metrics registry.
+struct TestApp: Sendable {
+    let client: any TestClientProtocol
+    /// Every route the app serves, with its access rule.
+    let routes: RouteTable
+    let operatorToken: String
+    let namespace: String
+    let redisURL: String
+
+    /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
+    static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard, background: Duration = .seconds(1),
+                       metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
+                       rateLimits: RateLimits = RateLimits(perSecond: [:]), logger: Logger = TestEnvironment.logger,
+                       _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
+        let databaseURL = try TestEnvironment.databaseURL()
+        let redisURL = try TestEnvironment.redisURL()
+        var configuration = AppConfiguration(databaseURL: databaseURL, redisURL: redisURL)
+        configuration.migrationsDirectory = TestEnvironment.migrationsDirectory
+        configuration.redisNamespace = "test-\(UUID().uuidString.lowercased())"
+        let operatorToken = "op-\(UUID().uuidString)"
+        configuration.operatorToken = operatorToken
+        configuration.postgresConnections = 4
+        configuration.redisConnections = 4
+        configuration.logLevel = logger.logLevel
+        configuration.boardRetention = retention
+        configuration.backgroundInterval = background
+        // Every test app may send any test's deliveries (they share the database): all retry soon.
+        configuration.webhookFirstRetryDelay = .milliseconds(100)
+        configuration.metricsRefreshInterval = metricsRefresh
+        // Preparing would count every program of the shared test database.
+        configuration.analyticsPreparationInterval = analyticsPreparation
+        // Tests send as fast as they can: no limit unless a test sets one.
+        configuration.rateLimits = rateLimits
+        let namespace = configuration.redisNamespace
+        let (app, routes) = try await buildService(configuration, registry: PrometheusCollectorRegistry(), logger: logger)
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await app.test(setup) { client in
+                try await body(TestApp(client: client, routes: routes, operatorToken: operatorToken, namespace: namespace, redisURL: redisURL))
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        _ = try? await RedisNamespace.delete(namespace, redisURL: redisURL)
+        return try outcome.get()
+    }
+
+    /// Sends a request with an optional bearer key and a raw JSON body.
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String?, body: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// Sends raw bytes as a JSON body (invalid UTF-8 included).
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String?, bytes: [UInt8]) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    /// Sends a request whose body is `json` encoded.
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String?, json: some Encodable, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await send(method, uri, key: key, body: try encodeJSON(json), headers: headers)
+    }
+
+    /// Creates a program with the operator token, plus an ingest and a read key; `backfillDays` widens the window
+    /// of accepted `occurredAt` for tests that record events of fixed past dates.
+    func createProgram(timezone: String = "Europe/Paris", name: String = "Test program", backfillDays: Int? = nil,
+                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestProgram {
+        let id = TestIds.program()
+        let response = try await send(.post, "/v1/programs", key: operatorToken, json: ProgramInput(id: id, name: name, timezone: timezone))
+        try requireStatus(response, .created, sourceLocation: sourceLocation)
+        let adminKey = try #require(try decode(ProgramDTO.self, from: response).adminKey, sourceLocation: sourceLocation)
+        var program = TestProgram(app: self, id: id, adminKey: adminKey, ingestKey: "", readKey: "")
+        program.ingestKey = try #require(try await program.createKey(role: "ingest").key, sourceLocation: sourceLocation)
+        program.readKey = try #require(try await program.createKey(role: "read").key, sourceLocation: sourceLocation)
+        if let backfillDays {
+            try requireStatus(try await send(.patch, program.path, key: adminKey, body: #"{"backfillDays": \#(backfillDays)}"#), .ok,
+                              sourceLocation: sourceLocation)
+        }
+        return program
+    }
+}
+
+/// A program of the app under test, with one key of each role.
