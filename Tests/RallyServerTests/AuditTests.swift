@@ -104,6 +104,8 @@ struct AuditTests {
             #expect(all.first?.after?["name"] == .string("Three"))
             try expectError(try await app.send(.get, "\(program.path)/audit?cursor=abc", key: program.adminKey), .unprocessableContent,
                             code: "validation_failed")
+            // Empty values count as absent: the first page, 50 entries at most.
+            #expect(try await Self.audit(program, "limit=&cursor=").entries.map(\.id) == all.prefix(50).map(\.id))
         }
     }
 }

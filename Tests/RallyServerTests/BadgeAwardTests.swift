@@ -107,7 +107,10 @@ struct BadgeAwardTests {
             try expectError(try await app.send(.delete, "\(program.path)/members/ana/badges/first-post", key: program.readKey), .forbidden, code: "forbidden")
             try expectError(try await app.send(.delete, "\(program.path)/members/ana/badges/first-post?tier=gold", key: program.adminKey),
                             .notFound, code: "not_found")
-            let revoked = try await app.send(.delete, "\(program.path)/members/ana/badges/first-post", key: program.adminKey)
+            try expectError(try await app.send(.delete, "\(program.path)/members/ana/badges/first-post?tier=a%20b", key: program.adminKey),
+                            .unprocessableContent, code: "validation_failed", fields: ["tier"])
+            // Values left empty count as absent: every tier and period of the badge.
+            let revoked = try await app.send(.delete, "\(program.path)/members/ana/badges/first-post?tier=&period=", key: program.adminKey)
             try requireStatus(revoked, .ok)
             #expect(try jsonObject(revoked)["memberId"] as? String == "ana")
             #expect((try jsonObject(revoked)["revoked"] as? [[String: Any]])?.map { $0["eventId"] as? String } == ["p1"])

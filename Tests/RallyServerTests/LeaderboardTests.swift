@@ -200,10 +200,14 @@ struct LeaderboardTests {
             // Defaults: the first 10 of this week.
             let defaults = try await program.board()
             #expect((defaults.period.kind, defaults.offset, defaults.limit, defaults.total) == ("week", 0, 10, 4))
+            // Values left empty count as absent.
+            let empty = try decode(BoardDTO.self, from: try await app.send(.get, "\(program.path)/leaderboards/members?period=&at=&limit=&offset=",
+                                                                           key: program.readKey))
+            #expect(empty == defaults)
         }
     }
 
-    @Test(arguments: ["limit=0", "limit=101", "limit=ten", "offset=-1", "period=fortnight", "period=", "at=yesterday", "at=2026-02-30"])
+    @Test(arguments: ["limit=0", "limit=101", "limit=ten", "offset=-1", "period=fortnight", "at=yesterday", "at=2026-02-30"])
     func invalidBoardQueryIsNamed(_ query: String) async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()

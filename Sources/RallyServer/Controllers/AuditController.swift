@@ -37,9 +37,9 @@ struct AuditController {
 
     @Sendable func page(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
-        let query = request.uri.queryParameters
-        let limit = try Query.integer(query, "limit", default: 50, range: 1...200)
-        let cursor = try Query.cursor(query)
+        let query = Query(request)
+        let limit = try query.integer("limit", default: 50, range: 1...200)
+        let cursor = try query.cursor()
         let (entries, next) = try await audit.page(program: program.id, limit: limit, before: cursor)
         return JSONResponse.make(AuditPage(entries: entries, nextCursor: next, timeZone: program.timeZone), status: .ok)
     }

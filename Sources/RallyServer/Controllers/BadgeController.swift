@@ -56,13 +56,8 @@ struct BadgeController {
     @Sendable func revoke(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let memberId = try context.pathIdentifier("memberId"), badgeId = try context.pathIdentifier("badgeId")
-        let query = request.uri.queryParameters
-        let tier = query["tier"].map(String.init), period = query["period"].map(String.init)
-        for (field, value) in [("tier", tier), ("period", period)] {
-            if let value, !Identifier.isValid(value) {
-                throw RallyError.validation([FieldProblem(field: field, problem: "must be 1-128 characters of A-Z a-z 0-9 . _ : @ -")])
-            }
-        }
+        let query = Query(request)
+        let tier = try query.identifier("tier"), period = try query.identifier("period")
         let revoked = try await badges.revoke(program: program.id, memberId: memberId, badgeId: badgeId, tier: tier, period: period,
                                               actor: context.actor)
         context.logger.info("badge revoked", metadata: ["program": "\(program.id)", "member": "\(memberId)", "badge": "\(badgeId)", "awards": "\(revoked.count)"])

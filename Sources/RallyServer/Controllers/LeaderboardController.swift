@@ -91,27 +91,27 @@ struct LeaderboardController {
     /// the members counted to that region's.
     @Sendable func teams(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
-        let query = request.uri.queryParameters
+        let query = Query(request)
         let board = try Self.board(query, program: program)
         let region = try Self.scope(query, program: program, teamAllowed: false).region
-        let metricText = query["metric"].map(String.init) ?? TeamMetric.total.rawValue
+        let metricText = query.value("metric") ?? TeamMetric.total.rawValue
         guard let metric = TeamMetric(rawValue: metricText) else {
             let metrics = TeamMetric.allCases.map(\.rawValue).joined(separator: ", ")
             throw RallyError.validation([FieldProblem(field: "metric", problem: "must be one of \(metrics)")])
         }
-        let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
-        let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
+        let limit = try query.integer("limit", default: 10, range: 1...100)
+        let offset = try query.integer("offset", default: 0, range: 0...1_000_000)
         let page = try await leaderboards.teamPage(program: program, period: board.period, region: region, metric: metric, offset: offset, limit: limit)
         return JSONResponse.make(TeamBoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit), status: .ok)
     }
 
     @Sendable func members(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
-        let query = request.uri.queryParameters
+        let query = Query(request)
         let board = try Self.board(query, program: program)
         let scope = try Self.scope(query, program: program)
-        let limit = try Query.integer(query, "limit", default: 10, range: 1...100)
-        let offset = try Query.integer(query, "offset", default: 0, range: 0...1_000_000)
+        let limit = try query.integer("limit", default: 10, range: 1...100)
+        let offset = try query.integer("offset", default: 0, range: 0...1_000_000)
         let page = try await leaderboards.page(program: program, scope: scope, span: board, offset: offset, limit: limit)
         let body = rendered.body(of: page, key: "\(program.id)\n\(scope)\n\(board.period.kind.rawValue):\(board.period.key)/\(offset)/\(limit)") {
             JSONWriter.encode(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit))
@@ -122,10 +122,10 @@ struct LeaderboardController {
     @Sendable func around(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let memberId = try context.pathIdentifier("memberId")
-        let query = request.uri.queryParameters
+        let query = Query(request)
         let board = try Self.board(query, program: program)
         let scope = try Self.scope(query, program: program)
-        let radius = try Query.integer(query, "radius", default: 2, range: 0...50)
+        let radius = try query.integer("radius", default: 2, range: 0...50)
         guard let (page, limit) = try await leaderboards.around(program: program, scope: scope, span: board, memberId: memberId, radius: radius) else {
             throw RallyError(.notFound, "member '\(memberId)' is not on the \(board.period.kind.rawValue) leaderboard \(board.period.key)")
         }
@@ -134,14 +134,14 @@ struct LeaderboardController {
 
     /// `from`/`to` (whole local days, inclusive), `period=rolling&days=N` (the last N days up to `at`, default today),
     /// or any tracked `period` with `at`.
-    static func board(_ query: Parameters, program: ProgramContext) throws -> BoardSpan {
-        let from = query["from"].map(String.init), to = query["to"].map(String.init)
-        if from != nil || to != nil || query["period"] == "range" {
+    static func board(_ query: Query, program: ProgramContext) throws -> BoardSpan {
+        let from = query.value("from"), to = query.value("to")
+        if from != nil || to != nil || query.value("period") == "range" {
             var problems: [FieldProblem] = []
             let first = from.flatMap(CivilDate.parse), last = to.flatMap(CivilDate.parse)
             if first == nil { problems.append(FieldProblem(field: "from", problem: "must be a date such as 2026-11-01 (with to)")) }
             if last == nil { problems.append(FieldProblem(field: "to", problem: "must be a date such as 2026-11-15 (with from)")) }
-            if let period = query["period"], period != "range" {
+            if let period = query.value("period"), period != "range" {
                 problems.append(FieldProblem(field: "period", problem: "from and to choose the days: leave period out (or range)"))
             }
             guard problems.isEmpty, let first, let last else { throw RallyError.validation(problems) }
@@ -151,14 +151,14 @@ struct LeaderboardController {
             }
             return window(.range, from: first, through: last, program: program)
         }
-        if query["period"] == "rolling" {
-            guard let days = query["days"].flatMap({ Int(String($0)) }), (1...Self.maximumWindowDays).contains(days) else {
+        if query.value("period") == "rolling" {
+            guard let days = query.value("days").flatMap({ Int($0) }), (1...Self.maximumWindowDays).contains(days) else {
                 throw RallyError.validation([FieldProblem(field: "days", problem: "must be an integer from 1 to \(Self.maximumWindowDays)")])
             }
             let last = program.calendar.localDate(of: try instant(query, program: program))
             return window(.rolling, from: CivilDate(daysSinceEpoch: last.daysSinceEpoch - days + 1), through: last, program: program)
         }
-        if query["days"] != nil {
+        if query.value("days") != nil {
             throw RallyError.validation([FieldProblem(field: "days", problem: "goes with period=rolling")])
         }
         return .period(try period(query, program: program))
@@ -174,9 +174,8 @@ struct LeaderboardController {
     /// `team`, `region` or `campaign` (one of them; empty means absent): the members a board ranks, and for a campaign
     /// the points it counts. Default: the whole program. Team boards rank every team: only `region` goes with them. A
     /// campaign no version of the rules defines is a 404.
-    static func scope(_ query: Parameters, program: ProgramContext, teamAllowed: Bool = true) throws -> BoardScope {
-        func value(_ name: String) -> String? { query[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
-        let team = value("team"), region = value("region"), campaign = value("campaign")
+    static func scope(_ query: Query, program: ProgramContext, teamAllowed: Bool = true) throws -> BoardScope {
+        let team = query.value("team"), region = query.value("region"), campaign = query.value("campaign")
         var problems = CallerText.problems(team, field: "team", maximumLength: MemberProfile.maximumTextLength)
             + CallerText.problems(region, field: "region", maximumLength: MemberProfile.maximumTextLength)
         if let campaign, !Identifier.isValid(campaign) {
@@ -198,8 +197,8 @@ struct LeaderboardController {
         return team.map(BoardScope.team) ?? region.map(BoardScope.region) ?? .program
     }
 
-    static func period(_ query: Parameters, program: ProgramContext) throws -> Period {
-        let kindText = query["period"].map(String.init) ?? "week"
+    static func period(_ query: Query, program: ProgramContext) throws -> Period {
+        let kindText = query.value("period") ?? "week"
         guard let kind = PeriodKind(rawValue: kindText), PeriodKind.tracked.contains(kind) else {
             let kinds = (PeriodKind.tracked.map(\.rawValue) + ["rolling (with days)"]).joined(separator: ", ")
             throw RallyError.validation([FieldProblem(field: "period", problem: "must be one of \(kinds), or leave it out and give from and to")])
@@ -208,8 +207,8 @@ struct LeaderboardController {
     }
 
     /// `at`: a local date (its noon) or an RFC 3339 instant; now by default.
-    private static func instant(_ query: Parameters, program: ProgramContext) throws -> Date {
-        guard let at = query["at"].map(String.init) else { return Date() }
+    private static func instant(_ query: Query, program: ProgramContext) throws -> Date {
+        guard let at = query.value("at") else { return Date() }
         if let date = CivilDate.parse(at) { return program.calendar.instant(atNoonOf: date) }
         if let parsed = RFC3339.parse(at) { return parsed }
         throw RallyError.validation([FieldProblem(field: "at", problem: "must be a date (2026-11-20) or an RFC 3339 timestamp")])

@@ -218,32 +218,12 @@ struct MemberController {
 
     @Sendable func ledger(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
-        let query = request.uri.queryParameters
-        let limit = try Query.integer(query, "limit", default: 50, range: 1...200)
-        let cursor = try Query.cursor(query)
+        let query = Query(request)
+        let limit = try query.integer("limit", default: 50, range: 1...200)
+        let cursor = try query.cursor()
         let (entries, next) = try await members.ledger(program: program.id, memberId: try context.pathIdentifier("memberId"),
                                                       limit: limit, before: cursor)
         return JSONResponse.make(LedgerBody(entries: entries, nextCursor: next, timeZone: program.timeZone), status: .ok)
     }
 
-}
-
-/// Query-string parameters, validated with the field at fault.
-enum Query {
-    static func integer(_ query: Parameters, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = query[name[...]] else { return value }
-        guard let parsed = Int(String(text)), range.contains(parsed) else {
-            throw RallyError.validation([FieldProblem(field: name, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound)")])
-        }
-        return parsed
-    }
-
-    /// `cursor`: the `nextCursor` of a previous page (entries before it come next), absent for the first page.
-    static func cursor(_ query: Parameters) throws -> Int64? {
-        guard let text = query["cursor"].map(String.init) else { return nil }
-        guard let value = Int64(text), value >= 0 else {
-            throw RallyError.validation([FieldProblem(field: "cursor", problem: "must be a nextCursor value from a previous page")])
-        }
-        return value
-    }
 }

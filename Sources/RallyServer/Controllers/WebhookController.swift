@@ -125,7 +125,7 @@ struct WebhookController {
     @Sendable func deliveries(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let webhookId = try context.pathIdentifier("webhookId")
-        let limit = try Query.integer(request.uri.queryParameters, "limit", default: 20, range: 1...100)
+        let limit = try Query(request).integer("limit", default: 20, range: 1...100)
         let list = try await webhooks.deliveries(program: program.id, id: webhookId, limit: limit)
         return JSONResponse.make(ListBody(name: "deliveries", items: list.map { DeliveryBody(delivery: $0, timeZone: program.timeZone) }), status: .ok)
     }
