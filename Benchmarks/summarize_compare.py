@@ -21,13 +21,20 @@ def value(build, pair, prefix, key):
     return float(dict(re.findall(r"(\w+)=([\d.]+)", line))[key]) if line else None
 
 
-print("| scenario | baseline (median) | this build (median) | this build / baseline, by round | median ratio |")
-print("|---|---|---|---|---|")
+print("| scenario | baseline (median) | this build (median) | this build / baseline, by round | median ratio | "
+      "median ratio, each beside its run's /healthz |")
+print("|---|---|---|---|---|---|")
 for label, prefix, key in scenarios:
     base = [value("baseline", p, prefix, key) for p in range(1, pairs + 1)]
     cur = [value("current", p, prefix, key) for p in range(1, pairs + 1)]
     ratios = [c / b for b, c in zip(base, cur) if b and c]
     if not ratios:
         continue
+    # The machine's state moves between runs: the same ratio, each build's figure divided by its own run's /healthz.
+    healthz = "board" if prefix == "board" else "ingest"
+    base_h = [value("baseline", p, f"healthz-{healthz}", "rps") for p in range(1, pairs + 1)]
+    cur_h = [value("current", p, f"healthz-{healthz}", "rps") for p in range(1, pairs + 1)]
+    normalised = [(c / ch) / (b / bh) for b, c, bh, ch in zip(base, cur, base_h, cur_h) if b and c and bh and ch]
     print(f"| {label} | {statistics.median(v for v in base if v):.0f} | {statistics.median(v for v in cur if v):.0f} | "
-          f"{' / '.join(f'{r:.0%}' for r in ratios)} | {statistics.median(ratios):.0%} |")
+          f"{' / '.join(f'{r:.0%}' for r in ratios)} | {statistics.median(ratios):.0%} | "
+          f"{statistics.median(normalised):.0%} |" if normalised else "— |")

@@ -11,9 +11,10 @@ import Testing
 @Suite("A Redis blip is caught up without a rebuild")
 struct CatchUpTests {
     @Test func theMembersRedisMissedAreResynchronisedAndNothingElseIsRebuilt() async throws {
-        // The writer gives up on Redis after 0.7 s; the test's own commands wait as long as usual (2 s). The test steps the
-        // writer's projection checks itself: one falling while Redis is paused would bring it back in line too soon.
-        try await StoreTestEnvironment.run(lanes: 2, redisCommandTimeout: .milliseconds(700), projectionCheckInterval: .seconds(3600)) { stores in
+        // The writer gives up on Redis after 0.3 s (its first commit while Redis is paused must reach Redis before the pause
+        // ends, even on a loaded machine); the test's own commands wait as long as usual (2 s). The test steps the writer's
+        // projection checks itself: one falling while Redis is paused would bring it back in line too soon.
+        try await StoreTestEnvironment.run(lanes: 2, redisCommandTimeout: .milliseconds(300), projectionCheckInterval: .seconds(3600)) { stores in
             let redis = RedisPool(configuration: try RedisConfiguration(url: try #require(ProcessInfo.processInfo.environment["RALLY_TEST_REDIS_URL"])),
                                   logger: StoreTestEnvironment.logger)
             defer { Task { await redis.shutdown() } }
@@ -31,8 +32,8 @@ struct CatchUpTests {
             let sentinel = stores.leaderboards.keys.namespace + "/sentinel"
             _ = try await redis.send(["SET", sentinel, "kept"])
 
-            // Redis holds every write until unpaused (1.5 s at most: the pause holds every test's writes): the writer's
-            // pipelines time out, the events are committed all the same.
+            // Redis holds every write until unpaused (1.5 s at most: the pause holds every test's writes, whose commands
+            // wait 2 s): the writer's pipelines time out, the events are committed all the same.
             _ = try await redis.send(["CLIENT", "PAUSE", "1500", "WRITE"])
             for (index, member) in members.enumerated() {
                 guard case let .created(result) = try await record("b\(index)", member, "share").first else {
