@@ -20,7 +20,7 @@ struct ProjectionOrderTests {
         let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: "order-test-\(UUID().uuidString.lowercased())"))
         var failure: (any Error)?
         do { try await body(leaderboards) } catch { failure = error }
-        try? await StoreTestEnvironment.deleteKeys(matching: leaderboards.keys.namespace + "/*", in: redis)
+        _ = try? await deleteKeys(matching: leaderboards.keys.namespace + "/*", in: redis)
         await redis.shutdown()
         await postgres.shutdown()
         if let failure { throw failure }

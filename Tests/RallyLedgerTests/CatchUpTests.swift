@@ -57,8 +57,7 @@ struct CatchUpTests {
     }
 
     static func waitUntilInLine(_ writer: EventWriter, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        // A start under another retention rebuilds every program of the shared test database while other tests run.
-        try #require(try await eventually(within: .seconds(90)) { !writer.projectionIsStale }, "the projection did not come back in line",
+        try #require(try await eventually(within: .seconds(10)) { !writer.projectionIsStale }, "the projection did not come back in line",
                      sourceLocation: sourceLocation)
     }
 }

@@ -44,7 +44,7 @@ struct TwoInstanceTests {
             try await stores.writer.rebuild()
             try await second.rebuild()
             // The second rebuild took the first writer's boards away for a moment: let it notice and come back in line.
-            _ = try await eventually(within: .seconds(30)) { !stores.writer.projectionIsStale && !second.projectionIsStale }
+            _ = try await eventually(within: .seconds(10)) { !stores.writer.projectionIsStale && !second.projectionIsStale }
 
             let now = Date()
             let actions = ["post", "share", "comment", "like"]
@@ -76,7 +76,7 @@ struct TwoInstanceTests {
             #expect(outcomes.count == 330)
 
             // A writer whose pipeline failed (a time-out on a loaded machine) rebuilds within seconds: compare once both are in line.
-            _ = try await eventually(within: .seconds(60)) { !stores.writer.projectionIsStale && !second.projectionIsStale }
+            _ = try await eventually(within: .seconds(10)) { !stores.writer.projectionIsStale && !second.projectionIsStale }
             let expected = try await stores.postgres.withConnection { try MemberTotals.standings(program: program.id, retention: stores.leaderboards.retention, now: now, on: $0) }
             let boards = Dictionary(grouping: expected, by: \.period)
             // Every period of today and of 30 days ago has its board.

@@ -16,7 +16,7 @@ struct ErasureTests {
     static func rowsUnder(_ program: TestProgram, _ memberId: String) async throws -> Int {
         let tables = ["members", "events", "ledger", "member_days", "member_totals", "member_activity", "content_awards", "member_action_totals",
                       "member_badges", "member_campaign_days", "member_enrolments", "member_audiences", "survey_responses"]
-        let counts = try await TestDatabase.column(tables.map { "SELECT count(*) FROM \($0) WHERE program_id = $1 AND member_id = $2" }
+        let counts = try await program.app.database.column(tables.map { "SELECT count(*) FROM \($0) WHERE program_id = $1 AND member_id = $2" }
             .joined(separator: " UNION ALL "), [program.id, memberId])
         return counts.compactMap { $0.flatMap(Int.init) }.reduce(0, +)
     }
@@ -27,7 +27,7 @@ struct ErasureTests {
             try requireStatus(try await program.putMember("ana", MemberInput(displayName: "Ana Lopez", team: "Sales", region: "Lyon",
                                                                                  audience: ["linkedin": 300])), .created)
             try requireStatus(try await program.putMember("ben", MemberInput(displayName: "Ben", team: "Sales", region: "Lyon")), .created)
-            try await TestDatabase.setEnrolments(program: program.id, [.init(memberId: "ana", at: "2026-01-01T00:00:00Z", team: "Sales"),
+            try await program.app.database.setEnrolments(program: program.id, [.init(memberId: "ana", at: "2026-01-01T00:00:00Z", team: "Sales"),
                                                                        .init(memberId: "ben", at: "2026-01-01T00:00:00Z", team: "Sales")])
             try await program.record(EventInput(id: "a1", memberId: "ana", action: "post", occurredAt: "2026-10-06T10:00:00Z"))
             try await program.record(EventInput(id: "a2", memberId: "ana", action: "share", network: "linkedin", occurredAt: "2026-10-07T10:00:00Z"))
@@ -73,17 +73,17 @@ struct ErasureTests {
             #expect(text(try await app.send(.get, "\(program.path)/leaderboards/teams?period=all", key: program.readKey)) == teamsBefore)
             #expect(try await ParticipationTests.participation(program, today).periods.map(\.groups) == thisWeek)
             #expect(try await Self.rowsUnder(program, "ana") == 0)
-            #expect(try await TestDatabase.column("SELECT member_id FROM survey_responses WHERE program_id = $1", [program.id]) == [nil])
+            #expect(try await program.app.database.column("SELECT member_id FROM survey_responses WHERE program_id = $1", [program.id]) == [nil])
             let audit = text(try await app.send(.get, "\(program.path)/audit", key: program.adminKey))
             #expect(audit.contains("\"member.erased\"") && !audit.contains("\"ana\"") && !audit.contains("Ana Lopez"))
 
             // What was counted stays: October's participation (counted again from the rows, not from what was kept) and
             // reach, the ledger against the totals.
-            try await TestDatabase.execute("DELETE FROM participation_figures WHERE program_id = $1", [program.id])
+            try await program.app.database.execute("DELETE FROM participation_figures WHERE program_id = $1", [program.id])
             #expect(try await ParticipationTests.participation(program, october).periods.map(\.figures) == participation.periods.map(\.figures))
             #expect(try await ParticipationTests.participation(program, october).periods.map(\.groups) == participation.periods.map(\.groups))
             #expect(try await ReachTests.reach(program, "from=2026-10-01&to=2026-10-31") == reach)
-            #expect(try await TestDatabase.column("""
+            #expect(try await program.app.database.column("""
                 SELECT (SELECT sum(points) FROM ledger WHERE program_id = $1) = (SELECT sum(points) FROM member_totals WHERE program_id = $1)
                     AND (SELECT count(*) FROM events WHERE program_id = $1) = 5
                 """, [program.id]) == ["t"])

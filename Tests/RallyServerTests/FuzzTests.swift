@@ -72,7 +72,7 @@ struct FuzzTests {
                     }
                 }
             }
-            #expect(try await TestDatabase.inconsistencies(program) == [])
+            #expect(try await program.app.database.inconsistencies(program) == [])
         }
     }
 }

@@ -18,7 +18,7 @@ struct HostileInputTests {
 
     /// The program's events and totals, to compare before and after.
     static func state(_ program: TestProgram) async throws -> [String?] {
-        try await TestDatabase.column("""
+        try await program.app.database.column("""
             SELECT string_agg(event_id || ':' || points, ',' ORDER BY event_id) FROM events WHERE program_id = $1
             UNION ALL SELECT string_agg(member_id || ':' || points, ',' ORDER BY member_id) FROM member_totals WHERE program_id = $1
             UNION ALL SELECT count(*)::text FROM members WHERE program_id = $1
@@ -56,7 +56,7 @@ struct HostileInputTests {
             let huge = #"{"events": [""# + String(repeating: "x", count: 10 * 1024 * 1024) + #""]}"#
             try expectError(try await app.send(.post, "\(events)/batch", key: program.ingestKey, body: huge), .contentTooLarge, code: "payload_too_large")
             #expect(try await Self.state(program) == before)
-            #expect(try await TestDatabase.inconsistencies(program) == [])
+            #expect(try await program.app.database.inconsistencies(program) == [])
         }
     }
 
@@ -96,7 +96,7 @@ struct HostileInputTests {
                                                body: #"{"id": "x y", "memberId": "ana", "action": "like", "occurredAt": "\#(Timestamp.rfc3339(Timestamp.now()))"}"#),
                             .unprocessableContent, code: "validation_failed", fields: ["id"])
             #expect(try await Self.state(program) == before)
-            #expect(try await TestDatabase.inconsistencies(program) == [])
+            #expect(try await program.app.database.inconsistencies(program) == [])
         }
     }
 
@@ -113,9 +113,9 @@ struct HostileInputTests {
             #expect(profile.displayName == name && profile.team == team)
             let board = try await program.board(period: "all", team: team)
             #expect(board.entries.map(\.displayName) == [name])
-            #expect(try await TestDatabase.column("SELECT content_id FROM events WHERE program_id = $1 AND event_id = 'sql-1'", [program.id]) == [content])
-            #expect(try await TestDatabase.column("SELECT count(*)::text FROM events WHERE program_id = $1", [program.id]) == ["3"])
-            #expect(try await TestDatabase.inconsistencies(program) == [])
+            #expect(try await program.app.database.column("SELECT content_id FROM events WHERE program_id = $1 AND event_id = 'sql-1'", [program.id]) == [content])
+            #expect(try await program.app.database.column("SELECT count(*)::text FROM events WHERE program_id = $1", [program.id]) == ["3"])
+            #expect(try await program.app.database.inconsistencies(program) == [])
         }
     }
 }

@@ -64,7 +64,7 @@ struct LogSecrecyTests {
         try await TestApp.run(logger: log.logger()) { app in
             let program = try await app.createProgram()
             // A badge document no version of Rally wrote: reading the program's badges fails inside.
-            try await TestDatabase.execute("""
+            try await app.database.execute("""
                 INSERT INTO badges (program_id, badge_id, document, retro_cursor) VALUES ($1, 'broken', '{"criteria": 1}', NULL)
                 """, [program.id])
             let response = try await app.send(.get, "\(program.path)/badges", key: program.readKey)

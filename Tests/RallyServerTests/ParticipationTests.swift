@@ -107,7 +107,7 @@ struct ParticipationTests {
                 try requireStatus(try await program.putMember(member, MemberInput(displayName: member, team: team, enrolled: enrolled)), .ok)
             }
             let since = "2026-01-01T00:00:00Z"
-            try await TestDatabase.setEnrolments(program: program.id, [
+            try await program.app.database.setEnrolments(program: program.id, [
                 .init(memberId: "ana", at: since, team: "Sales"), .init(memberId: "ben", at: since, team: "Sales"),
                 .init(memberId: "cid", at: since, team: "Sales"), .init(memberId: "cid", at: "2026-10-14T12:00:00Z", team: "Marketing"),
                 .init(memberId: "dan", at: since, team: "Marketing"), .init(memberId: "dan", at: "2026-10-15T12:00:00Z", enrolled: false, team: "Marketing"),
@@ -186,9 +186,9 @@ struct ParticipationTests {
             let program = try await app.createProgram(timezone: "UTC", backfillDays: 3660)
             try await program.addMembers(["ana", "ben"])
             let since = "2026-01-01T00:00:00Z"
-            try await TestDatabase.setEnrolments(program: program.id, [.init(memberId: "ana", at: since), .init(memberId: "ben", at: since)])
+            try await program.app.database.setEnrolments(program: program.id, [.init(memberId: "ana", at: since), .init(memberId: "ben", at: since)])
             func lateChanges(_ month: String) async throws -> [String?] {
-                try await TestDatabase.column("SELECT changes FROM activity_month_changes WHERE program_id = $1 AND month = $2::date", [program.id, month])
+                try await program.app.database.column("SELECT changes FROM activity_month_changes WHERE program_id = $1 AND month = $2::date", [program.id, month])
             }
             try await program.record(EventInput(id: "a1", memberId: "ana", action: "post", occurredAt: "2026-09-10T10:00:00Z"))
             #expect(try await lateChanges("2026-09-01") == ["1"])
@@ -199,9 +199,9 @@ struct ParticipationTests {
             let september = "granularity=month&from=2026-09-01&to=2026-09-30"
             let first = Figures(enrolled: 2, active: 1, rate: 0.5, newlyActive: 1, actions: ["post": 1])
             #expect(try await Self.participation(program, september).periods.map(\.figures) == [first])
-            #expect(try await TestDatabase.column("SELECT changes FROM participation_figures WHERE program_id = $1 AND period = 'month:2026-09'",
+            #expect(try await program.app.database.column("SELECT changes FROM participation_figures WHERE program_id = $1 AND period = 'month:2026-09'",
                                                   [program.id]) == ["1"])
-            try await TestDatabase.execute("""
+            try await program.app.database.execute("""
                 INSERT INTO member_activity (program_id, member_id, day, action, events, earning, points) VALUES ($1, 'ben', '2026-09-11', 'like', 1, 1, 1)
                 """, [program.id])
             #expect(try await Self.participation(program, september).periods.map(\.figures) == [first])
@@ -228,13 +228,13 @@ struct ParticipationTests {
             calendar.timeZone = TimeZone(identifier: "UTC")!
             let month = calendar.date(byAdding: .month, value: -2, to: calendar.date(from: calendar.dateComponents([.year, .month], from: Date()))!)!
             let monthKey = String(Timestamp.rfc3339(month).prefix(7))
-            try await TestDatabase.setEnrolments(program: program.id, [.init(memberId: "ana", at: "2020-01-01T00:00:00Z"),
+            try await program.app.database.setEnrolments(program: program.id, [.init(memberId: "ana", at: "2020-01-01T00:00:00Z"),
                                                                        .init(memberId: "ben", at: "2020-01-01T00:00:00Z")])
             try await program.record(EventInput(id: "a1", memberId: "ana", action: "share", occurredAt: "\(monthKey)-03T10:00:00Z"))
             try requireStatus(try await app.send(.post, "\(program.path)/surveys/responses", key: program.ingestKey,
                                                  body: #"{"id": "r1", "memberId": "ben", "kind": "enps", "score": 10}"#), .created)
 
-            let answers = try await TestDatabase.withPool { pool in
+            let answers = try await program.app.database.withPool { pool in
                 let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
                 let analytics = AnalyticsStore(postgres: pool, activity: ActivityChanges())
                 let prepared = try await programs.fresh(program.id)
@@ -245,14 +245,14 @@ struct ParticipationTests {
                                                         grouping: nil).groups
             }
             #expect(answers.map(\.others) == [[10]] && answers.map(\.ambassadors) == [[]])
-            let kept = try await TestDatabase.column("SELECT period FROM participation_figures WHERE program_id = $1", [program.id])
+            let kept = try await program.app.database.column("SELECT period FROM participation_figures WHERE program_id = $1", [program.id])
             // Twelve periods up to today (thirty days), the one under way not kept (nor, just after midnight, the one that
             // just ended).
             for (kind, periods) in [("day", 30), ("week", 12), ("month", 12), ("quarter", 12)] {
                 #expect((periods - 2...periods - 1).contains(kept.filter { $0?.hasPrefix("\(kind):") == true }.count), "\(kind)")
             }
             #expect(kept.contains("month:\(monthKey)"))
-            let figures = try await TestDatabase.column("""
+            let figures = try await program.app.database.column("""
                 SELECT x.active FROM participation_figures f, jsonb_to_recordset(f.figures) AS x(grouping text, active int, action text)
                 WHERE f.program_id = $1 AND f.period = $2 AND x.grouping IS NULL AND x.action IS NULL
                 """, [program.id, "month:\(monthKey)"])

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import RallyCore
 import Redis
+import RallyTestSupport
 import Testing
 
 /// Boards of periods Redis no longer keeps (`RALLY_BOARD_RETENTION`) are answered from PostgreSQL: the same pages an
@@ -47,49 +48,51 @@ struct PastPeriodBoardTests {
     }
 
     @Test func pastPeriodsFromPostgreSQLMatchTheBoardsRedisWouldHold() async throws {
-        let (program, expected) = try await TestApp.run(retention: Self.everything) { app in
-            let program = try await app.createProgram(backfillDays: 800)
-            for (id, team, region, visibility) in [("ana", "Sales", "Lyon", "public"), ("ben", "Sales", "Paris", "public"),
-                                                   ("cid", "R&D", "Lyon", "anonymous"), ("hid", "Sales", "Lyon", "hidden"),
-                                                   ("dan", "R&D", "Paris", "public")] {
-                try requireStatus(try await program.putMember(id, MemberInput(displayName: id.capitalized, team: team, region: region,
-                                                                              visibility: visibility)), .created)
+        try await TestDatabase.withFresh { database in
+            let (program, expected) = try await TestApp.run(database: database, retention: Self.everything) { app in
+                let program = try await app.createProgram(backfillDays: 800)
+                for (id, team, region, visibility) in [("ana", "Sales", "Lyon", "public"), ("ben", "Sales", "Paris", "public"),
+                                                       ("cid", "R&D", "Lyon", "anonymous"), ("hid", "Sales", "Lyon", "hidden"),
+                                                       ("dan", "R&D", "Paris", "public")] {
+                    try requireStatus(try await program.putMember(id, MemberInput(displayName: id.capitalized, team: team, region: region,
+                                                                                  visibility: visibility)), .created)
+                }
+                // One at a time, so that who reached a total first is clear on both paths.
+                for (index, (member, action, days)) in [("ana", "post", 100), ("ben", "post", 100), ("cid", "share", 100), ("hid", "post", 100),
+                                                        ("dan", "comment", 100), ("dan", "post", 99), ("ben", "like", 99), ("ana", "share", 99),
+                                                        ("ana", "post", 400), ("cid", "post", 400), ("dan", "share", 400), ("dan", "post", 700), ("ben", "share", 0)].enumerated() {
+                    try await program.record(EventInput(id: "e\(index)", memberId: member, action: action, occurredAt: Self.day(days).noon))
+                }
+                #expect(try await Self.boardExists(app, program: program.id, period: Self.day(100).key))
+                return (program, try await Self.boards(program))
             }
-            // One at a time, so that who reached a total first is clear on both paths.
-            for (index, (member, action, days)) in [("ana", "post", 100), ("ben", "post", 100), ("cid", "share", 100), ("hid", "post", 100),
-                                                    ("dan", "comment", 100), ("dan", "post", 99), ("ben", "like", 99), ("ana", "share", 99),
-                                                    ("ana", "post", 400), ("cid", "post", 400), ("dan", "share", 400), ("dan", "post", 700), ("ben", "share", 0)].enumerated() {
-                try await program.record(EventInput(id: "e\(index)", memberId: member, action: action, occurredAt: Self.day(days).noon))
-            }
-            #expect(try await Self.boardExists(app, program: program.id, period: Self.day(100).key))
-            return (program, try await Self.boards(program))
-        }
-        // Hand-checked: the old day's board, anonymous and hidden members as everywhere.
-        let day100 = try decode(BoardDTO.self, from: try #require(expected["period=day&at=\(Self.day(100).key)&limit=100"]))
-        #expect(day100.standings == [Standing(1, "ana", 25), Standing(1, "ben", 25), Standing(3, nil, 10), Standing(4, "dan", 5)])
+            // Hand-checked: the old day's board, anonymous and hidden members as everywhere.
+            let day100 = try decode(BoardDTO.self, from: try #require(expected["period=day&at=\(Self.day(100).key)&limit=100"]))
+            #expect(day100.standings == [Standing(1, "ana", 25), Standing(1, "ben", 25), Standing(3, nil, 10), Standing(4, "dan", 5)])
 
-        try await TestApp.run { app in
-            let again = TestProgram(app: app, id: program.id, adminKey: program.adminKey, ingestKey: program.ingestKey, readKey: program.readKey)
-            // The start-up rebuild left the old boards out of Redis, and the current ones in.
-            #expect(try await !Self.boardExists(app, program: program.id, period: Self.day(100).key))
-            #expect(try await Self.boardExists(app, program: program.id, period: Self.day(0).key))
-            let answers = try await Self.boards(again)
-            for query in Self.queries() {
-                let (before, now) = (try #require(expected[query]), try #require(answers[query]))
-                #expect(now.status == .ok && before.status == .ok, "\(query)")
-                #expect(try decode(BoardDTO.self, from: now) == decode(BoardDTO.self, from: before), "\(query)")
+            try await TestApp.run(database: database) { app in
+                let again = TestProgram(app: app, id: program.id, adminKey: program.adminKey, ingestKey: program.ingestKey, readKey: program.readKey)
+                // The start-up rebuild left the old boards out of Redis, and the current ones in.
+                #expect(try await !Self.boardExists(app, program: program.id, period: Self.day(100).key))
+                #expect(try await Self.boardExists(app, program: program.id, period: Self.day(0).key))
+                let answers = try await Self.boards(again)
+                for query in Self.queries() {
+                    let (before, now) = (try #require(expected[query]), try #require(answers[query]))
+                    #expect(now.status == .ok && before.status == .ok, "\(query)")
+                    #expect(try decode(BoardDTO.self, from: now) == decode(BoardDTO.self, from: before), "\(query)")
+                }
+                for (query, before) in expected where query.hasPrefix("around/") {
+                    let now = try #require(answers[query])
+                    #expect(now.status == before.status, "\(query)")
+                    if before.status == .ok { #expect(try decode(BoardDTO.self, from: now) == decode(BoardDTO.self, from: before), "\(query)") }
+                }
+                // A backfilled event reaches the old boards through PostgreSQL only.
+                try await again.record(EventInput(id: "late", memberId: "dan", action: "post", occurredAt: Self.day(100).noon))
+                #expect(try await !Self.boardExists(app, program: program.id, period: Self.day(100).key))
+                // (The same page as read above: what this instance cached of it is dropped.)
+                #expect(try await again.board(period: "day", at: Self.day(100).key, limit: 100).standings
+                    == [Standing(1, "dan", 30), Standing(2, "ana", 25), Standing(2, "ben", 25), Standing(4, nil, 10)])
             }
-            for (query, before) in expected where query.hasPrefix("around/") {
-                let now = try #require(answers[query])
-                #expect(now.status == before.status, "\(query)")
-                if before.status == .ok { #expect(try decode(BoardDTO.self, from: now) == decode(BoardDTO.self, from: before), "\(query)") }
-            }
-            // A backfilled event reaches the old boards through PostgreSQL only.
-            try await again.record(EventInput(id: "late", memberId: "dan", action: "post", occurredAt: Self.day(100).noon))
-            #expect(try await !Self.boardExists(app, program: program.id, period: Self.day(100).key))
-            // (The same page as read above: what this instance cached of it is dropped.)
-            #expect(try await again.board(period: "day", at: Self.day(100).key, limit: 100).standings
-                == [Standing(1, "dan", 30), Standing(2, "ana", 25), Standing(2, "ben", 25), Standing(4, nil, 10)])
         }
     }
 }

@@ -208,7 +208,7 @@ struct ProgramAndKeyTests {
             let program = try await first.createProgram()
             let key = try await program.createKey(role: "read")
             let secret = try #require(key.key)
-            try await TestApp.run { second in
+            try await TestApp.run(database: first.database) { second in
                 try requireStatus(try await second.send(.get, program.path, key: secret), .ok)
                 try requireStatus(try await first.send(.delete, "\(program.path)/keys/\(key.id)", key: program.adminKey), .noContent)
                 try await Task.sleep(for: .milliseconds(1100))

@@ -94,7 +94,7 @@ struct ProjectionRecoveryTests {
             let before = try await Self.snapshot(program)
 
             // Another app on the same database, with an empty namespace of its own: its boards come from PostgreSQL.
-            try await TestApp.run { second in
+            try await TestApp.run(database: first.database) { second in
                 #expect(second.namespace != first.namespace)
                 let same = TestProgram(app: second, id: program.id, adminKey: program.adminKey, ingestKey: program.ingestKey, readKey: program.readKey)
                 let after = try await Self.snapshot(same)

@@ -58,7 +58,7 @@ struct ReachTests {
             for (member, team) in [("ana", "Sales"), ("ben", "Marketing"), ("cid", "Sales")] {
                 try requireStatus(try await program.putMember(member, MemberInput(displayName: member, team: team)), .created)
             }
-            try await TestDatabase.setAudiences(program: program.id, [
+            try await program.app.database.setAudiences(program: program.id, [
                 ("ana", "2026-11-01T00:00:00Z", ["linkedin": 100, "x": 50]), ("ana", "2026-11-10T00:00:00Z", ["linkedin": 300, "x": 80]),
                 ("ben", "2026-11-01T00:00:00Z", ["linkedin": 1000]), ("cid", "2026-11-10T00:00:00Z", ["linkedin": 70]),
             ])

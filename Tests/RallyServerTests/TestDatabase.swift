@@ -1,31 +1,18 @@
 import Foundation
 import Postgres
+import RallyTestSupport
 import Testing
 
 /// Direct statements on the test database, for what no endpoint can do: giving a member a past (enrolment and audience
 /// histories start when Rally hears of a change, so a test of last month writes last month's rows itself).
-enum TestDatabase {
-    static func execute(_ sql: String, _ parameters: [String?] = []) async throws {
+extension TestDatabase {
+    func execute(_ sql: String, _ parameters: [String?] = []) async throws {
         _ = try await column(sql, parameters)
     }
 
     /// The first column of each row the statement returns (nil for NULL).
-    static func column(_ sql: String, _ parameters: [String?] = []) async throws -> [String?] {
+    func column(_ sql: String, _ parameters: [String?] = []) async throws -> [String?] {
         try await withPool { pool in try await pool.query(sql, parameters).map { $0[0] } }
-    }
-
-    /// A pool of one connection to the test database, shut down after `body`.
-    static func withPool<T>(_ body: (PostgresPool) async throws -> T) async throws -> T {
-        let pool = PostgresPool(configuration: PostgresConfiguration(connectionString: try TestEnvironment.databaseURL(), maximumConnections: 1),
-                                logger: TestEnvironment.logger)
-        do {
-            let result = try await body(pool)
-            await pool.shutdown()
-            return result
-        } catch {
-            await pool.shutdown()
-            throw error
-        }
     }
 
     /// One row of a member's enrolment history: from `at` (RFC 3339) on, enrolled or not, in a team and region.
@@ -38,7 +25,7 @@ enum TestDatabase {
     }
 
     /// Replaces the program's whole enrolment history.
-    static func setEnrolments(program: String, _ rows: [Enrolment]) async throws {
+    func setEnrolments(program: String, _ rows: [Enrolment]) async throws {
         try await execute("DELETE FROM member_enrolments WHERE program_id = $1", [program])
         try await execute("""
             INSERT INTO member_enrolments (program_id, member_id, valid_from, enrolled, team, region)
@@ -49,7 +36,7 @@ enum TestDatabase {
     }
 
     /// Replaces the program's whole audience history: from `at` on, the member's audience per network.
-    static func setAudiences(program: String, _ rows: [(memberId: String, at: String, audience: [String: Int])]) async throws {
+    func setAudiences(program: String, _ rows: [(memberId: String, at: String, audience: [String: Int])]) async throws {
         let audiences = try rows.map { String(decoding: try JSONEncoder().encode($0.audience), as: UTF8.self) }
         try await execute("DELETE FROM member_audiences WHERE program_id = $1", [program])
         try await execute("""
@@ -61,7 +48,7 @@ enum TestDatabase {
     /// What is wrong with the program's stored data, as sentences (none when it holds together): every member's total is
     /// the sum of their ledger and of their days, every event that earned points has its award in the ledger and every
     /// ledger entry its event, and the all-time board lists every ranked member with their total.
-    static func inconsistencies(_ program: TestProgram) async throws -> [String] {
+    func inconsistencies(_ program: TestProgram) async throws -> [String] {
         var found = try await column("""
             SELECT 'total of ' || t.member_id || ' is ' || t.points || ', its ledger sums to ' || coalesce(l.points, 0)
             FROM member_totals t LEFT JOIN (SELECT member_id, sum(points) AS points FROM ledger WHERE program_id = $1 GROUP BY 1) l USING (member_id)

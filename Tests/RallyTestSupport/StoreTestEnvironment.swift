@@ -10,7 +10,7 @@ import Redis
 import Testing
 
 /// The stores on the real PostgreSQL and Redis (RALLY_TEST_DATABASE_URL, RALLY_TEST_REDIS_URL: a missing one fails the
-/// test, never skips it), with a writer running in the background and a Redis namespace of their own.
+/// test, never skips it), with a writer running in the background, a database and a Redis namespace of their own.
 package struct StoreTestEnvironment {
     package let postgres: PostgresPool
     package let redis: RedisPool
@@ -25,24 +25,19 @@ package struct StoreTestEnvironment {
         return logger
     }()
 
-    package static let migrationsDirectory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Migrations")
-
     /// Runs `body` with the stores and a writer of `lanes` lanes, which checks the projection every
     /// `projectionCheckInterval` (a test that steps the checks itself sets an hour); stops the writer and closes the pools
     /// afterwards.
     package static func run<T>(lanes: Int, redisCommandTimeout: Duration = .seconds(2), projectionCheckInterval: Duration = .seconds(2),
                                _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
         let environment = ProcessInfo.processInfo.environment
-        let databaseURL = try #require(environment["RALLY_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
-                                       "RALLY_TEST_DATABASE_URL is not set: run the tests with ops/test")
         let redisURL = try #require(environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
                                     "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
-        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: databaseURL, maximumConnections: 6), logger: logger)
+        let database = try await TestDatabase.clone()
+        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: database.url, maximumConnections: 6), logger: logger)
         var redisConfiguration = try RedisConfiguration(url: redisURL, maximumConnections: 2)
         redisConfiguration.commandTimeout = redisCommandTimeout
         let redis = RedisPool(configuration: redisConfiguration, logger: logger)
-        try await PostgresMigrator(directory: migrationsDirectory, logger: logger).migrate(postgres)
         let namespace = "store-test-\(UUID().uuidString.lowercased())"
         let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace))
         let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,
@@ -60,21 +55,11 @@ package struct StoreTestEnvironment {
         }
         running.cancel()
         _ = await running.result
-        try? await deleteKeys(matching: namespace + "/*", in: redis)
+        _ = try? await deleteKeys(matching: namespace + "/*", in: redis)
         await postgres.shutdown()
         await redis.shutdown()
+        try? await database.drop()
         return try outcome.get()
-    }
-
-    /// Deletes the keys a test left (its namespace), so that the shared test database does not grow run after run.
-    package static func deleteKeys(matching pattern: String, in redis: RedisPool) async throws {
-        var cursor = "0"
-        repeat {
-            let reply = try await redis.send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])
-            cursor = reply.array?.first?.string ?? "0"
-            let keys = (reply.array?.dropFirst().first?.array ?? []).compactMap(\.string)
-            if !keys.isEmpty { _ = try await redis.send(["UNLINK"] + keys) }
-        } while cursor != "0"
     }
 
     /// A new program with public members `memberIds`.

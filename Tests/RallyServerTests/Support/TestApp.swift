@@ -6,6 +6,7 @@ import Logging
 import Prometheus
 import RallyCore
 import RallyServer
+import RallyTestSupport
 import Redis
 import Testing
 
@@ -17,16 +18,24 @@ struct TestApp: Sendable {
     let operatorToken: String
     let namespace: String
     let redisURL: String
+    /// The app's PostgreSQL database, for what a test reads or writes directly.
+    let database: TestDatabase
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
-    static func run<T>(_ setup: TestingSetup = .router, retention: BoardRetention = .standard, background: Duration = .seconds(1),
-                       metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
+    /// The app has a database of its own unless the test passes one (two apps in turn on the same data).
+    static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, retention: BoardRetention = .standard,
+                       background: Duration = .seconds(1), metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
                        rateLimits: RateLimits = RateLimits(perSecond: [:]), logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
-        let databaseURL = try TestEnvironment.databaseURL()
+        guard let database else {
+            return try await TestDatabase.withFresh { database in
+                try await run(setup, database: database, retention: retention, background: background, metricsRefresh: metricsRefresh,
+                              analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, logger: logger, body)
+            }
+        }
         let redisURL = try TestEnvironment.redisURL()
-        var configuration = AppConfiguration(databaseURL: databaseURL, redisURL: redisURL)
-        configuration.migrationsDirectory = TestEnvironment.migrationsDirectory
+        var configuration = AppConfiguration(databaseURL: database.url, redisURL: redisURL)
+        configuration.migrationsDirectory = TestDatabase.migrationsDirectory.path
         configuration.redisNamespace = "test-\(UUID().uuidString.lowercased())"
         let operatorToken = "op-\(UUID().uuidString)"
         configuration.operatorToken = operatorToken
@@ -35,10 +44,8 @@ struct TestApp: Sendable {
         configuration.logLevel = logger.logLevel
         configuration.boardRetention = retention
         configuration.backgroundInterval = background
-        // Every test app may send any test's deliveries (they share the database): all retry soon.
         configuration.webhookFirstRetryDelay = .milliseconds(100)
         configuration.metricsRefreshInterval = metricsRefresh
-        // Preparing would count every program of the shared test database.
         configuration.analyticsPreparationInterval = analyticsPreparation
         // Tests send as fast as they can: no limit unless a test sets one.
         configuration.rateLimits = rateLimits
@@ -47,7 +54,8 @@ struct TestApp: Sendable {
         let outcome: Result<T, any Error>
         do {
             outcome = .success(try await app.test(setup) { client in
-                try await body(TestApp(client: client, routes: routes, operatorToken: operatorToken, namespace: namespace, redisURL: redisURL))
+                try await body(TestApp(client: client, routes: routes, operatorToken: operatorToken, namespace: namespace, redisURL: redisURL,
+                                       database: database))
             })
         } catch {
             outcome = .failure(error)
