@@ -27,20 +27,23 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
     private let entries = Mutex<[Key: Entry]>([:])
     private let capacity: Int
     private let pinnedAtLeast: Duration
+    private let clock: any ServiceClock
     static var endedLifetime: Duration { .seconds(600) }
     static var openLifetime: Duration { .seconds(2) }
     static var large: Int { 10_000 }
 
-    init(capacity: Int = 20_000, pinnedAtLeast: Duration = openLifetime) {
+    init(capacity: Int = 20_000, pinnedAtLeast: Duration = openLifetime, clock: any ServiceClock = ContinuousClock()) {
         self.capacity = capacity
         self.pinnedAtLeast = pinnedAtLeast
+        self.clock = clock
     }
 
     /// The answer under `key`, if still good: one about days already over (`ended`, covering `months`) while no day of
     /// those months changed; one about today while nothing in the program changed (or while a large one is pinned).
     func value(for key: Key, ended: Bool, months: [Int], generations: ActivityChanges.Generations) -> Value? {
-        entries.withLock { entries in
-            guard let entry = entries[key], entry.expires > ContinuousClock.now else { return nil }
+        let now = clock.now
+        return entries.withLock { entries in
+            guard let entry = entries[key], entry.expires > now else { return nil }
             let current = ended ? generations.pastUnchanged(since: entry.generations, in: months) : entry.generations == generations
             return current || entry.pinned ? entry.value : nil
         }
@@ -50,7 +53,7 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
     func store(_ value: Value, for key: Key, ended: Bool, generations: ActivityChanges.Generations, cost: Duration, size: Int) {
         let pinned = !ended && size >= Self.large
         let lifetime = ended ? Self.endedLifetime : pinned ? max(pinnedAtLeast, cost * 10) : Self.openLifetime
-        let expires = ContinuousClock.now + lifetime
+        let expires = clock.now + lifetime
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = Entry(value: value, generations: generations, expires: expires, pinned: pinned)

@@ -13,12 +13,15 @@ public final class AnalyticsPreparation: Service, Sendable {
     /// A program as PostgreSQL holds it now (the ledger's `ProgramStore.fresh`).
     let program: @Sendable (String) async throws -> ProgramContext
     let interval: Duration
+    let clock: any ServiceClock
     let logger: Logger
 
-    public init(analytics: AnalyticsStore, program: @escaping @Sendable (String) async throws -> ProgramContext, interval: Duration, logger: Logger) {
+    public init(analytics: AnalyticsStore, program: @escaping @Sendable (String) async throws -> ProgramContext, interval: Duration,
+                clock: any ServiceClock = ContinuousClock(), logger: Logger) {
         self.analytics = analytics
         self.program = program
         self.interval = interval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -27,7 +30,7 @@ public final class AnalyticsPreparation: Service, Sendable {
             try await cancelWhenGracefulShutdown {
                 while true {
                     await self.prepareAll()
-                    try await Task.sleep(for: self.interval)
+                    try await self.clock.sleep(for: self.interval)
                 }
             }
         } catch is CancellationError {

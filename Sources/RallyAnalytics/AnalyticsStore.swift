@@ -86,12 +86,13 @@ public final class AnalyticsStore: Sendable {
 
     /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept;
     /// `preparationInterval`: how often `AnalyticsPreparation` runs, until when a large program's figures of the
-    /// periods under way (and its prepared satisfaction windows) are kept.
-    public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(300)) {
+    /// periods under way (and its prepared satisfaction windows) are kept; `clock`: what kept answers expire by.
+    public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(300),
+                clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
         self.activity = activity
-        participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10))
-        satisfactions = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10))
+        participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
+        satisfactions = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
     }
 
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these

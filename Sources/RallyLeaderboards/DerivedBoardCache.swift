@@ -48,9 +48,11 @@ final class DerivedBoardCache<Key: ProgramKeyed, Value: Sendable>: Sendable {
     let lifetime: Duration
     let large: Int
     private let capacity: Int
+    private let clock: any ServiceClock
 
-    init(lifetime: Duration = .seconds(2), large: Int = 10_000, capacity: Int = 64) {
+    init(lifetime: Duration = .seconds(2), large: Int = 10_000, capacity: Int = 64, clock: any ServiceClock = ContinuousClock()) {
         self.lifetime = lifetime
+        self.clock = clock
         self.large = large
         self.capacity = capacity
     }
@@ -58,8 +60,8 @@ final class DerivedBoardCache<Key: ProgramKeyed, Value: Sendable>: Sendable {
     /// The board under `key`: kept, being computed by another reader, or computed now by `compute`, which also says how
     /// many rows it read.
     func value(for key: Key, compute: @escaping @Sendable () async throws -> (value: Value, rows: Int)) async throws -> Value {
+        let now = clock.now
         let lookup: Lookup = state.withLock { state in
-            let now = ContinuousClock.now
             let version = state.version(of: key.program)
             if let entry = state.entries[key], entry.expires > now, entry.pinned || entry.version == version {
                 return .kept(entry.value)
@@ -96,7 +98,7 @@ final class DerivedBoardCache<Key: ProgramKeyed, Value: Sendable>: Sendable {
 
     /// Keeps a board computed at `version`, unless its program changed since and it is small.
     private func store(_ value: Value, for key: Key, readAt version: Version, large pinned: Bool, cost: Duration) {
-        let now = ContinuousClock.now
+        let now = clock.now
         state.withLock { state in
             guard pinned || version == state.version(of: key.program) else { return }
             if state.entries.count >= capacity { state.entries = state.entries.filter { $0.value.expires > now } }

@@ -43,20 +43,26 @@ public final class Leaderboards: Sendable {
     package let redis: RedisPool
     let postgres: PostgresPool
     package let keys: LeaderboardKeys
-    let cache = PageCache()
-    let windows = DerivedBoardCache<Board, WindowRanking>()
-    let teams = DerivedBoardCache<TeamBoard, [TeamTotal]>()
+    let cache: PageCache
+    let windows: DerivedBoardCache<Board, WindowRanking>
+    let teams: DerivedBoardCache<TeamBoard, [TeamTotal]>
     /// Pages of periods past keeping, computed from PostgreSQL: they change only with backfilled events and member changes.
-    let archive = DerivedBoardCache<BoardPage, LeaderboardPage>(lifetime: .seconds(10), capacity: 1000)
+    let archive: DerivedBoardCache<BoardPage, LeaderboardPage>
     /// Which periods' boards Redis holds; older ones are read from PostgreSQL.
     public let retention: BoardRetention
     private let revisions = Atomic<UInt64>(0)
 
-    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys, retention: BoardRetention = .standard) {
+    /// `clock` is what the caches expire by.
+    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys, retention: BoardRetention = .standard,
+                clock: any ServiceClock = ContinuousClock()) {
         self.redis = redis
         self.postgres = postgres
         self.keys = keys
         self.retention = retention
+        cache = PageCache(clock: clock)
+        windows = DerivedBoardCache(clock: clock)
+        teams = DerivedBoardCache(clock: clock)
+        archive = DerivedBoardCache(lifetime: .seconds(10), capacity: 1000, clock: clock)
     }
 
     /// One page of the board of `period` in `scope`, best first.

@@ -1,3 +1,4 @@
+import RallyStorage
 import Synchronization
 
 /// Leaderboard pages already read from Redis, kept until this instance's writer changes their board, and for
@@ -22,10 +23,12 @@ final class PageCache: Sendable {
     private let state = Mutex(State())
     private let capacity: Int
     let lifetime: Duration
+    private let clock: any ServiceClock
 
-    init(capacity: Int = 10_000, lifetime: Duration = .seconds(1)) {
+    init(capacity: Int = 10_000, lifetime: Duration = .seconds(1), clock: any ServiceClock = ContinuousClock()) {
         self.capacity = capacity
         self.lifetime = lifetime
+        self.clock = clock
     }
 
     /// The board's current version, to note before reading Redis.
@@ -34,8 +37,9 @@ final class PageCache: Sendable {
     }
 
     func page(_ key: BoardPage) -> LeaderboardPage? {
-        state.withLock { state in
-            guard let entry = state.pages[key], entry.expires > ContinuousClock.now,
+        let now = clock.now
+        return state.withLock { state in
+            guard let entry = state.pages[key], entry.expires > now,
                   entry.version == Version(generation: state.generation, board: state.boards[key.board, default: 0])
             else { return nil }
             return entry.page
@@ -43,9 +47,10 @@ final class PageCache: Sendable {
     }
 
     func store(_ page: LeaderboardPage, for key: BoardPage, readAt version: Version) {
+        let expires = clock.now + lifetime
         state.withLock { state in
             if state.pages.count >= capacity { state.pages.removeAll(keepingCapacity: true) }
-            state.pages[key] = (version, page, ContinuousClock.now + lifetime)
+            state.pages[key] = (version, page, expires)
         }
     }
 

@@ -18,18 +18,20 @@ public final class BadgeAwarder: Service, Sendable {
     let awarded: Counter
     let interval: Duration
     let membersPerChunk: Int
+    let clock: any ServiceClock
     /// When periods were last looked at: closes are looked for every `closeInterval`, not on every round.
     let lastCloseCheck = Mutex<ContinuousClock.Instant?>(nil)
     static let closeInterval: Duration = .seconds(10)
 
     public init(postgres: PostgresPool, programs: ProgramStore, logger: Logger, metrics: any MetricsFactory,
-                interval: Duration = .seconds(1), membersPerChunk: Int = 5000) {
+                interval: Duration = .seconds(1), membersPerChunk: Int = 5000, clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
         self.programs = programs
         self.logger = logger
         self.awarded = Counter(label: "rally_badges_awarded_total", factory: metrics)
         self.interval = interval
         self.membersPerChunk = membersPerChunk
+        self.clock = clock
     }
 
     public func run() async throws {
@@ -37,7 +39,7 @@ public final class BadgeAwarder: Service, Sendable {
             try await cancelWhenGracefulShutdown {
                 while true {
                     await self.workOnce()
-                    try await Task.sleep(for: self.interval)
+                    try await self.clock.sleep(for: self.interval)
                 }
             }
         } catch is CancellationError {
@@ -52,7 +54,7 @@ public final class BadgeAwarder: Service, Sendable {
             while let (program, badgeId) = try await claimRetroactivePass() {
                 try await awardRetroactively(program: program, badgeId: badgeId)
             }
-            let now = ContinuousClock.now
+            let now = clock.now
             let due = lastCloseCheck.withLock { last in
                 guard last.map({ now - $0 >= Self.closeInterval }) ?? true else { return false }
                 last = now

@@ -36,6 +36,8 @@ public final class EventWriter: Service, Sendable {
     let metrics: WriterMetrics
     let maximumEventsPerCommit: Int
     let projectionCheckInterval: Duration
+    /// What the projection checks and prunes are scheduled by.
+    let clock: any ServiceClock
     let lanes: [WriterLane]
     let gate = ProjectionGate()
     /// Since when Redis has been behind PostgreSQL (it missed updates, or was never filled since start); nil while it
@@ -50,7 +52,8 @@ public final class EventWriter: Service, Sendable {
     static let maximumMissed = 100_000
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,
-                lanes: Int = 2, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2)) {
+                lanes: Int = 2, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2),
+                clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
         self.leaderboards = leaderboards
         self.logger = logger
@@ -58,6 +61,7 @@ public final class EventWriter: Service, Sendable {
         self.lanes = (0..<max(1, lanes)).map { _ in WriterLane() }
         self.maximumEventsPerCommit = maximumEventsPerCommit
         self.projectionCheckInterval = projectionCheckInterval
+        self.clock = clock
     }
 
     /// The changes this writer made to programs' activity, for what keeps analytics in memory.
@@ -136,11 +140,11 @@ public final class EventWriter: Service, Sendable {
     private func scheduleProjectionChecks() async {
         var lastPruned: ContinuousClock.Instant?
         while !Task.isCancelled {
-            try? await Task.sleep(for: projectionCheckInterval)
+            try? await clock.sleep(for: projectionCheckInterval)
             await repairProjectionIfNeeded()
             metrics.projectionLag.record(Double(projectionLag.components.seconds) + Double(projectionLag.components.attoseconds) / 1e18)
-            if !projectionIsStale, lastPruned.map({ ContinuousClock.now - $0 >= Self.pruneInterval }) ?? true {
-                lastPruned = ContinuousClock.now
+            if !projectionIsStale, lastPruned.map({ clock.now - $0 >= Self.pruneInterval }) ?? true {
+                lastPruned = clock.now
                 await pruneExpiredBoards()
             }
         }

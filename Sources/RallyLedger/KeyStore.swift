@@ -28,19 +28,21 @@ public struct KeySummary: Sendable {
 /// kept to the minute.
 public final class KeyStore: Sendable {
     private let postgres: PostgresPool
-    private let cacheLifetime: TimeInterval
-    private let cache = Mutex<[String: (principal: Principal, expires: Date)]>([:])  // by secret
+    private let cacheLifetime: Duration
+    private let clock: any ServiceClock
+    private let cache = Mutex<[String: (principal: Principal, expires: ContinuousClock.Instant)]>([:])  // by secret
     private let lookups = Mutex<[String: Task<Principal?, any Error>]>([:])  // running, by secret
 
-    public init(postgres: PostgresPool, cacheLifetime: TimeInterval = 1) {
+    public init(postgres: PostgresPool, cacheLifetime: Duration = .seconds(1), clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
         self.cacheLifetime = cacheLifetime
+        self.clock = clock
     }
 
     /// The principal a secret belongs to, or nil for an unknown or revoked key. Requests that find the same secret
     /// missing from memory at once share one lookup: a busy key costs one query a second, not one per connection.
     public func authenticate(_ secret: String) async throws -> Principal? {
-        if let hit = cache.withLock({ $0[secret] }), hit.expires > Date() { return hit.principal }
+        if let hit = cache.withLock({ $0[secret] }), hit.expires > clock.now { return hit.principal }
         let lookup = lookups.withLock { lookups in
             if let running = lookups[secret] { return running }
             let started = Task { try await self.lookUp(secret) }
@@ -53,7 +55,7 @@ public final class KeyStore: Sendable {
     /// Reads the key from PostgreSQL and keeps what was found for `cacheLifetime`.
     private func lookUp(_ secret: String) async throws -> Principal? {
         defer { _ = lookups.withLock { $0.removeValue(forKey: secret) } }
-        let now = Date()
+        let now = clock.now
         let digest = Self.digest(secret)
         let rows: PostgresRows
         // `last_used_at` moves once a minute at most: requests of one key on many connections do not queue on its row.
@@ -68,7 +70,7 @@ public final class KeyStore: Sendable {
         let principal = Principal.programKey(programId: try row.string("program_id"), role: try Self.role(row), keyId: try row.string("id"))
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[secret] = (principal, now.addingTimeInterval(cacheLifetime))
+            cache[secret] = (principal, now + cacheLifetime)
         }
         return principal
     }

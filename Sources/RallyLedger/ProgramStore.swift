@@ -32,11 +32,13 @@ public final class ProgramStore: Sendable {
     private let keys: KeyStore
     private let cacheLifetime: Duration
     private let cache = Mutex<[String: (program: ProgramContext, expires: ContinuousClock.Instant)]>([:])
+    private let clock: any ServiceClock
 
-    public init(postgres: PostgresPool, keys: KeyStore, cacheLifetime: Duration = .seconds(5)) {
+    public init(postgres: PostgresPool, keys: KeyStore, cacheLifetime: Duration = .seconds(5), clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
         self.keys = keys
         self.cacheLifetime = cacheLifetime
+        self.clock = clock
     }
 
     static let maximumNameLength = 200
@@ -117,8 +119,7 @@ public final class ProgramStore: Sendable {
 
     /// The program, or nil when it does not exist.
     public func context(_ id: String) async throws -> ProgramContext? {
-        let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[id] }), cached.expires > now { return cached.program }
+        if let cached = cache.withLock({ $0[id] }), cached.expires > clock.now { return cached.program }
         return try await read(id)
     }
 
@@ -140,7 +141,7 @@ public final class ProgramStore: Sendable {
     }
 
     func remember(_ context: ProgramContext) {
-        let expires = ContinuousClock.now + cacheLifetime
+        let expires = clock.now + cacheLifetime
         cache.withLock { cache in
             if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
             cache[context.id] = (context, expires)

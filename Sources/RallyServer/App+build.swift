@@ -16,9 +16,10 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     try await buildService(configuration, registry: registry, logger: logger).application
 }
 
-/// The application and the routes it serves, each with its access rule (what tests walk).
-public func buildService(_ configuration: AppConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
-    -> (application: some ApplicationProtocol, routes: RouteTable)
+/// The application and the routes it serves, each with its access rule (what tests walk). `clock` is what caches, rate
+/// limits and schedules go by (a test moves its own).
+public func buildService(_ configuration: AppConfiguration, clock: any ServiceClock = ContinuousClock(), registry: PrometheusCollectorRegistry,
+                         logger: Logger) async throws -> (application: some ApplicationProtocol, routes: RouteTable)
 {
     try configuration.requireRedis()
     let postgres = PostgresPool(
@@ -43,27 +44,29 @@ public func buildService(_ configuration: AppConfiguration, registry: Prometheus
     }
 
     let metrics = PrometheusMetricsFactory(registry: registry)
-    let keys = KeyStore(postgres: postgres)
-    let programs = ProgramStore(postgres: postgres, keys: keys)
+    let keys = KeyStore(postgres: postgres, clock: clock)
+    let programs = ProgramStore(postgres: postgres, keys: keys, clock: clock)
     let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: configuration.redisNamespace),
-                                    retention: configuration.boardRetention)
+                                    retention: configuration.boardRetention, clock: clock)
     let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics,
-                             lanes: configuration.writerLanes)
+                             lanes: configuration.writerLanes, clock: clock)
     // Reconciles the projection Redis kept, or rebuilds it; on failure the writer retries while serving.
     await writer.repairProjectionIfNeeded()
     let members = MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards)
     let badges = BadgeStore(postgres: postgres)
     let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
-                               interval: configuration.backgroundInterval)
+                               interval: configuration.backgroundInterval, clock: clock)
     let webhooks = WebhookStore(postgres: postgres, firstRetryDelay: configuration.webhookFirstRetryDelay)
-    let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval)
+    let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval,
+                                       clock: clock)
     let surveys = SurveyStore(postgres: postgres, activity: writer.activity)
     let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
-                                   preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300))
+                                   preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300), clock: clock)
     let preparation = configuration.analyticsPreparationInterval.map {
-        AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, logger: logger)
+        AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, clock: clock, logger: logger)
     }
-    let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, logger: logger)
+    let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
+                               logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 
@@ -73,7 +76,7 @@ public func buildService(_ configuration: AppConfiguration, registry: Prometheus
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable()
-    let limiter = RateLimiter(limits: configuration.rateLimits)
+    let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock)
     func mount(_ list: [Route], at prefix: String) { routes.mount(list, at: prefix, on: router, authorization: authorization, limiter: limiter) }
     mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools).routes, at: "")
     mount(ProgramController(programs: programs, keys: keys).routes, at: "/v1/programs")

@@ -1,5 +1,6 @@
 import Foundation
 import RallyCore
+import RallyStorage
 import Synchronization
 
 /// How many requests a second each role's keys may send (nil: no limit), each key with a burst of two seconds' worth.
@@ -34,15 +35,17 @@ final class RateLimiter: Sendable {
 
     private let limits: RateLimits
     private let buckets = Mutex<[String: Bucket]>([:])
+    private let clock: any ServiceClock
 
-    init(limits: RateLimits) {
+    init(limits: RateLimits, clock: any ServiceClock) {
         self.limits = limits
+        self.clock = clock
     }
 
     /// Takes one request from the caller's bucket, or throws 429.
     func admit(_ principal: Principal?) throws {
         guard case let .programKey(_, role, keyId) = principal, let rate = limits.perSecond[role].map(Double.init) else { return }
-        let now = ContinuousClock.now
+        let now = clock.now
         let wait: Double? = buckets.withLock { buckets in
             var bucket = buckets[keyId] ?? Bucket(tokens: 2 * rate, updated: now)
             bucket.tokens = min(2 * rate, bucket.tokens + (now - bucket.updated) / .seconds(1) * rate)

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import RallyLedger
+import RallyStorage
 import ServiceLifecycle
 
 /// Sends queued webhook deliveries (`WebhookStore`), in the background: at least once, signed, retried with backoff.
@@ -12,16 +13,18 @@ final class WebhookDispatcher: Service, Sendable {
     let webhooks: WebhookStore
     let logger: Logger
     let interval: Duration
+    let clock: any ServiceClock
     let client: HTTPClient
     let delivered: Counter
     let failedAttempts: Counter
     static let batch = 32
     static let timeout: TimeAmount = .seconds(10)
 
-    init(webhooks: WebhookStore, logger: Logger, metrics: any MetricsFactory, interval: Duration) {
+    init(webhooks: WebhookStore, logger: Logger, metrics: any MetricsFactory, interval: Duration, clock: any ServiceClock) {
         self.webhooks = webhooks
         self.logger = logger
         self.interval = interval
+        self.clock = clock
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: Self.timeout)
@@ -34,7 +37,7 @@ final class WebhookDispatcher: Service, Sendable {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    if try await self.sendDue() == 0 { try await Task.sleep(for: self.interval) }
+                    if try await self.sendDue() == 0 { try await self.clock.sleep(for: self.interval) }
                 }
             }
         } catch is CancellationError {

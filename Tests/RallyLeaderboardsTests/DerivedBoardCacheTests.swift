@@ -1,4 +1,5 @@
 @testable import RallyLeaderboards
+import RallyTestSupport
 import Synchronization
 import Testing
 
@@ -61,10 +62,11 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func anExpiredLargeBoardIsServedWhileOneReaderComputesItsSuccessor() async throws {
-        let cache = DerivedBoardCache<Board, Int>(lifetime: .seconds(1), large: 100)
+        let clock = ManualClock()
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .seconds(1), large: 100, clock: clock)
         let computations = Counter()
         #expect(try await cache.value(for: Self.key) { (computations.next(), 100) } == 1)
-        try await Task.sleep(for: .milliseconds(1200))
+        clock.advance(by: .seconds(1))
         // Expired: the first reader starts the successor and, like every reader until it is done, gets the old board.
         #expect(try await cache.value(for: Self.key) {
             try await Task.sleep(for: .milliseconds(100))
@@ -82,9 +84,10 @@ struct DerivedBoardCacheTests {
     }
 
     @Test func aLargeBoardPastTwiceItsKeepingIsNotServedAnyMore() async throws {
-        let cache = DerivedBoardCache<Board, Int>(lifetime: .milliseconds(300), large: 100)
+        let clock = ManualClock()
+        let cache = DerivedBoardCache<Board, Int>(lifetime: .milliseconds(300), large: 100, clock: clock)
         #expect(try await cache.value(for: Self.key) { (1, 100) } == 1)
-        try await Task.sleep(for: .milliseconds(800))
+        clock.advance(by: .milliseconds(600))
         #expect(try await cache.value(for: Self.key) { (2, 100) } == 2, "the reader waited for a new board")
     }
 }

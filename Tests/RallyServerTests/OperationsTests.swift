@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import RallyTestSupport
 import Testing
 
 @Suite("Operations: health, readiness, metrics, errors and request ids")
@@ -78,17 +79,18 @@ struct OperationsTests {
     }
 
     @Test func programGaugesAreComputedOnScheduleNotPerScrape() async throws {
-        try await TestApp.run(metricsRefresh: .milliseconds(200)) { app in
+        let clock = ManualClock()
+        try await TestApp.run(clock: clock, metricsRefresh: .seconds(60)) { app in
             let program = try await app.createProgram()
             try await program.addMembers(["ana", "ben", "cid", "dan"])
             try await program.record(EventInput(id: "l1", memberId: "ana", action: "like"))
-            // The gauges are refreshed every 200 ms here: wait for a refresh after the event.
+            // The gauges are refreshed every minute of the test's clock: move it until a refresh after the event shows.
             var found: [String] = []
-            for _ in 0..<50 {
+            _ = try await eventually(within: .seconds(10)) {
+                clock.advance(by: .seconds(60))
                 found = text(try await app.send(.get, "/metrics", key: nil)).split(separator: "\n").map(String.init)
                     .filter { $0.contains(#"program="\#(program.id)""#) }
-                if found.contains(where: { $0.hasPrefix("rally_members_active") && $0.contains(#"period="week""#) && $0.hasSuffix(" 1.0") }) { break }
-                try await Task.sleep(for: .milliseconds(100))
+                return found.contains(where: { $0.hasPrefix("rally_members_active") && $0.contains(#"period="week""#) && $0.hasSuffix(" 1.0") })
             }
             #expect(found.contains { $0.hasPrefix("rally_members_enrolled{") && $0.hasSuffix(" 4.0") }, "\(found)")
             #expect(found.contains { $0.hasPrefix("rally_participation_rate{") && $0.contains(#"period="week""#) && $0.hasSuffix(" 0.25") }, "\(found)")

@@ -1,6 +1,7 @@
 import Logging
 import Prometheus
 import RallyAnalytics
+import RallyStorage
 import ServiceLifecycle
 import Synchronization
 
@@ -11,14 +12,16 @@ final class ProgramGauges: Service, Sendable {
     private let analytics: AnalyticsStore
     private let registry: PrometheusCollectorRegistry
     private let interval: Duration
+    private let clock: any ServiceClock
     private let logger: Logger
     /// The eNPS gauges shown: a program's is taken away while its figure is suppressed.
     private let enpsShown = Mutex<[String: Gauge]>([:])
 
-    init(analytics: AnalyticsStore, registry: PrometheusCollectorRegistry, interval: Duration, logger: Logger) {
+    init(analytics: AnalyticsStore, registry: PrometheusCollectorRegistry, interval: Duration, clock: any ServiceClock, logger: Logger) {
         self.analytics = analytics
         self.registry = registry
         self.interval = interval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -27,7 +30,7 @@ final class ProgramGauges: Service, Sendable {
             try await cancelWhenGracefulShutdown {
                 while true {
                     await self.refresh()
-                    try await Task.sleep(for: self.interval)
+                    try await self.clock.sleep(for: self.interval)
                 }
             }
         } catch is CancellationError {

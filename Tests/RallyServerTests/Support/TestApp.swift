@@ -6,6 +6,7 @@ import Logging
 import Prometheus
 import RallyCore
 import RallyServer
+import RallyStorage
 import RallyTestSupport
 import Redis
 import Testing
@@ -22,14 +23,16 @@ struct TestApp: Sendable {
     let database: TestDatabase
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
-    /// The app has a database of its own unless the test passes one (two apps in turn on the same data).
-    static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, retention: BoardRetention = .standard,
+    /// The app has a database of its own unless the test passes one (two apps in turn on the same data); its caches, rate
+    /// limits and schedules go by `clock` (a `ManualClock` the test moves, or the continuous one).
+    static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, clock: any ServiceClock = ContinuousClock(),
+                       retention: BoardRetention = .standard,
                        background: Duration = .seconds(1), metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
                        rateLimits: RateLimits = RateLimits(perSecond: [:]), logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         guard let database else {
             return try await TestDatabase.withFresh { database in
-                try await run(setup, database: database, retention: retention, background: background, metricsRefresh: metricsRefresh,
+                try await run(setup, database: database, clock: clock, retention: retention, background: background, metricsRefresh: metricsRefresh,
                               analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, logger: logger, body)
             }
         }
@@ -50,7 +53,7 @@ struct TestApp: Sendable {
         // Tests send as fast as they can: no limit unless a test sets one.
         configuration.rateLimits = rateLimits
         let namespace = configuration.redisNamespace
-        let (app, routes) = try await buildService(configuration, registry: PrometheusCollectorRegistry(), logger: logger)
+        let (app, routes) = try await buildService(configuration, clock: clock, registry: PrometheusCollectorRegistry(), logger: logger)
         let outcome: Result<T, any Error>
         do {
             outcome = .success(try await app.test(setup) { client in

@@ -1,0 +1,12 @@
+/// The time that caches, rate limits and schedules go by: the continuous clock in service; in tests, a clock the test
+/// moves, so that no test sleeps to let time pass. (What an operation cost is measured on the continuous clock itself.)
+public protocol ServiceClock: Sendable {
+    var now: ContinuousClock.Instant { get }
+    func sleep(for duration: Duration) async throws
+}
+
+extension ContinuousClock: ServiceClock {
+    public func sleep(for duration: Duration) async throws {
+        try await sleep(until: now + duration, tolerance: nil)
+    }
+}
