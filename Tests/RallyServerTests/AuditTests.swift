@@ -109,10 +109,3 @@ struct AuditTests {
         }
     }
 }
-
-extension JSONValue {
-    /// The member `name` of an object (nil for anything else or a missing member).
-    subscript(_ name: String) -> JSONValue? {
-        if case let .object(fields) = self { fields[name] } else { nil }
-    }
-}

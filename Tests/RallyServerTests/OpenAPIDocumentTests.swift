@@ -107,4 +107,26 @@ import Testing
         }
         #expect(Set(identifiers).count == identifiers.count, "operationIds are not unique")
     }
+
+    /// What every answer of these tests is checked against (`DocumentedAnswers`, applied in `TestApp.send`) finds what
+    /// an answer unlike the document would have: a status not listed, a null or a type the schema refuses, a required
+    /// member missing, a member the document does not describe.
+    @Test func answersUnlikeTheDocumentAreFound() {
+        func problems(_ status: Int, _ body: String, uri: String = "/v1/programs/acme/keys") -> [String] {
+            DocumentedAnswers.served.problems(method: "GET", uri: uri, status: status, contentType: "application/json", body: Array(body.utf8))
+        }
+        let key = #"{"id": "k1", "role": "read", "createdAt": "2026-11-20T09:14:00+01:00", "lastUsedAt": null, "revokedAt": null"#
+        #expect(problems(200, #"{"keys": [\#(key)}]}"#) == [])
+        #expect(problems(200, #"{"keys": [\#(key)}]}"#, uri: "/v1/programs/acme/keys?limit=2") == [])
+        #expect(problems(418, "{}") == ["GET /v1/programs/{programId}/keys answered 418, which the document does not list"])
+        #expect(problems(200, #"{"keys": [\#(key.replacingOccurrences(of: #""read""#, with: "null"))}]}"#)
+            == ["GET /v1/programs/{programId}/keys 200: 'keys[0].role' is null, the document says string"])
+        #expect(problems(200, #"{"keys": [\#(key.replacingOccurrences(of: #""role": "read", "#, with: ""))}]}"#)
+            == ["GET /v1/programs/{programId}/keys 200: 'keys[0]' lacks 'role'"])
+        #expect(problems(200, #"{"keys": [\#(key), "secret": "s"}]}"#)
+            == ["GET /v1/programs/{programId}/keys 200: 'keys[0].secret' is not described in the document"])
+        #expect(problems(200, #"{"keys": [\#(key.replacingOccurrences(of: "+01:00", with: ""))}]}"#)
+            == ["GET /v1/programs/{programId}/keys 200: 'keys[0].createdAt' '2026-11-20T09:14:00' is not an RFC 3339 date-time"])
+        #expect(problems(404, "{}", uri: "/v1/nowhere") == [], "unknown routes are the router's")
+    }
 }

@@ -73,7 +73,7 @@ struct TestApp: Sendable {
         var headers = headers
         if let key { headers[.authorization] = "Bearer \(key)" }
         if body != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        return try await execute(method, uri, headers: headers, body: body.map { ByteBuffer(string: $0) })
     }
 
     /// Sends raw bytes as a JSON body (invalid UTF-8 included).
@@ -81,7 +81,17 @@ struct TestApp: Sendable {
     func send(_ method: HTTPRequest.Method, _ uri: String, key: String?, bytes: [UInt8]) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
-        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: ByteBuffer(bytes: bytes))
+        return try await execute(method, uri, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    /// Sends the request; an answer unlike what `/openapi.json` documents for it is an issue of the test that got it.
+    private func execute(_ method: HTTPRequest.Method, _ uri: String, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        let response = try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        for problem in DocumentedAnswers.served.problems(method: method.rawValue, uri: uri, status: Int(response.status.code),
+                                                         contentType: response.headers[.contentType], body: Array(buffer: response.body)) {
+            Issue.record("an answer unlike the document: \(problem)")
+        }
+        return response
     }
 
     /// Sends a request whose body is `json` encoded.
