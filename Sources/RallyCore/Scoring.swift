@@ -60,7 +60,7 @@ public struct Award: Sendable, Equatable {
 }
 
 /// What scoring needs to know about the member an event belongs to.
-public struct MemberStanding: Sendable, Equatable {
+public struct MemberEnrolment: Sendable, Equatable {
     public var enrolled: Bool
 
     public init(enrolled: Bool) {
@@ -167,7 +167,7 @@ extension Ruleset {
     /// rounded half away from zero; then 0 for
     /// content already earned on (`oncePerContent`), and each cap covering the action in its local day or ISO week
     /// (`calendar`): 0 once `maxCount` earning events are reached, what still fits under `maxPoints`.
-    public func score(_ event: Event, member: MemberStanding, calendar: PeriodCalendar, state: inout ScoringState) -> Award {
+    public func score(_ event: Event, member: MemberEnrolment, calendar: PeriodCalendar, state: inout ScoringState) -> Award {
         guard member.enrolled else { return Award(status: .notEnrolled, points: 0, breakdown: [], rulesVersion: version) }
         guard let rule = actions[event.action] else { return Award(status: .notScored, points: 0, breakdown: [], rulesVersion: version) }
         var breakdown = [AwardLine(rule: "actions.\(event.action)", points: rule.points)]

@@ -18,7 +18,7 @@ public struct Simulation: Sendable {
     /// One stored event: what it earned (`stored`, nothing when it was not scored), whether its member was enrolled when
     /// it arrived, and whether the member stands on boards (the rankings compare those only).
     public mutating func replay(_ event: Event, stored: Int, enrolled: Bool, ranked: Bool) {
-        let award = ruleset.score(event, member: MemberStanding(enrolled: enrolled), calendar: calendar,
+        let award = ruleset.score(event, member: MemberEnrolment(enrolled: enrolled), calendar: calendar,
                                   state: &states[event.memberId, default: ScoringState()])
         events += 1
         actions[event.action, default: ActionTotals()].add(before: stored, after: award.points)

@@ -116,7 +116,7 @@ enum ComputedBoard {
                   SELECT member_id, points, reached_at FROM member_campaign_days
                   WHERE $6::text IS NOT NULL AND campaign_id = $6 AND program_id = $1 AND day >= $2::date AND day < $3::date) d
             JOIN members m ON m.program_id = $1 AND m.member_id = d.member_id
-            WHERE \(MemberState.rankedCondition("m")) AND ($4::text IS NULL OR m.team = $4) AND ($5::text IS NULL OR m.region = $5)
+            WHERE \(MemberSnapshot.rankedCondition("m")) AND ($4::text IS NULL OR m.team = $4) AND ($5::text IS NULL OR m.region = $5)
             GROUP BY d.member_id),
         ranked AS (
             SELECT member_id, points, rank() OVER (ORDER BY points DESC) AS rank, count(*) OVER () AS total,

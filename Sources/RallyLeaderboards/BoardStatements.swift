@@ -6,7 +6,7 @@ import RallyStorage
 /// The standings of members on every board Redis keeps at `now` (of every program, or of one; of its ranked members, or
 /// of the given members whatever their ranking), ordered by program and board, then by when each total was reached
 /// (the order a rebuild numbers them in): a period's total is the sum of its days, reached when the last of them was.
-/// Rows decoded by `MemberTotals.Standing`; a rebuild streams it through a cursor.
+/// Rows decoded by `MemberTotals.BoardTotal`; a rebuild streams it through a cursor.
 struct StandingsQuery: PostgresQuery {
     /// Per program, the first local day of each kind's oldest kept period (its time zone decides which day it is).
     struct KeptDays {
@@ -21,7 +21,7 @@ struct StandingsQuery: PostgresQuery {
     static let sql: String = {
         let condition = """
             ($1::text IS NULL OR d.program_id = $1) AND ($2::text[] IS NULL OR d.member_id = ANY($2::text[]))
-            AND ($2::text[] IS NOT NULL OR \(MemberState.rankedCondition("m")))
+            AND ($2::text[] IS NOT NULL OR \(MemberSnapshot.rankedCondition("m")))
             """
         let periods = PeriodKind.tracked.compactMap { kind in MemberTotals.keyFormat(kind).map { (kind, $0) } }.map { kind, format in
             """
@@ -50,11 +50,18 @@ struct StandingsQuery: PostgresQuery {
     var keptDays: [KeptDays]
     var bindings: [any PostgresBindable] { [program, memberIds] + Self.kept.bindings(keptDays) }
 
+    /// The query as of `now` under `retention`, with the time zones of the programs it covers read first.
+    static func load(program: String?, memberIds: [String]? = nil, retention: BoardRetention, now: Date,
+                     on connection: PostgresConnection) throws -> StandingsQuery {
+        StandingsQuery(program: program, memberIds: memberIds, zones: try connection.rows(ProgramZones(program: program)), retention: retention,
+                       now: now)
+    }
+
     /// The query as of `now` under `retention`, with each program's kept days computed in its time zone.
-    init(program: String?, memberIds: [String]? = nil, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws {
+    init(program: String?, memberIds: [String]? = nil, zones: [(id: String, zone: String)], retention: BoardRetention, now: Date) {
         self.program = program
         self.memberIds = memberIds
-        keptDays = try connection.rows(ProgramZones(program: program)).compactMap { id, zone in
+        keptDays = zones.compactMap { id, zone in
             guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else { return nil }
             let today = calendar.localDate(of: now)
             var firstDays: [PeriodKind: String] = [:]
@@ -66,8 +73,8 @@ struct StandingsQuery: PostgresQuery {
         }
     }
 
-    static func decode(_ row: PostgresRow) throws -> MemberTotals.Standing {
-        try MemberTotals.Standing(row)
+    static func decode(_ row: PostgresRow) throws -> MemberTotals.BoardTotal {
+        try MemberTotals.BoardTotal(row)
     }
 }
 
@@ -104,7 +111,7 @@ struct StandingRevisions: PostgresQuery {
 struct RankedListings: PostgresStatement {
     static let sql = """
         SELECT program_id, member_id, display_name, team, visibility FROM members m
-        WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberState.rankedCondition("m"))
+        WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberSnapshot.rankedCondition("m"))
         """
 
     var program: String?
@@ -145,7 +152,7 @@ struct MembersAsListed: PostgresQuery {
     var memberIds: [String]
     var bindings: [any PostgresBindable] { [program, memberIds] }
 
-    static func decode(_ row: PostgresRow) throws -> (id: String, listing: Listing, state: MemberState) {
-        (try row.string("member_id"), try Listing(row), try MemberState(row))
+    static func decode(_ row: PostgresRow) throws -> (id: String, listing: Listing, state: MemberSnapshot) {
+        (try row.string("member_id"), try Listing(row), try MemberSnapshot(row))
     }
 }

@@ -6,7 +6,7 @@ extension Leaderboards {
     /// Applies a commit's changes of standings to the boards (each member's in revision order) and reads the ranks
     /// asked (`1 +` the members strictly above each total on the period's program board), in one round trip; then drops
     /// the cached pages of the boards it changed. Throws when Redis fails or the projection is being rebuilt.
-    package func apply(_ updates: [(program: String, update: StandingsUpdate)],
+    package func apply(_ updates: [(program: String, update: MemberBoardChanges)],
                        ranks: [(program: String, period: Period, points: Int64)]) async throws -> Reply {
         var projection = Projection(keys: keys)
         for (program, changes) in Dictionary(grouping: updates, by: \.program).sorted(by: { $0.key < $1.key }) {

@@ -33,7 +33,7 @@ extension Leaderboards {
                 // memory where they fit.
                 try connection.execute("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'")
                 try connection.declareCursor("listings", for: RankedListings(program: program))
-                try connection.declareCursor("standings", for: StandingsQuery(program: program, retention: retention, now: now, on: connection))
+                try connection.declareCursor("standings", for: StandingsQuery.load(program: program, retention: retention, now: now, on: connection))
                 try connection.declareCursor("placements", for: Placements(program: program))
             }
             // Each chunk goes to Redis as one pipeline of a few commands (one per board or hash it touches).
@@ -57,7 +57,7 @@ extension Leaderboards {
                 try await send { projection in
                     var standings: [Board: [(memberId: String, points: Int64, sequence: Int64)]] = [:]
                     for row in rows {
-                        let standing = try MemberTotals.Standing(row)
+                        let standing = try MemberTotals.BoardTotal(row)
                         for scope in standing.member.scopes {
                             let board = Board(program: standing.program, scope: scope, period: standing.period)
                             let sequence = counts[board, default: 0] + 1
@@ -90,7 +90,7 @@ extension Leaderboards {
                         let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
                         let revision = try row.int64("revision")
                         summary.revisions[member] = revision
-                        let state = try MemberState(row)
+                        let state = try MemberSnapshot(row)
                         if state.isRanked { placements[member.program, default: []].append((member.id, revision, state.scopes)) }
                     }
                     for (program, members) in placements { projection.setPlacements(program: program, members) }

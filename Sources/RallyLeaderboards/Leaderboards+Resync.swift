@@ -23,7 +23,7 @@ extension Leaderboards {
             projection.removeListing(program: program, memberId: member.id)
         }
         projection.resync(program: program, members: members.map { member in
-            MemberStandings(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
+            MemberTotalsAtRevision(memberId: member.id, revision: revisions[MemberRef(program: program, id: member.id)] ?? 0,
                             scopes: member.state.scopes, totals: (totals[member.id] ?? []).map { ($0.period, $0.points) })
         })
         _ = try await send(projection, requireReady: true)
@@ -98,14 +98,14 @@ extension Leaderboards {
 struct ExpectedPlacement {
     var memberId: String
     var listing: Listing
-    var state: MemberState
+    var state: MemberSnapshot
     var revision: Int64
 
     init(_ row: PostgresRow) throws {
-        self.init(memberId: try row.string("member_id"), listing: try Listing(row), state: try MemberState(row), revision: try row.int64("revision"))
+        self.init(memberId: try row.string("member_id"), listing: try Listing(row), state: try MemberSnapshot(row), revision: try row.int64("revision"))
     }
 
-    init(memberId: String, listing: Listing, state: MemberState, revision: Int64) {
+    init(memberId: String, listing: Listing, state: MemberSnapshot, revision: Int64) {
         self.memberId = memberId
         self.listing = listing
         self.state = state

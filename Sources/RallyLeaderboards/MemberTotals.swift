@@ -88,23 +88,23 @@ package enum MemberTotals {
     }
 
     /// One member's total on one board.
-    struct Standing {
+    struct BoardTotal {
         var program: String
         var memberId: String
         /// The member's team and region now: with their ranking, which boards the total stands on.
-        var member: MemberState
+        var member: MemberSnapshot
         var period: String
         var points: Int64
         var reachedAt: Date
 
         /// From a row of `StandingsQuery`.
         init(_ row: PostgresRow) throws {
-            self.init(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberState(row),
+            self.init(program: try row.string("program_id"), memberId: try row.string("member_id"), member: try MemberSnapshot(row),
                       period: try row.string("period"), points: try row.int64("points"),
                       reachedAt: Date(timeIntervalSince1970: try row.double("reached_at")))
         }
 
-        init(program: String, memberId: String, member: MemberState, period: String, points: Int64, reachedAt: Date) {
+        init(program: String, memberId: String, member: MemberSnapshot, period: String, points: Int64, reachedAt: Date) {
             self.program = program
             self.memberId = memberId
             self.member = member
@@ -115,13 +115,13 @@ package enum MemberTotals {
     }
 
     /// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one): `StandingsQuery`.
-    static func standings(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> [Standing] {
-        try connection.rows(StandingsQuery(program: program, retention: retention, now: now, on: connection))
+    static func standings(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> [BoardTotal] {
+        try connection.rows(StandingsQuery.load(program: program, retention: retention, now: now, on: connection))
     }
 
     /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
     /// of its member, each board's standings in the order they were reached.
-    static func boards(_ standings: [Standing]) -> [Board: [Standing]] {
+    static func boards(_ standings: [BoardTotal]) -> [Board: [BoardTotal]] {
         Dictionary(grouping: standings.flatMap { row in row.member.scopes.map { (row, Board(program: row.program, scope: $0, period: row.period)) } }) {
             $0.1
         }.mapValues { $0.map(\.0) }
@@ -130,8 +130,8 @@ package enum MemberTotals {
     /// The standings of the given members of a program on every board Redis keeps at `now`, whether they stand there
     /// now or not.
     static func standings(program: String, memberIds: [String], retention: BoardRetention, now: Date,
-                          on connection: PostgresConnection) throws -> [Standing] {
-        try connection.rows(StandingsQuery(program: program, memberIds: memberIds, retention: retention, now: now, on: connection))
+                          on connection: PostgresConnection) throws -> [BoardTotal] {
+        try connection.rows(StandingsQuery.load(program: program, memberIds: memberIds, retention: retention, now: now, on: connection))
     }
 
     /// The revision of each member's standings (of every program, or of the given members of one): `StandingRevisions`.

@@ -3,7 +3,7 @@ import RallyCore
 
 /// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each of the
 /// program's boards gains.
-package struct StandingsUpdate: Sendable {
+package struct MemberBoardChanges: Sendable {
     package var memberId: String
     package var revision: Int64
     package var deltas: [(board: Board, points: Int64)]
@@ -17,7 +17,7 @@ package struct StandingsUpdate: Sendable {
 
 /// A member's totals per period as PostgreSQL holds them at `revision`, and the scopes whose boards they stand on
 /// (none when they are not ranked).
-struct MemberStandings: Sendable {
+struct MemberTotalsAtRevision: Sendable {
     var memberId: String
     var revision: Int64
     var scopes: [BoardScope]
@@ -35,7 +35,7 @@ package struct Projection {
     /// Applies one commit's changes to a program's boards, each member's in revision order (`RedisScripts.apply`).
     /// A script runs alone in Redis: `applyMembers` members per call keep each one short, so that reads interleave
     /// with a large commit's changes instead of waiting for all of them.
-    mutating func apply(program: String, updates: [StandingsUpdate]) {
+    mutating func apply(program: String, updates: [MemberBoardChanges]) {
         for start in stride(from: 0, to: updates.count, by: Self.applyMembers) {
             var command = ["EVALSHA", RedisScripts.applyDigest, "1", keys.revisions(program: program),
                            keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
@@ -52,7 +52,7 @@ package struct Projection {
 
     /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
     /// scopes they left, unless Redis applied a later revision (`RedisScripts.resync`).
-    mutating func resync(program: String, members: [MemberStandings]) {
+    mutating func resync(program: String, members: [MemberTotalsAtRevision]) {
         guard !members.isEmpty else { return }
         var command = ["EVALSHA", RedisScripts.resyncDigest, "2", keys.revisions(program: program), keys.placements(program: program),
                        keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]

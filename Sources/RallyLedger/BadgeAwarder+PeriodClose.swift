@@ -92,7 +92,7 @@ extension BadgeAwarder {
         let rows = try connection.query("""
             SELECT m.member_id, m.team, m.region, m.visibility, m.display_name, sum(d.points) AS points
             FROM member_days d JOIN members m ON m.program_id = d.program_id AND m.member_id = d.member_id
-            WHERE d.program_id = $1 AND d.day >= $2::date AND d.day < $3::date AND \(MemberState.rankedCondition("m"))
+            WHERE d.program_id = $1 AND d.day >= $2::date AND d.day < $3::date AND \(MemberSnapshot.rankedCondition("m"))
             GROUP BY m.program_id, m.member_id HAVING sum(d.points) > 0
             ORDER BY sum(d.points) DESC, max(d.reached_at), m.member_id
             """, [program.id, PeriodCalendar.dayKey(calendar.localDate(of: start)), PeriodCalendar.dayKey(calendar.localDate(of: end))])

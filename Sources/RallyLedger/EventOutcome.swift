@@ -38,12 +38,12 @@ public struct PeriodRanks: Sendable, Equatable {
 }
 
 /// A member's standing right after an event was recorded.
-public struct MemberSummary: Sendable, Equatable {
+public struct MemberAfterEvent: Sendable, Equatable {
     public var points: PeriodPoints
     public var ranks: PeriodRanks
 
     /// Before the totals are read back.
-    static let unknown = MemberSummary(points: PeriodPoints(lifetime: 0, week: 0, month: 0), ranks: PeriodRanks(week: nil, month: nil, all: nil))
+    static let unknown = MemberAfterEvent(points: PeriodPoints(lifetime: 0, week: 0, month: 0), ranks: PeriodRanks(week: nil, month: nil, all: nil))
 }
 
 /// A badge a member holds, as answers show it.
@@ -70,7 +70,7 @@ public struct EventResult: Sendable {
     public var badgesAwarded: [EarnedBadge] = []
     /// The level the event made its member reach, if any.
     public var levelReached: Level?
-    public var member: MemberSummary
+    public var member: MemberAfterEvent
 }
 
 /// The answer to one submitted event.
@@ -84,14 +84,14 @@ public enum EventOutcome: Sendable {
 }
 
 extension EventOutcome {
-    /// Sets the member's rank on one board in the answer (nothing for a rejection).
-    mutating func setRank(_ rank: Int?, at slot: PeriodRanks.Slot) {
+    /// Changes the answer's result, created or duplicate alike (nothing for a rejection).
+    mutating func updateResult(_ change: (inout EventResult) -> Void) {
         switch self {
         case var .created(result):
-            result.member.ranks[slot] = rank
+            change(&result)
             self = .created(result)
         case var .duplicate(result):
-            result.member.ranks[slot] = rank
+            change(&result)
             self = .duplicate(result)
         case .rejected:
             break

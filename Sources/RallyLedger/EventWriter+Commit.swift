@@ -9,7 +9,7 @@ struct CommitResult: Sendable {
     /// Per submission: the outcome, ranks still to fill in.
     var outcomes: [EventOutcome]
     /// The changes of ranked members' standings, in commit order, with their program.
-    var updates: [(program: String, update: StandingsUpdate)]
+    var updates: [(program: String, update: MemberBoardChanges)]
     /// For each member answered in this commit and each board they are on: the rank to ask Redis for.
     var rankQueries: [RankQuery]
     /// The programs whose members' points changed (ranked or not).
@@ -26,7 +26,7 @@ extension CommitResult {
     /// errors of the submissions refused, as one result in the group's order.
     init(merging parts: [(offset: Int, result: CommitResult)], refused: [Int: RallyError], count: Int) {
         var outcomes = [EventOutcome](repeating: .rejected(RallyError(.internalError, "event was not processed")), count: count)
-        var updates: [(program: String, update: StandingsUpdate)] = []
+        var updates: [(program: String, update: MemberBoardChanges)] = []
         var rankQueries: [RankQuery] = []
         var programsAwarded: Set<String> = []
         var programsArchived: Set<String> = []
@@ -72,7 +72,7 @@ extension EventWriter {
             leaderboards.postgresBoardsChanged(awarded: result.programsAwarded, archived: result.programsArchived)
             let ranks = await project(result.updates, rankQueries: result.rankQueries)
             for (query, rank) in zip(result.rankQueries, ranks) {
-                for index in query.submissions { result.outcomes[index].setRank(rank, at: query.slot) }
+                for index in query.submissions { result.outcomes[index].updateResult { $0.member.ranks[query.slot] = rank } }
             }
             metrics.count(zip(submissions, result.outcomes).map { ($0.event.action, $1) })
             activity.changed(result.activity)
@@ -141,7 +141,7 @@ extension EventWriter {
     /// Applies a commit's changes of standings to the boards in Redis and reads the ranks asked, one per query (nil
     /// when Redis cannot answer: the projection is then marked stale). Members whose changes arrived ahead of an
     /// earlier one are resynchronised from PostgreSQL.
-    func project(_ updates: [(program: String, update: StandingsUpdate)], rankQueries: [RankQuery]) async -> [Int?] {
+    func project(_ updates: [(program: String, update: MemberBoardChanges)], rankQueries: [RankQuery]) async -> [Int?] {
         let members = updates.map { MemberRef(program: $0.program, id: $0.update.memberId) }
         guard !projectionIsStale else {
             recordMissed(members)
@@ -282,8 +282,8 @@ extension EventWriter {
     /// Also the programs with awards in periods Redis no longer keeps (backfilled events), whose boards are read from
     /// PostgreSQL.
     static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
-                                         members: [MemberRef: MemberState], retention: BoardRetention,
-                                         now: Date) -> (updates: [(program: String, update: StandingsUpdate)], backfilled: Set<String>) {
+                                         members: [MemberRef: MemberSnapshot], retention: BoardRetention,
+                                         now: Date) -> (updates: [(program: String, update: MemberBoardChanges)], backfilled: Set<String>) {
         // Each member's boards in the order first reached, with the points each gains.
         var deltas: [MemberRef: (boards: [Board], points: [Board: Int64])] = [:]
         var backfilled: Set<String> = []
@@ -309,7 +309,7 @@ extension EventWriter {
             .sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
             .map { ref, revision in
                 let member = deltas[ref] ?? ([], [:])
-                return (ref.program, StandingsUpdate(memberId: ref.id, revision: revision,
+                return (ref.program, MemberBoardChanges(memberId: ref.id, revision: revision,
                                                      deltas: member.boards.map { ($0, member.points[$0] ?? 0) }))
             }
         return (updates, backfilled)
@@ -317,7 +317,7 @@ extension EventWriter {
 
     /// Fills in each answered member's current week, month and all-time points, and the ranks to ask Redis for.
     private static func addMemberSummaries(to result: inout CommitResult, submissions: [EventSubmission],
-                                           members: [MemberRef: MemberState], now: Date, on connection: PostgresConnection) throws {
+                                           members: [MemberRef: MemberSnapshot], now: Date, on connection: PostgresConnection) throws {
         var answered: [MemberRef: [Int]] = [:]
         var programs: [String: ProgramContext] = [:]
         for (index, outcome) in result.outcomes.enumerated() {
@@ -328,32 +328,26 @@ extension EventWriter {
         let summaries = try memberSummaries(Array(answered.keys), programs: programs, members: members, now: now, on: connection)
         for (ref, indices) in answered {
             guard let (summary, ranks) = summaries[ref] else { continue }
-            for index in indices {
-                switch result.outcomes[index] {
-                case var .created(event): event.member = summary; result.outcomes[index] = .created(event)
-                case var .duplicate(event): event.member = summary; result.outcomes[index] = .duplicate(event)
-                case .rejected: break
-                }
-            }
+            for index in indices { result.outcomes[index].updateResult { $0.member = summary } }
             result.rankQueries += ranks.map { RankQuery(submissions: indices, program: ref.program, memberId: ref.id, slot: $0.slot, period: $0.period, points: $0.points) }
         }
     }
 
     /// Each member's current week, month and all-time points (ranks unknown yet) and, for members on boards, the ranks
     /// an answer shows: the board of each, and the points to rank there.
-    static func memberSummaries(_ refs: [MemberRef], programs: [String: ProgramContext], members: [MemberRef: MemberState], now: Date,
+    static func memberSummaries(_ refs: [MemberRef], programs: [String: ProgramContext], members: [MemberRef: MemberSnapshot], now: Date,
                                 on connection: PostgresConnection) throws
-        -> [MemberRef: (summary: MemberSummary, ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)])]
+        -> [MemberRef: (summary: MemberAfterEvent, ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)])]
     {
-        var answers: [MemberRef: (summary: MemberSummary, ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)])] = [:]
+        var answers: [MemberRef: (summary: MemberAfterEvent, ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)])] = [:]
         for (programId, refs) in Dictionary(grouping: refs, by: \.program) {
             guard let program = programs[programId] else { continue }
             let summaries = try MemberTotals.summaries(program: program, memberIds: refs.map(\.id), now: now, on: connection)
             let week = program.calendar.period(.week, containing: now), month = program.calendar.period(.month, containing: now)
             for ref in refs {
                 let totals = summaries[ref.id] ?? MemberTotals.Summary()
-                let summary = MemberSummary(points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0),
-                                            ranks: MemberSummary.unknown.ranks)
+                let summary = MemberAfterEvent(points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0),
+                                            ranks: MemberAfterEvent.unknown.ranks)
                 var ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)] = []
                 if members[ref]?.isRanked == true {
                     for case let (slot, period, points?) in [(PeriodRanks.Slot.week, week, totals.week), (.month, month, totals.month),

@@ -18,7 +18,7 @@ struct Retraction: Sendable {
 /// the activity it changed.
 struct CommittedRetraction {
     var outcome: RetractionOutcome
-    var updates: [(program: String, update: StandingsUpdate)]
+    var updates: [(program: String, update: MemberBoardChanges)]
     var ranks: [(slot: PeriodRanks.Slot, period: Period, points: Int64)]
     var archived: Bool
     var activity: ActivityChange
@@ -29,7 +29,7 @@ struct CommittedRetraction {
 public struct RetractionOutcome: Sendable {
     public var eventId: String
     public var pointsReversed: Int
-    public var member: MemberSummary
+    public var member: MemberAfterEvent
 }
 
 extension EventWriter {
@@ -75,7 +75,7 @@ extension EventWriter {
             throw unknownEvent(retraction.eventId, program: program.id)
         }
         let decision = RetractionDecision.decide(stored, program: program, subscribed: versions[program.id]?.subscribed ?? [], now: now)
-        var updates: [(program: String, update: StandingsUpdate)] = []
+        var updates: [(program: String, update: MemberBoardChanges)] = []
         var archived = false
         if decision.retracts {
             try connection.run(MarkRetracted(program: program.id, eventId: stored.event.id, at: now))

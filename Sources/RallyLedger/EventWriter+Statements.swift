@@ -31,7 +31,7 @@ struct StoredEvent {
     var badgesAwarded: [EarnedBadge]
     var levelReached: Level?
 
-    func result(member: MemberSummary) -> EventResult {
+    func result(member: MemberAfterEvent) -> EventResult {
         EventResult(eventId: event.id, status: status, points: points, breakdown: breakdown, rulesVersion: rulesVersion,
                     badgesAwarded: badgesAwarded, levelReached: levelReached, member: member)
     }
@@ -46,14 +46,14 @@ extension EventWriter {
     /// this group, and a group that starts after that change reads its new version (`BadgeStore.put`); so does a change of
     /// its webhooks (`WebhookStore.put`).
     static func loadMembers(_ refs: Set<MemberRef>, locking: Set<String>,
-                            on connection: PostgresConnection) throws -> (members: [MemberRef: MemberState], versions: [String: ProgramVersions]) {
-        var members: [MemberRef: MemberState] = [:]
+                            on connection: PostgresConnection) throws -> (members: [MemberRef: MemberSnapshot], versions: [String: ProgramVersions]) {
+        var members: [MemberRef: MemberSnapshot] = [:]
         var versions: [String: ProgramVersions] = [:]
         for (program, ids) in Dictionary(grouping: refs, by: \.program).sorted(by: { $0.key < $1.key }) {
             let load = LoadMembers(program: program, memberIds: ids.map(\.id))
             let rows = locking.contains(program) ? try connection.run(LoadMembers.Locking(load)) : try connection.run(load)
             for row in rows {
-                members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberState(row)
+                members[MemberRef(program: program, id: try row.string("member_id"))] = try MemberSnapshot(row)
                 versions[program] = ProgramVersions(rules: try row.int("rules_version"), badges: try row.int("badges_version"),
                                                     subscribed: Set(try row.string("subscribed").split(separator: ",").compactMap { WebhookEventType(rawValue: String($0)) }))
             }

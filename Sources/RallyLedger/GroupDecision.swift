@@ -5,7 +5,7 @@ import RallyStorage
 /// What a group commit reads before deciding anything, in the transaction that then writes.
 struct GroupSnapshot {
     /// The members of the group's events (locked when their scoring needs their history).
-    var members: [MemberRef: MemberState]
+    var members: [MemberRef: MemberSnapshot]
     /// Events already stored under the group's ids.
     var stored: [EventRef: StoredEvent]
     /// Each program as PostgreSQL holds its rules and badges in this transaction.
@@ -53,7 +53,7 @@ struct GroupDecision {
             let ruleset = program.rules.inForce(at: submission.event.occurredAt)
             var state = states[submission.memberRef] ?? ScoringState()
             let before = state.lifetimePoints
-            var award = ruleset.score(submission.event, member: MemberStanding(enrolled: member.enrolled), calendar: program.calendar, state: &state)
+            var award = ruleset.score(submission.event, member: MemberEnrolment(enrolled: member.enrolled), calendar: program.calendar, state: &state)
             if award.status.isScored {
                 award.badges = Badge.awards(program.badges, after: submission.event.action,
                                             on: program.calendar.localDate(of: submission.event.occurredAt), state: &state)
@@ -83,13 +83,9 @@ struct GroupDecision {
             byEvent[EventRef(program: award.member.program, id: eventId), default: []].append(
                 EarnedBadge(badgeId: award.key.badgeId, tier: award.key.tier, name: name, awardedAt: now, eventId: eventId, period: nil))
         }
-        for (index, outcome) in outcomes.enumerated() {
+        for index in outcomes.indices {
             guard let badges = byEvent[submissions[index].eventRef] else { continue }
-            switch outcome {
-            case var .created(result): result.badgesAwarded = badges; outcomes[index] = .created(result)
-            case var .duplicate(result): result.badgesAwarded = badges; outcomes[index] = .duplicate(result)
-            case .rejected: break
-            }
+            outcomes[index].updateResult { $0.badgesAwarded = badges }
         }
     }
 

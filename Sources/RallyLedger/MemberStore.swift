@@ -97,7 +97,7 @@ public final class MemberStore: Sendable {
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
             enrolled: try row.bool("enrolled"), audience: try JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8)),
-            visibility: try MemberState(row).visibility)
+            visibility: try MemberSnapshot(row).visibility)
         var ranks = PeriodRanks(week: nil, month: nil, all: nil)
         if profile.isRanked {
             let slots: [(PeriodRanks.Slot, Period, Int64?)] = [(.week, program.calendar.period(.week, containing: now), totals.week),

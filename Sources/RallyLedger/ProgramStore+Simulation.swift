@@ -20,7 +20,7 @@ extension ProgramStore {
                     DECLARE replay NO SCROLL CURSOR FOR
                     SELECT e.member_id, e.action, e.network, e.content_id, extract(epoch FROM e.occurred_at) AS occurred_at,
                            CASE WHEN e.tags = '[]'::jsonb THEN NULL ELSE e.tags::text END AS tags, e.points, e.status,
-                           \(MemberState.rankedCondition("m")) AS ranked
+                           \(MemberSnapshot.rankedCondition("m")) AS ranked
                     FROM events e JOIN members m USING (program_id, member_id)
                     WHERE e.program_id = $1 AND e.occurred_at >= to_timestamp($2::float8) AND e.occurred_at < to_timestamp($3::float8)
                           AND e.retracted_at IS NULL

@@ -12,7 +12,7 @@ import Testing
     func replay(_ events: [(action: String, at: Date)], badges: [Badge], state: inout ScoringState) -> [[BadgeAwardKey]] {
         events.enumerated().map { index, item in
             let event = Event(id: "e\(index)", memberId: "ana", action: item.action, network: nil, contentId: nil, occurredAt: item.at, tags: [])
-            let award = rules.score(event, member: MemberStanding(enrolled: true), calendar: paris, state: &state)
+            let award = rules.score(event, member: MemberEnrolment(enrolled: true), calendar: paris, state: &state)
             return Badge.awards(badges, after: event.action, on: paris.localDate(of: item.at), state: &state)
         }
     }

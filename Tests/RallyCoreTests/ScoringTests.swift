@@ -3,8 +3,8 @@ import Testing
 @testable import RallyCore
 
 @Suite struct ScoringTests {
-    let enrolled = MemberStanding(enrolled: true)
-    let notEnrolled = MemberStanding(enrolled: false)
+    let enrolled = MemberEnrolment(enrolled: true)
+    let notEnrolled = MemberEnrolment(enrolled: false)
     let paris = PeriodCalendar(timeZone: zone("Europe/Paris"))
 
     func event(_ action: String, network: String? = nil, content: String? = nil, at instant: Date = utc(2026, 11, 20, 8, 14),

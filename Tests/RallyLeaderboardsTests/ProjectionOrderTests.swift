@@ -26,8 +26,8 @@ struct ProjectionOrderTests {
         if let failure { throw failure }
     }
 
-    static func update(_ member: String, _ revision: Int64, _ points: Int64) -> StandingsUpdate {
-        StandingsUpdate(memberId: member, revision: revision, deltas: [(Board(program: "p", period: "2026-W47"), points), (Board(program: "p", period: "all"), points)])
+    static func update(_ member: String, _ revision: Int64, _ points: Int64) -> MemberBoardChanges {
+        MemberBoardChanges(memberId: member, revision: revision, deltas: [(Board(program: "p", period: "2026-W47"), points), (Board(program: "p", period: "all"), points)])
     }
 
     static func points(_ leaderboards: Leaderboards, _ member: String, _ period: String = "all") async throws -> Int64? {
@@ -37,7 +37,7 @@ struct ProjectionOrderTests {
 
     @Test func changesApplyOnceAndInOrderAndLaterOnesWaitForAResync() async throws {
         try await Self.withLeaderboards { leaderboards in
-            func send(_ updates: [StandingsUpdate]) async throws -> [String] {
+            func send(_ updates: [MemberBoardChanges]) async throws -> [String] {
                 var projection = Projection(keys: leaderboards.keys)
                 projection.apply(program: "p", updates: updates)
                 return try await leaderboards.send(projection).behind.map(\.id)
@@ -55,11 +55,11 @@ struct ProjectionOrderTests {
 
             // A resync sets what PostgreSQL holds at revision 3; an older resync changes nothing.
             var resync = Projection(keys: leaderboards.keys)
-            resync.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 3, scopes: [.program], totals: [("2026-W47", 115), ("all", 115)])])
+            resync.resync(program: "p", members: [MemberTotalsAtRevision(memberId: "ana", revision: 3, scopes: [.program], totals: [("2026-W47", 115), ("all", 115)])])
             _ = try await leaderboards.send(resync)
             #expect(try await Self.points(leaderboards, "ana") == 115)
             var older = Projection(keys: leaderboards.keys)
-            older.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 2, scopes: [.program], totals: [("all", 15)])])
+            older.resync(program: "p", members: [MemberTotalsAtRevision(memberId: "ana", revision: 2, scopes: [.program], totals: [("all", 15)])])
             _ = try await leaderboards.send(older)
             #expect(try await Self.points(leaderboards, "ana") == 115)
             #expect(try await send([Self.update("ana", 4, 1)]) == [])
@@ -77,7 +77,7 @@ struct ProjectionOrderTests {
             let before = try await leaderboards.redis.send(["ZREVRANGE", board, "0", "-1"]).array?.compactMap(\.string)
             #expect(before == ["ana", "ben"], "ana reached 10 first")
             var resync = Projection(keys: leaderboards.keys)
-            resync.resync(program: "p", members: [MemberStandings(memberId: "ana", revision: 1, scopes: [.program], totals: [("all", 10)])])
+            resync.resync(program: "p", members: [MemberTotalsAtRevision(memberId: "ana", revision: 1, scopes: [.program], totals: [("all", 10)])])
             _ = try await leaderboards.send(resync)
             #expect(try await leaderboards.redis.send(["ZREVRANGE", board, "0", "-1"]).array?.compactMap(\.string) == ["ana", "ben"])
         }

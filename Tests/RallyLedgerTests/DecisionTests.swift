@@ -56,9 +56,9 @@ struct DecisionTests {
     ]
 
     static func snapshot(_ group: [EventSubmission]) -> GroupSnapshot {
-        var members: [MemberRef: MemberState] = [:]
+        var members: [MemberRef: MemberSnapshot] = [:]
         for submission in group where submission.event.memberId != "zed" {
-            members[submission.memberRef] = MemberState(enrolled: true, visibility: .public, team: nil, region: nil)
+            members[submission.memberRef] = MemberSnapshot(enrolled: true, visibility: .public, team: nil, region: nil)
         }
         return GroupSnapshot(members: members, stored: [:], programs: Dictionary(group.map { ($0.program.id, $0.program) }) { a, _ in a },
                              states: [:], subscribed: [:])

@@ -33,7 +33,7 @@ struct RetroactiveAwardTests {
                 let outcomes = try await stores.writer.record(group.map { EventSubmission(program: program, event: $0, receivedAt: now) })
                 for (event, outcome) in zip(group, outcomes) {
                     guard case .created = outcome else { Issue.record("\(event.id): \(outcome)"); continue }
-                    _ = Ruleset.defaults.score(event, member: MemberStanding(enrolled: event.memberId != "eve"), calendar: program.calendar,
+                    _ = Ruleset.defaults.score(event, member: MemberEnrolment(enrolled: event.memberId != "eve"), calendar: program.calendar,
                                                state: &states[event.memberId, default: ScoringState()])
                 }
             }

@@ -119,7 +119,7 @@ struct ScoringReplayTests {
                     let ruleset = program.rules.inForce(at: event.occurredAt)
                     var state = states[event.memberId] ?? ScoringState()
                     let before = state.lifetimePoints
-                    var award = ruleset.score(event, member: MemberStanding(enrolled: event.memberId != "eve"), calendar: program.calendar, state: &state)
+                    var award = ruleset.score(event, member: MemberEnrolment(enrolled: event.memberId != "eve"), calendar: program.calendar, state: &state)
                     if award.status.isScored {
                         award.badges = Badge.awards(program.badges, after: event.action, on: program.calendar.localDate(of: event.occurredAt), state: &state)
                     }

@@ -95,7 +95,7 @@ struct StartUpTests {
     /// What the reconciliation accepts as in line, and what it resynchronises.
     @Test func whatCountsAsHeld() {
         let listing = Listing(displayName: "Ana", team: "Sales", anonymous: false)
-        let ranked = MemberState(enrolled: true, visibility: .public, team: "Sales", region: nil)
+        let ranked = MemberSnapshot(enrolled: true, visibility: .public, team: "Sales", region: nil)
         let placement = Projection.placement(ranked.scopes)
         let active = ExpectedPlacement(memberId: "ana", listing: listing, state: ranked, revision: 3)
         #expect(active.isHeld(revision: "3", placement: placement, listing: listing.stored))
@@ -109,7 +109,7 @@ struct StartUpTests {
         #expect(newcomer.isHeld(revision: nil, placement: nil, listing: listing.stored), "no totals yet: placed at the first change")
         #expect(newcomer.isHeld(revision: "0", placement: placement, listing: listing.stored))
         #expect(!newcomer.isHeld(revision: "0", placement: "m/", listing: listing.stored))
-        let hidden = ExpectedPlacement(memberId: "cid", listing: listing, state: MemberState(enrolled: true, visibility: .hidden, team: "Sales", region: nil), revision: 5)
+        let hidden = ExpectedPlacement(memberId: "cid", listing: listing, state: MemberSnapshot(enrolled: true, visibility: .hidden, team: "Sales", region: nil), revision: 5)
         #expect(hidden.isHeld(revision: nil, placement: nil, listing: nil))
         #expect(!hidden.isHeld(revision: "5", placement: placement, listing: nil))
         #expect(!hidden.isHeld(revision: nil, placement: nil, listing: listing.stored))

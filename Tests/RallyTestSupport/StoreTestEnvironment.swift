@@ -27,12 +27,11 @@ package struct StoreTestEnvironment {
 
     /// Runs `body` with the stores and a writer of `lanes` lanes, which checks the projection every
     /// `projectionCheckInterval` (a test that steps the checks itself sets an hour); stops the writer and closes the pools
-    /// afterwards.
-    package static func run<T>(lanes: Int, redisCommandTimeout: Duration = .seconds(2), projectionCheckInterval: Duration = .seconds(2),
+    /// afterwards. The Redis is the tests' shared one (`RALLY_TEST_REDIS_URL`) unless the test gives its own.
+    package static func run<T>(lanes: Int, redisURL: String? = nil, redisCommandTimeout: Duration = .seconds(2),
+                               projectionCheckInterval: Duration = .seconds(2),
                                _ body: (StoreTestEnvironment) async throws -> T) async throws -> T {
-        let environment = ProcessInfo.processInfo.environment
-        let redisURL = try #require(environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
-                                    "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
+        let redisURL = try redisURL ?? sharedRedisURL()
         let database = try await TestDatabase.clone()
         let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: database.url, maximumConnections: 6), logger: logger)
         var redisConfiguration = try RedisConfiguration(url: redisURL, maximumConnections: 2)
@@ -60,6 +59,12 @@ package struct StoreTestEnvironment {
         await redis.shutdown()
         try? await database.drop()
         return try outcome.get()
+    }
+
+    /// The Redis the tests share (a missing variable fails the test, never skips it).
+    package static func sharedRedisURL() throws -> String {
+        try #require(ProcessInfo.processInfo.environment["RALLY_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : $0 },
+                     "RALLY_TEST_REDIS_URL is not set: run the tests with ops/test")
     }
 
     /// A new program with public members `memberIds`.

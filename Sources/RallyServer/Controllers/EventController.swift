@@ -184,7 +184,7 @@ struct AwardLineBody: JSONWritable {
 
 /// A member's points and ranks as an event's or a retraction's answer shows them.
 struct MemberSummaryBody: JSONWritable {
-    var summary: MemberSummary
+    var summary: MemberAfterEvent
 
     func write(to json: inout JSONWriter) {
         json.object { json in

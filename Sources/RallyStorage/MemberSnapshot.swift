@@ -2,7 +2,7 @@ import Postgres
 import RallyCore
 
 /// What scoring and the projection need to know of a member.
-package struct MemberState {
+package struct MemberSnapshot {
     package var enrolled: Bool
     package var visibility: Visibility
     var team: String?
@@ -21,7 +21,7 @@ package struct MemberState {
     }
 }
 
-extension MemberState {
+extension MemberSnapshot {
     /// From a row of `members` (with `enrolled`, `visibility`, `team`, `region`).
     package init(_ row: PostgresRow) throws {
         let visibility = try row.string("visibility")
