@@ -58,7 +58,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// What a problem calls a value of this kind.
-    var kindName: String {
+    package var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"

@@ -38,8 +38,10 @@ extension EventWriter {
     /// Events scored after it keep their awards. Retracting it again changes nothing; an unknown id is a 404.
     /// Audited as `actor`'s.
     public func retract(program: ProgramContext, eventId: String, actor: String) async throws -> RetractionOutcome {
-        let rows = try await postgres.query("SELECT member_id FROM events WHERE program_id = $1 AND event_id = $2", [program.id, eventId])
-        guard let memberId = try rows.first?.string("member_id") else { throw Self.unknownEvent(eventId, program: program.id) }
+        let query = EventMember(program: program.id, eventId: eventId)
+        guard let memberId = try await postgres.withConnection({ try $0.rows(query).first }) else {
+            throw Self.unknownEvent(eventId, program: program.id)
+        }
         let retraction = Retraction(program: program, eventId: eventId, memberId: memberId, actor: actor)
         return try await enqueue(on: lane(program: program.id, memberId: memberId)) { .retraction(retraction, reply: $0) }
     }

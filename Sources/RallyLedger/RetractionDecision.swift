@@ -71,6 +71,19 @@ struct LoadRetractedEvent: PostgresQuery {
     }
 }
 
+/// The member an event belongs to: the lane its retraction runs on.
+struct EventMember: PostgresQuery {
+    static let sql = "SELECT member_id FROM events WHERE program_id = $1 AND event_id = $2"
+
+    var program: String
+    var eventId: String
+    var bindings: [any PostgresBindable] { [program, eventId] }
+
+    static func decode(_ row: PostgresRow) throws -> String {
+        try row.string("member_id")
+    }
+}
+
 /// Marks an event retracted.
 struct MarkRetracted: PostgresStatement {
     static let sql = "UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = $2"

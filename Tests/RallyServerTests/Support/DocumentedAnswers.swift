@@ -92,7 +92,7 @@ struct DocumentedAnswers: Sendable {
         }
         let at = shown(path)
         if let types = keywords["type"], !typeMatches(value, types) {
-            found.append("\(at) is \(kind(of: value)), the document says \(describe(types))")
+            found.append("\(at) is \(value.kindName), the document says \(describe(types))")
             return
         }
         if let allowed = keywords["enum"]?.arrayValue, !allowed.contains(where: { equal($0, value) }) {
@@ -167,10 +167,10 @@ struct DocumentedAnswers: Sendable {
     }
 
     private func validateNumber(_ value: JSONValue, _ keywords: [String: JSONValue], at: String, into found: inout [String]) {
-        guard let number = value.doubleValue else { return }
-        if let minimum = keywords["minimum"]?.doubleValue, number < minimum { found.append("\(at) is below \(minimum)") }
-        if let maximum = keywords["maximum"]?.doubleValue, number > maximum { found.append("\(at) is above \(maximum)") }
-        if let bound = keywords["exclusiveMinimum"]?.doubleValue, number <= bound { found.append("\(at) is not above \(bound)") }
+        guard let number = value.double else { return }
+        if let minimum = keywords["minimum"]?.double, number < minimum { found.append("\(at) is below \(minimum)") }
+        if let maximum = keywords["maximum"]?.double, number > maximum { found.append("\(at) is above \(maximum)") }
+        if let bound = keywords["exclusiveMinimum"]?.double, number <= bound { found.append("\(at) is not above \(bound)") }
     }
 
     private func validateArray(_ items: [JSONValue], _ keywords: [String: JSONValue], at path: String, into found: inout [String]) {
@@ -227,17 +227,6 @@ struct DocumentedAnswers: Sendable {
 
     private func shown(_ path: String) -> String { path.isEmpty ? "the body" : "'\(path)'" }
 
-    private func kind(of value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .integer, .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
-
     private func describe(_ types: JSONValue) -> String {
         (types.arrayValue?.compactMap(\.stringValue) ?? types.stringValue.map { [$0] } ?? []).joined(separator: " or ")
     }
@@ -273,13 +262,5 @@ private extension JSONValue {
     var intValue: Int? {
         if case let .integer(number) = self { return Int(number) }
         return nil
-    }
-
-    var doubleValue: Double? {
-        switch self {
-        case let .integer(number): Double(number)
-        case let .number(number): number
-        default: nil
-        }
     }
 }
