@@ -17,9 +17,10 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
 }
 
 /// The application and the routes it serves, each with its access rule (what tests walk). `clock` is what caches, rate
-/// limits and schedules go by (a test moves its own).
-public func buildService(_ configuration: AppConfiguration, clock: any ServiceClock = ContinuousClock(), registry: PrometheusCollectorRegistry,
-                         logger: Logger) async throws -> (application: some ApplicationProtocol, routes: RouteTable)
+/// limits and schedules go by (a test moves its own); `resolver` finds the addresses of webhooks' hosts.
+public func buildService(_ configuration: AppConfiguration, clock: any ServiceClock = ContinuousClock(), resolver: any NameResolver = SystemResolver(),
+                         registry: PrometheusCollectorRegistry, logger: Logger) async throws
+    -> (application: some ApplicationProtocol, routes: RouteTable)
 {
     try configuration.requireRedis()
     let postgres = PostgresPool(
@@ -57,7 +58,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
                                interval: configuration.backgroundInterval, clock: clock)
     let webhooks = WebhookStore(postgres: postgres, firstRetryDelay: configuration.webhookFirstRetryDelay)
-    let dispatcher = WebhookDispatcher(webhooks: webhooks, logger: logger, metrics: metrics, interval: configuration.backgroundInterval,
+    let targets = WebhookTargets(allowPrivate: configuration.webhookAllowPrivate, resolver: resolver)
+    let dispatcher = WebhookDispatcher(webhooks: webhooks, targets: targets, logger: logger, metrics: metrics, interval: configuration.backgroundInterval,
                                        clock: clock)
     let surveys = SurveyStore(postgres: postgres, activity: writer.activity)
     let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
@@ -85,13 +87,13 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let badgeController = BadgeController(badges: badges, programs: programs)
     mount(badgeController.routes, at: "/v1/programs/:programId/badges")
     mount(badgeController.awardRoutes, at: "/v1/programs/:programId/members")
-    mount(WebhookController(webhooks: webhooks).routes, at: "/v1/programs/:programId/webhooks")
+    mount(WebhookController(webhooks: webhooks, targets: targets).routes, at: "/v1/programs/:programId/webhooks")
     mount(EventController(writer: writer).routes, at: "/v1/programs/:programId/events")
     mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
     mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
     mount(AuditController(audit: AuditLog(postgres: postgres)).routes, at: "/v1/programs/:programId/audit")
-    routes.refuseOtherMethods(on: router)
+    routes.completeRouting(on: router)
 
     // Services stop in reverse order after the server: the writer drains its queue before the pools close.
     let application = Application(

@@ -33,6 +33,9 @@ public struct AppConfiguration: Sendable {
     public var rateLimits: RateLimits = .standard
     /// How long a connection may send nothing (in the middle of a request or between two) before it is closed.
     public var idleTimeout: Duration = .seconds(30)
+    /// Whether webhooks may target loopback, private, link-local, multicast and unspecified addresses (tests and
+    /// single-host set-ups); refused by default.
+    public var webhookAllowPrivate = false
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -116,6 +119,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_ANALYTICS_PREPARE_MS must be 0 (never) or a number of milliseconds from 1000 to 86400000, got '\(text)'")
             }
             analyticsPreparationInterval = value == 0 ? nil : .milliseconds(value)
+        }
+        if let text = environment["RALLY_WEBHOOK_ALLOW_PRIVATE"], !text.isEmpty {
+            guard let value = ["1": true, "true": true, "0": false, "false": false][text.lowercased()] else {
+                throw ConfigurationError("RALLY_WEBHOOK_ALLOW_PRIVATE must be 1 (allow) or 0 (refuse, the default), got '\(text)'")
+            }
+            webhookAllowPrivate = value
         }
     }
 }

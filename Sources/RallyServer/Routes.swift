@@ -47,8 +47,11 @@ public struct RouteTable: Sendable {
     }
 
     public private(set) var entries: [Entry] = []
+    /// What each mounted path answers, by method, behind its access rule.
+    private var served: [String: [(method: HTTPRequest.Method, access: Access, respond: Responder)]] = [:]
+    typealias Responder = @Sendable (Request, RallyRequestContext) async throws -> Response
 
-    /// The methods a path may be called with; any other is answered 405 with `Allow` (`refuseOtherMethods`).
+    /// The methods a path may be called with; any other is answered 405 with `Allow` (`completeRouting`).
     static let methods: [HTTPRequest.Method] = [.get, .put, .post, .patch, .delete, .options, .trace] + [HTTPRequest.Method("QUERY")].compactMap { $0 }
 
     /// Serves `routes` below `prefix`, each behind its access rule and the caller's rate limit.
@@ -58,20 +61,37 @@ public struct RouteTable: Sendable {
             let path = route.path.isEmpty ? prefix : prefix + "/" + route.path
             entries.append(Entry(method: route.method, path: path, access: route.access))
             let (access, handler) = (route.access, route.handler)
-            router.on(RouterPath(path), method: route.method) { request, context -> Response in
+            let respond: Responder = { request, context in
                 var context = context
                 try await authorization.admit(access, request: request, context: &context)
                 try limiter.admit(context.principal)
                 return try await handler(request, context)
             }
+            served[path, default: []].append((route.method, route.access, respond))
+            router.on(RouterPath(path), method: route.method, use: respond)
         }
     }
 
-    /// Answers every method a mounted path does not have with 405 and the methods it has in `Allow` (a HEAD on a
-    /// path with GET is left to the router).
-    func refuseOtherMethods(on router: Router<RallyRequestContext>) {
-        var allowed: [String: [HTTPRequest.Method]] = [:]
-        for entry in entries { allowed[entry.path, default: []].append(entry.method) }
+    /// Completes the routing once every route is mounted. A literal segment beside a parameter (`members/batch` beside
+    /// `members/:memberId`) always wins in the router, so that a member whose id is `batch` could not be reached: such
+    /// a path also answers its parameter sibling's methods, the parameter set to the literal (listed in `entries` too).
+    /// Every other method of a path is answered 405 with the methods it has in `Allow` (a HEAD on a path with GET is left
+    /// to the router).
+    mutating func completeRouting(on router: Router<RallyRequestContext>) {
+        var allowed = served.mapValues { $0.map(\.method) }
+        for path in served.keys {
+            for (sibling, name, value) in parameterSiblings(of: path) {
+                for (method, access, respond) in served[sibling] ?? [] where !(allowed[path]?.contains(method) ?? false) {
+                    allowed[path, default: []].append(method)
+                    entries.append(Entry(method: method, path: path, access: access))
+                    router.on(RouterPath(path), method: method) { request, context -> Response in
+                        var context = context
+                        context.coreContext.parameters[name] = value
+                        return try await respond(request, context)
+                    }
+                }
+            }
+        }
         for (path, methods) in allowed {
             let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
             for method in Self.methods where !methods.contains(method) {
@@ -79,6 +99,20 @@ public struct RouteTable: Sendable {
                     throw RallyError(.methodNotAllowed, "\(method.rawValue) is not allowed here; allowed: \(allow)", headers: ["Allow": allow])
                 }
             }
+        }
+    }
+
+    /// The mounted paths that differ from `path` in one segment only, a parameter where `path` has a literal: each with
+    /// the parameter's name and the literal.
+    private func parameterSiblings(of path: String) -> [(path: String, name: Substring, value: Substring)] {
+        let segments = path.split(separator: "/")
+        return served.keys.compactMap { sibling in
+            let other = sibling.split(separator: "/")
+            guard other.count == segments.count else { return nil }
+            let differing = segments.indices.filter { segments[$0] != other[$0] }
+            guard differing.count == 1, let position = differing.first, other[position].hasPrefix(":"), !segments[position].hasPrefix(":")
+            else { return nil }
+            return (sibling, other[position].dropFirst(), segments[position])
         }
     }
 }

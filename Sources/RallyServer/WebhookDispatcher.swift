@@ -14,20 +14,26 @@ final class WebhookDispatcher: Service, Sendable {
     let logger: Logger
     let interval: Duration
     let clock: any ServiceClock
+    let targets: WebhookTargets
+    let configuration: HTTPClient.Configuration
+    /// For receivers given by address; a receiver given by name gets a client of its own, pinned to the address checked.
     let client: HTTPClient
     let delivered: Counter
     let failedAttempts: Counter
     static let batch = 32
     static let timeout: TimeAmount = .seconds(10)
 
-    init(webhooks: WebhookStore, logger: Logger, metrics: any MetricsFactory, interval: Duration, clock: any ServiceClock) {
+    init(webhooks: WebhookStore, targets: WebhookTargets, logger: Logger, metrics: any MetricsFactory, interval: Duration, clock: any ServiceClock) {
         self.webhooks = webhooks
+        self.targets = targets
         self.logger = logger
         self.interval = interval
         self.clock = clock
         var configuration = HTTPClient.Configuration()
+        // A redirect could lead anywhere, inside the network included.
         configuration.redirectConfiguration = .disallow
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5), read: Self.timeout)
+        self.configuration = configuration
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.delivered = Counter(label: "rally_webhook_attempts_total", dimensions: [("outcome", "delivered")], factory: metrics)
         self.failedAttempts = Counter(label: "rally_webhook_attempts_total", dimensions: [("outcome", "failed")], factory: metrics)
@@ -74,10 +80,8 @@ final class WebhookDispatcher: Service, Sendable {
         var status: Int?
         var failure: String?
         do {
-            let response = try await client.execute(request, timeout: Self.timeout)
-            status = Int(response.status.code)
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            if !(200..<300).contains(Int(response.status.code)) { failure = "HTTP \(response.status.code)" }
+            status = try await post(request, to: URLComponents(string: delivery.url)?.host ?? "")
+            if let code = status, !(200..<300).contains(code) { failure = "HTTP \(code)" }
         } catch {
             failure = "\(error)"
         }
@@ -92,5 +96,23 @@ final class WebhookDispatcher: Service, Sendable {
         if let failure {
             logger.notice("webhook delivery failed", metadata: ["delivery": "\(delivery.id)", "attempt": "\(delivery.attempt)", "error": "\(failure)"])
         }
+    }
+
+    /// Sends `request` to the address `host` stands for now, once it is checked (`WebhookTargets`); the receiver's status.
+    private func post(_ request: HTTPClientRequest, to host: String) async throws -> Int {
+        let address = try await targets.address(for: host)
+        guard WebhookTargets.literal(host) == nil else { return try await Self.status(of: request, with: client) }
+        var configuration = self.configuration
+        configuration.dnsOverride = [host: address.description]
+        let pinned = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let outcome = await Result(catching: { try await Self.status(of: request, with: pinned) })
+        try? await pinned.shutdown()
+        return try outcome.get()
+    }
+
+    private static func status(of request: HTTPClientRequest, with client: HTTPClient) async throws -> Int {
+        let response = try await client.execute(request, timeout: timeout)
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        return Int(response.status.code)
     }
 }

@@ -18,6 +18,7 @@ import Testing
         #expect(configuration.redisNamespace == "rally")
         #expect(configuration.backgroundInterval == .seconds(1))
         #expect(configuration.webhookFirstRetryDelay == .seconds(10))
+        #expect(!configuration.webhookAllowPrivate)
         #expect(configuration.analyticsConnections == 2)
         #expect(configuration.metricsRefreshInterval == .seconds(30))
         #expect(configuration.analyticsPreparationInterval == .seconds(300))
@@ -31,6 +32,7 @@ import Testing
             "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging", "RALLY_BACKGROUND_INTERVAL_MS": "250",
             "RALLY_WEBHOOK_RETRY_MS": "30000", "RALLY_ANALYTICS_POOL_SIZE": "3", "RALLY_METRICS_REFRESH_MS": "5000",
             "RALLY_ANALYTICS_PREPARE_MS": "0", "RALLY_RATE_LIMITS": "ingest=0,admin=5", "RALLY_IDLE_TIMEOUT_S": "12",
+            "RALLY_WEBHOOK_ALLOW_PRIVATE": "1",
         ]) { $1 })
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9090)
@@ -48,6 +50,7 @@ import Testing
         #expect(configuration.analyticsPreparationInterval == nil)
         #expect(configuration.rateLimits == RateLimits(perSecond: [.read: 200, .admin: 5]))
         #expect(configuration.idleTimeout == .seconds(12))
+        #expect(configuration.webhookAllowPrivate)
     }
 
     @Test(arguments: [
@@ -55,6 +58,7 @@ import Testing
         ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
         ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"), ("RALLY_ANALYTICS_POOL_SIZE", "0"),
         ("RALLY_METRICS_REFRESH_MS", "50"), ("RALLY_ANALYTICS_PREPARE_MS", "500"), ("RALLY_RATE_LIMITS", "read=fast"), ("RALLY_IDLE_TIMEOUT_S", "0"),
+        ("RALLY_WEBHOOK_ALLOW_PRIVATE", "yes"),
     ])
     func malformedValuesAreRefusedNamingTheVariable(variable: String, value: String) {
         #expect {

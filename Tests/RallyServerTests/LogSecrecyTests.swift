@@ -73,4 +73,16 @@ struct LogSecrecyTests {
             #expect(log.text.split(separator: "\n").contains { $0.hasPrefix("error") && $0.contains(error.requestId) })
         }
     }
+
+    /// `/readyz` is anyone's to read: an unreachable dependency is named with a stable word, what failed stays in the log.
+    @Test func readinessNamesAnUnreachableDependencyAndLogsWhy() async throws {
+        let log = CapturedLog()
+        try await TestApp.run(redisURL: "redis://127.0.0.1:1/0", logger: log.logger()) { app in
+            let response = try await app.send(.get, "/readyz", key: nil)
+            let error = try expectError(response, .serviceUnavailable, code: "dependency_unavailable")
+            #expect(error.details == [ErrorDTO.Detail(field: "redis", problem: "unreachable")])
+            #expect(!text(response).lowercased().contains("refused") && !text(response).contains("127.0.0.1"), "\(text(response))")
+            #expect(log.text.split(separator: "\n").contains { $0.contains(error.requestId) && $0.contains("redis: ") })
+        }
+    }
 }

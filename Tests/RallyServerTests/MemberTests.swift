@@ -69,6 +69,31 @@ struct MemberTests {
         }
     }
 
+    /// `batch` is a valid member id although `POST …/members/batch` is the batch endpoint: every other method on that path
+    /// acts on the member.
+    @Test func aMemberWhoseIdIsBatchIsLikeAnyOther() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try requireStatus(try await program.putMember("batch", MemberInput(displayName: "Batch", team: "Sales")), .created)
+            try requireStatus(try await program.putMember("batch", MemberInput(displayName: "Bat")), .ok)
+            #expect(try await program.profile("batch").displayName == "Bat")
+            try await program.record(EventInput(id: "e1", memberId: "batch", action: "post"))
+            #expect(try await program.board(period: "all").standings == [Standing(1, "batch", 25)])
+            let ledger = try jsonObject(try await app.send(.get, "\(program.path)/members/batch/ledger", key: program.readKey))
+            #expect((ledger["entries"] as? [[String: Any]])?.map { $0["eventId"] as? String } == ["e1"])
+            // The batch endpoint is still the batch endpoint.
+            let batch = try await app.send(.post, "\(program.path)/members/batch", key: program.ingestKey,
+                                           body: #"{"members": [{"memberId": "ana", "displayName": "Ana"}]}"#)
+            try requireStatus(batch, .ok)
+            #expect(try await program.profile("ana").displayName == "Ana")
+            let patch = try await app.send(.patch, "\(program.path)/members/batch", key: program.adminKey)
+            try expectError(patch, .methodNotAllowed, code: "method_not_allowed")
+            #expect(patch.headers[.allow] == "DELETE, GET, POST, PUT")
+            try requireStatus(try await app.send(.delete, "\(program.path)/members/batch", key: program.adminKey), .noContent)
+            try expectError(try await app.send(.get, "\(program.path)/members/batch", key: program.readKey), .notFound, code: "not_found")
+        }
+    }
+
     @Test func getUnknownMemberIs404() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()

@@ -23,6 +23,8 @@ struct WebhookTests {
 
         /// While true, every request is answered 503.
         let down = Mutex(false)
+        /// The `Host` header of each request.
+        let hosts = Mutex<[String]>([])
 
         func receive(signature: String, body: String) -> HTTPResponse.Status {
             let status: HTTPResponse.Status = down.withLock { $0 } ? .serviceUnavailable : failuresLeft.withLock { left in
@@ -55,6 +57,7 @@ struct WebhookTests {
         let router = Router()
         router.post("/hook") { request, context -> Response in
             let buffer = try await request.body.collect(upTo: 1 << 20)
+            inbox.hosts.withLock { $0.append(request.head.authority ?? "") }
             let status = inbox.receive(signature: request.headers[HTTPField.Name("Rally-Signature")!] ?? "", body: String(buffer: buffer))
             return Response(status: status)
         }

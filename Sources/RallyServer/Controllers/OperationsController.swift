@@ -43,21 +43,26 @@ struct OperationsController {
         ]
     }
 
+    /// Ready when PostgreSQL and Redis answer. An unreachable one is named with a stable word (`unreachable`); what
+    /// failed stays in the log, under the request id: the body is anyone's to read.
     @Sendable func ready(_ request: Request, context: RallyRequestContext) async throws -> Response {
         var problems: [FieldProblem] = []
+        var causes: [String] = []
         do {
             try await postgres.query("SELECT 1")
         } catch {
-            problems.append(FieldProblem(field: "postgres", problem: "\(error)"))
+            problems.append(FieldProblem(field: "postgres", problem: "unreachable"))
+            causes.append("postgres: \(error)")
         }
         var boardsReady = false
         do {
             boardsReady = try await leaderboards.isReady()
         } catch {
-            problems.append(FieldProblem(field: "redis", problem: "\(error)"))
+            problems.append(FieldProblem(field: "redis", problem: "unreachable"))
+            causes.append("redis: \(error)")
         }
         guard problems.isEmpty else {
-            throw RallyError(.unavailable, "a dependency is unreachable", details: problems)
+            throw RallyError(.unavailable, "a dependency is unreachable", details: problems, internalDetail: causes.joined(separator: "; "))
         }
         let lag = writer.projectionLag.components.seconds
         return JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok", leaderboards: boardsReady && lag == 0 ? "ok" : "rebuilding",

@@ -7,6 +7,7 @@ import RallyLedger
 /// periods (admin only), and the deliveries made to each.
 struct WebhookController {
     let webhooks: WebhookStore
+    let targets: WebhookTargets
 
     struct WebhookInput: Decodable {
         var url: String
@@ -74,7 +75,11 @@ struct WebhookController {
         let program = try context.requireProgram()
         let webhookId = try context.pathIdentifier("webhookId")
         let input = try await JSONBody.decode(WebhookInput.self, from: request, context: context)
-        let (events, problems) = Self.validate(input)
+        var (events, problems) = Self.validate(input)
+        if problems.isEmpty, let refusal = await targets.problem(host: URLComponents(string: input.url)?.host ?? "") {
+            problems.append(FieldProblem(field: "url", problem: "must not reach inside the network (loopback, private, link-local, multicast or "
+                                                                   + "unspecified addresses): \(refusal)"))
+        }
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let (webhook, created) = try await webhooks.put(program: program.id, id: webhookId, url: input.url, events: events, secret: input.secret,
                                                       actor: context.actor)

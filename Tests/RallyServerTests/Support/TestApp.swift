@@ -24,19 +24,20 @@ struct TestApp: Sendable {
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
     /// The app has a database of its own unless the test passes one (two apps in turn on the same data); its caches, rate
-    /// limits and schedules go by `clock` (a `ManualClock` the test moves, or the continuous one).
+    /// limits and schedules go by `clock` (a `ManualClock` the test moves, or the continuous one). Webhooks may reach the
+    /// receivers tests start on 127.0.0.1 unless `webhookAllowPrivate` is false.
     static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, clock: any ServiceClock = ContinuousClock(),
-                       retention: BoardRetention = .standard,
+                       resolver: any NameResolver = SystemResolver(), webhookAllowPrivate: Bool = true, retention: BoardRetention = .standard,
                        background: Duration = .seconds(1), metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
-                       rateLimits: RateLimits = RateLimits(perSecond: [:]), logger: Logger = TestEnvironment.logger,
+                       rateLimits: RateLimits = RateLimits(perSecond: [:]), redisURL: String? = nil, logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         guard let database else {
             return try await TestDatabase.withFresh { database in
-                try await run(setup, database: database, clock: clock, retention: retention, background: background, metricsRefresh: metricsRefresh,
-                              analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, logger: logger, body)
+                try await run(setup, database: database, clock: clock, resolver: resolver, webhookAllowPrivate: webhookAllowPrivate, retention: retention, background: background, metricsRefresh: metricsRefresh,
+                              analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, redisURL: redisURL, logger: logger, body)
             }
         }
-        let redisURL = try TestEnvironment.redisURL()
+        let redisURL = try redisURL ?? TestEnvironment.redisURL()
         var configuration = AppConfiguration(databaseURL: database.url, redisURL: redisURL)
         configuration.migrationsDirectory = TestDatabase.migrationsDirectory.path
         configuration.redisNamespace = "test-\(UUID().uuidString.lowercased())"
@@ -48,12 +49,13 @@ struct TestApp: Sendable {
         configuration.boardRetention = retention
         configuration.backgroundInterval = background
         configuration.webhookFirstRetryDelay = .milliseconds(100)
+        configuration.webhookAllowPrivate = webhookAllowPrivate
         configuration.metricsRefreshInterval = metricsRefresh
         configuration.analyticsPreparationInterval = analyticsPreparation
         // Tests send as fast as they can: no limit unless a test sets one.
         configuration.rateLimits = rateLimits
         let namespace = configuration.redisNamespace
-        let (app, routes) = try await buildService(configuration, clock: clock, registry: PrometheusCollectorRegistry(), logger: logger)
+        let (app, routes) = try await buildService(configuration, clock: clock, resolver: resolver, registry: PrometheusCollectorRegistry(), logger: logger)
         let outcome: Result<T, any Error>
         do {
             outcome = .success(try await app.test(setup) { client in
