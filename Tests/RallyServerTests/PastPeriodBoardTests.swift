@@ -50,7 +50,7 @@ struct PastPeriodBoardTests {
     @Test func pastPeriodsFromPostgreSQLMatchTheBoardsRedisWouldHold() async throws {
         try await TestDatabase.withFresh { database in
             let (program, expected) = try await TestApp.run(database: database, retention: Self.everything) { app in
-                let program = try await app.createProgram(backfillDays: 800)
+                let program = try await app.createProgram(timezone: "UTC", backfillDays: 800)
                 for (id, team, region, visibility) in [("ana", "Sales", "Lyon", "public"), ("ben", "Sales", "Paris", "public"),
                                                        ("cid", "R&D", "Lyon", "anonymous"), ("hid", "Sales", "Lyon", "hidden"),
                                                        ("dan", "R&D", "Paris", "public")] {

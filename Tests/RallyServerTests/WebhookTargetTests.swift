@@ -33,21 +33,34 @@ struct WebhookTargetTests {
         return names
     }()
 
+    /// Ana posts for the first time, and earns a badge: one `badge.awarded` delivery is due.
+    static func makeADeliveryDue(_ program: TestProgram) async throws {
+        try await program.addMembers(["ana"])
+        try await BadgeAwardTests.defineBadge(program, "first-post", #"{"name": "First post", "criteria": {"type": "firstAction", "action": "post"}}"#)
+        try await program.record(EventInput(id: "p1", memberId: "ana", action: "post"))
+    }
+
     static func put(_ program: TestProgram, _ url: String) async throws -> TestResponse {
         try await WebhookTests.putWebhook(program, url: url, events: ["badge.awarded"])
     }
 
-    @Test(arguments: [
+    static let inside = [
         "http://127.0.0.1:9/hook", "http://127.1.2.3/", "http://0.0.0.0/", "http://10.0.0.1/", "http://172.16.5.4/", "http://192.168.0.10/",
         "http://100.64.0.1/", "http://169.254.169.254/latest/meta-data/", "http://224.0.0.1/", "http://255.255.255.255/",
         "http://[::1]/", "http://[::]/", "http://[fe80::1]/", "http://[fd00::1]/", "http://[ff02::1]/",
         "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/", "http://[64:ff9b::a00:1]/",
         "http://localhost:8080/", "https://inside.example.com/hook", "https://metadata.example.com/", "https://six.example.com/",
-    ])
-    func aWebhookInsideTheNetworkIsRefused(_ url: String) async throws {
+    ]
+
+    /// Every form of an address inside, in one app (a table of cases: an app each would cost a database each).
+    @Test func aWebhookInsideTheNetworkIsRefused() async throws {
         try await TestApp.run(resolver: Self.names, webhookAllowPrivate: false) { app in
             let program = try await app.createProgram()
-            try expectError(try await Self.put(program, url), .unprocessableContent, code: "validation_failed", fields: ["url"])
+            for url in Self.inside {
+                let response = try await Self.put(program, url)
+                #expect(response.status == .unprocessableContent, "\(url)")
+                try expectError(response, .unprocessableContent, code: "validation_failed", fields: ["url"])
+            }
             #expect((try jsonObject(try await app.send(.get, "\(program.path)/webhooks", key: program.adminKey))["webhooks"] as? [[String: Any]])?.count == 0)
         }
     }
@@ -70,11 +83,9 @@ struct WebhookTargetTests {
             names.set("rebind.example.com", ["93.184.216.34"])
             try await TestApp.run(resolver: names, webhookAllowPrivate: false, background: .milliseconds(100)) { app in
                 let program = try await app.createProgram()
-                try await program.addMembers(["ana"])
                 try requireStatus(try await Self.put(program, "http://rebind.example.com:\(port)/hook"), .created)
                 names.set("rebind.example.com", ["127.0.0.1"])
-                try await BadgeAwardTests.defineBadge(program, "first-post", #"{"name": "First post", "criteria": {"type": "firstAction", "action": "post"}}"#)
-                try await program.record(EventInput(id: "p1", memberId: "ana", action: "post"))
+                try await Self.makeADeliveryDue(program)
                 var deliveries: [[String: Any]] = []
                 _ = try await eventually(within: .seconds(10), poll: .milliseconds(50)) {
                     let answer = try jsonObject(try await app.send(.get, "\(program.path)/webhooks/platform/deliveries", key: program.adminKey))
@@ -100,10 +111,8 @@ struct WebhookTargetTests {
             names.set("receiver.example.com", ["127.0.0.1"])
             try await TestApp.run(resolver: names, webhookAllowPrivate: true, background: .milliseconds(100)) { app in
                 let program = try await app.createProgram()
-                try await program.addMembers(["ana"])
                 try requireStatus(try await Self.put(program, "http://receiver.example.com:\(port)/hook"), .created)
-                try await BadgeAwardTests.defineBadge(program, "first-post", #"{"name": "First post", "criteria": {"type": "firstAction", "action": "post"}}"#)
-                try await program.record(EventInput(id: "p1", memberId: "ana", action: "post"))
+                try await Self.makeADeliveryDue(program)
                 try await inbox.wait(for: 1)
                 #expect(inbox.hosts.withLock { $0 } == ["receiver.example.com:\(port)"])
                 #expect(inbox.bodies.first?["type"] as? String == "badge.awarded")
