@@ -5,27 +5,28 @@ import Testing
 
 @Suite("Events: one at a time")
 struct EventTests {
-    @Test(arguments: [("post", 25), ("share", 10), ("comment", 5), ("like", 1)])
-    func coreActionEarnsItsDefaultPoints(_ action: String, _ points: Int) async throws {
+    @Test func coreActionEarnsItsDefaultPoints() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
-            try await program.addMembers(["ana"])
-            let response = try await program.postEvent(EventInput(id: "e-\(action)", memberId: "ana", action: action, network: "linkedin",
-                                                                   contentId: "post-9", tags: ["recruitment"]))
-            try requireStatus(response, .created)
-            let points64 = Int64(points)
-            #expect(try decode(EventResultDTO.self, from: response) == EventResultDTO(
-                eventId: "e-\(action)", outcome: "created", status: "awarded", points: points,
-                breakdown: [AwardLineDTO(rule: "actions.\(action)", points: points)], rulesVersion: 0, badgesAwarded: [],
-                member: MemberStandingDTO(points: PointsDTO(lifetime: points64, week: points64, month: points64),
-                                          ranks: RanksDTO(week: 1, month: 1, all: 1))))
-            let profile = try await program.profile("ana")
-            #expect(profile.points == PointsDTO(lifetime: points64, week: points64, month: points64))
-            #expect(profile.ranks == RanksDTO(week: 1, month: 1, all: 1))
-            let ledger = try await program.ledgerPage("ana")
-            #expect(ledger.entries.map(\.eventId) == ["e-\(action)"])
-            #expect(ledger.entries.map(\.action) == [action])
-            #expect(ledger.entries.map(\.points) == [points])
+            for (action, points) in [("post", 25), ("share", 10), ("comment", 5), ("like", 1)] {
+                let program = try await app.createProgram()
+                try await program.addMembers(["ana"])
+                let response = try await program.postEvent(EventInput(id: "e-\(action)", memberId: "ana", action: action, network: "linkedin",
+                                                                       contentId: "post-9", tags: ["recruitment"]))
+                try requireStatus(response, .created)
+                let points64 = Int64(points)
+                #expect(try decode(EventResultDTO.self, from: response) == EventResultDTO(
+                    eventId: "e-\(action)", outcome: "created", status: "awarded", points: points,
+                    breakdown: [AwardLineDTO(rule: "actions.\(action)", points: points)], rulesVersion: 0, badgesAwarded: [],
+                    member: MemberStandingDTO(points: PointsDTO(lifetime: points64, week: points64, month: points64),
+                                              ranks: RanksDTO(week: 1, month: 1, all: 1))))
+                let profile = try await program.profile("ana")
+                #expect(profile.points == PointsDTO(lifetime: points64, week: points64, month: points64))
+                #expect(profile.ranks == RanksDTO(week: 1, month: 1, all: 1))
+                let ledger = try await program.ledgerPage("ana")
+                #expect(ledger.entries.map(\.eventId) == ["e-\(action)"])
+                #expect(ledger.entries.map(\.action) == [action])
+                #expect(ledger.entries.map(\.points) == [points])
+            }
         }
     }
 
@@ -166,29 +167,31 @@ struct EventTests {
         }
     }
 
-    @Test(arguments: [
-        (#"{"id": "e1", "memberId": 42, "action": "share", "occurredAt": "2026-01-05T10:00:00Z"}"#, ["memberId"]),
-        (#"{"id": "e1", "memberId": "ana", "action": "share", "occurredAt": "2026-01-05T10:00:00Z", "tags": "recruitment"}"#, ["tags"]),
-        (#"{"id": 1, "memberId": "ana", "action": "share", "occurredAt": "2026-01-05T10:00:00Z"}"#, ["id"]),
-        (#"{"id": "e1", "memberId": "ana", "action": ["share"], "occurredAt": 1767607200}"#, ["action", "occurredAt"]),
-    ])
-    func wrongFieldTypeIsNamed(_ body: String, _ fields: [String]) async throws {
+    @Test func wrongFieldTypeIsNamed() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
-            try await program.addMembers(["ana"])
-            let response = try await app.send(.post, "\(program.path)/events", key: program.ingestKey, body: body)
-            try expectError(response, .unprocessableContent, code: "validation_failed", fields: fields)
-            #expect(try await program.profile("ana").points.lifetime == 0)
+            for (body, fields) in [
+                (#"{"id": "e1", "memberId": 42, "action": "share", "occurredAt": "2026-01-05T10:00:00Z"}"#, ["memberId"]),
+                (#"{"id": "e1", "memberId": "ana", "action": "share", "occurredAt": "2026-01-05T10:00:00Z", "tags": "recruitment"}"#, ["tags"]),
+                (#"{"id": 1, "memberId": "ana", "action": "share", "occurredAt": "2026-01-05T10:00:00Z"}"#, ["id"]),
+                (#"{"id": "e1", "memberId": "ana", "action": ["share"], "occurredAt": 1767607200}"#, ["action", "occurredAt"]),
+            ] {
+                let program = try await app.createProgram()
+                try await program.addMembers(["ana"])
+                let response = try await app.send(.post, "\(program.path)/events", key: program.ingestKey, body: body)
+                try expectError(response, .unprocessableContent, code: "validation_failed", fields: fields)
+                #expect(try await program.profile("ana").points.lifetime == 0)
+            }
         }
     }
 
-    @Test(arguments: ["2026-11-20 09:14:00", "2026-11-20T09:14:00", "2026-02-30T09:14:00Z", "yesterday"])
-    func occurredAtMustBeRFC3339WithAnOffset(_ occurredAt: String) async throws {
+    @Test func occurredAtMustBeRFC3339WithAnOffset() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
-            try await program.addMembers(["ana"])
-            try expectError(try await program.postEvent(EventInput(id: "e1", memberId: "ana", action: "share", occurredAt: occurredAt)),
-                            .unprocessableContent, code: "validation_failed", fields: ["occurredAt"])
+            for occurredAt in ["2026-11-20 09:14:00", "2026-11-20T09:14:00", "2026-02-30T09:14:00Z", "yesterday"] {
+                let program = try await app.createProgram()
+                try await program.addMembers(["ana"])
+                try expectError(try await program.postEvent(EventInput(id: "e1", memberId: "ana", action: "share", occurredAt: occurredAt)),
+                                .unprocessableContent, code: "validation_failed", fields: ["occurredAt"])
+            }
         }
     }
 

@@ -190,14 +190,15 @@ struct MemberTests {
         }
     }
 
-    @Test(arguments: ["limit=0", "limit=201", "limit=ten", "limit=-1", "cursor=abc", "cursor=-1"])
-    func invalidLedgerQueryIsNamed(_ query: String) async throws {
+    @Test func invalidLedgerQueryIsNamed() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
-            try await program.addMembers(["ana"])
-            let response = try await app.send(.get, "\(program.path)/members/ana/ledger?\(query)", key: program.readKey)
-            let field = String(query.prefix { $0 != "=" })
-            try expectError(response, .unprocessableContent, code: "validation_failed", fields: [field])
+            for query in ["limit=0", "limit=201", "limit=ten", "limit=-1", "cursor=abc", "cursor=-1"] {
+                let program = try await app.createProgram()
+                try await program.addMembers(["ana"])
+                let response = try await app.send(.get, "\(program.path)/members/ana/ledger?\(query)", key: program.readKey)
+                let field = String(query.prefix { $0 != "=" })
+                try expectError(response, .unprocessableContent, code: "validation_failed", fields: [field])
+            }
         }
     }
 }

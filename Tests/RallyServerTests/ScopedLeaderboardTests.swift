@@ -84,13 +84,14 @@ struct ScopedLeaderboardTests {
         }
     }
 
-    @Test(arguments: ["team=Sales&region=Lyon", "team=a%00b", "region=%0A", "team=%EF%BF%BD"])
-    func invalidScopesAreNamed(_ query: String) async throws {
+    @Test func invalidScopesAreNamed() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
-            let response = try await app.send(.get, "\(program.path)/leaderboards/members?\(query)", key: program.readKey)
-            let field = query.hasPrefix("team=Sales") ? "region" : String(query.prefix { $0 != "=" })
-            try expectError(response, .unprocessableContent, code: "validation_failed", fields: [field])
+            for query in ["team=Sales&region=Lyon", "team=a%00b", "region=%0A", "team=%EF%BF%BD"] {
+                let program = try await app.createProgram()
+                let response = try await app.send(.get, "\(program.path)/leaderboards/members?\(query)", key: program.readKey)
+                let field = query.hasPrefix("team=Sales") ? "region" : String(query.prefix { $0 != "=" })
+                try expectError(response, .unprocessableContent, code: "validation_failed", fields: [field])
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ struct WebhookTargetTests {
         "http://localhost:8080/", "https://inside.example.com/hook", "https://metadata.example.com/", "https://six.example.com/",
     ]
 
-    /// Every form of an address inside, in one app (a table of cases: an app each would cost a database each).
+    /// Every form of an address inside.
     @Test func aWebhookInsideTheNetworkIsRefused() async throws {
         try await TestApp.run(resolver: Self.names, webhookAllowPrivate: false) { app in
             let program = try await app.createProgram()

@@ -23,7 +23,8 @@ struct TestApp: Sendable {
     let database: TestDatabase
 
     /// Builds the app against the real PostgreSQL and Redis, runs `body` with a router client, then drops the namespace.
-    /// The app has a database of its own unless the test passes one (two apps in turn on the same data); its caches, rate
+    /// The app has a database of its own unless the test passes one (two apps in turn on the same data): a table of cases
+    /// runs in one app, a program per case, since every app costs a database copied and dropped. Its caches, rate
     /// limits and schedules go by `clock` (a `ManualClock` the test moves, or the continuous one). Webhooks may reach the
     /// receivers tests start on 127.0.0.1 unless `webhookAllowPrivate` is false.
     static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, clock: any ServiceClock = ContinuousClock(),
