@@ -77,8 +77,7 @@ struct WebhookController {
         let input = try await JSONBody.decode(WebhookInput.self, from: request, context: context)
         var (events, problems) = Self.validate(input)
         if problems.isEmpty, let refusal = await targets.problem(host: URLComponents(string: input.url)?.host ?? "") {
-            problems.append(FieldProblem(field: "url", problem: "must not reach inside the network (loopback, private, link-local, multicast or "
-                                                                   + "unspecified addresses): \(refusal)"))
+            problems.append(FieldProblem(field: "url", problem: "must not reach inside the network: \(refusal)"))
         }
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let (webhook, created) = try await webhooks.put(program: program.id, id: webhookId, url: input.url, events: events, secret: input.secret,
