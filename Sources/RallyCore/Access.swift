@@ -8,18 +8,34 @@ public enum KeyRole: String, Sendable, Codable, CaseIterable {
     case admin
 }
 
+/// A program key as its requests present it.
+public struct ProgramKey: Sendable, Equatable {
+    public var programId: String
+    public var role: KeyRole
+    public var id: String
+    /// Requests a second it may send (nil: its role's limit).
+    public var rateLimit: Int?
+
+    public init(programId: String, role: KeyRole, id: String, rateLimit: Int? = nil) {
+        self.programId = programId
+        self.role = role
+        self.id = id
+        self.rateLimit = rateLimit
+    }
+}
+
 /// Who is calling.
 public enum Principal: Sendable, Equatable {
     /// The operator token from configuration: creates programs and may act on any of them.
     case `operator`
     /// A key of one program.
-    case programKey(programId: String, role: KeyRole, keyId: String)
+    case programKey(ProgramKey)
 
     /// Whether the caller may act on `programId` with one of `roles` (admin and the operator always may).
     public func may(_ roles: Set<KeyRole>, in programId: String) -> Bool {
         switch self {
         case .operator: return true
-        case let .programKey(keyProgram, role, _): return keyProgram == programId && (role == .admin || roles.contains(role))
+        case let .programKey(key): return key.programId == programId && (key.role == .admin || roles.contains(key.role))
         }
     }
 }
@@ -29,7 +45,7 @@ extension Principal {
     public var actor: String {
         switch self {
         case .operator: "operator"
-        case let .programKey(_, _, keyId): keyId
+        case let .programKey(key): key.id
         }
     }
 }

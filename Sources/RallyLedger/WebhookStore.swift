@@ -86,7 +86,8 @@ public struct DueDelivery: Sendable {
     public var id: String
     public var program: String
     public var url: String
-    public var secret: String
+    /// What signs it: the webhook's secret, or why it could not be opened (`SecretKeyring.open`).
+    public var secret: Result<String, any Error>
     public var type: String
     public var createdAt: Date
     public var data: String
@@ -103,6 +104,8 @@ public struct DueDelivery: Sendable {
 /// Webhooks, their durable queue of deliveries in PostgreSQL, and the signature receivers check.
 public final class WebhookStore: Sendable {
     private let postgres: PostgresPool
+    /// Seals secrets as they are stored, opens them to sign.
+    private let secrets: SecretKeyring
     /// The wait after the first failed attempt; it doubles with each failure, up to `maximumRetryDelay`.
     let firstRetryDelay: Duration
     static let maximumRetryDelay: Duration = .seconds(3600)
@@ -111,8 +114,9 @@ public final class WebhookStore: Sendable {
     /// How long a claimed delivery waits before another instance may try it (a sender that died mid-attempt).
     static let attemptLease = "30 seconds"
 
-    public init(postgres: PostgresPool, firstRetryDelay: Duration = .seconds(10)) {
+    public init(postgres: PostgresPool, secrets: SecretKeyring, firstRetryDelay: Duration = .seconds(10)) {
         self.postgres = postgres
+        self.secrets = secrets
         self.firstRetryDelay = firstRetryDelay
     }
 
@@ -120,6 +124,7 @@ public final class WebhookStore: Sendable {
     public func put(program: String, id: String, url: String, events: [WebhookEventType], secret: String, actor: String) async throws
         -> (Webhook, created: Bool)
     {
+        let sealed = try secrets.seal(secret, context: Self.secretContext(program: program, id: id))
         // The program's row first, as `BadgeStore.put` does: group commits started before wait, later ones see it.
         let rows = try await postgres.transaction { connection in
             try connection.query("SELECT 1 FROM programs WHERE id = $1 FOR UPDATE", [program])
@@ -127,11 +132,12 @@ public final class WebhookStore: Sendable {
                 SELECT \(Self.audited) AS audited FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL
                 """, [program, id]).first?.string("audited")
             let rows = try connection.query("""
-                INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret) VALUES ($1, $2, $3, $4::text[], $5)
-                ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = EXCLUDED.secret,
-                    updated_at = now(), deleted_at = NULL
+                INSERT INTO webhooks AS w (program_id, webhook_id, url, events, secret_sealed, secret_key_id)
+                VALUES ($1, $2, $3, $4::text[], decode($5, 'base64'), $6)
+                ON CONFLICT (program_id, webhook_id) DO UPDATE SET url = EXCLUDED.url, events = EXCLUDED.events, secret = NULL,
+                    secret_sealed = EXCLUDED.secret_sealed, secret_key_id = EXCLUDED.secret_key_id, updated_at = now(), deleted_at = NULL
                 RETURNING \(Self.columns), (xmax = 0) AS created, \(Self.audited) AS audited
-                """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), secret])
+                """, [program, id, url, PostgresArray.literal(events.map(\.rawValue)), sealed.box.base64EncodedString(), sealed.keyId])
             try AuditLog.record(program: program, actor: actor, action: "webhook.saved", target: "webhooks/\(id)", before: before,
                                 after: try rows.first?.string("audited"), on: connection)
             return rows
@@ -230,13 +236,85 @@ public final class WebhookStore: Sendable {
             UPDATE webhook_deliveries d SET attempts = d.attempts + 1, last_attempt_at = now(), next_attempt_at = now() + interval '\(Self.attemptLease)'
             FROM due, webhooks w
             WHERE d.id = due.id AND w.program_id = d.program_id AND w.webhook_id = d.webhook_id
-            RETURNING d.id::text AS id, d.program_id, w.url, w.secret, d.type, extract(epoch FROM d.created_at) AS created_at, d.data::text AS data,
-                      d.attempts
+            RETURNING d.id::text AS id, d.program_id, d.webhook_id, w.url, \(Self.secretColumns), d.type,
+                      extract(epoch FROM d.created_at) AS created_at, d.data::text AS data, d.attempts
             """, [String(limit)]).map { row in
-            DueDelivery(id: try row.string("id"), program: try row.string("program_id"), url: try row.string("url"), secret: try row.string("secret"),
-                        type: try row.string("type"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
-                        data: try row.string("data"), attempt: try row.int("attempts"))
+            let program = try row.string("program_id")
+            let context = Self.secretContext(program: program, id: try row.string("webhook_id"))
+            return DueDelivery(id: try row.string("id"), program: program, url: try row.string("url"),
+                               secret: Result { try self.secret(row, context: context) },
+                               type: try row.string("type"), createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
+                               data: try row.string("data"), attempt: try row.int("attempts"))
         }
+    }
+
+    // MARK: - Secrets at rest
+
+    /// What a sealed secret is bound to: its webhook.
+    static func secretContext(program: String, id: String) -> String {
+        "webhooks/\(program)/\(id)"
+    }
+
+    /// The columns `secret(_:context:)` reads, from a `webhooks` row named `w`.
+    static let secretColumns = "w.secret, encode(w.secret_sealed, 'base64') AS secret_sealed, w.secret_key_id"
+
+    /// A row's secret: opened, or as stored before secrets were sealed (until `sealStoredSecrets` runs).
+    private func secret(_ row: PostgresRow, context: String) throws -> String {
+        if let plain = row.optionalString("secret") { return plain }
+        guard let box = Data(base64Encoded: try row.string("secret_sealed"), options: .ignoreUnknownCharacters) else {
+            throw PostgresError(kind: .decoding, message: "webhooks.secret_sealed: not base64")
+        }
+        return try secrets.open(SealedSecret(keyId: try row.string("secret_key_id"), box: box), context: context)
+    }
+
+    /// What `sealStoredSecrets` did: how many secrets it sealed under the current key, and how many it left as they
+    /// were because no key of the keyring opens them (by the id of the key that sealed them).
+    public struct Sealing: Sendable, Equatable {
+        public var sealed = 0
+        public var unopened: [String: Int] = [:]
+
+        public init(sealed: Int = 0, unopened: [String: Int] = [:]) {
+            self.sealed = sealed
+            self.unopened = unopened
+        }
+    }
+
+    /// Seals under the current key every secret still stored plain; with `rotating`, also every secret sealed under
+    /// another key (`rally rotate-secret-key`). Deleted webhooks too: they may be put back. One transaction: each
+    /// secret is in one form or the other, never lost between two.
+    public func sealStoredSecrets(rotating: Bool) async throws -> Sealing {
+        try await postgres.transaction { connection in
+            let rows = try connection.query("""
+                SELECT w.program_id, w.webhook_id, \(Self.secretColumns) FROM webhooks w
+                WHERE w.secret IS NOT NULL OR ($1::bool AND w.secret_key_id <> $2) ORDER BY w.program_id, w.webhook_id FOR UPDATE
+                """, [rotating.postgresText, self.secrets.current.id])
+            var sealing = Sealing()
+            for row in rows {
+                let program = try row.string("program_id"), id = try row.string("webhook_id")
+                if let keyId = row.optionalString("secret_key_id"), !self.secrets.holds(keyId) {
+                    sealing.unopened[keyId, default: 0] += 1
+                    continue
+                }
+                let context = Self.secretContext(program: program, id: id)
+                let sealed = try self.secrets.seal(try self.secret(row, context: context), context: context)
+                try connection.query("""
+                    UPDATE webhooks SET secret = NULL, secret_sealed = decode($3, 'base64'), secret_key_id = $4
+                    WHERE program_id = $1 AND webhook_id = $2
+                    """, [program, id, sealed.box.base64EncodedString(), sealed.keyId])
+                sealing.sealed += 1
+            }
+            return sealing
+        }
+    }
+
+    /// How many secrets are sealed under keys the keyring does not hold, by key id: their deliveries cannot be signed.
+    public func secretsUnderUnknownKeys() async throws -> [String: Int] {
+        var unknown: [String: Int] = [:]
+        for row in try await postgres.query("SELECT secret_key_id, count(*) AS n FROM webhooks WHERE secret_key_id IS NOT NULL GROUP BY 1") {
+            let keyId = try row.string("secret_key_id")
+            if !secrets.holds(keyId) { unknown[keyId] = try row.int("n") }
+        }
+        return unknown
     }
 
     /// Records an attempt: delivered on a 2xx; otherwise tried again after a delay that doubles with each attempt, until

@@ -23,6 +23,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     -> (application: some ApplicationProtocol, routes: RouteTable)
 {
     try configuration.requireRedis()
+    let secrets = try configuration.secretKeyring(logger: logger)
     let postgres = PostgresPool(
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.postgresConnections),
         logger: logger)
@@ -57,7 +58,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let badges = BadgeStore(postgres: postgres)
     let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
                                interval: configuration.backgroundInterval, clock: clock)
-    let webhooks = WebhookStore(postgres: postgres, firstRetryDelay: configuration.webhookFirstRetryDelay)
+    let webhooks = WebhookStore(postgres: postgres, secrets: secrets, firstRetryDelay: configuration.webhookFirstRetryDelay)
+    try await sealStoredSecrets(webhooks, logger: logger)
     let targets = WebhookTargets(allowPrivate: configuration.webhookAllowPrivate, resolver: resolver)
     let dispatcher = WebhookDispatcher(webhooks: webhooks, targets: targets, logger: logger, metrics: metrics, interval: configuration.backgroundInterval,
                                        clock: clock)
@@ -81,7 +83,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock)
     func mount(_ list: [Route], at prefix: String) { routes.mount(list, at: prefix, on: router, authorization: authorization, limiter: limiter) }
     mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools).routes, at: "")
-    mount(ProgramController(programs: programs, keys: keys).routes, at: "/v1/programs")
+    mount(ProgramController(programs: programs, keys: keys, keyRateLimitMaximum: configuration.rateLimits.keyMaximum).routes, at: "/v1/programs")
     mount(MemberController(members: members).routes, at: "/v1/programs/:programId/members")
     mount(RulesController(programs: programs).routes, at: "/v1/programs/:programId/rules")
     let badgeController = BadgeController(badges: badges, programs: programs)
@@ -105,4 +107,16 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges] + (preparation.map { [$0] } ?? []),
         logger: logger)
     return (application, routes)
+}
+
+/// Seals the webhook secrets a version before sealing stored plain, and says which cannot be opened with the keys given.
+private func sealStoredSecrets(_ webhooks: WebhookStore, logger: Logger) async throws {
+    let sealing = try await webhooks.sealStoredSecrets(rotating: false)
+    if sealing.sealed > 0 { logger.notice("webhook secrets stored plain are now sealed", metadata: ["count": "\(sealing.sealed)"]) }
+    for (keyId, count) in try await webhooks.secretsUnderUnknownKeys().sorted(by: { $0.key < $1.key }) {
+        logger.error("""
+            webhook secrets are sealed under a key this instance does not hold: their deliveries fail until RALLY_SECRET_KEY \
+            or RALLY_PREVIOUS_SECRET_KEYS holds it
+            """, metadata: ["key": "\(keyId)", "count": "\(count)"])
+    }
 }

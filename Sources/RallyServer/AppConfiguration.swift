@@ -1,5 +1,6 @@
 import Logging
 import RallyCore
+import RallyLedger
 
 /// Everything `rally serve` needs to know, read from the environment (flags may override).
 public struct AppConfiguration: Sendable {
@@ -36,6 +37,12 @@ public struct AppConfiguration: Sendable {
     /// Whether webhooks may target loopback, private, link-local, multicast and unspecified addresses (tests and
     /// single-host set-ups); refused by default.
     public var webhookAllowPrivate = false
+    /// Seals webhook secrets at rest; nil: the key kept in `dataDirectory` (made there if missing).
+    public var secretKey: SecretKeyring.Key?
+    /// Keys that sealed secrets before `secretKey` did: they still open them, until `rally rotate-secret-key` re-seals.
+    public var previousSecretKeys: [SecretKeyring.Key] = []
+    /// Where Rally keeps what it makes for itself on a single host (the secret key when none is set).
+    public var dataDirectory = ".local"
 
     public init(databaseURL: String, redisURL: String) {
         self.databaseURL = databaseURL
@@ -90,6 +97,12 @@ public struct AppConfiguration: Sendable {
             }
             rateLimits = limits
         }
+        if let text = environment["RALLY_KEY_RATE_LIMIT_MAX"] {
+            guard let value = Int(text), (1...1_000_000).contains(value) else {
+                throw ConfigurationError("RALLY_KEY_RATE_LIMIT_MAX must be a number of requests a second from 1 to 1000000, got '\(text)'")
+            }
+            rateLimits.keyMaximum = value
+        }
         if let text = environment["RALLY_IDLE_TIMEOUT_S"] {
             guard let value = Int(text), (1...3600).contains(value) else {
                 throw ConfigurationError("RALLY_IDLE_TIMEOUT_S must be a number of seconds from 1 to 3600, got '\(text)'")
@@ -126,6 +139,21 @@ public struct AppConfiguration: Sendable {
             }
             webhookAllowPrivate = value
         }
+        if let text = environment["RALLY_SECRET_KEY"], !text.isEmpty {
+            guard let key = SecretKeyring.Key(base64: text) else {
+                throw ConfigurationError("RALLY_SECRET_KEY must be 32 bytes in base64 (openssl rand -base64 32)")
+            }
+            secretKey = key
+        }
+        if let text = environment["RALLY_PREVIOUS_SECRET_KEYS"], !text.isEmpty {
+            previousSecretKeys = try text.split(separator: ",").map { part in
+                guard let key = SecretKeyring.Key(base64: String(part)) else {
+                    throw ConfigurationError("RALLY_PREVIOUS_SECRET_KEYS must be keys of 32 bytes in base64, separated by commas")
+                }
+                return key
+            }
+        }
+        if let directory = environment["RALLY_DATA_DIR"], !directory.isEmpty { dataDirectory = directory }
     }
 }
 

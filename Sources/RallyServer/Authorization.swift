@@ -29,9 +29,9 @@ struct Authorization: Sendable {
     /// not), or 404.
     private func program(_ programId: String, for principal: Principal, roles: Set<KeyRole>) async throws -> ProgramContext {
         guard principal.may(roles, in: programId) else {
-            if case let .programKey(keyProgram, role, _) = principal, keyProgram == programId {
+            if case let .programKey(key) = principal, key.programId == programId {
                 let allowed = (roles.map(\.rawValue) + ["admin"]).sorted().joined(separator: " or ")
-                throw RallyError(.forbidden, "a '\(role.rawValue)' key may not do this; it takes a key with role \(allowed)")
+                throw RallyError(.forbidden, "a '\(key.role.rawValue)' key may not do this; it takes a key with role \(allowed)")
             }
             throw RallyError(.forbidden, "this key does not belong to program '\(programId)'")
         }

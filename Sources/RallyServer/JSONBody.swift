@@ -61,6 +61,24 @@ private struct AnyJSON: Decodable {
     }
 }
 
+/// A member of a JSON object by its name, for bodies that tell unknown members apart.
+struct NamedKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension KeyedDecodingContainer where Key == NamedKey {
+    /// A problem for each member not among `known`: "is not a setting of <what>".
+    func unknownNames(known: Set<String>, of what: String) -> [FieldProblem] {
+        allKeys.map(\.stringValue).filter { !known.contains($0) }.sorted().map { name in
+            FieldProblem(field: CallerText.problem(name, maximumLength: 64) == nil ? name : "",
+                         problem: "is not a setting of \(what); known: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
 extension KeyedDecodingContainer {
     /// The field's value, nil when absent or unusable; a field of another type, or holding text the decoder cannot read
     /// (an unpaired surrogate escape, an unescaped control character), adds a problem naming it to `problems`.

@@ -68,19 +68,10 @@ final class WebhookDispatcher: Service, Sendable {
     }
 
     private func send(_ delivery: DueDelivery) async {
-        let body = delivery.body
-        var request = HTTPClientRequest(url: delivery.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "Rally-Webhooks/1")
-        request.headers.add(name: "Rally-Delivery", value: delivery.id)
-        request.headers.add(name: "Rally-Signature",
-                            value: WebhookStore.signature(secret: delivery.secret, timestamp: Int(Date().timeIntervalSince1970), body: body))
-        request.body = .bytes(ByteBuffer(string: body))
         var status: Int?
         var failure: String?
         do {
-            status = try await post(request, to: URLComponents(string: delivery.url)?.host ?? "")
+            status = try await post(try Self.request(delivery), to: URLComponents(string: delivery.url)?.host ?? "")
             if let code = status, !(200..<300).contains(code) { failure = "HTTP \(code)" }
         } catch {
             failure = "\(error)"
@@ -96,6 +87,20 @@ final class WebhookDispatcher: Service, Sendable {
         if let failure {
             logger.notice("webhook delivery failed", metadata: ["delivery": "\(delivery.id)", "attempt": "\(delivery.attempt)", "error": "\(failure)"])
         }
+    }
+
+    /// The signed POST of a delivery (an error when its webhook's secret cannot be opened).
+    private static func request(_ delivery: DueDelivery) throws -> HTTPClientRequest {
+        let body = delivery.body
+        var request = HTTPClientRequest(url: delivery.url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Rally-Webhooks/1")
+        request.headers.add(name: "Rally-Delivery", value: delivery.id)
+        request.headers.add(name: "Rally-Signature",
+                            value: WebhookStore.signature(secret: try delivery.secret.get(), timestamp: Int(Date().timeIntervalSince1970), body: body))
+        request.body = .bytes(ByteBuffer(string: body))
+        return request
     }
 
     /// Sends `request` to the address `host` stands for now, once it is checked (`WebhookTargets`); the receiver's status.

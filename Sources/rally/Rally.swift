@@ -5,7 +5,9 @@ import Metrics
 import Postgres
 import Prometheus
 import RallyLeaderboards
+import RallyLedger
 import RallyServer
+import RallyStorage
 import Redis
 
 @main
@@ -22,9 +24,14 @@ struct Rally: AsyncParsableCommand {
             RALLY_ANALYTICS_PREPARE_MS (300000: how often each program's default analytics answers are prepared; 0: never), \
             RALLY_RATE_LIMITS (ingest=1000,read=200,admin=20: requests a second per key, by role; 0: no limit), \
             RALLY_IDLE_TIMEOUT_S (30: a connection that sends nothing this long is closed), \
-            RALLY_BOARD_RETENTION (day=35,week=13,month=13,quarter=5,year=2: the recent periods whose boards Redis keeps).
+            RALLY_KEY_RATE_LIMIT_MAX (100000: the most a key's own rateLimit may be), \
+            RALLY_BOARD_RETENTION (day=35,week=13,month=13,quarter=5,year=2: the recent periods whose boards Redis keeps), \
+            RALLY_WEBHOOK_ALLOW_PRIVATE (0: webhooks may not target loopback, private, link-local, multicast or unspecified \
+            addresses; 1 allows them), RALLY_SECRET_KEY (32 bytes in base64: seals webhook secrets at rest; unset, a key is \
+            made and kept in RALLY_DATA_DIR/secret-key), RALLY_PREVIOUS_SECRET_KEYS (keys that sealed secrets before, comma \
+            separated: see rotate-secret-key), RALLY_DATA_DIR (.local).
             """,
-        subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self])
+        subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self, RotateSecretKey.self])
 }
 
 /// Options every subcommand shares.
@@ -195,5 +202,43 @@ struct CheckLeaderboards: AsyncParsableCommand {
         }
         print(found == 0 ? "No difference: Redis matches PostgreSQL." : "\(found) difference(s) found\(repair ? " and repaired" : "").")
         if found > 0 { throw ExitCode(1) }
+    }
+}
+
+struct RotateSecretKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-secret-key",
+        abstract: "Re-seal every webhook secret under RALLY_SECRET_KEY; exit status 1 when some cannot be opened.",
+        discussion: """
+            To rotate the key: make a new one (--new-key prints one); restart every instance with RALLY_SECRET_KEY set to \
+            it and RALLY_PREVIOUS_SECRET_KEYS to the old one (they open secrets sealed under either, and seal new ones \
+            under the new key); run this command, which re-seals under the new key every secret sealed under another, in \
+            one transaction; then drop RALLY_PREVIOUS_SECRET_KEYS. Secrets still stored plain are sealed too. Safe while \
+            rally serve runs.
+            """)
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(help: "Only print a new random key (32 bytes in base64).")
+    var newKey = false
+
+    func run() async throws {
+        if newKey {
+            print(SecretKeyring.Key.newBase64())
+            return
+        }
+        let configuration = try common.configuration()
+        let logger = common.logger(configuration)
+        let secrets = try configuration.secretKeyring(logger: logger)
+        let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: 1),
+                                    logger: logger)
+        let outcome = await Result(catching: { try await WebhookStore(postgres: postgres, secrets: secrets).sealStoredSecrets(rotating: true) })
+        await postgres.shutdown()
+        let sealing = try outcome.get()
+        print("\(sealing.sealed) webhook secret(s) re-sealed under key \(secrets.current.id).")
+        for (keyId, count) in sealing.unopened.sorted(by: { $0.key < $1.key }) {
+            print("\(count) webhook secret(s) left sealed under key \(keyId), which neither RALLY_SECRET_KEY nor RALLY_PREVIOUS_SECRET_KEYS holds.")
+        }
+        if !sealing.unopened.isEmpty { throw ExitCode(1) }
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct AccessTests {
     func key(_ role: KeyRole, program: String = "acme") -> Principal {
-        .programKey(programId: program, role: role, keyId: "key-1")
+        .programKey(ProgramKey(programId: program, role: role, id: "key-1"))
     }
 
     @Test func operatorMayDoAnythingInAnyProgram() {

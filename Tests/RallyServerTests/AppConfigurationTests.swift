@@ -1,3 +1,6 @@
+import Foundation
+import Logging
+import RallyLedger
 import Testing
 @testable import RallyServer
 
@@ -23,6 +26,9 @@ import Testing
         #expect(configuration.metricsRefreshInterval == .seconds(30))
         #expect(configuration.analyticsPreparationInterval == .seconds(300))
         #expect(configuration.rateLimits == RateLimits(perSecond: [.ingest: 1000, .read: 200, .admin: 20]))
+        #expect(configuration.rateLimits.keyMaximum == 100_000)
+        #expect(configuration.secretKey == nil && configuration.previousSecretKeys.isEmpty)
+        #expect(configuration.secretKeyFile == FileManager.default.currentDirectoryPath + "/.local/secret-key")
     }
 
     @Test func everyVariableIsRead() throws {
@@ -32,7 +38,9 @@ import Testing
             "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging", "RALLY_BACKGROUND_INTERVAL_MS": "250",
             "RALLY_WEBHOOK_RETRY_MS": "30000", "RALLY_ANALYTICS_POOL_SIZE": "3", "RALLY_METRICS_REFRESH_MS": "5000",
             "RALLY_ANALYTICS_PREPARE_MS": "0", "RALLY_RATE_LIMITS": "ingest=0,admin=5", "RALLY_IDLE_TIMEOUT_S": "12",
-            "RALLY_WEBHOOK_ALLOW_PRIVATE": "1",
+            "RALLY_WEBHOOK_ALLOW_PRIVATE": "1", "RALLY_KEY_RATE_LIMIT_MAX": "7000", "RALLY_DATA_DIR": "/var/lib/rally",
+            "RALLY_SECRET_KEY": "1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=",
+            "RALLY_PREVIOUS_SECRET_KEYS": "4Vx0fHcOEYnfrbuY+G24sx8bDwFwiKhpvHvU6rrmKUk=, 1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=",
         ]) { $1 })
         #expect(configuration.host == "0.0.0.0")
         #expect(configuration.port == 9090)
@@ -48,9 +56,34 @@ import Testing
         #expect(configuration.backgroundInterval == .milliseconds(250))
         #expect(configuration.webhookFirstRetryDelay == .seconds(30))
         #expect(configuration.analyticsPreparationInterval == nil)
-        #expect(configuration.rateLimits == RateLimits(perSecond: [.read: 200, .admin: 5]))
+        #expect(configuration.rateLimits.perSecond == [.read: 200, .admin: 5])
         #expect(configuration.idleTimeout == .seconds(12))
         #expect(configuration.webhookAllowPrivate)
+        #expect(configuration.rateLimits.keyMaximum == 7000)
+        #expect(configuration.secretKeyFile == "/var/lib/rally/secret-key")
+        let ring = try configuration.secretKeyring(logger: Logger(label: "test"))
+        #expect(ring.current.id == SecretKeyring.Key(base64: "1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=")?.id)
+        #expect(ring.previous.map(\.id) == [SecretKeyring.Key(base64: "4Vx0fHcOEYnfrbuY+G24sx8bDwFwiKhpvHvU6rrmKUk=")?.id], "the current key is not a previous one")
+    }
+
+    /// Without RALLY_SECRET_KEY, the key is made once in the data folder, readable by its owner alone, and read again.
+    @Test func withoutASecretKeyOneIsMadeInTheDataFolderAndKept() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rally-data-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = try AppConfiguration(environment: Self.minimal.merging(["RALLY_DATA_DIR": folder.path]) { $1 })
+        let made = try configuration.secretKeyring(logger: Logger(label: "test"))
+        let again = try configuration.secretKeyring(logger: Logger(label: "test"))
+        #expect(made.current.id == again.current.id)
+        let attributes = try FileManager.default.attributesOfItem(atPath: configuration.secretKeyFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["secret-key"], "no draft is left beside it")
+        // Another folder, another key; a file that holds no key is refused, naming it.
+        configuration.dataDirectory = folder.appendingPathComponent("other").path
+        #expect(try configuration.secretKeyring(logger: Logger(label: "test")).current.id != made.current.id)
+        try Data("not a key\n".utf8).write(to: URL(fileURLWithPath: configuration.secretKeyFile))
+        #expect { try configuration.secretKeyring(logger: Logger(label: "test")) } throws: { error in
+            (error as? ConfigurationError)?.description.contains(configuration.secretKeyFile) == true
+        }
     }
 
     @Test(arguments: [
@@ -58,7 +91,8 @@ import Testing
         ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
         ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"), ("RALLY_ANALYTICS_POOL_SIZE", "0"),
         ("RALLY_METRICS_REFRESH_MS", "50"), ("RALLY_ANALYTICS_PREPARE_MS", "500"), ("RALLY_RATE_LIMITS", "read=fast"), ("RALLY_IDLE_TIMEOUT_S", "0"),
-        ("RALLY_WEBHOOK_ALLOW_PRIVATE", "yes"),
+        ("RALLY_WEBHOOK_ALLOW_PRIVATE", "yes"), ("RALLY_KEY_RATE_LIMIT_MAX", "0"), ("RALLY_SECRET_KEY", "c2hvcnQ="),
+        ("RALLY_PREVIOUS_SECRET_KEYS", "1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=,nope"),
     ])
     func malformedValuesAreRefusedNamingTheVariable(variable: String, value: String) {
         #expect {

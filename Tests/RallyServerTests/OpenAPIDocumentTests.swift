@@ -115,7 +115,7 @@ import Testing
         func problems(_ status: Int, _ body: String, uri: String = "/v1/programs/acme/keys") -> [String] {
             DocumentedAnswers.served.problems(method: "GET", uri: uri, status: status, contentType: "application/json", body: Array(body.utf8))
         }
-        let key = #"{"id": "k1", "role": "read", "createdAt": "2026-11-20T09:14:00+01:00", "lastUsedAt": null, "revokedAt": null"#
+        let key = #"{"id": "k1", "role": "read", "rateLimit": null, "createdAt": "2026-11-20T09:14:00+01:00", "lastUsedAt": null, "revokedAt": null"#
         #expect(problems(200, #"{"keys": [\#(key)}]}"#) == [])
         #expect(problems(200, #"{"keys": [\#(key)}]}"#, uri: "/v1/programs/acme/keys?limit=2") == [])
         #expect(problems(418, "{}") == ["GET /v1/programs/{programId}/keys answered 418, which the document does not list"])

@@ -139,7 +139,8 @@ struct ProgramAndKeyTests {
             let response = try await app.send(.post, "\(program.path)/keys", key: program.adminKey,
                                               json: KeyInput(role: "ingest", label: "Haiilo connector"))
             try requireStatus(response, .created)
-            #expect(Set(try jsonObject(response).keys) == ["id", "role", "label", "key"])
+            #expect(Set(try jsonObject(response).keys) == ["id", "role", "label", "rateLimit", "key"])
+            #expect(try jsonObject(response)["rateLimit"] is NSNull, "no limit of its own: its role's")
             let ingest = try decode(KeyDTO.self, from: response)
             #expect(ingest.id.hasPrefix("key_"))
             #expect(ingest.role == "ingest")
@@ -312,6 +313,71 @@ struct RateLimitTests {
             clock.advance(by: .seconds(1))
             try requireStatus(try await app.send(.get, program.path, key: program.readKey), .ok)
             try expectError(try await app.send(.get, program.path, key: program.readKey), .tooManyRequests, code: "rate_limited")
+        }
+    }
+
+    /// Sends `count` requests at once with `key` while the clock stands still; the statuses, sorted.
+    static func burst(_ count: Int, _ app: TestApp, _ program: TestProgram, key: String) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<count { group.addTask { Int(try await app.send(.get, program.path, key: key).status.code) } }
+            return try await group.reduce(into: []) { $0.append($1) }.sorted()
+        }
+    }
+
+    static func passed(_ count: Int, of total: Int) -> [Int] {
+        Array(repeating: 200, count: count) + Array(repeating: 429, count: total - count)
+    }
+
+    @Test func aKeyWithALimitOfItsOwnIsHeldToItAndTheOthersToTheirRoles() async throws {
+        let clock = ManualClock()
+        var limits = RateLimits(perSecond: [.read: 1])
+        limits.keyMaximum = 50
+        try await TestApp.run(clock: clock, rateLimits: limits) { app in
+            let program = try await app.createProgram()
+            for refused in ["51", "0", "-3", "2.5", #""fast""#] {
+                try expectError(try await app.send(.post, "\(program.path)/keys", key: program.adminKey, body: #"{"role": "read", "rateLimit": \#(refused)}"#),
+                                .unprocessableContent, code: "validation_failed", fields: ["rateLimit"])
+            }
+            let widget = try decode(KeyDTO.self, from: try await app.send(.post, "\(program.path)/keys", key: program.adminKey,
+                                                                          json: KeyInput(role: "read", label: "Widget", rateLimit: 5)))
+            #expect(widget.rateLimit == 5)
+            let secret = try #require(widget.key)
+
+            // Bursts of two seconds' worth: 10 of the widget's 20, 2 of the role's key's 10.
+            #expect(try await Self.burst(20, app, program, key: secret) == Self.passed(10, of: 20))
+            #expect(try await Self.burst(10, app, program, key: program.readKey) == Self.passed(2, of: 10))
+            let listed = try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: program.adminKey)).keys
+            #expect(listed.first { $0.id == widget.id }?.rateLimit == 5)
+            #expect(listed.filter { $0.id != widget.id }.allSatisfy { $0.rateLimit == nil })
+
+            // Lowered to 2: ten seconds later the bucket holds two seconds' worth of the new rate.
+            let lowered = try await app.send(.patch, "\(program.path)/keys/\(widget.id)", key: program.adminKey, body: #"{"rateLimit": 2}"#)
+            #expect(try decode(KeyDTO.self, from: lowered).rateLimit == 2)
+            #expect(try decode(KeyDTO.self, from: lowered).label == "Widget", "what the change leaves out stays")
+            clock.advance(by: .seconds(10))
+            #expect(try await Self.burst(10, app, program, key: secret) == Self.passed(4, of: 10))
+            // Back to the role's limit (null), with a new label.
+            let reset = try await app.send(.patch, "\(program.path)/keys/\(widget.id)", key: program.adminKey, body: #"{"rateLimit": null, "label": "Intranet"}"#)
+            #expect(try decode(KeyDTO.self, from: reset).rateLimit == nil)
+            #expect(try decode(KeyDTO.self, from: reset).label == "Intranet")
+            clock.advance(by: .seconds(10))
+            #expect(try await Self.burst(10, app, program, key: secret) == Self.passed(2, of: 10))
+
+            let change = "\(program.path)/keys/\(widget.id)"
+            try expectError(try await app.send(.patch, change, key: program.adminKey, body: #"{"rateLimit": 51}"#),
+                            .unprocessableContent, code: "validation_failed", fields: ["rateLimit"])
+            try expectError(try await app.send(.patch, change, key: program.adminKey, body: #"{"burst": 3, "label": 7}"#),
+                            .unprocessableContent, code: "validation_failed", fields: ["label", "burst"])
+            try expectError(try await app.send(.patch, change, key: program.readKey, body: #"{"rateLimit": 9}"#), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.patch, "\(program.path)/keys/key_doesnotexist", key: program.adminKey, body: #"{"rateLimit": 9}"#),
+                            .notFound, code: "not_found")
+            try requireStatus(try await app.send(.delete, change, key: program.adminKey), .noContent)
+            try expectError(try await app.send(.patch, change, key: program.adminKey, body: #"{"rateLimit": 9}"#), .notFound, code: "not_found")
+
+            // Each change is audited with the limit before and after.
+            let changes = try await AuditTests.audit(program).entries.filter { $0.action == "key.changed" }
+            #expect(changes.map { $0.after?["rateLimit"] } == [.null, .integer(2)])
+            #expect(changes.map { $0.before?["rateLimit"] } == [.integer(2), .integer(5)])
         }
     }
 

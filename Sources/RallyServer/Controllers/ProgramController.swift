@@ -8,6 +8,8 @@ import RallyStorage
 struct ProgramController {
     let programs: ProgramStore
     let keys: KeyStore
+    /// The most a key's own rate limit may be.
+    let keyRateLimitMaximum: Int
 
     struct CreateProgram: Decodable {
         var id: String
@@ -20,12 +22,7 @@ struct ProgramController {
         var change = ProgramChange()
         var problems: [FieldProblem] = []
 
-        private struct Key: CodingKey {
-            var stringValue: String
-            var intValue: Int? { nil }
-            init(stringValue: String) { self.stringValue = stringValue }
-            init?(intValue: Int) { nil }
-        }
+        private typealias Key = NamedKey
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
@@ -48,10 +45,7 @@ struct ProgramController {
                 }
             }
             let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes", "participation", "mediaValue"]
-            for key in container.allKeys.map(\.stringValue).sorted() where !known.contains(key) {
-                problems.append(FieldProblem(field: CallerText.problem(key, maximumLength: 64) == nil ? key : "",
-                                             problem: "is not a setting of a program; known: \(known.sorted().joined(separator: ", "))"))
-            }
+            problems += container.unknownNames(known: known, of: "a program")
         }
 
         /// `{"qualifyingActions": ["post", "share"]}`.
@@ -98,23 +92,71 @@ struct ProgramController {
     }
 
     struct CreateKey: Decodable {
-        var role: String
+        var role: KeyRole?
         var label: String?
+        var rateLimit: Int?
+        var problems: [FieldProblem] = []
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: NamedKey.self)
+            func field<T: Decodable>(_ name: String, _ type: T.Type) -> T? { container.field(NamedKey(stringValue: name), type, problems: &problems) }
+            let roleName = field("role", String.self)
+            role = roleName.flatMap(KeyRole.init(rawValue:))
+            if role == nil, !problems.contains(where: { $0.field == "role" }) {
+                problems.append(FieldProblem(field: "role", problem: roleName == nil ? "is required" : "must be one of ingest, read, admin"))
+            }
+            label = field("label", String.self)
+            rateLimit = field("rateLimit", Int.self)
+        }
+    }
+
+    /// `PATCH` body of a key: `label` and `rateLimit`, each changed when present (null removes it).
+    struct ChangeKey: Decodable {
+        var change = KeyStore.Change()
+        var problems: [FieldProblem] = []
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: NamedKey.self)
+            let label = NamedKey(stringValue: "label"), rateLimit = NamedKey(stringValue: "rateLimit")
+            if container.contains(label) { change.label = .some(container.field(label, String.self, problems: &problems)) }
+            if container.contains(rateLimit) { change.rateLimit = .some(container.field(rateLimit, Int.self, problems: &problems)) }
+            problems += container.unknownNames(known: ["label", "rateLimit"], of: "a key")
+        }
+    }
+
+    /// A key's own rate limit is a number of requests a second from 1 to the operator's maximum.
+    func rateLimitProblems(_ rateLimit: Int?) -> [FieldProblem] {
+        guard let rateLimit, !(1...keyRateLimitMaximum).contains(rateLimit) else { return [] }
+        return [FieldProblem(field: "rateLimit", problem: "must be a number of requests a second from 1 to \(keyRateLimitMaximum) (the operator's maximum), "
+            + "or null for the role's limit")]
     }
 
     struct KeyBody: JSONWritable {
         var id: String
         var role: String
         var label: String?
+        var rateLimit: Int?
         var key: String?
         /// Listed keys only: when they were made, last used and revoked (null: never).
         var dates: (createdAt: String, lastUsedAt: String?, revokedAt: String?)?
+
+        init(id: String, role: String, label: String?, rateLimit: Int?, key: String) {
+            (self.id, self.role, self.label, self.rateLimit, self.key) = (id, role, label, rateLimit, key)
+        }
+
+        /// A key as listed, its dates in the program's time zone.
+        init(_ key: KeySummary, in program: ProgramContext) {
+            func format(_ date: Date) -> String { RFC3339.format(date, in: program.timeZone) }
+            (id, role, label, rateLimit) = (key.id, key.role.rawValue, key.label, key.rateLimit)
+            dates = (format(key.createdAt), key.lastUsedAt.map(format), key.revokedAt.map(format))
+        }
 
         func write(to json: inout JSONWriter) {
             json.object { json in
                 json.field("id", id)
                 json.field("role", role)
                 json.optionalField("label", label)
+                json.field("rateLimit", rateLimit)
                 json.optionalField("key", key)
                 if let dates {
                     json.field("createdAt", dates.createdAt)
@@ -140,6 +182,7 @@ struct ProgramController {
             Route(.patch, ":programId", .program([.admin]), update),
             Route(.post, ":programId/keys", .program([.admin]), createKey),
             Route(.get, ":programId/keys", .program([.admin]), listKeys),
+            Route(.patch, ":programId/keys/:keyId", .program([.admin]), changeKey),
             Route(.delete, ":programId/keys/:keyId", .program([.admin]), revokeKey),
         ]
     }
@@ -168,22 +211,28 @@ struct ProgramController {
     @Sendable func createKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let body = try await JSONBody.decode(CreateKey.self, from: request, context: context)
-        guard let role = KeyRole(rawValue: body.role) else {
-            throw RallyError.validation([FieldProblem(field: "role", problem: "must be one of ingest, read, admin")])
-        }
-        let key = try await keys.create(program: program.id, role: role, label: body.label, actor: context.actor)
+        let problems = body.problems + rateLimitProblems(body.rateLimit)
+        guard problems.isEmpty, let role = body.role else { throw RallyError.validation(problems) }
+        let key = try await keys.create(program: program.id, role: role, label: body.label, rateLimit: body.rateLimit, actor: context.actor)
         context.logger.info("key created", metadata: ["program": "\(program.id)", "key": "\(key.id)", "role": "\(role.rawValue)"])
-        return JSONResponse.make(KeyBody(id: key.id, role: role.rawValue, label: key.label, key: key.secret), status: .created)
+        return JSONResponse.make(KeyBody(id: key.id, role: role.rawValue, label: key.label, rateLimit: key.rateLimit, key: key.secret), status: .created)
     }
 
     @Sendable func listKeys(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let keys = try await keys.list(program: program.id)
-        func format(_ date: Date) -> String { RFC3339.format(date, in: program.timeZone) }
-        return JSONResponse.make(KeyList(keys: keys.map {
-            KeyBody(id: $0.id, role: $0.role.rawValue, label: $0.label,
-                    dates: (format($0.createdAt), $0.lastUsedAt.map(format), $0.revokedAt.map(format)))
-        }), status: .ok)
+        return JSONResponse.make(KeyList(keys: keys.map { KeyBody($0, in: program) }), status: .ok)
+    }
+
+    @Sendable func changeKey(_ request: Request, context: RallyRequestContext) async throws -> Response {
+        let program = try context.requireProgram()
+        let keyId = try context.pathIdentifier("keyId")
+        let body = try await JSONBody.decode(ChangeKey.self, from: request, context: context)
+        let problems = body.problems + rateLimitProblems(body.change.rateLimit ?? nil)
+        guard problems.isEmpty else { throw RallyError.validation(problems) }
+        let key = try await keys.change(program: program.id, keyId: keyId, body.change, actor: context.actor)
+        context.logger.info("key changed", metadata: ["program": "\(program.id)", "key": "\(keyId)"])
+        return JSONResponse.make(KeyBody(key, in: program), status: .ok)
     }
 
     @Sendable func revokeKey(_ request: Request, context: RallyRequestContext) async throws -> Response {

@@ -18,6 +18,7 @@ struct ProgramInput: Encodable, Sendable {
 struct KeyInput: Encodable, Sendable {
     var role: String
     var label: String?
+    var rateLimit: Int?
 }
 
 struct MemberInput: Encodable, Sendable {

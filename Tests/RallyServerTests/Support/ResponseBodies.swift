@@ -23,6 +23,7 @@ struct KeyDTO: Decodable, Equatable {
     var id: String
     var role: String
     var label: String?
+    var rateLimit: Int?
     var key: String?
     var createdAt: String?
     var lastUsedAt: String?

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import Prometheus
 import RallyCore
+import RallyLedger
 import RallyServer
 import RallyStorage
 import RallyTestSupport
@@ -26,15 +27,18 @@ struct TestApp: Sendable {
     /// The app has a database of its own unless the test passes one (two apps in turn on the same data): a table of cases
     /// runs in one app, a program per case, since every app costs a database copied and dropped. Its caches, rate
     /// limits and schedules go by `clock` (a `ManualClock` the test moves, or the continuous one). Webhooks may reach the
-    /// receivers tests start on 127.0.0.1 unless `webhookAllowPrivate` is false.
+    /// receivers tests start on 127.0.0.1 unless `webhookAllowPrivate` is false. Webhook secrets are sealed with
+    /// `secretKeys` (the first seals).
     static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, clock: any ServiceClock = ContinuousClock(),
-                       resolver: any NameResolver = SystemResolver(), webhookAllowPrivate: Bool = true, retention: BoardRetention = .standard,
+                       resolver: any NameResolver = SystemResolver(), webhookAllowPrivate: Bool = true,
+                       secretKeys: [SecretKeyring.Key] = [TestApp.secretKey], retention: BoardRetention = .standard,
                        background: Duration = .seconds(1), metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
                        rateLimits: RateLimits = RateLimits(perSecond: [:]), redisURL: String? = nil, logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         guard let database else {
             return try await TestDatabase.withFresh { database in
-                try await run(setup, database: database, clock: clock, resolver: resolver, webhookAllowPrivate: webhookAllowPrivate, retention: retention, background: background, metricsRefresh: metricsRefresh,
+                try await run(setup, database: database, clock: clock, resolver: resolver, webhookAllowPrivate: webhookAllowPrivate,
+                              secretKeys: secretKeys, retention: retention, background: background, metricsRefresh: metricsRefresh,
                               analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, redisURL: redisURL, logger: logger, body)
             }
         }
@@ -51,6 +55,8 @@ struct TestApp: Sendable {
         configuration.backgroundInterval = background
         configuration.webhookFirstRetryDelay = .milliseconds(100)
         configuration.webhookAllowPrivate = webhookAllowPrivate
+        configuration.secretKey = secretKeys.first
+        configuration.previousSecretKeys = Array(secretKeys.dropFirst())
         configuration.metricsRefreshInterval = metricsRefresh
         configuration.analyticsPreparationInterval = analyticsPreparation
         // Tests send as fast as they can: no limit unless a test sets one.
@@ -69,6 +75,9 @@ struct TestApp: Sendable {
         _ = try? await RedisNamespace.delete(namespace, redisURL: redisURL)
         return try outcome.get()
     }
+
+    /// The key tests seal webhook secrets with, unless one says otherwise.
+    static let secretKey = SecretKeyring.Key(base64: "1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=")!
 
     /// Sends a request with an optional bearer key and a raw JSON body.
     @discardableResult
