@@ -37,6 +37,21 @@ ensure_packages() {
   fi
 }
 
+# A headless Chromium, its driver and Selenium from Debian's packages, for ops/checks/pages (tests only).
+ensure_browser() {
+  local needed=()
+  for package in chromium chromium-driver python3-selenium fonts-dejavu-core; do
+    dpkg -s "$package" >/dev/null 2>&1 || needed+=("$package")
+  done
+  if [ ${#needed[@]} -gt 0 ]; then
+    log "installing ${needed[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+  fi
+}
+
 pg_bindir() { "$(command -v pg_config)" --bindir; }
 
 # Whether something accepts connections on 127.0.0.1:PORT.

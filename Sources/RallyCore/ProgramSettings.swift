@@ -14,13 +14,16 @@ public struct ProgramSettings: Sendable, Equatable {
     public var qualifyingActions: [String]
     /// The earned-media model, nil while none is set.
     public var mediaValue: MediaValue?
+    /// The sites that may frame the program's embed pages (`https://intranet.example.com`), sorted; none by default.
+    public var embedOrigins: [String]
 
     public init(backfillDays: Int = Self.defaults.backfillDays, clockSkewMinutes: Int = Self.defaults.clockSkewMinutes,
-                qualifyingActions: [String] = Self.defaultQualifyingActions, mediaValue: MediaValue? = nil) {
+                qualifyingActions: [String] = Self.defaultQualifyingActions, mediaValue: MediaValue? = nil, embedOrigins: [String] = []) {
         self.backfillDays = backfillDays
         self.clockSkewMinutes = clockSkewMinutes
         self.qualifyingActions = qualifyingActions
         self.mediaValue = mediaValue
+        self.embedOrigins = embedOrigins
     }
 
     public static let defaults = ProgramSettings(backfillDays: 366, clockSkewMinutes: 60)
@@ -42,6 +45,47 @@ public struct ProgramSettings: Sendable, Equatable {
             problems.append(FieldProblem(field: field, problem: "must not list an action twice"))
         }
         return problems
+    }
+
+    public static let maximumEmbedOrigins = 20
+
+    /// The problems of a list of embed origins: at most 20 distinct origins, each a scheme (`https`, or `http`), a host
+    /// and an optional port, nothing else (no path, no wildcard: each is written as is into `frame-ancestors`).
+    public static func embedOriginProblems(_ origins: [String], field: String) -> [FieldProblem] {
+        if origins.count > maximumEmbedOrigins {
+            return [FieldProblem(field: field, problem: "must list at most \(maximumEmbedOrigins) origins")]
+        }
+        var problems: [FieldProblem] = []
+        for (index, origin) in origins.enumerated() where !isOrigin(origin) {
+            problems.append(FieldProblem(field: "\(field)[\(index)]",
+                                         problem: "must be an origin such as https://intranet.example.com: a scheme, a host and an optional port, in lower case"))
+        }
+        if problems.isEmpty, Set(origins).count != origins.count {
+            problems.append(FieldProblem(field: field, problem: "must not list an origin twice"))
+        }
+        return problems
+    }
+
+    /// `https://host[:port]` or `http://host[:port]`: a host of letters, digits, dots and hyphens (or an IPv6 address in
+    /// brackets), lower case, at most 200 characters.
+    static func isOrigin(_ text: String) -> Bool {
+        guard text.utf8.count <= 200 else { return false }
+        let rest: Substring
+        if text.hasPrefix("https://") { rest = text.dropFirst(8) } else if text.hasPrefix("http://") { rest = text.dropFirst(7) } else { return false }
+        var host = rest
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            let port = rest[rest.index(after: colon)...]
+            guard let number = Int(port), (1...65535).contains(number), port.allSatisfy(\.isASCII), port.first != "0" else { return false }
+            host = rest[..<colon]
+        }
+        if host.hasPrefix("["), host.hasSuffix("]") {
+            return host.dropFirst().dropLast().allSatisfy { $0.isHexDigit && !$0.isUppercase || $0 == ":" || $0 == "." } && host.count > 2
+        }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return !host.isEmpty && labels.allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }
+        }
     }
 
     /// The earliest `occurredAt` accepted at `now`.

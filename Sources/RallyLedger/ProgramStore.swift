@@ -13,9 +13,11 @@ public struct ProgramChange: Sendable {
     public var qualifyingActions: [String]?
     /// `.some(nil)` removes the model.
     public var mediaValue: MediaValue??
+    public var embedOrigins: [String]?
 
     public init(name: String? = nil, timeZone: String? = nil, backfillDays: Int? = nil, clockSkewMinutes: Int? = nil,
-                qualifyingActions: [String]? = nil, mediaValue: MediaValue?? = nil) {
+                qualifyingActions: [String]? = nil, mediaValue: MediaValue?? = nil, embedOrigins: [String]? = nil) {
+        self.embedOrigins = embedOrigins
         self.name = name
         self.timeZone = timeZone
         self.backfillDays = backfillDays
@@ -44,14 +46,14 @@ public final class ProgramStore: Sendable {
     static let maximumNameLength = 200
     static let columns = """
         id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes, array_to_json(qualifying_actions)::text AS qualifying_actions,
-        media_value::text AS media_value,
+        media_value::text AS media_value, array_to_json(embed_origins)::text AS embed_origins,
         (\(RulesetRows.select("programs.id"))) AS rulesets, badges_version, (\(BadgeStore.select("programs.id"))) AS badges
         """
 
     /// A program's name and settings as the audit log shows them (SQL on a `programs` row).
     static let audited = """
         jsonb_build_object('name', name, 'timezone', timezone, 'backfillDays', backfill_days, 'clockSkewMinutes', clock_skew_minutes,
-                           'qualifyingActions', to_jsonb(qualifying_actions), 'mediaValue', media_value)::text
+                           'qualifyingActions', to_jsonb(qualifying_actions), 'mediaValue', media_value, 'embedOrigins', to_jsonb(embed_origins))::text
         """
 
     /// Creates a program and its first admin key (both audited as the operator's); the key's secret is returned once.
@@ -89,6 +91,7 @@ public final class ProgramStore: Sendable {
         problems += ProgramSettings(backfillDays: change.backfillDays ?? ProgramSettings.defaults.backfillDays,
                                     clockSkewMinutes: change.clockSkewMinutes ?? ProgramSettings.defaults.clockSkewMinutes).problems
         problems += change.qualifyingActions.map { ProgramSettings.qualifyingActionProblems($0, field: "participation.qualifyingActions") } ?? []
+        problems += change.embedOrigins.map { ProgramSettings.embedOriginProblems($0, field: "embedOrigins") } ?? []
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let context: ProgramContext?
         context = try await postgres.transaction { connection in
@@ -103,11 +106,11 @@ public final class ProgramStore: Sendable {
                 UPDATE programs SET name = coalesce($2, name), timezone = coalesce($3, timezone),
                     backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes),
                     qualifying_actions = coalesce($6::text[], qualifying_actions),
-                    media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END
+                    media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END, embed_origins = coalesce($9::text[], embed_origins)
                 WHERE id = $1 RETURNING \(Self.columns), \(Self.audited) AS audited
                 """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init),
                       change.qualifyingActions.map { PostgresArray.literal($0.sorted()) }, change.mediaValue == nil ? "false" : "true",
-                      change.mediaValue.flatMap { $0?.document.text }])
+                      change.mediaValue.flatMap { $0?.document.text }, change.embedOrigins.map { PostgresArray.literal($0.sorted()) }])
             try AuditLog.record(program: id, actor: actor, action: "program.updated", target: "programs/\(id)",
                                 before: try current.string("audited"), after: try rows[0].string("audited"), on: connection)
             return try Self.context(rows[0])
@@ -160,7 +163,8 @@ public final class ProgramStore: Sendable {
                               settings: ProgramSettings(backfillDays: try row.int("backfill_days"),
                                                         clockSkewMinutes: try row.int("clock_skew_minutes"),
                                                         qualifyingActions: try JSONDecoder().decode([String].self, from: Data(try row.string("qualifying_actions").utf8)),
-                                                        mediaValue: try Self.mediaValue(row.optionalString("media_value"), program: id)),
+                                                        mediaValue: try Self.mediaValue(row.optionalString("media_value"), program: id),
+                                                        embedOrigins: try JSONDecoder().decode([String].self, from: Data(try row.string("embed_origins").utf8))),
                               badges: try BadgeStore.badges(try row.string("badges"), program: id, rules: rules),
                               badgesVersion: try row.int("badges_version"))
     }

@@ -47,6 +47,12 @@ public struct SecretKeyring: Sendable {
         ([current] + previous).first { $0.id == id }
     }
 
+    /// Keys for `purpose` (HKDF-SHA256 of each key of the ring, `purpose` as its info), the current key's first: what one
+    /// signs, any of them verifies, so that a rotation does not end what was signed before it.
+    public func derivedKeys(purpose: String) -> [SymmetricKey] {
+        ([current] + previous).map { HKDF<SHA256>.deriveKey(inputKeyMaterial: $0.key, info: Data(purpose.utf8), outputByteCount: 32) }
+    }
+
     public func seal(_ secret: String, context: String) throws -> SealedSecret {
         let box = try AES.GCM.seal(Data(secret.utf8), using: current.key, authenticating: Data(context.utf8))
         guard let combined = box.combined else { throw SecretError(description: "AES-GCM gave no combined form") }

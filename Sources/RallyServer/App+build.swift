@@ -95,6 +95,11 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
     mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
     mount(AuditController(audit: AuditLog(postgres: postgres)).routes, at: "/v1/programs/:programId/audit")
+    let viewerTokens = ViewerTokens(postgres: postgres, keys: secrets, clock: clock)
+    mount(ViewerTokenController(tokens: viewerTokens).routes, at: "/v1/programs/:programId/viewer-tokens")
+    let live = LiveBoards(leaderboards: leaderboards, programs: programs, clock: clock, logger: logger, metrics: metrics)
+    try PageController(programs: programs, leaderboards: leaderboards, tokens: viewerTokens, live: live, streamLimit: configuration.pageStreamLimit)
+        .mount(on: router)
     routes.completeRouting(on: router)
 
     // Services stop in reverse order after the server: the writer drains its queue before the pools close.
@@ -104,7 +109,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         // bounded by the HTTP decoder (80 KB), bodies by the context's `maxUploadSize`.
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges] + (preparation.map { [$0] } ?? []),
+        services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges, live] + (preparation.map { [$0] } ?? []),
         logger: logger)
     return (application, routes)
 }

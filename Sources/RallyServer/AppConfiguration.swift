@@ -41,6 +41,8 @@ public struct AppConfiguration: Sendable {
     public var secretKey: SecretKeyring.Key?
     /// Keys that sealed secrets before `secretKey` did: they still open them, until `rally rotate-secret-key` re-seals.
     public var previousSecretKeys: [SecretKeyring.Key] = []
+    /// Ends each live page stream after this many boards (tests read a stream to its end); nil: streams last.
+    public var pageStreamLimit: Int?
     /// Where Rally keeps what it makes for itself on a single host (the secret key when none is set).
     public var dataDirectory = ".local"
 

@@ -10,6 +10,10 @@ struct Query {
         parameters = request.uri.queryParameters
     }
 
+    init(_ values: [String: String]) {
+        parameters = Parameters(values.map { (Substring($0.key), Substring($0.value)) })
+    }
+
     /// The value of `name`; nil when absent or empty.
     func value(_ name: String) -> String? {
         parameters[name[...]].map(String.init).flatMap { $0.isEmpty ? nil : $0 }

@@ -35,7 +35,7 @@ struct ProgramController {
                 change.qualifyingActions = Self.qualifyingActions(field("participation", JSONValue.self) ?? .null, problems: &problems)
             }
             // Null is no value for a setting (only the media model may be set to none).
-            for name in ["name", "timezone", "backfillDays", "clockSkewMinutes"] where (try? container.decodeNil(forKey: Key(stringValue: name))) == true {
+            for name in ["name", "timezone", "backfillDays", "clockSkewMinutes", "embedOrigins"] where (try? container.decodeNil(forKey: Key(stringValue: name))) == true {
                 problems.append(FieldProblem(field: name, problem: "must not be null; leave it out to keep it as it is"))
             }
             if container.contains(Key(stringValue: "mediaValue")), let model = field("mediaValue", JSONValue.self) ?? .some(.null) {
@@ -44,7 +44,8 @@ struct ProgramController {
                 case let .failure(failure): problems += failure.problems
                 }
             }
-            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes", "participation", "mediaValue"]
+            change.embedOrigins = field("embedOrigins", [String].self)
+            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes", "participation", "mediaValue", "embedOrigins"]
             problems += container.unknownNames(known: known, of: "a program")
         }
 
@@ -86,6 +87,7 @@ struct ProgramController {
                 json.field("participation", object: { $0.field("qualifyingActions", strings: program.settings.qualifyingActions) })
                 json.key("mediaValue")
                 json.value(program.settings.mediaValue?.document ?? .null)
+                json.field("embedOrigins", strings: program.settings.embedOrigins)
                 json.optionalField("adminKey", adminKey)
             }
         }

@@ -33,13 +33,15 @@ struct TestApp: Sendable {
                        resolver: any NameResolver = SystemResolver(), webhookAllowPrivate: Bool = true,
                        secretKeys: [SecretKeyring.Key] = [TestApp.secretKey], retention: BoardRetention = .standard,
                        background: Duration = .seconds(1), metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
-                       rateLimits: RateLimits = RateLimits(perSecond: [:]), redisURL: String? = nil, logger: Logger = TestEnvironment.logger,
+                       rateLimits: RateLimits = RateLimits(perSecond: [:]), pageStreamLimit: Int? = nil, redisURL: String? = nil,
+                       logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         guard let database else {
             return try await TestDatabase.withFresh { database in
                 try await run(setup, database: database, clock: clock, resolver: resolver, webhookAllowPrivate: webhookAllowPrivate,
                               secretKeys: secretKeys, retention: retention, background: background, metricsRefresh: metricsRefresh,
-                              analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, redisURL: redisURL, logger: logger, body)
+                              analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, pageStreamLimit: pageStreamLimit, redisURL: redisURL,
+                              logger: logger, body)
             }
         }
         let redisURL = try redisURL ?? TestEnvironment.redisURL()
@@ -61,6 +63,7 @@ struct TestApp: Sendable {
         configuration.analyticsPreparationInterval = analyticsPreparation
         // Tests send as fast as they can: no limit unless a test sets one.
         configuration.rateLimits = rateLimits
+        configuration.pageStreamLimit = pageStreamLimit
         let namespace = configuration.redisNamespace
         let (app, routes) = try await buildService(configuration, clock: clock, resolver: resolver, registry: PrometheusCollectorRegistry(), logger: logger)
         let outcome: Result<T, any Error>

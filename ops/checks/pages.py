@@ -1,0 +1,201 @@
+"""The pages in a real headless Chromium against a running Rally (ops/checks/pages starts both).
+
+Walks what a person does: an employee opens the leaderboard from a viewer token, sees it change live after an event sent
+through the API, reads it in French, moves with the keyboard alone; an intranet frames the widget (refused on an origin
+the program does not list); hostile names stay text; no key reaches a page; axe-core finds no serious or critical
+WCAG 2.1 AA violation on any page. Screenshots of each page at phone and desktop widths go to the output folder.
+Run with Debian's python3 (its selenium): python3 pages.py BASE OPERATOR_TOKEN AXE_JS OUTPUT_DIR FRAME_PORT_OK FRAME_PORT_NO
+"""
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE, OPERATOR, AXE, OUTPUT, FRAME_OK, FRAME_NO = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+PROGRAM = "pages-%d" % int(time.time())
+failures = []
+
+
+def check(condition, what):
+    print(("ok    " if condition else "FAIL  ") + what)
+    if not condition:
+        failures.append(what)
+
+
+def api(method, path, key, body=None):
+    request = urllib.request.Request(BASE + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            text = response.read().decode()
+            return response.status, (json.loads(text) if text else None)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read().decode() or "null")
+
+
+def now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# A program of 12 members: member i has posted i times (25 points a post); m07 is named like an attack.
+status, created = api("POST", "/v1/programs", OPERATOR, {"id": PROGRAM, "name": "Pages check", "timezone": "Europe/Paris"})
+assert status == 201, created
+ADMIN = created["adminKey"]
+_, ingest = api("POST", "/v1/programs/%s/keys" % PROGRAM, ADMIN, {"role": "ingest"})
+INGEST = ingest["key"]
+HOSTILE = "<img src=x onerror=alert(1)>"
+for i in range(1, 13):
+    member = "m%02d" % i
+    api("PUT", "/v1/programs/%s/members/%s" % (PROGRAM, member), INGEST,
+        {"displayName": HOSTILE if i == 7 else "Member %d" % i, "team": "Team %d" % (i % 3)})
+    api("POST", "/v1/programs/%s/events/batch" % PROGRAM, INGEST,
+        {"events": [{"id": "%s-%d" % (member, n), "memberId": member, "action": "post", "occurredAt": now()} for n in range(i)]})
+_, minted = api("POST", "/v1/programs/%s/viewer-tokens" % PROGRAM, ADMIN, {"memberId": "m01", "lang": "en"})
+PAGE = BASE + minted["url"]
+TOKEN = minted["token"]
+SECRETS = [ADMIN, INGEST, OPERATOR]
+
+options = webdriver.ChromeOptions()
+for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1200,900"]:
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+driver.set_page_load_timeout(30)
+axe_source = open(AXE).read()
+
+
+def rows():
+    """The live ranking's rows as its hooks say: member, rank, points, whether it is the viewer's (read at one instant)."""
+    return [tuple(row) for row in driver.execute_script(
+        "return Array.from(document.querySelectorAll('table[data-board] tr[data-member-id]')).map(function (r) {"
+        " return [r.getAttribute('data-member-id'), Number(r.getAttribute('data-rank')), Number(r.getAttribute('data-points')),"
+        " r.getAttribute('aria-current') === 'true']; });")]
+
+
+def audit(name):
+    """axe-core's WCAG 2.1 A/AA rules on the page now shown; screenshots at desktop and phone widths."""
+    driver.execute_script(axe_source)
+    result = driver.execute_async_script(
+        "var done = arguments[0]; axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+        ".then(function (r) { done(r.violations.map(function (v) { return [v.id, v.impact, v.nodes.length]; })); });")
+    serious = [v for v in result if v[1] in ("serious", "critical")]
+    check(not serious, "%s: no serious or critical WCAG 2.1 AA violation %s" % (name, serious or ""))
+    source = driver.page_source
+    check(not any(secret in source for secret in SECRETS), "%s: no key in the page" % name)
+    for width, height, label in [(1200, 900, "desktop"), (390, 844, "phone")]:
+        driver.set_window_size(width, height)
+        driver.save_screenshot(os.path.join(OUTPUT, "%s-%s.png" % (name, label)))
+    driver.set_window_size(1200, 900)
+
+
+def console_errors():
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+try:
+    # The leaderboard: the ten first, the viewer pinned below, a hostile name as text.
+    driver.get(PAGE)
+    shown = rows()
+    check([r[0] for r in shown] == ["m%02d" % i for i in range(12, 2, -1)], "the ten first, best first")
+    check([r[2] for r in shown] == [25 * i for i in range(12, 2, -1)], "their points")
+    pinned = driver.find_elements(By.CSS_SELECTOR, ".you tr[aria-current=true]")
+    check(len(pinned) == 1 and pinned[0].get_attribute("data-rank") == "12", "the viewer's row pinned, rank 12")
+    hostile = driver.find_element(By.CSS_SELECTOR, "tr[data-member-id=m07] th")
+    check(hostile.text == HOSTILE and not driver.find_elements(By.CSS_SELECTOR, "main img"), "a hostile name shows as text")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "English by the token")
+    audit("leaderboard")
+
+    # Live: m01 posts 12 times through the API; its row rises to the top without a reload.
+    driver.find_element(By.TAG_NAME, "body").get_attribute("data-x")  # the same document throughout
+    marker = driver.execute_script("window.rallyMarker = 1; return window.rallyMarker;")
+    sent = time.monotonic()
+    api("POST", "/v1/programs/%s/events/batch" % PROGRAM, INGEST,
+        {"events": [{"id": "m01-late-%d" % n, "memberId": "m01", "action": "post", "occurredAt": now()} for n in range(12)]})
+    WebDriverWait(driver, 10, poll_frequency=0.05).until(lambda d: rows() and rows()[0][0] == "m01")
+    seen = time.monotonic() - sent
+    check(driver.execute_script("return window.rallyMarker;") == marker, "updated in place, no reload")
+    top = rows()[0]
+    check(top[2] == 325 and top[3], "m01 first with 325 points, marked as the viewer (seen %.2f s after the API answered)" % seen)
+    check(not driver.find_elements(By.CSS_SELECTOR, ".you"), "nothing pinned once the viewer is among the ten")
+
+    # French, by the query.
+    driver.get(PAGE + "&lang=fr")
+    check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "French by ?lang=fr")
+    check("Cette semaine" in driver.find_element(By.CSS_SELECTOR, "nav").text, "the tabs in French")
+    audit("leaderboard-fr")
+
+    # Keyboard alone: the skip link first, then the tabs; Enter follows one.
+    driver.get(PAGE)
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    focused = driver.switch_to.active_element
+    check("skip" in (focused.get_attribute("class") or ""), "Tab reaches the skip link first")
+    check(driver.execute_script("var s = getComputedStyle(arguments[0]); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px';", focused),
+          "focus is visible")
+    for _ in range(2):
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+    check(driver.switch_to.active_element.text == "This month", "Tab order: skip link, this week, this month")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda d: "period=month" in d.current_url)
+    check(driver.find_element(By.CSS_SELECTOR, "nav a[aria-current=page]").text == "This month", "Enter opened this month's board")
+
+    # Refusals: a bad token is a 401 page, an unknown program a 404 page, both accessible.
+    driver.get(BASE + "/p/%s?token=v1.bad.token" % PROGRAM)
+    check("cannot be used" in driver.find_element(By.TAG_NAME, "h1").text, "a bad token: the 401 page")
+    audit("unauthorized")
+
+    # The widget framed by an intranet: refused where the program lists no origin, shown where it does.
+    api("PATCH", "/v1/programs/%s" % PROGRAM, ADMIN, {"embedOrigins": ["http://127.0.0.1:%d" % FRAME_OK]})
+    embed = BASE + "/embed/%s/leaderboard?token=%s" % (PROGRAM, TOKEN)
+
+    class Intranet(BaseHTTPRequestHandler):
+        def do_GET(self):
+            page = ('<!DOCTYPE html><html lang="en"><head><title>Intranet</title></head><body><h1>Intranet</h1>'
+                    '<iframe id="rally" title="Leaderboard" src="%s" width="600" height="500"></iframe></body></html>' % embed).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", port), Intranet) for port in (FRAME_OK, FRAME_NO)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    time.sleep(1.1)  # the program's settings as other instances see them
+    driver.get("http://127.0.0.1:%d/" % FRAME_OK)
+    driver.switch_to.frame(driver.find_element(By.ID, "rally"))
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-member-id]"))
+    check(len(driver.find_elements(By.CSS_SELECTOR, "table[data-board] tr[data-member-id]")) == 10, "the widget shows on a listed origin")
+    audit("embed")
+    driver.switch_to.default_content()
+    driver.get_log("browser")
+    driver.get("http://127.0.0.1:%d/" % FRAME_NO)
+    time.sleep(1)
+    driver.switch_to.frame(driver.find_element(By.ID, "rally"))
+    blocked = not driver.find_elements(By.CSS_SELECTOR, "tr[data-member-id]")
+    driver.switch_to.default_content()
+    logs = " ".join(entry["message"] for entry in driver.get_log("browser"))
+    check(blocked and "frame-ancestors" in logs, "the widget is refused by CSP on an origin not listed")
+    for server in servers:
+        server.shutdown()
+
+    driver.get(PAGE)
+    time.sleep(0.5)
+    check(not console_errors(), "no script error or CSP violation on the leaderboard")
+finally:
+    driver.quit()
+
+print("pages: %d check(s) failed" % len(failures) if failures else "pages: every check passed; screenshots in " + OUTPUT)
+sys.exit(1 if failures else 0)
