@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Postgres
 import RallyCore
@@ -23,15 +22,14 @@ public struct ViewerToken: Sendable, Equatable {
 /// `{"p": program, "m": member or absent, "e": expiry in seconds since 1970, "n": epoch, "l": language or absent}`.
 public final class ViewerTokens: Sendable {
     private let postgres: PostgresPool
-    private let keys: SecretKeyring
+    private let signer: SignedText
     private let clock: any ServiceClock
     private let epochs = Mutex<[String: (epoch: Int, expires: ContinuousClock.Instant)]>([:])
-    static let purpose = "rally viewer tokens v1"
     public static let lifetimes = 60...604_800
 
     public init(postgres: PostgresPool, keys: SecretKeyring, clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
-        self.keys = keys
+        signer = SignedText(version: "v1", purpose: "rally viewer tokens v1", keyring: keys)
         self.clock = clock
     }
 
@@ -39,13 +37,13 @@ public final class ViewerTokens: Sendable {
     public func issue(program: String, memberId: String?, seconds: Int, lang: String?, now: Date = Date()) async throws -> (text: String, token: ViewerToken) {
         let token = ViewerToken(program: program, memberId: memberId, expiresAt: Date(timeIntervalSince1970: (now.timeIntervalSince1970 + Double(seconds)).rounded(.down)),
                                 epoch: try await epoch(program), lang: lang)
-        return (Self.sign(token, with: keys.derivedKeys(purpose: Self.purpose)[0]), token)
+        return (Self.sign(token, with: signer), token)
     }
 
     /// The token `text` stands for when it is genuine, for `program`, unexpired and of the program's current epoch; nil
     /// otherwise.
     public func verify(_ text: String, program: String, now: Date = Date()) async throws -> ViewerToken? {
-        guard let token = Self.open(text, keys: keys.derivedKeys(purpose: Self.purpose)), token.program == program, token.expiresAt > now else {
+        guard let token = Self.open(text, with: signer), token.program == program, token.expiresAt > now else {
             return nil
         }
         return try await epoch(program) == token.epoch ? token : nil
@@ -77,36 +75,20 @@ public final class ViewerTokens: Sendable {
         return epoch
     }
 
-    static func sign(_ token: ViewerToken, with key: SymmetricKey) -> String {
+    static func sign(_ token: ViewerToken, with signer: SignedText) -> String {
         var fields: [String: JSONValue] = ["p": .string(token.program), "e": .integer(Int64(token.expiresAt.timeIntervalSince1970)),
                                            "n": .integer(Int64(token.epoch))]
         fields["m"] = token.memberId.map(JSONValue.string)
         fields["l"] = token.lang.map(JSONValue.string)
-        let payload = Data(JSONValue.object(fields).text.utf8)
-        return "v1." + base64URL(payload) + "." + base64URL(Data(HMAC<SHA256>.authenticationCode(for: payload, using: key)))
+        return signer.sign(fields)
     }
 
-    /// The token, when `text` is well formed and its MAC is one of `keys`' (compared in constant time).
-    static func open(_ text: String, keys: [SymmetricKey]) -> ViewerToken? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard text.utf8.count <= 1024, parts.count == 3, parts[0] == "v1", let payload = data(base64URL: parts[1]), let mac = data(base64URL: parts[2]),
-              keys.contains(where: { HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: $0) }),
-              case let .object(fields)? = JSONValue(text: String(decoding: payload, as: UTF8.self)),
-              case let .string(program)? = fields["p"], case let .integer(expiry)? = fields["e"], case let .integer(epoch)? = fields["n"]
-        else { return nil }
+    /// The token, when `text` is one `signer` made.
+    static func open(_ text: String, with signer: SignedText) -> ViewerToken? {
+        guard let fields = signer.open(text), case let .string(program)? = fields["p"], case let .integer(expiry)? = fields["e"],
+              case let .integer(epoch)? = fields["n"] else { return nil }
         func string(_ name: String) -> String? { if case let .string(value)? = fields[name] { value } else { nil } }
         return ViewerToken(program: program, memberId: string("m"), expiresAt: Date(timeIntervalSince1970: Double(expiry)), epoch: Int(epoch),
                            lang: string("l"))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func data(base64URL text: Substring) -> Data? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64)
     }
 }

@@ -194,6 +194,43 @@ try:
     driver.get(PAGE)
     time.sleep(0.5)
     check(not console_errors(), "no script error or CSP violation on the leaderboard")
+
+    # HR: sign in with the keyboard alone, draft rules with an error shown in place, simulate, publish.
+    driver.delete_all_cookies()
+    driver.get(BASE + "/console/login")
+    audit("console-login")
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    driver.switch_to.active_element.send_keys(ADMIN)
+    check(driver.switch_to.active_element.get_attribute("name") == "key", "Tab reaches the key field first")
+    driver.switch_to.active_element.send_keys(Keys.ENTER)
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.rstrip("/").endswith("/console/" + PROGRAM))
+    check(ADMIN not in driver.page_source and not any(ADMIN in c["value"] for c in driver.get_cookies()), "the key is in no page and no cookie")
+    driver.get(BASE + "/console/%s/rules" % PROGRAM)
+    draft = driver.find_element(By.NAME, "rules")
+
+    def submit(rules, action):
+        driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.NAME, "rules"), rules)
+        driver.find_element(By.CSS_SELECTOR, "button[name=action][value=%s]" % action).click()
+
+    submit('{"actions": {"post": {"points": -5}}}', "validate")
+    problem = driver.find_elements(By.CSS_SELECTOR, '[data-field="actions.post.points"]')
+    check(len(problem) == 1 and "must be" in problem[0].text, "a problem of the draft shown beside it, with its path")
+    audit("console-rules-problem")
+    submit('{"actions": {"post": {"points": 50}, "share": {"points": 10}}}', "simulate")
+    simulation = driver.find_elements(By.CSS_SELECTOR, "[data-simulation]")
+    post = [int(cell.text.replace(",", "")) for cell in driver.find_elements(By.CSS_SELECTOR, "[data-simulation] tr[data-action=post] td")]
+    check(simulation and post == [90, 90 * 25, 90 * 50], "the simulation: 90 posts, 2,250 points now, 4,500 with the draft (%s)" % post)
+    audit("console-rules-simulation")
+    # The same form without its CSRF field is refused.
+    driver.execute_script("document.querySelector('form.rules input[name=csrf]').remove();")
+    submit('{"actions": {"post": {"points": 50}}}', "publish")
+    check("Not allowed" in driver.find_element(By.TAG_NAME, "h1").text, "a form posted without its CSRF token is refused")
+    driver.get(BASE + "/console/%s/rules" % PROGRAM)
+    submit('{"actions": {"post": {"points": 50}, "share": {"points": 10}}}', "publish")
+    WebDriverWait(driver, 10).until(lambda d: "published=1" in d.current_url)
+    _, rules = api("GET", "/v1/programs/%s/rules" % PROGRAM, ADMIN)
+    check(rules["version"] == 1 and rules["actions"]["post"]["points"] == 50, "the publication seen through the API")
 finally:
     driver.quit()
 

@@ -5,7 +5,8 @@ import Mustache
 enum PageTemplates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        for (name, text) in [("page", page), ("leaderboard", leaderboard), ("embed", embed), ("problem", problem), ("ranking", ranking)] {
+        for (name, text) in [("page", page), ("leaderboard", leaderboard), ("embed", embed), ("problem", problem), ("ranking", ranking)]
+            + ConsoleTemplates.all {
             try library.register(text, named: name)
         }
         return library

@@ -1,0 +1,136 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import RallyTestSupport
+import Testing
+
+/// HR's console through its forms: sign-in with an admin key, a session cookie, CSRF on every form, the rules drafted,
+/// validated, simulated and published as the signed-in key.
+@Suite("Console: sign-in and rules")
+struct ConsoleTests {
+    /// A browser's cookie jar and the last form's CSRF token, for one app.
+    struct Browser {
+        let app: TestApp
+        var cookies: [String: String] = [:]
+
+        mutating func send(_ method: HTTPRequest.Method, _ path: String, form: [String: String]? = nil, origin: String? = nil) async throws -> TestResponse {
+            var headers: HTTPFields = [:]
+            if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+            if let origin { headers[.origin] = origin }
+            var body: String?
+            if let form {
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                var allowed = CharacterSet.alphanumerics
+                allowed.insert(charactersIn: "-._~")
+                body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.sorted().joined(separator: "&")
+            }
+            let response = try await app.send(method, path, key: nil, body: body, headers: headers)
+            for header in response.headers[values: .setCookie] {
+                let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                if header.contains("Max-Age=0") { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] }
+            }
+            return response
+        }
+
+        /// Signs in with `key` through the form; the answer to the form's POST.
+        mutating func signIn(_ key: String) async throws -> TestResponse {
+            let page = try await send(.get, "/console/login")
+            #expect(text(page).contains(#"type="password""#) && text(page).contains(#"name="key""#))
+            return try await send(.post, "/console/login", form: ["csrf": ConsoleTests.csrf(page), "key": key])
+        }
+    }
+
+    static func csrf(_ response: TestResponse) -> String {
+        let html = text(response)
+        guard let start = html.range(of: #"name="csrf" value=""#) else { return "" }
+        return String(html[start.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func anAdminKeySignsInOnceAndOtherKeysDoNot() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            var browser = Browser(app: app)
+            #expect(try await browser.send(.get, "/console/\(program.id)/rules").headers[.location] == "/console/login", "no session: to sign-in")
+            for refused in [program.readKey, "rk_nothing", app.operatorToken] {
+                let answer = try await browser.signIn(refused)
+                #expect(answer.status == .unauthorized)
+                #expect(text(answer).contains(#"data-field="key""#))
+            }
+            // The sign-in form without its CSRF token, or from another site: 403.
+            _ = try await browser.send(.get, "/console/login")
+            #expect(try await browser.send(.post, "/console/login", form: ["key": program.adminKey]).status == .forbidden)
+
+            let signedIn = try await browser.signIn(program.adminKey)
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers[.location] == "/console/\(program.id)")
+            let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("rally_console=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"))
+            #expect(!cookie.contains(program.adminKey), "the session names the key, never holds it")
+            let home = try await browser.send(.get, "/console/\(program.id)")
+            #expect(home.status == .ok)
+            #expect(home.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            for secret in [program.adminKey, program.readKey, program.ingestKey] { #expect(!text(home).contains(secret)) }
+
+            // Another program's console: 403. The key revoked: the session ends.
+            let other = try await app.createProgram()
+            #expect(try await browser.send(.get, "/console/\(other.id)/rules").status == .forbidden)
+            let keyId = try #require(try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: app.operatorToken))
+                .keys.first { $0.role == "admin" }?.id)
+            try requireStatus(try await app.send(.delete, "\(program.path)/keys/\(keyId)", key: app.operatorToken), .noContent)
+            #expect(try await browser.send(.get, "/console/\(program.id)").headers[.location] == "/console/login")
+        }
+    }
+
+    @Test func rulesAreValidatedSimulatedAndPublishedAsTheSignedInKey() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben"])
+            _ = try await program.recordBatch([EventInput(id: "a1", memberId: "ana", action: "post"),
+                                               EventInput(id: "b1", memberId: "ben", action: "share"), EventInput(id: "b2", memberId: "ben", action: "share")])
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let rules = "/console/\(program.id)/rules"
+            let page = try await browser.send(.get, rules)
+            #expect(text(page).contains(#"<textarea id="rules" name="rules""#))
+            #expect(text(page).contains("&quot;post&quot; : {"), "the draft holds the rules in force")
+            let csrf = Self.csrf(page)
+
+            // A problem is shown beside the draft, named by its path.
+            let invalid = try await browser.send(.post, rules, form: ["csrf": csrf, "action": "validate", "rules": #"{"actions": {"post": {"points": -5}}}"#])
+            #expect(invalid.status == .unprocessableContent)
+            #expect(text(invalid).contains(#"<li data-field="actions.post.points">"#))
+
+            // The draft on the stored events: shares at 30 put Ben first (60 against Ana's 25).
+            let today = String(Timestamp.rfc3339(Timestamp.now()).prefix(10))
+            let draft = #"{"actions": {"post": {"points": 25}, "share": {"points": 30}}}"#
+            let simulated = try await browser.send(.post, rules, form: ["csrf": csrf, "action": "simulate", "rules": draft, "from": "2026-01-01", "to": today])
+            #expect(simulated.status == .ok)
+            let html = text(simulated)
+            #expect(html.contains("data-simulation"))
+            #expect(html.contains(#"<tr data-action="share"><th scope="row">share</th><td class="num">2</td><td class="num">20</td><td class="num">60</td></tr>"#))
+            #expect(html.contains("<tr><td>1</td><td>ana (25)</td><td>ben (60)</td></tr>"))
+            #expect(try await app.send(.get, "\(program.path)/rules", key: program.readKey).status == .ok)
+            #expect(try jsonObject(try await app.send(.get, "\(program.path)/rules", key: program.readKey))["version"] as? Int == 0, "a simulation changes nothing")
+
+            // Without the CSRF token, with another token, or from another origin: 403, nothing published.
+            #expect(try await browser.send(.post, rules, form: ["action": "publish", "rules": draft]).status == .forbidden)
+            #expect(try await browser.send(.post, rules, form: ["csrf": "AAAA", "action": "publish", "rules": draft]).status == .forbidden)
+            #expect(try await browser.send(.post, rules, form: ["csrf": csrf, "action": "publish", "rules": draft], origin: "https://evil.example").status == .forbidden)
+
+            let published = try await browser.send(.post, rules, form: ["csrf": csrf, "action": "publish", "rules": draft])
+            #expect(published.status == .seeOther)
+            #expect(published.headers[.location] == "\(rules)?published=1")
+            let current = try jsonObject(try await app.send(.get, "\(program.path)/rules", key: program.readKey))
+            #expect(current["version"] as? Int == 1)
+            #expect((current["actions"] as? [String: [String: Int]])?["share"]?["points"] == 30)
+            let keyId = try #require(try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: program.adminKey))
+                .keys.first { $0.role == "admin" }?.id)
+            #expect(try await AuditTests.audit(program).entries.first { $0.action == "rules.replaced" }?.actor == keyId, "audited as the signed-in key")
+            #expect(text(try await browser.send(.get, published.headers[.location]!)).contains("Version 1 is published."))
+
+            // Signing out ends the session.
+            #expect(try await browser.send(.post, "/console/logout", form: ["csrf": csrf]).headers[.location] == "/console/login")
+            #expect(try await browser.send(.get, rules).headers[.location] == "/console/login")
+        }
+    }
+}
