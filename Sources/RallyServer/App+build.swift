@@ -98,7 +98,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let viewerTokens = ViewerTokens(postgres: postgres, keys: secrets, clock: clock)
     mount(ViewerTokenController(tokens: viewerTokens).routes, at: "/v1/programs/:programId/viewer-tokens")
     let live = LiveBoards(leaderboards: leaderboards, programs: programs, clock: clock, logger: logger, metrics: metrics)
-    let pages = try PageController(programs: programs, leaderboards: leaderboards, tokens: viewerTokens, live: live,
+    let pages = try PageController(programs: programs, leaderboards: leaderboards, members: members, tokens: viewerTokens, live: live,
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
     ConsoleController(programs: programs, sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets), library: pages.library)

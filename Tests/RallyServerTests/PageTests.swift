@@ -142,7 +142,7 @@ struct PageTests {
             #expect(html.contains("&lt;img src=x onerror=alert(1)&gt;"))
             #expect(!html.contains("<img src=x"))
             // Six period tabs, each keeping the token; this week's is current.
-            #expect(html.components(separatedBy: #"href="/p/\#(program.id)?token="#).count - 1 == 6)
+            #expect(html.components(separatedBy: #"href="/p/\#(program.id)?token="#).count - 1 == 7, "six period tabs and the link to this page")
             #expect(html.contains(#"data-live="/p/\#(program.id)/live?token="#), "the stream the script listens to")
             #expect(html.contains(#"aria-current="page">This week</a>"#))
 
@@ -222,6 +222,58 @@ struct PageTests {
             #expect(points(boards[1], "ben") > points(boards[0], "ben"), "the second board carries a later share")
             #expect(points(boards[1], "ben") % 10 == 0 && points(boards[1], "ben") <= shares * 10)
             #expect(frames.map { $0.split(separator: "\n")[1] } == ["id: 1", "id: 2"])
+        }
+    }
+
+    /// A member's page: points and ranks, level, badges earned and to earn, the ledger explained; a member who is not public
+    /// is shown to themself alone. How to earn points, and the teams' board.
+    @Test func theMemberTeamsAndRulesPagesShowWhatEachNeeds() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben"])
+            try requireStatus(try await program.putMember("ana", MemberInput(displayName: "Ana", team: "Sales")), .ok)
+            try requireStatus(try await program.putMember("ben", MemberInput(team: "R&D", visibility: "anonymous")), .ok)
+            let version = try await RulesTests.setRules(program, """
+                {"actions": {"post": {"points": 25}, "share": {"points": 10, "networks": {"linkedin": 1.5}}},
+                 "campaigns": [{"id": "hiring", "name": "Hiring", "from": "2026-01-01T00:00:00+01:00", "to": "2030-01-01T00:00:00+01:00",
+                                "actions": ["share"], "multiplier": 2}],
+                 "levels": [{"name": "Rookie", "minPoints": 0}, {"name": "Pro", "minPoints": 100}]}
+                """)
+            try await BadgeAwardTests.defineBadge(program, "first-post", #"{"name": "First post", "criteria": {"type": "firstAction", "action": "post"}}"#)
+            try await BadgeAwardTests.defineBadge(program, "sharer", #"{"name": "Sharer", "criteria": {"type": "actionCount", "action": "share", "period": "all", "count": 5}}"#)
+            // A second after the version takes effect (an event of the same second could fall before it).
+            let at = Timestamp.rfc3339(try #require(version.effectiveFrom.flatMap(Timestamp.parse)).addingTimeInterval(1))
+            _ = try await program.record(EventInput(id: "s1", memberId: "ana", action: "share", network: "linkedin", occurredAt: at))
+            _ = try await program.record(EventInput(id: "p1", memberId: "ben", action: "post", occurredAt: at))
+            let token = try await Self.token(program, memberId: "ben")
+
+            let ana = try await Self.page(program, "/p/\(program.id)/members/ana", token: token)
+            #expect(ana.status == .ok)
+            let html = text(ana)
+            #expect(html.contains("<h1>Ana</h1>"))
+            #expect(html.contains(#"<tr data-period="all"><th scope="row">All time</th><td class="num">30</td><td class="num">#1</td></tr>"#))
+            #expect(html.contains("<h2 id=\"level\">Level: Rookie</h2>"))
+            #expect(html.contains("70 points to Pro"))
+            #expect(html.contains(#"<li data-badge-id="sharer">Sharer: Reach 5 × “share” in total</li>"#))
+            #expect(html.contains(#"<li data-badge-id="first-post">First post: Do a first “post”</li>"#))
+            #expect(html.contains("share 10 × 1.5 (linkedin), campaign Hiring × 2 = 30"))
+
+            // Ben is anonymous: his own page opens with his token, not with another's.
+            #expect(try await Self.page(program, "/p/\(program.id)/members/ben", token: token).status == .ok)
+            let other = try await Self.token(program, memberId: "ana")
+            #expect(try await Self.page(program, "/p/\(program.id)/members/ben", token: other).status == .notFound)
+            #expect(try await Self.page(program, "/p/\(program.id)/members/nobody", token: other).status == .notFound)
+            let benPage = text(try await Self.page(program, "/p/\(program.id)/members/ben", token: token))
+            #expect(benPage.contains(#"<li data-badge-id="first-post">First post"#), "Ben's first post earned it")
+
+            let rules = text(try await Self.page(program, "/p/\(program.id)/rules", token: token, query: "lang=fr"))
+            #expect(rules.contains(#"<tr data-action="share"><th scope="row">share</th><td class="num">10</td><td>Sur linkedin : × 1,5</td></tr>"#))
+            #expect(rules.contains("Hiring : × 2 du"))
+            #expect(rules.contains("Pro: dès 100 points"))
+
+            let teams = text(try await Self.page(program, "/p/\(program.id)/teams", token: token, query: "period=all"))
+            #expect(teams.contains(#"<tr data-team="Sales" data-rank="1" data-points="30">"#))
+            #expect(teams.contains(#"<tr data-team="R&amp;D" data-rank="2" data-points="25">"#))
         }
     }
 }

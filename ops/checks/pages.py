@@ -18,6 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE, OPERATOR, AXE, OUTPUT, FRAME_OK, FRAME_NO = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
@@ -130,8 +131,22 @@ try:
     # French, by the query.
     driver.get(PAGE + "&lang=fr")
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr", "French by ?lang=fr")
-    check("Cette semaine" in driver.find_element(By.CSS_SELECTOR, "nav").text, "the tabs in French")
+    check("Cette semaine" in driver.find_element(By.CSS_SELECTOR, "nav.periods").text, "the tabs in French")
     audit("leaderboard-fr")
+
+    # From the leaderboard to a colleague's page by their name, then how to earn points and the teams.
+    driver.get(PAGE)
+    driver.find_element(By.CSS_SELECTOR, "table[data-board] tr[data-member-id=m12] th a").click()
+    WebDriverWait(driver, 10).until(lambda d: "/members/m12" in d.current_url)
+    check(driver.find_element(By.TAG_NAME, "h1").text == "Member 12", "a colleague's page from their name")
+    check(driver.find_element(By.CSS_SELECTOR, "tr[data-period=all] td").text == "300", "their points of all time")
+    audit("member")
+    driver.find_element(By.LINK_TEXT, "How to earn points").click()
+    check(driver.find_element(By.CSS_SELECTOR, "tr[data-action=post] td").text == "25", "how to earn points: a post is worth 25")
+    audit("rules")
+    driver.find_element(By.LINK_TEXT, "Teams").click()
+    check(len(driver.find_elements(By.CSS_SELECTOR, "tr[data-team]")) == 3, "the teams' board ranks the three teams")
+    audit("teams")
 
     # Keyboard alone: the skip link first, then the tabs; Enter follows one.
     driver.get(PAGE)
@@ -141,12 +156,14 @@ try:
     check("skip" in (focused.get_attribute("class") or ""), "Tab reaches the skip link first")
     check(driver.execute_script("var s = getComputedStyle(arguments[0]); return s.outlineStyle !== 'none' && s.outlineWidth !== '0px';", focused),
           "focus is visible")
-    for _ in range(2):
+    reached = []
+    while len(reached) < 12 and driver.switch_to.active_element.text != "This month":
         driver.switch_to.active_element.send_keys(Keys.TAB)
-    check(driver.switch_to.active_element.text == "This month", "Tab order: skip link, this week, this month")
+        reached.append(driver.switch_to.active_element.text)
+    check(reached[-2:] == ["This week", "This month"], "Tab reaches this week's tab, then this month's (%s)" % reached)
     driver.switch_to.active_element.send_keys(Keys.ENTER)
     WebDriverWait(driver, 10).until(lambda d: "period=month" in d.current_url)
-    check(driver.find_element(By.CSS_SELECTOR, "nav a[aria-current=page]").text == "This month", "Enter opened this month's board")
+    check(driver.find_element(By.CSS_SELECTOR, "nav.periods a[aria-current=page]").text == "This month", "Enter opened this month's board")
 
     # Refusals: a bad token is a 401 page, an unknown program a 404 page, both accessible.
     driver.get(BASE + "/p/%s?token=v1.bad.token" % PROGRAM)
@@ -210,8 +227,11 @@ try:
     draft = driver.find_element(By.NAME, "rules")
 
     def submit(rules, action):
+        """Fills the draft, presses the button, waits for the answer's page."""
+        old = driver.find_element(By.TAG_NAME, "html")
         driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.NAME, "rules"), rules)
         driver.find_element(By.CSS_SELECTOR, "button[name=action][value=%s]" % action).click()
+        WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
 
     submit('{"actions": {"post": {"points": -5}}}', "validate")
     problem = driver.find_elements(By.CSS_SELECTOR, '[data-field="actions.post.points"]')

@@ -28,6 +28,8 @@ struct BoardModel {
         var team: String
         var pointsText: String
         var isViewer: Bool
+        /// The member's page, for a member shown by name.
+        var href: String?
     }
 
     struct Pinned {
@@ -47,6 +49,8 @@ struct BoardModel {
     var kind: String
     var title: String
     var t: PageText
+    var p: ProfileText
+    var links: [Tab]
     var programName: String
     var periodLabel: String
     var tabs: [Tab]
@@ -60,6 +64,8 @@ struct BoardModel {
     var viewer: ViewerPart?
     /// The live ranking's stream (token and board options carried on), for the script.
     var liveURL: String
+    /// A member's page is this with `{id}` replaced (token and language carried on), for the script.
+    var memberLink: String
     var viewerId: String
     var board = true
 }
@@ -83,7 +89,8 @@ extension PageController {
             BoardModel.Row(memberId: entry.memberId ?? "", rank: entry.rank, points: entry.points, place: entry.rank <= 3 ? entry.rank : 0,
                            rankText: entry.rank.formatted(.number.locale(locale)), name: entry.displayName ?? entry.memberId ?? text.anonymous,
                            team: entry.team ?? "", pointsText: entry.points.formatted(.number.locale(locale)),
-                           isViewer: entry.memberId != nil && entry.memberId == viewer.token.memberId)
+                           isViewer: entry.memberId != nil && entry.memberId == viewer.token.memberId,
+                           href: entry.memberId.map { "/p/\(program.id)/members/\($0)?" + Self.encode([("token", tokenText), ("lang", viewer.language.rawValue)]) })
         }
         let rows = page.entries.map(row)
         var viewerPart: BoardModel.ViewerPart?
@@ -108,10 +115,13 @@ extension PageController {
         let liveURL = "/p/\(program.id)/live?" + Self.encode([("token", tokenText)] + boardOptions)
         let label = Self.periodLabel(span, current: tabs.first { $0.current }?.label, language: viewer.language, timeZone: program.timeZone)
         return BoardModel(lang: viewer.language.rawValue, kind: embed ? "embed" : "leaderboard", title: "\(program.name) · \(label)", t: text,
+                          p: ProfileText.of(viewer.language), links: embed ? [] : links(viewer, token: tokenText, current: ""),
                           programName: program.name, periodLabel: label, tabs: tabs, path: path,
                           hidden: hiddenOptions.map { BoardModel.Hidden(name: $0.0, value: $0.1) },
                           team: query.value("team") ?? "", region: query.value("region") ?? "", caption: label, rows: rows, empty: rows.isEmpty,
-                          viewer: viewerPart, liveURL: liveURL, viewerId: viewer.token.memberId ?? "")
+                          viewer: viewerPart, liveURL: liveURL,
+                          memberLink: "/p/\(program.id)/members/{id}?" + Self.encode([("token", tokenText), ("lang", viewer.language.rawValue)]),
+                          viewerId: viewer.token.memberId ?? "")
     }
 
     /// The options that choose the days, as the query gives them (`period=week` when it gives none).

@@ -14,15 +14,18 @@ import ServiceLifecycle
 struct PageController: Sendable {
     let programs: ProgramStore
     let leaderboards: Leaderboards
+    let members: MemberStore
     let tokens: ViewerTokens
     let live: LiveBoards
     /// Ends each live stream after this many boards (tests read a stream to its end); nil: never.
     let streamLimit: Int?
     let library: MustacheLibrary
 
-    init(programs: ProgramStore, leaderboards: Leaderboards, tokens: ViewerTokens, live: LiveBoards, streamLimit: Int? = nil) throws {
+    init(programs: ProgramStore, leaderboards: Leaderboards, members: MemberStore, tokens: ViewerTokens, live: LiveBoards,
+         streamLimit: Int? = nil) throws {
         self.programs = programs
         self.leaderboards = leaderboards
+        self.members = members
         self.tokens = tokens
         self.live = live
         self.streamLimit = streamLimit
@@ -33,6 +36,24 @@ struct PageController: Sendable {
         router.get("p/:programId") { request, context in await self.respond(request, context, embed: false) }
         router.get("embed/:programId/leaderboard") { request, context in await self.respond(request, context, embed: true) }
         router.get("p/:programId/live") { request, context in await self.stream(request, context) }
+        router.get("p/:programId/members/:memberId") { request, context in
+            await self.page(request, context) { viewer, token in
+                self.html(self.library.render(try await self.memberPage(request, context, viewer: viewer, token: token), withTemplate: "member") ?? "",
+                          status: .ok, origins: viewer.program.settings.embedOrigins)
+            }
+        }
+        router.get("p/:programId/rules") { request, context in
+            await self.page(request, context) { viewer, token in
+                self.html(self.library.render(self.rulesPage(viewer: viewer, token: token), withTemplate: "rules-page") ?? "", status: .ok,
+                          origins: viewer.program.settings.embedOrigins)
+            }
+        }
+        router.get("p/:programId/teams") { request, context in
+            await self.page(request, context) { viewer, token in
+                self.html(self.library.render(try await self.teamsPage(request, viewer: viewer, token: token), withTemplate: "teams") ?? "",
+                          status: .ok, origins: viewer.program.settings.embedOrigins)
+            }
+        }
         router.get("assets/live.js") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: .init(byteBuffer: ByteBuffer(string: PageScript.live)))

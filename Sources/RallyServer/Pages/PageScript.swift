@@ -9,6 +9,7 @@ enum PageScript {
           if (!main || !window.EventSource) { return; }
           var viewer = main.getAttribute("data-viewer") || "";
           var anonymous = main.getAttribute("data-anonymous") || "";
+          var memberLink = main.getAttribute("data-member-link") || "";
           var body = main.querySelector("table[data-board] tbody");
           var empty = main.querySelector(".empty");
           var number = new Intl.NumberFormat(document.documentElement.lang);
@@ -30,7 +31,14 @@ enum PageScript {
               tr.setAttribute("aria-current", "true");
             }
             tr.appendChild(cell("td", "rank", number.format(entry.rank)));
-            tr.appendChild(cell("th", "", entry.name || anonymous));
+            var name = cell("th", "", entry.memberId ? "" : anonymous);
+            if (entry.memberId) {
+              var link = document.createElement("a");
+              link.href = memberLink.replace("{id}", encodeURIComponent(entry.memberId));
+              link.textContent = entry.name || entry.memberId;
+              name.appendChild(link);
+            }
+            tr.appendChild(name);
             tr.appendChild(cell("td", "team", entry.team || ""));
             tr.appendChild(cell("td", "num", number.format(entry.points)));
             return tr;

@@ -6,7 +6,7 @@ enum PageTemplates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
         for (name, text) in [("page", page), ("leaderboard", leaderboard), ("embed", embed), ("problem", problem), ("ranking", ranking)]
-            + ConsoleTemplates.all {
+            + ConsoleTemplates.all + ProfileTemplates.all {
             try library.register(text, named: name)
         }
         return library
@@ -35,7 +35,7 @@ enum PageTemplates {
         <caption>{{caption}}</caption>
         <thead><tr><th scope="col">{{t.rank}}</th><th scope="col">{{t.member}}</th><th scope="col" class="team">{{t.team}}</th><th scope="col" class="num">{{t.points}}</th></tr></thead>
         <tbody>
-        {{#rows}}<tr data-member-id="{{memberId}}" data-rank="{{rank}}" data-points="{{points}}" class="place-{{place}}{{#isViewer}} viewer{{/isViewer}}"{{#isViewer}} aria-current="true"{{/isViewer}}><td class="rank">{{rankText}}</td><th scope="row">{{name}}</th><td class="team">{{team}}</td><td class="num">{{pointsText}}</td></tr>
+        {{#rows}}<tr data-member-id="{{memberId}}" data-rank="{{rank}}" data-points="{{points}}" class="place-{{place}}{{#isViewer}} viewer{{/isViewer}}"{{#isViewer}} aria-current="true"{{/isViewer}}><td class="rank">{{rankText}}</td><th scope="row">{{#href}}<a href="{{href}}">{{name}}</a>{{/href}}{{^href}}{{name}}{{/href}}</th><td class="team">{{team}}</td><td class="num">{{pointsText}}</td></tr>
         {{/rows}}
         </tbody>
         </table>
@@ -44,15 +44,16 @@ enum PageTemplates {
     static let leaderboard = """
         {{<page}}{{$body}}
         <a class="skip" href="#ranking">{{t.skip}}</a>
+        {{>links}}
         <header><h1>{{programName}}</h1><p class="period">{{periodLabel}}</p></header>
-        <nav aria-label="{{t.periods}}"><ul class="tabs">{{#tabs}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/tabs}}</ul></nav>
+        <nav class="periods" aria-label="{{t.periods}}"><ul class="tabs">{{#tabs}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/tabs}}</ul></nav>
         <form class="filter" method="get" action="{{path}}" aria-label="{{t.filter}}">
         {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
         <label>{{t.team}} <input type="text" name="team" value="{{team}}" maxlength="200"></label>
         <label>{{t.region}} <input type="text" name="region" value="{{region}}" maxlength="200"></label>
         <button type="submit">{{t.apply}}</button>
         </form>
-        <main id="ranking" data-live="{{liveURL}}" data-viewer="{{viewerId}}" data-anonymous="{{t.anonymous}}">
+        <main id="ranking" data-live="{{liveURL}}" data-viewer="{{viewerId}}" data-anonymous="{{t.anonymous}}" data-member-link="{{memberLink}}">
         <p class="empty"{{^empty}} hidden{{/empty}}>{{t.empty}}</p>
         {{>ranking}}
         {{#viewer}}<section class="you" aria-label="{{t.you}}">
@@ -64,7 +65,7 @@ enum PageTemplates {
 
     static let embed = """
         {{<page}}{{$body}}
-        <main id="ranking" data-live="{{liveURL}}" data-viewer="{{viewerId}}" data-anonymous="{{t.anonymous}}">
+        <main id="ranking" data-live="{{liveURL}}" data-viewer="{{viewerId}}" data-anonymous="{{t.anonymous}}" data-member-link="{{memberLink}}">
         <h1>{{programName}} <span class="period">{{periodLabel}}</span></h1>
         <p class="empty"{{^empty}} hidden{{/empty}}>{{t.empty}}</p>
         {{>ranking}}
