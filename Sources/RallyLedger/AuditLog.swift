@@ -33,14 +33,17 @@ public struct AuditLog: Sendable {
             """, [program, actor, action, target, before, after])
     }
 
-    /// The program's changes, newest first: at most `limit`, those before the `cursor` entry id when given; the cursor
-    /// of the next page when there is one.
-    public func page(program: String, limit: Int, before cursor: Int64?) async throws -> ([AuditEntry], Int64?) {
+    /// The program's changes, newest first: at most `limit`, those before the `cursor` entry id when given, of an action
+    /// starting with `action` and by `actor` when given (both must hold); the cursor of the next page when there is one.
+    public func page(program: String, limit: Int, before cursor: Int64?, action: String? = nil, actor: String? = nil) async throws
+        -> ([AuditEntry], Int64?)
+    {
         let rows = try await postgres.query("""
             SELECT id, extract(epoch FROM at) AS at, actor, action, target, before::text AS before, after::text AS after
             FROM audit_log WHERE program_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+              AND ($4::text IS NULL OR starts_with(action, $4)) AND ($5::text IS NULL OR actor = $5)
             ORDER BY id DESC LIMIT $3
-            """, [program, cursor.map(String.init), String(limit + 1)])
+            """, [program, cursor.map(String.init), String(limit + 1), action, actor])
         let entries = try rows.prefix(limit).map { row in
             AuditEntry(id: try row.int64("id"), at: Date(timeIntervalSince1970: try row.double("at")), actor: try row.string("actor"),
                        action: try row.string("action"), target: try row.string("target"), before: row.optionalString("before"),

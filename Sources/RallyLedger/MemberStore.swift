@@ -145,6 +145,19 @@ public final class MemberStore: Sendable {
         })
     }
 
+    /// Members whose id or name starts with `text` (any case), by id: at most `limit` (the console's search).
+    public func search(program: String, text: String, limit: Int) async throws -> [(id: String, profile: MemberProfile)] {
+        let pattern = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        return try await postgres.query("""
+            SELECT member_id, display_name, team, region, enrolled, visibility FROM members
+            WHERE program_id = $1 AND (member_id ILIKE $2 OR display_name ILIKE $2) ORDER BY member_id LIMIT $3::int
+            """, [program, pattern, String(limit)]).map { row in
+            (try row.string("member_id"),
+             MemberProfile(displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
+                           enrolled: try row.bool("enrolled"), audience: [:], visibility: Visibility(rawValue: try row.string("visibility")) ?? .public))
+        }
+    }
+
     /// A page of the member's ledger, newest first, and the cursor of the next page.
     public func ledger(program: String, memberId: String, limit: Int, before cursor: Int64?) async throws -> ([LedgerEntry], Int64?) {
         let (exists, rows) = try await postgres.withConnection { connection in

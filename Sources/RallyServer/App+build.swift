@@ -101,7 +101,9 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let pages = try PageController(programs: programs, leaderboards: leaderboards, members: members, tokens: viewerTokens, live: live,
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
-    ConsoleController(programs: programs, sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets), library: pages.library)
+    ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres),
+                      sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets),
+                      keyRateLimitMaximum: configuration.rateLimits.keyMaximum, library: pages.library)
         .mount(on: router)
     routes.completeRouting(on: router)
 

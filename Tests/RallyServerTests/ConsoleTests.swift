@@ -133,4 +133,57 @@ struct ConsoleTests {
             #expect(try await browser.send(.get, rules).headers[.location] == "/console/login")
         }
     }
+
+    @Test func keysMembersAndTheAuditLogAreManagedThroughForms() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "anatole", "ben"])
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+
+            // Keys: a new one shown once, with its own limit; then revoked.
+            let keys = "/console/\(program.id)/keys"
+            let csrf = Self.csrf(try await browser.send(.get, keys))
+            let created = text(try await browser.send(.post, keys, form: ["csrf": csrf, "action": "create", "role": "read", "label": "Widget", "rateLimit": "50"]))
+            let secret = try #require(created.range(of: "<output data-new-key>").map { String(created[$0.upperBound...].prefix { $0 != "<" }) })
+            #expect(secret.hasPrefix("rk_"))
+            try requireStatus(try await app.send(.get, program.path, key: secret), .ok)
+            let listed = try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: program.adminKey)).keys
+            let widget = try #require(listed.first { $0.label == "Widget" })
+            #expect(widget.rateLimit == 50 && widget.role == "read")
+            #expect(!text(try await browser.send(.get, keys)).contains(secret), "shown once")
+            let refused = try await browser.send(.post, keys, form: ["csrf": csrf, "action": "create", "role": "read", "rateLimit": "0"])
+            #expect(refused.status == .unprocessableContent && text(refused).contains(#"data-field="rateLimit""#))
+            try requireStatus(try await browser.send(.post, keys, form: ["csrf": csrf, "action": "revoke", "keyId": widget.id]), .ok)
+            try expectError(try await app.send(.get, program.path, key: secret), .unauthorized, code: "unauthorized")
+
+            // Members: found by the start of their id, read, exported; erased only when their id is typed to confirm.
+            let members = "/console/\(program.id)/members"
+            let found = text(try await browser.send(.get, members + "?q=ana"))
+            #expect(found.components(separatedBy: "<tr data-result=").count - 1 == 2, "ana and anatole, not ben")
+            let profile = try await browser.send(.get, members + "?member=ana")
+            #expect(text(profile).contains(#"data-member="ana""#))
+            let export = try await browser.send(.get, members + "/export?member=ana")
+            #expect(export.headers[.contentDisposition]?.contains("attachment") == true)
+            #expect((try JSONSerialization.jsonObject(with: Data(text(export).utf8)) as? [String: Any]) != nil)
+            let mismatch = try await browser.send(.post, members, form: ["csrf": csrf, "action": "erase", "member": "ana", "confirm": "anatole"])
+            #expect(mismatch.status == .unprocessableContent && text(mismatch).contains(#"<p class="error" role="alert" data-field="confirm">"#))
+            try requireStatus(try await app.send(.get, "\(program.path)/members/ana", key: program.readKey), .ok)
+            try requireStatus(try await browser.send(.post, members, form: ["csrf": csrf, "action": "erase", "member": "ana", "confirm": "ana"]), .ok)
+            try expectError(try await app.send(.get, "\(program.path)/members/ana", key: program.readKey), .notFound, code: "not_found")
+
+            // The audit log, filtered by action and actor together.
+            let keyId = try #require(listed.first { $0.role == "admin" }?.id)
+            func actions(_ query: String) async throws -> [Substring] {
+                text(try await browser.send(.get, "/console/\(program.id)/audit?\(query)")).components(separatedBy: #"data-action=""#).dropFirst()
+                    .map { $0.prefix { $0 != "\"" } }
+            }
+            // The admin key made the ingest, read and widget keys and revoked the widget's; the operator made the admin key.
+            #expect(try await actions("action=key.&actor=\(keyId)") == ["key.revoked", "key.created", "key.created", "key.created"])
+            #expect(try await actions("action=key.&actor=operator") == ["key.created"])
+            #expect(try await actions("action=rules.") == [])
+            let everything = text(try await browser.send(.get, "/console/\(program.id)/audit"))
+            #expect(everything.contains(#"data-action="member.erased""#))
+        }
+    }
 }

@@ -251,6 +251,25 @@ try:
     WebDriverWait(driver, 10).until(lambda d: "published=1" in d.current_url)
     _, rules = api("GET", "/v1/programs/%s/rules" % PROGRAM, ADMIN)
     check(rules["version"] == 1 and rules["actions"]["post"]["points"] == 50, "the publication seen through the API")
+
+    # The other console pages, each accessible: keys (a new one shown once), members (a search), the audit log.
+    driver.get(BASE + "/console/%s/keys" % PROGRAM)
+    audit("console-keys")
+    driver.find_element(By.NAME, "label").send_keys("Screen in the hall")
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "button[name=action][value=create]").click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    shown = driver.find_element(By.CSS_SELECTOR, "output[data-new-key]").text
+    status, _ = api("GET", "/v1/programs/%s" % PROGRAM, shown)
+    check(shown.startswith("rk_") and status == 200, "a key made in the console works")
+    SECRETS.append(shown)
+    driver.get(BASE + "/console/%s/members?q=m1" % PROGRAM)
+    check(len(driver.find_elements(By.CSS_SELECTOR, "tr[data-result]")) == 3, "members found by the start of their id (m10, m11, m12)")
+    audit("console-members")
+    driver.get(BASE + "/console/%s/audit?action=rules." % PROGRAM)
+    check([row.get_attribute("data-action") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-audit-id]")] == ["rules.replaced"],
+          "the audit log filtered to rule changes")
+    audit("console-audit")
 finally:
     driver.quit()
 

@@ -11,7 +11,11 @@ import RallyStorage
 /// the signed-in key. Sits beside the JSON API, as the pages do.
 struct ConsoleController: Sendable {
     let programs: ProgramStore
+    let keys: KeyStore
+    let members: MemberStore
+    let audit: AuditLog
     let sessions: ConsoleSessions
+    let keyRateLimitMaximum: Int
     let library: MustacheLibrary
 
     static let sessionCookie = "rally_console"
@@ -28,13 +32,35 @@ struct ConsoleController: Sendable {
         router.get("console/:programId/rules") { request, context in
             await handle(request, context) { try await signedIn(request, context) { page in try await rulesPage(request, page, form: nil) } }
         }
-        router.post("console/:programId/rules") { request, context in
+        router.post("console/:programId/rules") { request, context in await posted(request, context, rules) }
+        router.get("console/:programId/keys") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await keysPage(request, page) } }
+        }
+        router.post("console/:programId/keys") { request, context in await posted(request, context, keys) }
+        router.get("console/:programId/members") { request, context in
             await handle(request, context) {
                 try await signedIn(request, context) { page in
-                    let form = try await ConsoleForm(request, context: context)
-                    try checkCSRF(form, page.session)
-                    return try await rules(request, page, form: form)
+                    try await membersPage(request, page, search: Query(request).value("q"), memberId: Query(request).value("member"))
                 }
+            }
+        }
+        router.get("console/:programId/members/export") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await memberExport(request, page) } }
+        }
+        router.post("console/:programId/members") { request, context in await posted(request, context, members) }
+        router.get("console/:programId/audit") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await auditPage(request, page) } }
+        }
+    }
+
+    /// A form posted to a signed-in page: its CSRF token checked before `body` sees it.
+    private func posted(_ request: Request, _ context: RallyRequestContext,
+                        _ body: @escaping (Request, Page, ConsoleForm) async throws -> Response) async -> Response {
+        await handle(request, context) {
+            try await signedIn(request, context) { page in
+                let form = try await ConsoleForm(request, context: context)
+                try checkCSRF(form, page.session)
+                return try await body(request, page, form)
             }
         }
     }
@@ -53,7 +79,8 @@ struct ConsoleController: Sendable {
 
         /// What every console page shows: the program, the navigation, the sign-out form.
         func model(_ extra: [String: Any] = [:]) -> [String: Any] {
-            let links = [("", text.overview), ("rules", text.rules)]
+            let admin = ConsoleAdminText.of(language)
+            let links = [("", text.overview), ("rules", text.rules), ("keys", admin.keys), ("members", admin.members), ("audit", admin.audit)]
             var model: [String: Any] = [
                 "lang": language.rawValue, "kind": "console", "title": "\(program.name) · \(text.console)", "t": text, "csrf": csrf,
                 "programName": program.name, "programId": program.id,

@@ -60,7 +60,7 @@ struct PageController: Sendable {
         }
         router.get("assets/rally.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                     body: .init(byteBuffer: ByteBuffer(string: PageTemplates.css + "\n" + ConsoleTemplates.css)))
+                     body: .init(byteBuffer: ByteBuffer(string: PageTemplates.css + "\n" + ConsoleTemplates.css + "\n" + ConsoleAdminTemplates.css)))
         }
     }
 

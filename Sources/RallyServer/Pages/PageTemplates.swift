@@ -6,7 +6,7 @@ enum PageTemplates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
         for (name, text) in [("page", page), ("leaderboard", leaderboard), ("embed", embed), ("problem", problem), ("ranking", ranking)]
-            + ConsoleTemplates.all + ProfileTemplates.all {
+            + ConsoleTemplates.all + ConsoleAdminTemplates.all + ProfileTemplates.all {
             try library.register(text, named: name)
         }
         return library

@@ -1,0 +1,73 @@
+/// The console's pages over keys, members and the audit log (in the `console` frame).
+enum ConsoleAdminTemplates {
+    static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit)]
+
+    static let keys = """
+        {{<console}}{{$content}}
+        <h1>{{c.keys}}</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        {{#secret}}<p class="notice" role="status">{{c.newKey}} <output data-new-key>{{secret}}</output></p>{{/secret}}
+        {{#hasProblems}}<div role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
+        <table><caption>{{c.keys}}</caption><thead><tr><th scope="col">{{c.id}}</th><th scope="col">{{c.role}}</th><th scope="col">{{c.label}}</th>
+        <th scope="col" class="num">{{c.rateLimit}}</th><th scope="col">{{c.lastUsed}}</th><th scope="col">{{c.revoked}}</th><th scope="col"><span class="visually-hidden">{{c.revoke}}</span></th></tr></thead>
+        <tbody>{{#keys}}<tr data-key-id="{{id}}"><td><code>{{id}}</code></td><td>{{role}}</td><td>{{label}}</td><td class="num">{{rateLimit}}</td><td>{{lastUsed}}</td><td>{{revoked}}</td>
+        <td>{{#live}}<form method="post" action="/console/{{programId}}/keys"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="keyId" value="{{id}}">
+        <button type="submit" name="action" value="revoke" aria-label="{{c.revoke}} {{id}}">{{c.revoke}}</button></form>{{/live}}</td></tr>{{/keys}}</tbody></table>
+        <h2>{{c.newKeyTitle}}</h2>
+        <form method="post" action="/console/{{programId}}/keys" class="fields">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>{{c.role}} <select name="role"><option value="read">read</option><option value="ingest">ingest</option><option value="admin">admin</option></select></label>
+        <label>{{c.label}} <input type="text" name="label" maxlength="200" data-field="label"></label>
+        <label>{{c.rateLimit}} <input type="number" name="rateLimit" min="1" data-field="rateLimit"></label>
+        <button type="submit" name="action" value="create">{{c.create}}</button>
+        </form>
+        {{/content}}{{/console}}
+        """
+
+    static let members = """
+        {{<console}}{{$content}}
+        <h1>{{c.members}}</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        <form method="get" action="/console/{{programId}}/members" class="fields" role="search">
+        <label>{{c.find}} <input type="search" name="q" value="{{q}}" maxlength="128"></label> <button type="submit">{{c.search}}</button>
+        </form>
+        {{#searched}}<table><caption>{{c.found}}</caption><thead><tr><th scope="col">{{c.id}}</th><th scope="col">{{c.name}}</th><th scope="col">{{c.team}}</th><th scope="col">{{c.region}}</th></tr></thead>
+        <tbody>{{#found}}<tr data-result="{{id}}"><td><a href="/console/{{programId}}/members?member={{id}}">{{id}}</a></td><td>{{name}}</td><td>{{team}}</td><td>{{region}}</td></tr>{{/found}}</tbody></table>{{/searched}}
+        {{#member}}<section aria-labelledby="member-title" data-member="{{id}}"><h2 id="member-title">{{name}}</h2>
+        <dl class="facts">{{#facts}}<dt>{{label}}</dt><dd>{{value}}</dd>{{/facts}}</dl>
+        <p><a href="/console/{{programId}}/members/export?member={{id}}" download>{{c.export}}</a></p>
+        <form method="post" action="/console/{{programId}}/members" class="fields danger">
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="member" value="{{id}}">
+        <p>{{c.eraseHelp}}</p>
+        <label>{{c.confirm}} <input type="text" name="confirm" autocomplete="off" data-field="confirm"></label>
+        {{#confirmProblem}}<p class="error" role="alert" data-field="confirm">{{confirmProblem}}</p>{{/confirmProblem}}
+        <button type="submit" name="action" value="erase">{{c.erase}}</button></form></section>{{/member}}
+        {{/content}}{{/console}}
+        """
+
+    static let audit = """
+        {{<console}}{{$content}}
+        <h1>{{c.audit}}</h1>
+        <form method="get" action="/console/{{programId}}/audit" class="fields" aria-label="{{c.filters}}">
+        <label>{{c.action}} <input type="text" name="action" value="{{action}}" placeholder="rules."></label>
+        <label>{{c.actor}} <input type="text" name="actor" value="{{actor}}" placeholder="key_…"></label>
+        <button type="submit">{{c.filter}}</button></form>
+        <p class="help">{{c.filtersHelp}}</p>
+        <table><caption>{{c.audit}}</caption><thead><tr><th scope="col">{{c.when}}</th><th scope="col">{{c.actor}}</th><th scope="col">{{c.action}}</th><th scope="col">{{c.target}}</th><th scope="col">{{c.change}}</th></tr></thead>
+        <tbody>{{#entries}}<tr data-audit-id="{{id}}" data-action="{{action}}"><td>{{at}}</td><td><code>{{actor}}</code></td><td>{{action}}</td><td>{{target}}</td>
+        <td><details><summary>{{c.beforeAfter}}</summary><pre>{{before}}</pre><pre>{{after}}</pre></details></td></tr>{{/entries}}</tbody></table>
+        {{^entries}}<p>{{c.nothing}}</p>{{/entries}}
+        {{#older}}<p><a href="{{older}}">{{c.older}}</a></p>{{/older}}
+        {{/content}}{{/console}}
+        """
+
+    static let css = """
+        .fields { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; margin: 1rem 0; }
+        .fields input, .fields select { padding: .3rem; border: 1px solid #6b7480; border-radius: .25rem; }
+        .danger { border: 1px solid #9b1c1c; padding: .75rem; border-radius: .25rem; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+        pre { white-space: pre-wrap; word-break: break-all; font-size: .8rem; }
+        output[data-new-key] { font-family: ui-monospace, monospace; font-weight: 700; }
+        """
+}
