@@ -101,7 +101,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let pages = try PageController(programs: programs, leaderboards: leaderboards, members: members, tokens: viewerTokens, live: live,
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
-    ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres),
+    ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres), analytics: analytics,
                       sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets),
                       keyRateLimitMaximum: configuration.rateLimits.keyMaximum, library: pages.library)
         .mount(on: router)

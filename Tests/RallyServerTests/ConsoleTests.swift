@@ -186,4 +186,27 @@ struct ConsoleTests {
             #expect(everything.contains(#"data-action="member.erased""#))
         }
     }
+
+    /// Participation over time as a chart, its table and a CSV; satisfaction with small groups suppressed.
+    @Test func analyticsShowParticipationAsAChartATableAndACSV() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC")
+            try await program.addMembers(["ana", "ben", "cid"])
+            _ = try await program.recordBatch([EventInput(id: "a1", memberId: "ana", action: "post"), EventInput(id: "b1", memberId: "ben", action: "share")])
+            try await SatisfactionTests.answers(program, prefix: "x", [10, 9])
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let week = try decode(BoardDTO.self, from: try await app.send(.get, "\(program.path)/leaderboards/members", key: program.readKey)).period.key
+
+            let html = text(try await browser.send(.get, "/console/\(program.id)/analytics"))
+            #expect(html.contains(#"data-period="\#(week)" data-rate="0.6667""#), "this week's bar: 2 of 3 enrolled members active")
+            #expect(html.contains(#"<tr><th scope="row">\#(week)</th><td>Everyone</td><td class="num">3</td><td class="num">2</td><td class="num">66.7%</td></tr>"#))
+            #expect(html.components(separatedBy: "<rect ").count - 1 == 12, "twelve weeks by default")
+            #expect(html.contains(#"<td class="num">suppressed</td>"#), "two answers: suppressed, not zero")
+            let csv = try await browser.send(.get, "/console/\(program.id)/analytics?granularity=week&format=csv")
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(text(csv).contains("\(week),\"Everyone\",3,2,0.6667\r\n"))
+            #expect(text(csv).hasPrefix("period,group,enrolled,active,rate\r\n"))
+        }
+    }
 }

@@ -266,6 +266,11 @@ try:
     driver.get(BASE + "/console/%s/members?q=m1" % PROGRAM)
     check(len(driver.find_elements(By.CSS_SELECTOR, "tr[data-result]")) == 3, "members found by the start of their id (m10, m11, m12)")
     audit("console-members")
+    driver.get(BASE + "/console/%s/analytics" % PROGRAM)
+    bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect[data-period]")
+    check(len(bars) == 12 and bars[-1].get_attribute("data-rate") == "1.0000", "participation as a chart: this week, all 12 members active")
+    check(len(driver.find_elements(By.CSS_SELECTOR, "table[data-table=participation] tbody tr")) == 12, "the chart's numbers in a table")
+    audit("console-analytics")
     driver.get(BASE + "/console/%s/audit?action=rules." % PROGRAM)
     check([row.get_attribute("data-action") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-audit-id]")] == ["rules.replaced"],
           "the audit log filtered to rule changes")

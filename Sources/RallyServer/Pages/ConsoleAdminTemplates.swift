@@ -1,6 +1,28 @@
 /// The console's pages over keys, members and the audit log (in the `console` frame).
 enum ConsoleAdminTemplates {
-    static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit)]
+    static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit), ("console-analytics", analytics)]
+
+    static let analytics = """
+        {{<console}}{{$content}}
+        <h1>{{a.analytics}}</h1>
+        <form method="get" action="/console/{{programId}}/analytics" class="fields">
+        <label>{{t.from}} <input type="date" name="from" value="{{from}}"></label>
+        <label>{{t.to}} <input type="date" name="to" value="{{to}}"></label>
+        <label>{{a.granularity}} <select name="granularity">{{#granularities}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/granularities}}</select></label>
+        <label>{{a.groupBy}} <select name="groupBy">{{#groupings}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/groupings}}</select></label>
+        <button type="submit">{{a.show}}</button></form>
+        <h2>{{a.participation}}</h2>
+        <figure>{{{chart}}}</figure>
+        <p><a href="{{csv}}" download>{{a.download}}</a></p>
+        <table data-table="participation"><caption>{{a.participation}}</caption><thead><tr><th scope="col">{{a.period}}</th><th scope="col">{{a.group}}</th>
+        <th scope="col" class="num">{{a.enrolled}}</th><th scope="col" class="num">{{a.active}}</th><th scope="col" class="num">{{a.rate}}</th></tr></thead>
+        <tbody>{{#rows}}<tr><th scope="row">{{period}}</th><td>{{group}}</td><td class="num">{{enrolled}}</td><td class="num">{{active}}</td><td class="num">{{rate}}</td></tr>{{/rows}}</tbody></table>
+        <h2>{{a.satisfaction}}</h2>
+        <p class="help">{{a.satisfactionHelp}}</p>
+        <table data-table="satisfaction"><thead><tr><th scope="col">{{a.group}}</th><th scope="col" class="num">{{a.ambassadors}}</th><th scope="col" class="num">{{a.others}}</th><th scope="col" class="num">{{a.responses}}</th></tr></thead>
+        <tbody>{{#satisfaction}}<tr><th scope="row">{{group}}</th><td class="num">{{ambassadors}}</td><td class="num">{{others}}</td><td class="num">{{responses}}</td></tr>{{/satisfaction}}</tbody></table>
+        {{/content}}{{/console}}
+        """
 
     static let keys = """
         {{<console}}{{$content}}
@@ -68,6 +90,7 @@ enum ConsoleAdminTemplates {
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         pre { white-space: pre-wrap; word-break: break-all; font-size: .8rem; }
+        svg.chart { width: 100%; height: auto; }
         output[data-new-key] { font-family: ui-monospace, monospace; font-weight: 700; }
         """
 }

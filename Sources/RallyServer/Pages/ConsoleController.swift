@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import RallyAnalytics
 import RallyCore
 import RallyLedger
 import RallyStorage
@@ -14,6 +15,7 @@ struct ConsoleController: Sendable {
     let keys: KeyStore
     let members: MemberStore
     let audit: AuditLog
+    let analytics: AnalyticsStore
     let sessions: ConsoleSessions
     let keyRateLimitMaximum: Int
     let library: MustacheLibrary
@@ -48,6 +50,9 @@ struct ConsoleController: Sendable {
             await handle(request, context) { try await signedIn(request, context) { page in try await memberExport(request, page) } }
         }
         router.post("console/:programId/members") { request, context in await posted(request, context, members) }
+        router.get("console/:programId/analytics") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await analyticsPage(request, page) } }
+        }
         router.get("console/:programId/audit") { request, context in
             await handle(request, context) { try await signedIn(request, context) { page in try await auditPage(request, page) } }
         }
@@ -80,7 +85,8 @@ struct ConsoleController: Sendable {
         /// What every console page shows: the program, the navigation, the sign-out form.
         func model(_ extra: [String: Any] = [:]) -> [String: Any] {
             let admin = ConsoleAdminText.of(language)
-            let links = [("", text.overview), ("rules", text.rules), ("keys", admin.keys), ("members", admin.members), ("audit", admin.audit)]
+            let links = [("", text.overview), ("rules", text.rules), ("keys", admin.keys), ("members", admin.members),
+                         ("analytics", AnalyticsText.of(language).analytics), ("audit", admin.audit)]
             var model: [String: Any] = [
                 "lang": language.rawValue, "kind": "console", "title": "\(program.name) · \(text.console)", "t": text, "csrf": csrf,
                 "programName": program.name, "programId": program.id,
