@@ -203,6 +203,19 @@ public final class WebhookStore: Sendable {
         }
     }
 
+    /// Queues a `webhook.test` delivery to one webhook (what the console's "send a test" does), sent and signed like any
+    /// other; its id, or a 404 for an unknown webhook.
+    public func queueTest(program: String, id: String, actor: String) async throws -> String {
+        let rows = try await postgres.query("""
+            INSERT INTO webhook_deliveries (program_id, webhook_id, type, data, next_attempt_at)
+            SELECT program_id, webhook_id, 'webhook.test', jsonb_build_object('message', 'A test delivery, asked for by ' || $3::text), now()
+            FROM webhooks WHERE program_id = $1 AND webhook_id = $2 AND deleted_at IS NULL
+            RETURNING id::text AS id
+            """, [program, id, actor])
+        guard let row = rows.first else { throw Self.notFound(id, program: program) }
+        return try row.string("id")
+    }
+
     static func notFound(_ id: String, program: String) -> RallyError {
         RallyError(.notFound, "webhook '\(id)' does not exist in program '\(program)'")
     }

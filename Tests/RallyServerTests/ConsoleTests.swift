@@ -209,4 +209,39 @@ struct ConsoleTests {
             #expect(text(csv).hasPrefix("period,group,enrolled,active,rate\r\n"))
         }
     }
+
+    /// A webhook defined through the console's form, sent a signed test delivery, then deleted.
+    @Test func aWebhookIsDefinedTestedAndDeletedFromTheConsole() async throws {
+        try await WebhookTests.withReceiver { inbox, url in
+            try await TestApp.run(background: .milliseconds(100)) { app in
+                let program = try await app.createProgram()
+                var browser = Browser(app: app)
+                try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+                let page = "/console/\(program.id)/webhooks"
+                let csrf = Self.csrf(try await browser.send(.get, page))
+                let refused = try await browser.send(.post, page, form: ["csrf": csrf, "action": "save", "webhookId": "crm", "url": "ftp://files.example.com",
+                                                                      "secret": "short"])
+                #expect(refused.status == .unprocessableContent)
+                #expect(text(refused).contains(#"<li data-field="url">"#) && text(refused).contains(#"<li data-field="events">"#)
+                    && text(refused).contains(#"<li data-field="secret">"#))
+                let body = ["csrf": csrf, "action": "save", "webhookId": "crm", "url": url, "secret": WebhookTests.secret]
+                var encoded = body.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+                encoded += ["events=badge.awarded", "events=level.reached"]
+                let saved = try await app.send(.post, page, key: nil, body: encoded.joined(separator: "&"),
+                                               headers: [.cookie: browser.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; "),
+                                                         .contentType: "application/x-www-form-urlencoded"])
+                #expect(saved.status == .ok)
+                let listed = try jsonObject(try await app.send(.get, "\(program.path)/webhooks", key: program.adminKey))
+                #expect((listed["webhooks"] as? [[String: Any]])?.first?["events"] as? [String] == ["badge.awarded", "level.reached"])
+
+                try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "test", "webhookId": "crm"]), .ok)
+                let test = try #require(try await inbox.wait(forType: "webhook.test"))
+                #expect(test["programId"] as? String == program.id)
+                let request = try #require(inbox.requests.withLock { $0 }.first)
+                #expect(WebhookTests.signatureVerifies(request.signature, body: request.body))
+                try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "delete", "webhookId": "crm"]), .ok)
+                #expect((try jsonObject(try await app.send(.get, "\(program.path)/webhooks", key: program.adminKey))["webhooks"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
 }

@@ -75,15 +75,21 @@ struct WebhookController {
         let program = try context.requireProgram()
         let webhookId = try context.pathIdentifier("webhookId")
         let input = try await JSONBody.decode(WebhookInput.self, from: request, context: context)
-        var (events, problems) = Self.validate(input)
-        if problems.isEmpty, let refusal = await targets.problem(host: URLComponents(string: input.url)?.host ?? "") {
-            problems.append(FieldProblem(field: "url", problem: "must not reach inside the network: \(refusal)"))
-        }
+        let (events, problems) = await Self.check(input, targets: targets)
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let (webhook, created) = try await webhooks.put(program: program.id, id: webhookId, url: input.url, events: events, secret: input.secret,
                                                       actor: context.actor)
         context.logger.info("webhook \(created ? "created" : "changed")", metadata: ["program": "\(program.id)", "webhook": "\(webhookId)"])
         return JSONResponse.make(WebhookBody(webhook: webhook, timeZone: program.timeZone), status: created ? .created : .ok)
+    }
+
+    /// `validate`, then whether the URL's host reaches inside the network (`WebhookTargets`).
+    static func check(_ input: WebhookInput, targets: WebhookTargets) async -> ([WebhookEventType], [FieldProblem]) {
+        var (events, problems) = validate(input)
+        if problems.isEmpty, let refusal = await targets.problem(host: URLComponents(string: input.url)?.host ?? "") {
+            problems.append(FieldProblem(field: "url", problem: "must not reach inside the network: \(refusal)"))
+        }
+        return (events, problems)
     }
 
     /// Every problem of a webhook document: an http(s) URL with a host, known and distinct event types, a secret of 16 to

@@ -1,6 +1,34 @@
 /// The console's pages over keys, members and the audit log (in the `console` frame).
 enum ConsoleAdminTemplates {
-    static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit), ("console-analytics", analytics)]
+    static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit), ("console-analytics", analytics),
+                      ("console-webhooks", webhooks)]
+
+    static let webhooks = """
+        {{<console}}{{$content}}
+        <h1>{{w.webhooks}}</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        {{^webhooks}}<p>{{w.none}}</p>{{/webhooks}}
+        {{#webhooks}}<section class="webhook" data-webhook-id="{{id}}" aria-labelledby="webhook-{{id}}"><h2 id="webhook-{{id}}">{{id}}</h2>
+        <p><code>{{url}}</code> · {{events}}</p>
+        <form method="post" action="/console/{{programId}}/webhooks" class="fields"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="webhookId" value="{{id}}">
+        <button type="submit" name="action" value="test">{{w.test}}</button> <button type="submit" name="action" value="delete">{{w.delete}}</button></form>
+        {{#hasDeliveries}}<table><caption>{{w.deliveries}}</caption><thead><tr><th scope="col">{{w.when}}</th><th scope="col">{{w.type}}</th><th scope="col">{{w.state}}</th>
+        <th scope="col" class="num">{{w.attempts}}</th><th scope="col">{{w.last}}</th></tr></thead>
+        <tbody>{{#deliveries}}<tr data-delivery-id="{{id}}" data-state="{{state}}"><td>{{when}}</td><td>{{type}}</td><td>{{state}}</td><td class="num">{{attempts}}</td><td>{{last}}</td></tr>{{/deliveries}}</tbody></table>{{/hasDeliveries}}
+        </section>{{/webhooks}}
+        <h2>{{w.define}}</h2>
+        {{#hasProblems}}<div role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
+        <form method="post" action="/console/{{programId}}/webhooks" class="fields">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label>{{w.id}} <input type="text" name="webhookId" value="{{draftId}}" required maxlength="128"></label>
+        <label>{{w.url}} <input type="url" name="url" value="{{draftURL}}" required maxlength="2048"></label>
+        <fieldset><legend>{{w.events}}</legend>{{#types}}<label><input type="checkbox" name="events" value="{{value}}"{{#checked}} checked{{/checked}}> {{value}}</label> {{/types}}</fieldset>
+        <label>{{w.secret}} <input type="password" name="secret" autocomplete="new-password" minlength="16" maxlength="256" aria-describedby="secret-help" required></label>
+        <p id="secret-help" class="help">{{w.secretHelp}}</p>
+        <button type="submit" name="action" value="save">{{w.save}}</button>
+        </form>
+        {{/content}}{{/console}}
+        """
 
     static let analytics = """
         {{<console}}{{$content}}

@@ -16,6 +16,8 @@ struct ConsoleController: Sendable {
     let members: MemberStore
     let audit: AuditLog
     let analytics: AnalyticsStore
+    let webhooks: WebhookStore
+    let targets: WebhookTargets
     let sessions: ConsoleSessions
     let keyRateLimitMaximum: Int
     let library: MustacheLibrary
@@ -50,6 +52,10 @@ struct ConsoleController: Sendable {
             await handle(request, context) { try await signedIn(request, context) { page in try await memberExport(request, page) } }
         }
         router.post("console/:programId/members") { request, context in await posted(request, context, members) }
+        router.get("console/:programId/webhooks") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await webhooksPage(request, page) } }
+        }
+        router.post("console/:programId/webhooks") { request, context in await posted(request, context, webhooks) }
         router.get("console/:programId/analytics") { request, context in
             await handle(request, context) { try await signedIn(request, context) { page in try await analyticsPage(request, page) } }
         }
@@ -86,7 +92,7 @@ struct ConsoleController: Sendable {
         func model(_ extra: [String: Any] = [:]) -> [String: Any] {
             let admin = ConsoleAdminText.of(language)
             let links = [("", text.overview), ("rules", text.rules), ("keys", admin.keys), ("members", admin.members),
-                         ("analytics", AnalyticsText.of(language).analytics), ("audit", admin.audit)]
+                         ("webhooks", WebhookText.of(language).webhooks), ("analytics", AnalyticsText.of(language).analytics), ("audit", admin.audit)]
             var model: [String: Any] = [
                 "lang": language.rawValue, "kind": "console", "title": "\(program.name) · \(text.console)", "t": text, "csrf": csrf,
                 "programName": program.name, "programId": program.id,
@@ -218,16 +224,21 @@ struct ConsoleController: Sendable {
 /// A form body (`application/x-www-form-urlencoded`), at most 1 MB.
 struct ConsoleForm {
     private var fields: [String: String] = [:]
+    /// Every value of each name, in order (checkboxes).
+    private var lists: [String: [String]] = [:]
 
     init(_ request: Request, context: RallyRequestContext) async throws {
         let buffer = try await request.body.collect(upTo: 1 << 20)
         for pair in String(buffer: buffer).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String { text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            let name = decode(parts[0])
-            if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
+            let name = decode(parts[0]), value = parts.count > 1 ? decode(parts[1]) : ""
+            if fields[name] == nil { fields[name] = value }
+            lists[name, default: []].append(value)
         }
     }
 
     subscript(_ name: String) -> String? { fields[name].flatMap { $0.isEmpty ? nil : $0 } }
+
+    func all(_ name: String) -> [String] { lists[name] ?? [] }
 }
