@@ -51,3 +51,26 @@ start_rally() {
 }
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+
+# seed_members PROGRAM MEMBERS: what 10 events a member over the past year leave in PostgreSQL, written in SQL: MEMBERS
+# members of PROGRAM (500 teams, 20 regions; 1 in 100 hidden, 1 in 20 anonymous), 10 local days of points each. Needs
+# psql_bench and note.
+seed_members() {
+  local program=$1 members=$2
+  log "seeding $members members and 10 days of points each in program $program"
+  local started=$SECONDS
+  # 500 teams, 20 regions; 1 in 100 hidden, 1 in 20 anonymous.
+  psql_bench "INSERT INTO members (program_id, member_id, display_name, team, region, enrolled, visibility)
+              SELECT '$program', 'm' || g, 'Member ' || g, 'Team ' || (g % 500), 'Region ' || (g % 20), true,
+                     CASE WHEN g % 100 = 0 THEN 'hidden' WHEN g % 20 = 1 THEN 'anonymous' ELSE 'public' END
+              FROM generate_series(1, $members) g"
+  # Member g earned points on the 10 days (g·7 + k·37) mod 365 days ago, k = 0…9: about 27,000 members a day.
+  psql_bench "INSERT INTO member_days (program_id, member_id, day, points, reached_at)
+              SELECT '$program', 'm' || g, t.today - (g * 7 + k * 37) % 365, 1 + (g * 31 + k * 17) % 50,
+                     ((t.today - (g * 7 + k * 37) % 365)::timestamp + make_interval(secs => g % 80000)) AT TIME ZONE 'Europe/Paris'
+              FROM (SELECT (now() AT TIME ZONE 'Europe/Paris')::date AS today) t, generate_series(1, $members) g, generate_series(0, 9) k"
+  psql_bench "INSERT INTO member_totals (program_id, member_id, points, revision, reached_at)
+              SELECT program_id, member_id, sum(points), 10, max(reached_at) FROM member_days WHERE program_id = '$program' GROUP BY 1, 2"
+  psql_bench "VACUUM ANALYZE members" && psql_bench "VACUUM ANALYZE member_days" && psql_bench "VACUUM ANALYZE member_totals"
+  note "SEED members=$members member_days=$(psql_bench "SELECT count(*) FROM member_days") seconds=$((SECONDS - started))"
+}

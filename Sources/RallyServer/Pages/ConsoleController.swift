@@ -191,7 +191,7 @@ struct ConsoleController: Sendable {
             .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
             HTTPField.Name("Referrer-Policy")!: "same-origin", .cacheControl: "no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        ], body: .init(byteBuffer: ByteBuffer(string: library.render(model, withTemplate: template) ?? "")))
+        ], body: .init(byteBuffer: ByteBuffer(string: library.renderPlain(model, withTemplate: template))))
     }
 
     static func redirect(_ location: String) -> Response {

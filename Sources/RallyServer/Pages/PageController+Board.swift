@@ -78,7 +78,7 @@ extension PageController {
     }
 
     func board(_ query: Query, viewer: Viewer, path: String, tokenText: String, embed: Bool) async throws -> BoardModel {
-        let program = viewer.program, text = viewer.text, locale = viewer.language.locale
+        let program = viewer.program, text = viewer.text
         let span = try LeaderboardController.board(query, program: program)
         let scope = try LeaderboardController.scope(query, program: program)
         let page = try await leaderboards.page(program: program, scope: scope, span: span, offset: 0, limit: 10)
@@ -87,8 +87,8 @@ extension PageController {
         } ?? nil
         func row(_ entry: LeaderboardEntry) -> BoardModel.Row {
             BoardModel.Row(memberId: entry.memberId ?? "", rank: entry.rank, points: entry.points, place: entry.rank <= 3 ? entry.rank : 0,
-                           rankText: entry.rank.formatted(.number.locale(locale)), name: entry.displayName ?? entry.memberId ?? text.anonymous,
-                           team: entry.team ?? "", pointsText: entry.points.formatted(.number.locale(locale)),
+                           rankText: viewer.language.number(entry.rank), name: entry.displayName ?? entry.memberId ?? text.anonymous,
+                           team: entry.team ?? "", pointsText: viewer.language.number(entry.points),
                            isViewer: entry.memberId != nil && entry.memberId == viewer.token.memberId,
                            href: entry.memberId.map { "/p/\(program.id)/members/\($0)?" + Self.encode([("token", tokenText), ("lang", viewer.language.rawValue)]) })
         }
@@ -96,8 +96,8 @@ extension PageController {
         var viewerPart: BoardModel.ViewerPart?
         if let memberId = viewer.token.memberId, let mine = around?.first(where: { $0.memberId == memberId }) {
             let above = around?.filter { $0.rank < mine.rank }.max { $0.rank < $1.rank }
-            let summary = above.map { String(format: text.toNext, (($0.points - mine.points)).formatted(.number.locale(locale)),
-                                             $0.rank.formatted(.number.locale(locale))) } ?? text.leader
+            let summary = above.map { String(format: text.toNext, viewer.language.number($0.points - mine.points), viewer.language.number($0.rank)) }
+                ?? text.leader
             let shown = rows.contains { $0.isViewer }
             viewerPart = BoardModel.ViewerPart(pinned: shown ? nil : BoardModel.Pinned(caption: text.you, rows: [row(mine)]), summary: summary)
         }
@@ -140,9 +140,7 @@ extension PageController {
 
     /// The tab's name and the days it covers, in the page's language and the program's time zone.
     static func periodLabel(_ span: BoardSpan, current: String?, language: PageLanguage, timeZone: TimeZone) -> String {
-        func day(_ date: Date, in zone: TimeZone) -> String {
-            date.formatted(Date.FormatStyle(date: .abbreviated, time: .omitted, locale: language.locale, timeZone: zone))
-        }
+        func day(_ date: Date, in zone: TimeZone) -> String { language.day(date, in: zone) }
         let days: String?
         switch span {
         case let .window(_, first, last):

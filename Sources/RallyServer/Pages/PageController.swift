@@ -38,19 +38,19 @@ struct PageController: Sendable {
         router.get("p/:programId/live") { request, context in await self.stream(request, context) }
         router.get("p/:programId/members/:memberId") { request, context in
             await self.page(request, context) { viewer, token in
-                self.html(self.library.render(try await self.memberPage(request, context, viewer: viewer, token: token), withTemplate: "member") ?? "",
+                self.html(self.library.renderPlain(try await self.memberPage(request, context, viewer: viewer, token: token), withTemplate: "member"),
                           status: .ok, origins: viewer.program.settings.embedOrigins)
             }
         }
         router.get("p/:programId/rules") { request, context in
             await self.page(request, context) { viewer, token in
-                self.html(self.library.render(self.rulesPage(viewer: viewer, token: token), withTemplate: "rules-page") ?? "", status: .ok,
+                self.html(self.library.renderPlain(self.rulesPage(viewer: viewer, token: token), withTemplate: "rules-page"), status: .ok,
                           origins: viewer.program.settings.embedOrigins)
             }
         }
         router.get("p/:programId/teams") { request, context in
             await self.page(request, context) { viewer, token in
-                self.html(self.library.render(try await self.teamsPage(request, viewer: viewer, token: token), withTemplate: "teams") ?? "",
+                self.html(self.library.renderPlain(try await self.teamsPage(request, viewer: viewer, token: token), withTemplate: "teams"),
                           status: .ok, origins: viewer.program.settings.embedOrigins)
             }
         }
@@ -100,7 +100,7 @@ struct PageController: Sendable {
     private func respond(_ request: Request, _ context: RallyRequestContext, embed: Bool) async -> Response {
         await page(request, context) { viewer, token in
             let model = try await board(Query(request), viewer: viewer, path: request.uri.path, tokenText: token, embed: embed)
-            return html(library.render(model, withTemplate: embed ? "embed" : "leaderboard") ?? "", status: .ok, origins: viewer.program.settings.embedOrigins)
+            return html(library.renderPlain(model, withTemplate: embed ? "embed" : "leaderboard"), status: .ok, origins: viewer.program.settings.embedOrigins)
         }
     }
 
@@ -163,6 +163,6 @@ struct PageController: Sendable {
         }
         let status: HTTPResponse.Status = error.code == .validationFailed ? .badRequest : error.status
         let model = ProblemModel(lang: language.rawValue, title: heading, heading: heading, message: message)
-        return html(library.render(model, withTemplate: "problem") ?? "", status: status, origins: origins)
+        return html(library.renderPlain(model, withTemplate: "problem"), status: status, origins: origins)
     }
 }
