@@ -100,7 +100,7 @@ struct PageController: Sendable {
     private func respond(_ request: Request, _ context: RallyRequestContext, embed: Bool) async -> Response {
         await page(request, context) { viewer, token in
             let model = try await board(Query(request), viewer: viewer, path: request.uri.path, tokenText: token, embed: embed)
-            return html(library.renderPlain(model, withTemplate: embed ? "embed" : "leaderboard"), status: .ok, origins: viewer.program.settings.embedOrigins)
+            return html(Self.boardHTML(model, embed: embed), status: .ok, origins: viewer.program.settings.embedOrigins)
         }
     }
 
@@ -137,12 +137,16 @@ struct PageController: Sendable {
     /// A page's answer: HTML that frames nowhere but the program's embed origins, loads nothing from elsewhere, runs no
     /// inline script, leaks no referrer and is kept by no cache (it carries the token in its links).
     private func html(_ text: String, status: HTTPResponse.Status, origins: [String]) -> Response {
+        html(Array(text.utf8), status: status, origins: origins)
+    }
+
+    private func html(_ bytes: [UInt8], status: HTTPResponse.Status, origins: [String]) -> Response {
         let ancestors = origins.isEmpty ? "'none'" : origins.joined(separator: " ")
         return Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8",
             .contentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors \(ancestors)",
             HTTPField.Name("Referrer-Policy")!: "no-referrer", .cacheControl: "private, no-store", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        ], body: .init(byteBuffer: ByteBuffer(string: text)))
+        ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     struct ProblemModel {

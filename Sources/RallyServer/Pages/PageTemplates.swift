@@ -1,11 +1,12 @@
 import Mustache
 
-/// The pages' templates, compiled once. `{{x}}` escapes HTML: every value a member or an admin wrote goes through it;
-/// nothing reaches a `<script>` or a style, and no key or secret is ever part of a model.
+/// The pages' templates, compiled once (the leaderboard and the widget, the busiest, are written by `HTMLWriter`).
+/// `{{x}}` escapes HTML: every value a member or an admin wrote goes through it; nothing reaches a `<script>` or a style,
+/// and no key or secret is ever part of a model.
 enum PageTemplates {
     static func library() throws -> MustacheLibrary {
         var library = MustacheLibrary()
-        for (name, text) in [("page", page), ("leaderboard", leaderboard), ("embed", embed), ("problem", problem), ("ranking", ranking)]
+        for (name, text) in [("page", page), ("problem", problem)]
             + ConsoleTemplates.all + ConsoleAdminTemplates.all + ProfileTemplates.all {
             try library.register(text, named: name)
         }
@@ -21,57 +22,11 @@ enum PageTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}}</title>
         <link rel="stylesheet" href="/assets/rally.css">
-        {{#liveURL}}<script src="/assets/live.js" defer></script>{{/liveURL}}
         </head>
         <body class="{{kind}}">
         {{$body}}{{/body}}
         </body>
         </html>
-        """
-
-    /// A ranking as a table: rank, member, team, points; the first three marked, the viewer's row `aria-current`.
-    static let ranking = """
-        <table class="ranking"{{#board}} data-board{{/board}}>
-        <caption>{{caption}}</caption>
-        <thead><tr><th scope="col">{{t.rank}}</th><th scope="col">{{t.member}}</th><th scope="col" class="team">{{t.team}}</th><th scope="col" class="num">{{t.points}}</th></tr></thead>
-        <tbody>
-        {{#rows}}<tr data-member-id="{{memberId}}" data-rank="{{rank}}" data-points="{{points}}" class="place-{{place}}{{#isViewer}} viewer{{/isViewer}}"{{#isViewer}} aria-current="true"{{/isViewer}}><td class="rank">{{rankText}}</td><th scope="row">{{#href}}<a href="{{href}}">{{name}}</a>{{/href}}{{^href}}{{name}}{{/href}}</th><td class="team">{{team}}</td><td class="num">{{pointsText}}</td></tr>
-        {{/rows}}
-        </tbody>
-        </table>
-        """
-
-    static let leaderboard = """
-        {{<page}}{{$body}}
-        <a class="skip" href="#ranking">{{t.skip}}</a>
-        {{>links}}
-        <header><h1>{{programName}}</h1><p class="period">{{periodLabel}}</p></header>
-        <nav class="periods" aria-label="{{t.periods}}"><ul class="tabs">{{#tabs}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/tabs}}</ul></nav>
-        <form class="filter" method="get" action="{{path}}" aria-label="{{t.filter}}">
-        {{#hidden}}<input type="hidden" name="{{name}}" value="{{value}}">{{/hidden}}
-        <label>{{t.team}} <input type="text" name="team" value="{{team}}" maxlength="200"></label>
-        <label>{{t.region}} <input type="text" name="region" value="{{region}}" maxlength="200"></label>
-        <button type="submit">{{t.apply}}</button>
-        </form>
-        <main id="ranking" data-live="{{liveURL}}" data-viewer="{{viewerId}}" data-anonymous="{{t.anonymous}}" data-member-link="{{memberLink}}">
-        <p class="empty"{{^empty}} hidden{{/empty}}>{{t.empty}}</p>
-        {{>ranking}}
-        {{#viewer}}<section class="you" aria-label="{{t.you}}">
-        {{#pinned}}{{>ranking}}{{/pinned}}
-        {{#summary}}<p>{{summary}}</p>{{/summary}}</section>{{/viewer}}
-        </main>
-        {{/body}}{{/page}}
-        """
-
-    static let embed = """
-        {{<page}}{{$body}}
-        <main id="ranking" data-live="{{liveURL}}" data-viewer="{{viewerId}}" data-anonymous="{{t.anonymous}}" data-member-link="{{memberLink}}">
-        <h1>{{programName}} <span class="period">{{periodLabel}}</span></h1>
-        <p class="empty"{{^empty}} hidden{{/empty}}>{{t.empty}}</p>
-        {{>ranking}}
-        {{#viewer}}<div class="you">{{#pinned}}{{>ranking}}{{/pinned}}</div>{{/viewer}}
-        </main>
-        {{/body}}{{/page}}
         """
 
     static let problem = """
