@@ -76,7 +76,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
 
     let router = Router(context: RallyRequestContext.self)
     router.add(middleware: RequestIdMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable()

@@ -51,9 +51,19 @@ struct LogSecrecyTests {
             try requireStatus(try await app.send(.put, "\(program.path)/webhooks/crm", key: program.adminKey, body: hook), .created)
             try expectError(try await app.send(.get, program.path, key: "rk_guessed-key-do-not-log"), .unauthorized, code: "unauthorized")
             try requireStatus(try await app.send(.get, "\(program.path)/keys", key: program.adminKey), .ok)
+            // A viewer token travels in page URLs; a console session in a cookie.
+            let token = try await PageTests.token(program, memberId: "ana")
+            try requireStatus(try await PageTests.page(program, token: token), .ok)
+            try requireStatus(try await PageTests.page(program, "/p/\(program.id)/live", token: "v1.forged.token-do-not-log"), .unauthorized)
+            var browser = ConsoleTests.Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let session = try #require(browser.cookies["rally_console"])
+            try requireStatus(try await browser.send(.get, "/console/\(program.id)/rules"), .ok)
             let text = log.text
             #expect(text.contains(program.id), "the log holds the requests")
-            for secret in [app.operatorToken, program.adminKey, program.ingestKey, program.readKey, "whsec-do-not-log-me", "rk_guessed-key-do-not-log"] {
+            #expect(text.contains("/p/\(program.id)"), "the log holds the page's path")
+            for secret in [app.operatorToken, program.adminKey, program.ingestKey, program.readKey, "whsec-do-not-log-me", "rk_guessed-key-do-not-log",
+                           token, "v1.forged.token-do-not-log", session] {
                 #expect(!text.contains(secret), "the log holds a secret")
             }
         }

@@ -228,9 +228,12 @@ try:
 
     def submit(rules, action):
         """Fills the draft, presses the button, waits for the answer's page."""
+        WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete"
+                                        and d.find_elements(By.CSS_SELECTOR, "form.rules"))
         old = driver.find_element(By.TAG_NAME, "html")
-        driver.execute_script("arguments[0].value = arguments[1];", driver.find_element(By.NAME, "rules"), rules)
-        driver.find_element(By.CSS_SELECTOR, "button[name=action][value=%s]" % action).click()
+        # One script fills and submits (as pressing the button does), so no element goes stale in between.
+        driver.execute_script("var form = document.querySelector('form.rules'); form.elements.rules.value = arguments[0];"
+                              "form.requestSubmit(form.querySelector('button[name=action][value=' + arguments[1] + ']'));", rules, action)
         WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
 
     submit('{"actions": {"post": {"points": -5}}}', "validate")
