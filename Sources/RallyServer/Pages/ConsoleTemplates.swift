@@ -43,8 +43,8 @@ enum ConsoleTemplates {
         <form method="post" action="/console/{{programId}}/rules" class="rules">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="rules">{{t.draft}}</label>
-        <textarea id="rules" name="rules" rows="22" spellcheck="false"{{#hasProblems}} aria-invalid="true" aria-describedby="problems"{{/hasProblems}}>{{draft}}</textarea>
         {{#hasProblems}}<div id="problems" role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
+        <textarea id="rules" name="rules" rows="16" spellcheck="false"{{#hasProblems}} aria-invalid="true" aria-describedby="problems"{{/hasProblems}}>{{draft}}</textarea>
         <fieldset><legend>{{t.simulateOn}}</legend>
         <label>{{t.from}} <input type="date" name="from" value="{{from}}"></label>
         <label>{{t.to}} <input type="date" name="to" value="{{to}}"></label></fieldset>

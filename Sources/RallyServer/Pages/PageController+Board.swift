@@ -35,8 +35,6 @@ struct BoardModel {
     struct Pinned {
         var caption: String
         var rows: [Row]
-        /// Not the live board: the script leaves it be.
-        var board = false
     }
 
     struct ViewerPart {
@@ -67,7 +65,6 @@ struct BoardModel {
     /// A member's page is this with `{id}` replaced (token and language carried on), for the script.
     var memberLink: String
     var viewerId: String
-    var board = true
 }
 
 extension PageController {
