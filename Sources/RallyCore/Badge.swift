@@ -223,7 +223,7 @@ public struct Badge: Sendable, Equatable {
     }
 
     /// The field holding each criterion type's threshold (`firstAction` has none).
-    static let thresholdFields = ["actionCount": "count", "points": "points", "streak": "length", "rank": "top"]
+    public static let thresholdFields = ["actionCount": "count", "points": "points", "streak": "length", "rank": "top"]
 
     private static func range(of field: String) -> ClosedRange<Int64> {
         switch field {

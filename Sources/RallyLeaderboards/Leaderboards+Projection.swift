@@ -16,7 +16,9 @@ extension Leaderboards {
             projection.queryRank(program: program, period: period, points: points)
         }
         let reply = try await send(projection, requireReady: true)
-        cache.invalidate(Set(updates.flatMap { $0.update.deltas.map(\.board) }))
+        let changed = Set(updates.flatMap { $0.update.deltas.map(\.board) })
+        cache.invalidate(changed)
+        places.invalidate(changed)
         windows.invalidate(programs: Set(updates.map(\.program)))
         return reply
     }

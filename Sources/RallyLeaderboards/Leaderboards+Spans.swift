@@ -63,6 +63,19 @@ extension Leaderboards {
         }
     }
 
+    /// A number that moves whenever a member's points on the board's period change (the period's tie-break sequence, over
+    /// every scope): a board further down than its first page may have changed when it moves. Nil for boards read from
+    /// PostgreSQL, and before the period's first points.
+    public func changeCount(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan) async throws -> Int? {
+        let period: String
+        switch source(of: span, program: program, scope: scope) {
+        case let .redis(kept): period = kept.key
+        case let .redisDays(_, days): guard let last = days.last else { return nil }; period = last
+        case .postgres: return nil
+        }
+        return try await redis.send(["GET", keys.sequence(program: program.id, period: period)]).string.flatMap { Int($0) }
+    }
+
     private enum Source {
         /// The period's own board.
         case redis(Period)

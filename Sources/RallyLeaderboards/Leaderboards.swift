@@ -43,7 +43,9 @@ public final class Leaderboards: Sendable {
     package let redis: RedisPool
     let postgres: PostgresPool
     package let keys: LeaderboardKeys
-    let cache: PageCache
+    let cache: PageCache<BoardPage, LeaderboardPage>
+    /// Members' places, kept like pages: the leaderboard page shows its viewer's.
+    let places: PageCache<BoardAround, (page: LeaderboardPage, limit: Int)?>
     let windows: DerivedBoardCache<Board, WindowRanking>
     let teams: DerivedBoardCache<TeamBoard, [TeamTotal]>
     /// Pages of periods past keeping, computed from PostgreSQL: they change only with backfilled events and member changes.
@@ -60,6 +62,7 @@ public final class Leaderboards: Sendable {
         self.keys = keys
         self.retention = retention
         cache = PageCache(clock: clock)
+        places = PageCache(clock: clock)
         windows = DerivedBoardCache(clock: clock)
         teams = DerivedBoardCache(clock: clock)
         archive = DerivedBoardCache(lifetime: .seconds(10), capacity: 1000, clock: clock)
@@ -84,7 +87,12 @@ public final class Leaderboards: Sendable {
     /// The page of a board around a member (`radius` entries either side, fewer above near the top) and its size, in
     /// one round trip; nil when the member is not on the board.
     func around(program: String, scope: BoardScope, period: Period, memberId: String, radius: Int) async throws -> (page: LeaderboardPage, limit: Int)? {
-        try await read(program: program, scope: scope, period: period, arguments: [memberId, String(radius), "around"])
+        let cacheKey = BoardAround(board: Board(program: program, scope: scope, period: period.key), memberId: memberId, radius: radius)
+        if let place = places.page(cacheKey) { return place }
+        let version = places.version(of: cacheKey.board)
+        let place = try await read(program: program, scope: scope, period: period, arguments: [memberId, String(radius), "around"])
+        places.store(place, for: cacheKey, readAt: version)
+        return place
     }
 
     /// Runs `RedisScripts.page`: the page and the size asked; nil when it found no such member.
@@ -131,6 +139,7 @@ public final class Leaderboards: Sendable {
     /// Drops every page and window ranking read so far (a listing or a whole board changed).
     package func forgetCachedPages() {
         cache.invalidateAll()
+        places.invalidateAll()
         windows.invalidateAll()
     }
 

@@ -1,13 +1,27 @@
 import RallyStorage
 import Synchronization
 
-/// Leaderboard pages already read from Redis, kept until this instance's writer changes their board, and for
+/// What a page cache keeps a value of: something read from one board.
+protocol BoardRead: Hashable, Sendable {
+    var board: Board { get }
+}
+
+extension BoardPage: BoardRead {}
+
+/// A member's place on a board: the entries around them (`radius` either side).
+struct BoardAround: BoardRead {
+    var board: Board
+    var memberId: String
+    var radius: Int
+}
+
+/// Leaderboard pages (or places) already read from Redis, kept until this instance's writer changes their board, and for
 /// `lifetime` at most (the changes other instances make to the same boards).
 ///
 /// The writer invalidates a board only after Redis has acknowledged the change; a reader notes the board's version
 /// before reading Redis. So a cached page is never older than the last commit this instance projected, nor older
 /// than `lifetime`: repeated reads of a busy board cost no round trip.
-final class PageCache: Sendable {
+final class PageCache<Key: BoardRead, Value: Sendable>: Sendable {
     /// What a page was read under: the cache generation and its board's version.
     struct Version: Equatable {
         var generation: UInt64
@@ -17,7 +31,7 @@ final class PageCache: Sendable {
     private struct State {
         var generation: UInt64 = 0
         var boards: [Board: UInt64] = [:]
-        var pages: [BoardPage: (version: Version, page: LeaderboardPage, expires: ContinuousClock.Instant)] = [:]
+        var pages: [Key: (version: Version, page: Value, expires: ContinuousClock.Instant)] = [:]
     }
 
     private let state = Mutex(State())
@@ -36,7 +50,7 @@ final class PageCache: Sendable {
         state.withLock { Version(generation: $0.generation, board: $0.boards[board, default: 0]) }
     }
 
-    func page(_ key: BoardPage) -> LeaderboardPage? {
+    func page(_ key: Key) -> Value? {
         let now = clock.now
         return state.withLock { state in
             guard let entry = state.pages[key], entry.expires > now,
@@ -46,7 +60,7 @@ final class PageCache: Sendable {
         }
     }
 
-    func store(_ page: LeaderboardPage, for key: BoardPage, readAt version: Version) {
+    func store(_ page: Value, for key: Key, readAt version: Version) {
         let expires = clock.now + lifetime
         state.withLock { state in
             if state.pages.count >= capacity { state.pages.removeAll(keepingCapacity: true) }

@@ -88,6 +88,35 @@ public final class BadgeStore: Sendable {
         return revoked
     }
 
+    /// How many enrolled members meet `badge` now, at each of its tiers (easiest first; a member counts at every tier
+    /// they reach): whom a new badge would be given at once. Nil for a rank badge, given only when a period closes.
+    public func reach(_ badge: Badge, program: String) async throws -> [(tier: String?, members: Int)]? {
+        if case .rank = badge.criteria { return nil }
+        let (value, parameter) = BadgeAwarder.bestValueQuery(badge)
+        // The retroactive pass's query over the whole program as one chunk (no cursor, no limit), its values counted.
+        let rows = try await postgres.query("""
+            WITH m AS (SELECT member_id FROM members WHERE program_id = $1 AND enrolled AND member_id > $2 LIMIT $3::int),
+                 v AS (\(value))
+            SELECT v.value, count(*) AS members FROM v GROUP BY v.value
+            """, [program, "", nil, parameter])
+        var reached = badge.tiers.map { (tier: $0.id, members: 0) }
+        for row in rows {
+            let value = try row.int64("value"), members = try row.int("members")
+            for tier in badge.tiersReached(by: value) {
+                if let index = badge.tiers.firstIndex(of: tier) { reached[index].members += members }
+            }
+        }
+        return reached
+    }
+
+    /// How many members hold each badge of the program (at any tier), by badge id.
+    public func holders(program: String) async throws -> [String: Int] {
+        let rows = try await postgres.query("""
+            SELECT badge_id, count(DISTINCT member_id) AS members FROM member_badges WHERE program_id = $1 GROUP BY badge_id
+            """, [program])
+        return try Dictionary(uniqueKeysWithValues: rows.map { (try $0.string("badge_id"), try $0.int("members")) })
+    }
+
     /// A subquery giving the badges (deleted ones aside) of the program `programColumn` names, by id, as one JSON array
     /// of `{"id", "document"}`.
     static func select(_ programColumn: String) -> String {

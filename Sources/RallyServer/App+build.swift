@@ -102,7 +102,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
     ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres), analytics: analytics,
-                      webhooks: webhooks, targets: targets,
+                      webhooks: webhooks, badgesStore: badges, targets: targets,
                       sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets),
                       keyRateLimitMaximum: configuration.rateLimits.keyMaximum, library: pages.library)
         .mount(on: router)

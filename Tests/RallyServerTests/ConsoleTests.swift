@@ -244,4 +244,119 @@ struct ConsoleTests {
             }
         }
     }
+
+    /// A badge drafted in the form: each problem beside its field, how many members meet it now, saved and deleted as the
+    /// signed-in key.
+    @Test func aBadgeIsPreviewedSavedAndDeletedFromTheConsole() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["m1", "m2", "m3"])
+            // m1 shares three times, m2 once, m3 only posts.
+            _ = try await program.recordBatch((1...3).map { EventInput(id: "s1-\($0)", memberId: "m1", action: "share") }
+                + [EventInput(id: "s2", memberId: "m2", action: "share"), EventInput(id: "p3", memberId: "m3", action: "post")])
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let page = "/console/\(program.id)/badges"
+            let empty = try await browser.send(.get, page)
+            #expect(text(empty).contains("No badge yet."))
+            let csrf = Self.csrf(empty)
+
+            // Problems, each in its own field's block: an action missing, a threshold that is no number, an id too strange.
+            let refused = text(try await browser.send(.post, page, form: ["csrf": csrf, "action": "preview", "badgeId": "a b", "name": "Sharer",
+                                                                           "type": "actionCount", "threshold": "many", "period": "all"]))
+            for (field, path) in [("badgeId", "badgeId"), ("actionName", "criteria.action"), ("threshold", "criteria.count")] {
+                let block = try #require(refused.range(of: #"id="field-\#(field)""#)).upperBound
+                let problem = try #require(refused.range(of: #"<li data-field="\#(path)">"#), "\(path) shown")
+                let next = refused.range(of: #"<div class="field"#, range: block..<refused.endIndex)?.lowerBound ?? refused.endIndex
+                #expect(problem.lowerBound > block && problem.lowerBound < next, "\(path) beside its field")
+            }
+            #expect(refused.contains(#"aria-invalid="true""#))
+
+            // Tiers: two members meet bronze (one share), one meets silver (three).
+            let draft = ["csrf": csrf, "badgeId": "sharer", "name": "Sharer", "type": "actionCount", "actionName": "share", "period": "all",
+                         "tiers": "bronze 1\nsilver 3"]
+            let preview = text(try await browser.send(.post, page, form: draft.merging(["action": "preview"]) { $1 }))
+            #expect(preview.contains("<p class=\"notice\" role=\"status\" data-badge-reach>2 members meet it now and would receive it at once (bronze 2, silver 1)</p>"))
+            #expect((try jsonObject(try await app.send(.get, "\(program.path)/badges", key: program.adminKey))["badges"] as? [Any])?.isEmpty == true,
+                    "a preview saves nothing")
+
+            let saved = text(try await browser.send(.post, page, form: draft.merging(["action": "save"]) { $1 }))
+            #expect(saved.contains("The badge sharer is created"))
+            #expect(saved.contains(#"<tr data-badge-id="sharer">"#) && saved.contains("A number of actions · share · all · bronze 1, silver 3"))
+            let listed = try jsonObject(try await app.send(.get, "\(program.path)/badges", key: program.adminKey))
+            let badge = try #require((listed["badges"] as? [[String: Any]])?.first)
+            #expect(badge["badgeId"] as? String == "sharer")
+            #expect((badge["tiers"] as? [[String: Any]])?.map { "\($0["id"]!) \($0["count"]!)" } == ["bronze 1", "silver 3"])
+            let saving = try #require(try await AuditTests.audit(program, "limit=1").entries.first)
+            let keyId = try #require(try decode(KeyListDTO.self, from: try await app.send(.get, "\(program.path)/keys", key: program.adminKey))
+                .keys.first { $0.role == "admin" }?.id)
+            #expect(saving.action == "badge.saved" && saving.target == "badges/sharer" && saving.actor == keyId, "audited as the signed-in key")
+
+            // Changing it: the form filled from the badge.
+            let edit = text(try await browser.send(.get, page + "?edit=sharer"))
+            #expect(edit.contains("bronze 1\nsilver 3</textarea>") && edit.contains(#"<option value="share" selected>"#))
+
+            try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "delete", "badgeId": "sharer"]), .ok)
+            #expect((try jsonObject(try await app.send(.get, "\(program.path)/badges", key: program.adminKey))["badges"] as? [Any])?.isEmpty == true)
+            #expect(try await browser.send(.post, page, form: ["action": "delete", "badgeId": "sharer"]).status == .forbidden, "no CSRF token")
+        }
+    }
+
+    /// The rules page's form view: rows of actions, caps, campaigns and levels that become the same document the API
+    /// takes; each problem in its row, with its path.
+    @Test func theRulesFormViewPublishesTheDocumentItDescribes() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let rules = "/console/\(program.id)/rules"
+            let page = text(try await browser.send(.get, rules))
+            // The defaults, one action a row, sorted; two empty rows wait for more.
+            for (index, (name, points)) in [("comment", 5), ("like", 1), ("post", 25), ("share", 10)].enumerated() {
+                #expect(page.contains(#"name="actions.\#(index).name" value="\#(name)""#) && page.contains(#"name="actions.\#(index).points" value="\#(points)""#))
+            }
+            #expect(page.contains(#"name="actions.5.name" value="""#) && !page.contains(#"name="actions.6.name""#))
+            let csrf = Self.csrf(try await browser.send(.get, rules))
+
+            // Points that are no number and a network without its factor: both in the share row.
+            let wrong = text(try await browser.send(.post, rules, form: [
+                "csrf": csrf, "view": "form", "action": "validate", "actions.0.name": "post", "actions.0.points": "25",
+                "actions.1.name": "share", "actions.1.points": "ten", "actions.1.networks": "linkedin 1.5, x",
+            ]))
+            let row = try #require(wrong.range(of: #"data-row="actions.1""#)).upperBound
+            let end = try #require(wrong.range(of: "</div>", range: row..<wrong.endIndex)).lowerBound
+            #expect(wrong[row..<end].contains(#"<li data-field="actions.share.points">"#))
+            #expect(wrong[row..<end].contains(#"<li data-field="actions.share.networks">"#))
+
+            let published = try await browser.send(.post, rules, form: [
+                "csrf": csrf, "view": "form", "action": "publish",
+                "actions.0.name": "post", "actions.0.points": "25",
+                "actions.1.name": "share", "actions.1.points": "30", "actions.1.networks": "linkedin 2, x 1.5",
+                "actions.2.name": "like", "actions.2.points": "1", "actions.2.oncePerContent": "on",
+                "caps.0.action": "like", "caps.0.per": "day", "caps.0.maxCount": "20",
+                "caps.1.action": "", "caps.1.per": "week", "caps.1.maxPoints": "500",
+                "levels.0.name": "Rookie", "levels.0.minPoints": "0", "levels.1.name": "Ambassador", "levels.1.minPoints": "500",
+                "campaigns.0.id": "hiring", "campaigns.0.name": "Hiring", "campaigns.0.from": "2026-12-01T00:00:00Z",
+                "campaigns.0.to": "2027-01-01T00:00:00Z", "campaigns.0.tags": "jobs, recruitment", "campaigns.0.actions": "share", "campaigns.0.multiplier": "2",
+            ])
+            #expect(published.status == .seeOther)
+            let current = try jsonObject(try await app.send(.get, "\(program.path)/rules", key: program.readKey))
+            let actions = try #require(current["actions"] as? [String: [String: Any]])
+            #expect(Set(actions.keys) == ["post", "share", "like"])
+            #expect(actions["share"]?["points"] as? Int == 30 && (actions["share"]?["networks"] as? [String: Double]) == ["linkedin": 2, "x": 1.5])
+            #expect(actions["like"]?["oncePerContent"] as? Bool == true && actions["post"]?["oncePerContent"] == nil)
+            let caps = try #require(current["caps"] as? [[String: Any]])
+            #expect(caps.count == 2 && caps[0]["action"] as? String == "like" && caps[0]["maxCount"] as? Int == 20 && caps[1]["action"] == nil
+                && caps[1]["per"] as? String == "week" && caps[1]["maxPoints"] as? Int == 500)
+            #expect((current["levels"] as? [[String: Any]])?.map { "\($0["name"]!) \($0["minPoints"]!)" } == ["Rookie 0", "Ambassador 500"])
+            let campaign = try #require((current["campaigns"] as? [[String: Any]])?.first)
+            #expect(campaign["tags"] as? [String] == ["jobs", "recruitment"] && campaign["actions"] as? [String] == ["share"]
+                && campaign["multiplier"] as? Int == 2)
+
+            // The page shows the published rules in both views.
+            let after = text(try await browser.send(.get, rules))
+            #expect(after.contains(#"name="caps.0.maxCount" value="20""#) && after.contains(#"name="actions.2.networks" value="linkedin 2, x 1.5""#))
+            #expect(after.contains(#"<option value="like" selected>like</option>"#))
+        }
+    }
 }

@@ -130,7 +130,8 @@ struct PageTests {
             _ = try await program.recordBatch(events)
 
             // The viewer m01 is 12th: below the ten shown, pinned under them, 25 points behind #11.
-            let html = text(try await Self.page(program, token: try await Self.token(program, memberId: "m01", lang: "en")))
+            let viewerToken = try await Self.token(program, memberId: "m01", lang: "en")
+            let html = text(try await Self.page(program, token: viewerToken))
             let rows = Self.rows(html)
             #expect(rows.prefix(10).map(\.member) == members.reversed().prefix(10).map { $0 })
             #expect(rows.prefix(10).map(\.rank) == Array(1...10))
@@ -146,10 +147,32 @@ struct PageTests {
             #expect(html.contains(#"data-live="/p/\#(program.id)/live?token="#), "the stream the script listens to")
             #expect(html.contains(#"aria-current="page">This week</a>"#))
 
-            // A viewer among the ten: their row is marked in place and nothing is pinned.
-            let top = Self.rows(text(try await Self.page(program, token: try await Self.token(program, memberId: "m11"))))
+            // A viewer among the ten, on the same board (the page written once for it, filled for each viewer): their row is
+            // marked in place, nothing is pinned, and every link carries their token, not the first viewer's.
+            let topToken = try await Self.token(program, memberId: "m11", lang: "en")
+            let topHTML = text(try await Self.page(program, token: topToken))
+            let top = Self.rows(topHTML)
             #expect(top.count == 10)
             #expect(top.filter(\.current).map(\.member) == ["m11"])
+            #expect(!topHTML.contains(viewerToken) && !html.contains(topToken))
+            #expect(topHTML.components(separatedBy: topToken).count == html.components(separatedBy: viewerToken).count - 1,
+                    "the same links, but the pinned row's")
+            #expect(topHTML.contains(#"data-viewer="m11""#) && html.contains(#"data-viewer="m01""#))
+            #expect(topHTML.contains(#"href="/p/\#(program.id)/members/m11?token=\#(topToken)&amp;lang=en">My page"#))
+
+            // The viewer's place, which the script asks for after each change to keep the pinned row live.
+            let place = try await program.app.send(.get, "/p/\(program.id)/place?token=\(viewerToken)&period=week", key: nil)
+            #expect(place.headers[.contentType] == "application/json; charset=utf-8")
+            #expect(text(place) == #"{"row":{"memberId":"m01","rank":12,"points":25,"name":"M01","team":null},"summary":"25 points behind #11"}"#)
+            #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(topToken)", key: nil))
+                == #"{"row":{"memberId":"m11","rank":2,"points":275,"name":"M11","team":null},"summary":"25 points behind #1"}"#)
+            let anyone = try await Self.token(program)
+            #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(anyone)", key: nil)) == #"{"row":null,"summary":null}"#)
+            #expect(try await program.app.send(.get, "/p/\(program.id)/place?token=nope", key: nil).status == .unauthorized)
+            // Level with m02 at #11: the next place up is #10, past the tie.
+            _ = try await program.recordBatch([EventInput(id: "m01-again", memberId: "m01", action: "post")])
+            #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(viewerToken)", key: nil))
+                == #"{"row":{"memberId":"m01","rank":11,"points":50,"name":"M01","team":null},"summary":"25 points behind #10"}"#)
 
             // French, by the query; another period; a team filter that matches no one.
             let french = text(try await Self.page(program, token: try await Self.token(program), query: "lang=fr&period=all"))
@@ -196,19 +219,10 @@ struct PageTests {
             let token = try await Self.token(program, memberId: "ben")
             #expect(try await app.send(.get, "/p/\(program.id)/live", key: nil).status == .unauthorized)
 
-            let ended = Mutex(false)
-            let stream = Task {
-                defer { ended.withLock { $0 = true } }
-                return try await app.send(.get, "/p/\(program.id)/live?token=\(token)&period=all", key: nil)
-            }
             // Ben shares until the stream has seen a change after its first board (the first may already hold a share).
-            var shares = 0
-            while shares < 40, !ended.withLock({ $0 }) {
-                shares += 1
-                _ = try await program.record(EventInput(id: "b\(shares)", memberId: "ben", action: "share"))
-                try await Task.sleep(for: .milliseconds(300))
+            let (response, shares) = try await Self.stream(app, "/p/\(program.id)/live?token=\(token)&period=all") { share in
+                _ = try await program.record(EventInput(id: "b\(share)", memberId: "ben", action: "share"))
             }
-            let response = try await stream.value
             #expect(response.headers[.contentType] == "text/event-stream")
             let frames = text(response).components(separatedBy: "\n\n").filter { $0.hasPrefix("event: board") }
             #expect(frames.count == 2)
@@ -222,6 +236,43 @@ struct PageTests {
             #expect(points(boards[1], "ben") > points(boards[0], "ben"), "the second board carries a later share")
             #expect(points(boards[1], "ben") % 10 == 0 && points(boards[1], "ben") <= shares * 10)
             #expect(frames.map { $0.split(separator: "\n")[1] } == ["id: 1", "id: 2"])
+        }
+    }
+
+    /// A live stream read to its end (the app ends it after its limit of events) while `act` runs every 300 ms, 40 times at
+    /// most; the answer, and how many times `act` ran.
+    static func stream(_ app: TestApp, _ path: String, while act: (Int) async throws -> Void) async throws -> (TestResponse, Int) {
+        let ended = Mutex(false)
+        let stream = Task {
+            defer { ended.withLock { $0 = true } }
+            return try await app.send(.get, path, key: nil)
+        }
+        var times = 0
+        while times < 40, !ended.withLock({ $0 }) {
+            times += 1
+            try await act(times)
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        return (try await stream.value, times)
+    }
+
+    /// A change below the top ten is told as `event: change` (the page's pinned row then asks for its place), not as a board.
+    @Test func theLiveStreamTellsOfAChangeBelowTheTopTen() async throws {
+        try await TestApp.run(pageStreamLimit: 2) { app in
+            let program = try await app.createProgram()
+            let members = (1...11).map { String(format: "m%02d", $0) }
+            try await program.addMembers(members)
+            // Ten members with 100 points each; m11 with a like (1 point), far below them.
+            _ = try await program.recordBatch(members.dropLast().flatMap { member in (1...4).map { EventInput(id: "\(member)-\($0)", memberId: member, action: "post") } }
+                + [EventInput(id: "m11-0", memberId: "m11", action: "like")])
+            let token = try await Self.token(program, memberId: "m11")
+            let (response, _) = try await Self.stream(app, "/p/\(program.id)/live?token=\(token)&period=all") { like in
+                _ = try await program.record(EventInput(id: "m11-\(like)", memberId: "m11", action: "like"))
+            }
+            let frames = text(response).components(separatedBy: "\n\n").filter { $0.hasPrefix("event: ") }
+            #expect(frames.map { $0.split(separator: "\n")[0] } == ["event: board", "event: change"])
+            #expect(frames.count == 2 && frames[1].split(separator: "\n")[1] == "id: 2")
+            #expect(frames.count == 2 && Int(frames[1].split(separator: "\n")[2].dropFirst("data: ".count)) != nil, "the change count")
         }
     }
 

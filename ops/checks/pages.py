@@ -19,7 +19,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE, OPERATOR, AXE, OUTPUT, FRAME_OK, FRAME_NO = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
 PROGRAM = "pages-%d" % int(time.time())
@@ -115,12 +115,20 @@ try:
     check(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "English by the token")
     audit("leaderboard")
 
-    # Live: m01 posts 12 times through the API; its row rises to the top without a reload.
+    # Live, below the ten: m01 posts once; its pinned row follows (50 points, level with m02) without a reload.
+    api("POST", "/v1/programs/%s/events" % PROGRAM, INGEST, {"id": "m01-first", "memberId": "m01", "action": "post", "occurredAt": now()})
+    WebDriverWait(driver, 10, poll_frequency=0.05).until(
+        lambda d: [r.get_attribute("data-points") for r in d.find_elements(By.CSS_SELECTOR, ".you tr[aria-current=true]")] == ["50"])
+    pinned = driver.find_element(By.CSS_SELECTOR, ".you tr[aria-current=true]")
+    check(pinned.get_attribute("data-rank") == "11" and "25 points behind" in driver.find_element(By.CSS_SELECTOR, ".you p").text,
+          "the pinned row live: 50 points, rank 11, 25 points behind the next place")
+
+    # Live: m01 posts 11 times more through the API; its row rises to the top without a reload.
     driver.find_element(By.TAG_NAME, "body").get_attribute("data-x")  # the same document throughout
     marker = driver.execute_script("window.rallyMarker = 1; return window.rallyMarker;")
     sent = time.monotonic()
     api("POST", "/v1/programs/%s/events/batch" % PROGRAM, INGEST,
-        {"events": [{"id": "m01-late-%d" % n, "memberId": "m01", "action": "post", "occurredAt": now()} for n in range(12)]})
+        {"events": [{"id": "m01-late-%d" % n, "memberId": "m01", "action": "post", "occurredAt": now()} for n in range(11)]})
     WebDriverWait(driver, 10, poll_frequency=0.05).until(lambda d: rows() and rows()[0][0] == "m01")
     seen = time.monotonic() - sent
     check(driver.execute_script("return window.rallyMarker;") == marker, "updated in place, no reload")
@@ -255,6 +263,36 @@ try:
     _, rules = api("GET", "/v1/programs/%s/rules" % PROGRAM, ADMIN)
     check(rules["version"] == 1 and rules["actions"]["post"]["points"] == 50, "the publication seen through the API")
 
+    # The same rules as a form: two levels added in empty rows, published.
+    driver.get(BASE + "/console/%s/rules" % PROGRAM)
+    for name, value in [("levels.0.name", "Rookie"), ("levels.0.minPoints", "0"), ("levels.1.name", "Star"), ("levels.1.minPoints", "500")]:
+        driver.find_element(By.NAME, name).send_keys(value)
+    audit("console-rules-form")
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "form.rules-form button[name=action][value=publish]").click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    _, rules = api("GET", "/v1/programs/%s/rules" % PROGRAM, ADMIN)
+    check(rules["version"] == 2 and [level["name"] for level in rules["levels"]] == ["Rookie", "Star"]
+          and rules["actions"]["post"]["points"] == 50, "the form view published version 2 with its levels, the points kept")
+
+    # Badges: how many members would receive one at once (two posts or more: all twelve), then saved.
+    driver.get(BASE + "/console/%s/badges" % PROGRAM)
+    for name, value in [("badgeId", "poster"), ("name", "Poster"), ("threshold", "2")]:
+        driver.find_element(By.NAME, name).send_keys(value)
+    Select(driver.find_element(By.NAME, "type")).select_by_value("actionCount")
+    Select(driver.find_element(By.NAME, "actionName")).select_by_value("post")
+    Select(driver.find_element(By.NAME, "period")).select_by_value("all")
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "button[name=action][value=preview]").click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    reach = driver.find_element(By.CSS_SELECTOR, "[data-badge-reach]").text
+    check(reach.startswith("12 members meet it now"), "the badge's reach before saving: %s" % reach)
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, "button[name=action][value=save]").click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    check(driver.find_elements(By.CSS_SELECTOR, "tr[data-badge-id=poster]"), "the badge listed once saved")
+    audit("console-badges")
+
     # The other console pages, each accessible: keys (a new one shown once), members (a search), the audit log.
     driver.get(BASE + "/console/%s/keys" % PROGRAM)
     audit("console-keys")
@@ -278,7 +316,7 @@ try:
     check(len(driver.find_elements(By.CSS_SELECTOR, "table[data-table=participation] tbody tr")) == 12, "the chart's numbers in a table")
     audit("console-analytics")
     driver.get(BASE + "/console/%s/audit?action=rules." % PROGRAM)
-    check([row.get_attribute("data-action") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-audit-id]")] == ["rules.replaced"],
+    check([row.get_attribute("data-action") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-audit-id]")] == ["rules.replaced"] * 2,
           "the audit log filtered to rule changes")
     audit("console-audit")
 finally:

@@ -9,7 +9,8 @@ import Synchronization
 /// team boards.
 struct LeaderboardController {
     let leaderboards: Leaderboards
-    let rendered = RenderedPages()
+    /// The JSON of leaderboard pages, reused while the page's revision is the same.
+    let rendered = RenderedByRevision<String, [UInt8]>()
 
     struct BoardBody: JSONWritable {
         var page: LeaderboardPage
@@ -113,7 +114,7 @@ struct LeaderboardController {
         let limit = try query.integer("limit", default: 10, range: 1...100)
         let offset = try query.integer("offset", default: 0, range: 0...1_000_000)
         let page = try await leaderboards.page(program: program, scope: scope, span: board, offset: offset, limit: limit)
-        let body = rendered.body(of: page, key: "\(program.id)\n\(scope)\n\(board.period.kind.rawValue):\(board.period.key)/\(offset)/\(limit)") {
+        let body = rendered.value(revision: page.revision, key: "\(program.id)\n\(scope)\n\(board.period.kind.rawValue):\(board.period.key)/\(offset)/\(limit)") {
             JSONWriter.encode(BoardBody(page: page, timeZone: program.timeZone, offset: offset, limit: limit))
         }
         return JSONResponse.make(bytes: body, status: .ok)
@@ -212,21 +213,5 @@ struct LeaderboardController {
         if let date = CivilDate.parse(at) { return program.calendar.instant(atNoonOf: date) }
         if let parsed = RFC3339.parse(at) { return parsed }
         throw RallyError.validation([FieldProblem(field: "at", problem: "must be a date (2026-11-20) or an RFC 3339 timestamp")])
-    }
-}
-
-/// The JSON of leaderboard pages, reused while the page's revision is the same (busy boards are read far
-/// more often than they change).
-final class RenderedPages: Sendable {
-    private let bodies = Mutex<[String: (revision: UInt64, bytes: [UInt8])]>([:])
-
-    func body(of page: LeaderboardPage, key: String, render: () -> [UInt8]) -> [UInt8] {
-        if let hit = bodies.withLock({ $0[key] }), hit.revision == page.revision { return hit.bytes }
-        let bytes = render()
-        bodies.withLock { bodies in
-            if bodies.count >= 10_000 { bodies.removeAll(keepingCapacity: true) }
-            bodies[key] = (page.revision, bytes)
-        }
-        return bytes
     }
 }

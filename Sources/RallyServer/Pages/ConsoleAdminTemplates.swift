@@ -1,7 +1,31 @@
 /// The console's pages over keys, members and the audit log (in the `console` frame).
 enum ConsoleAdminTemplates {
     static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit), ("console-analytics", analytics),
-                      ("console-webhooks", webhooks)]
+                      ("console-webhooks", webhooks),
+                      ("console-badges", badges), ("field", ConsoleField.template)]
+
+    static let badges = """
+        {{<console}}{{$content}}
+        <h1>{{b.badges}}</h1>
+        {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        {{#reach}}<p class="notice" role="status" data-badge-reach>{{reach}}</p>{{/reach}}
+        {{^hasBadges}}<p>{{b.none}}</p>{{/hasBadges}}
+        {{#hasBadges}}<table><caption>{{b.badges}}</caption><thead><tr><th scope="col">{{b.id}}</th><th scope="col">{{b.name}}</th><th scope="col">{{b.earns}}</th>
+        <th scope="col" class="num">{{b.holders}}</th><th scope="col"><span class="visually-hidden">{{b.edit}}</span></th></tr></thead>
+        <tbody>{{#badges}}<tr data-badge-id="{{id}}"><td><code>{{id}}</code></td><th scope="row">{{name}}</th><td>{{earns}}</td><td class="num">{{holders}}</td>
+        <td><a href="{{edit}}" aria-label="{{b.edit}} {{id}}">{{b.edit}}</a>
+        <form method="post" action="/console/{{programId}}/badges" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="badgeId" value="{{id}}">
+        <button type="submit" name="action" value="delete" aria-label="{{b.delete}} {{id}}">{{b.delete}}</button></form></td></tr>{{/badges}}</tbody></table>{{/hasBadges}}
+        <h2 id="define">{{b.define}}</h2>
+        {{#hasProblems}}<div role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
+        <form method="post" action="/console/{{programId}}/badges" class="fields" novalidate>
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        {{#fields}}{{>field}}{{/fields}}
+        <p class="actions"><button type="submit" name="action" value="preview">{{b.preview}}</button>
+        <button type="submit" name="action" value="save">{{b.save}}</button></p>
+        </form>
+        {{/content}}{{/console}}
+        """
 
     static let webhooks = """
         {{<console}}{{$content}}

@@ -14,24 +14,40 @@ extension ConsoleController {
         var problems: [FieldProblem] = []
         var notice: String?
         var simulation: [String: Any]?
+        /// The draft as the form view shows it.
+        var form: RulesForm
+        /// Whether the form view was sent (its problems are shown in its rows, not beside the JSON).
+        var fromForm = false
     }
 
     func rulesPage(_ request: Request, _ page: Page, form: ConsoleForm?) async throws -> Response {
         let today = page.program.calendar.localDate(of: Date())
-        var view = RulesView(draft: Self.draft(page.program.rules.latest, timeZone: page.program.timeZone),
-                             from: CivilDate(daysSinceEpoch: today.daysSinceEpoch - 29).text, to: today.text)
+        let document = Self.draft(page.program.rules.latest, timeZone: page.program.timeZone)
+        var view = RulesView(draft: Self.pretty(document), from: CivilDate(daysSinceEpoch: today.daysSinceEpoch - 29).text, to: today.text,
+                             form: RulesForm(document: document))
         if let published = Query(request).value("published") { view.notice = String(format: page.text.published, published) }
         return show(view, page, request: request, status: .ok)
     }
 
     func rules(_ request: Request, _ page: Page, form: ConsoleForm) async throws -> Response {
         let text = page.text
-        var view = RulesView(draft: form["rules"] ?? "", from: form["from"] ?? "", to: form["to"] ?? "", effectiveFrom: form["effectiveFrom"] ?? "")
+        var view = RulesView(draft: form["rules"] ?? "", from: form["from"] ?? "", to: form["to"] ?? "", effectiveFrom: form["effectiveFrom"] ?? "",
+                             form: RulesForm(document: JSONValue(text: form["rules"] ?? "")))
+        if form["view"] == "form" {
+            // The form view's rows become the draft; the JSON view shows it.
+            view.form = RulesForm(form: form)
+            view.fromForm = true
+            view.draft = Self.pretty(view.form.document())
+        }
         guard let document = JSONValue(text: view.draft), case var .object(fields) = document else {
             view.problems = [FieldProblem(field: "rules", problem: "must be a JSON object: the ruleset")]
             return show(view, page, request: request, status: .unprocessableContent)
         }
         do {
+            if !view.form.problems.isEmpty {
+                let found = if case let .failure(failure) = Ruleset.parse(document) { failure.problems } else { [FieldProblem]() }
+                throw RallyError.validation(view.form.problems + found)
+            }
             switch form["action"] {
             case "simulate":
                 let body = JSONValue.object(["rules": document, "from": .string(view.from), "to": .string(view.to)])
@@ -60,6 +76,9 @@ extension ConsoleController {
     }
 
     private func show(_ view: RulesView, _ page: Page, request: Request, status: HTTPResponse.Status) -> Response {
+        var form = view.form
+        let problems = view.fromForm ? form.place(view.problems) : view.problems
+        let formText = RulesFormText.of(page.language)
         let inForce = page.program.rules.inForce(at: Date())
         let versions = page.program.rules.versions.reversed().map { ruleset -> [String: Any] in
             ["version": ruleset.version, "actions": ruleset.actions.keys.sorted().joined(separator: ", "),
@@ -67,8 +86,9 @@ extension ConsoleController {
         }
         var model = page.model([
             "draft": view.draft, "from": view.from, "to": view.to, "effectiveFrom": view.effectiveFrom,
-            "problems": view.problems.map { ["field": $0.field, "problem": $0.problem] }, "hasProblems": !view.problems.isEmpty,
+            "problems": problems.map { ["field": $0.field, "problem": $0.problem] }, "hasProblems": !problems.isEmpty,
             "inForce": String(format: page.text.inForce, String(inForce.version), String(inForce.actions.count)), "versions": versions,
+            "f": formText, "groups": form.model(blank: 2, text: formText, actions: page.program.rules.knownActions.sorted()),
         ])
         if let notice = view.notice { model["notice"] = notice }
         if let simulation = view.simulation { model["simulation"] = simulation }
@@ -76,11 +96,16 @@ extension ConsoleController {
     }
 
     /// The ruleset as a draft to edit: its document without `version` and `effectiveFrom` (a new version gets its own).
-    static func draft(_ ruleset: Ruleset, timeZone: TimeZone) -> String {
-        guard case var .object(fields) = ruleset.document(in: timeZone) else { return "{}" }
+    static func draft(_ ruleset: Ruleset, timeZone: TimeZone) -> JSONValue {
+        guard case var .object(fields) = ruleset.document(in: timeZone) else { return .object([:]) }
         fields["version"] = nil
         fields["effectiveFrom"] = nil
-        let compact = Data(JSONValue.object(fields).text.utf8)
+        return .object(fields)
+    }
+
+    /// A document as people read it: indented, keys sorted.
+    static func pretty(_ document: JSONValue) -> String {
+        let compact = Data(document.text.utf8)
         guard let object = try? JSONSerialization.jsonObject(with: compact),
               let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         else { return String(decoding: compact, as: UTF8.self) }

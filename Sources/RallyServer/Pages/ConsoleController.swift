@@ -17,6 +17,7 @@ struct ConsoleController: Sendable {
     let audit: AuditLog
     let analytics: AnalyticsStore
     let webhooks: WebhookStore
+    let badgesStore: BadgeStore
     let targets: WebhookTargets
     let sessions: ConsoleSessions
     let keyRateLimitMaximum: Int
@@ -52,6 +53,10 @@ struct ConsoleController: Sendable {
             await handle(request, context) { try await signedIn(request, context) { page in try await memberExport(request, page) } }
         }
         router.post("console/:programId/members") { request, context in await posted(request, context, members) }
+        router.get("console/:programId/badges") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await badgesPage(request, page) } }
+        }
+        router.post("console/:programId/badges") { request, context in await posted(request, context, badges) }
         router.get("console/:programId/webhooks") { request, context in
             await handle(request, context) { try await signedIn(request, context) { page in try await webhooksPage(request, page) } }
         }
@@ -91,7 +96,7 @@ struct ConsoleController: Sendable {
         /// What every console page shows: the program, the navigation, the sign-out form.
         func model(_ extra: [String: Any] = [:]) -> [String: Any] {
             let admin = ConsoleAdminText.of(language)
-            let links = [("", text.overview), ("rules", text.rules), ("keys", admin.keys), ("members", admin.members),
+            let links = [("", text.overview), ("rules", text.rules), ("badges", BadgeText.of(language).badges), ("keys", admin.keys), ("members", admin.members),
                          ("webhooks", WebhookText.of(language).webhooks), ("analytics", AnalyticsText.of(language).analytics), ("audit", admin.audit)]
             var model: [String: Any] = [
                 "lang": language.rawValue, "kind": "console", "title": "\(program.name) · \(text.console)", "t": text, "csrf": csrf,

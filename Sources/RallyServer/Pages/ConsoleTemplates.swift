@@ -40,6 +40,24 @@ enum ConsoleTemplates {
         <h1>{{t.rules}}</h1>
         <p>{{inForce}}</p>
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+        <section aria-labelledby="form-view-title"><h2 id="form-view-title">{{f.formView}}</h2>
+        <p class="help">{{f.formViewHelp}}</p>
+        <form method="post" action="/console/{{programId}}/rules" class="rules-form" novalidate>
+        <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="view" value="form">
+        {{#groups}}<fieldset data-group="{{group}}"><legend>{{legend}}</legend>
+        {{#rows}}<div class="row{{#invalid}} invalid{{/invalid}}" data-row="{{row}}">
+        {{#fields}}{{#isInput}}<label>{{label}} <input type="text" name="{{name}}" value="{{value}}"></label> {{/isInput}}{{#isCheck}}<label class="check"><input type="checkbox" name="{{name}}" value="on"{{#checked}} checked{{/checked}}> {{label}}</label> {{/isCheck}}{{#isSelect}}<label>{{label}} <select name="{{name}}">{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select></label> {{/isSelect}}{{/fields}}
+        {{#invalid}}<ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul>{{/invalid}}
+        </div>{{/rows}}</fieldset>{{/groups}}
+        <fieldset><legend>{{t.simulateOn}}</legend>
+        <label>{{t.from}} <input type="date" name="from" value="{{from}}"></label>
+        <label>{{t.to}} <input type="date" name="to" value="{{to}}"></label></fieldset>
+        <label>{{t.publishFrom}} <input type="text" name="effectiveFrom" value="{{effectiveFrom}}" placeholder="2026-12-31" aria-describedby="effective-help"></label>
+        <p class="actions"><button type="submit" name="action" value="validate">{{t.validate}}</button>
+        <button type="submit" name="action" value="simulate">{{t.simulate}}</button>
+        <button type="submit" name="action" value="publish">{{t.publish}}</button></p>
+        </form></section>
+        <h2>{{f.jsonView}}</h2>
         <form method="post" action="/console/{{programId}}/rules" class="rules">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="rules">{{t.draft}}</label>
@@ -85,6 +103,14 @@ enum ConsoleTemplates {
         section[data-simulation] table, main table { width: 100%; border-collapse: collapse; margin-bottom: 1rem; }
         main table th, main table td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #d5dae1; }
         main table caption { text-align: left; font-weight: 600; }
+        .rules-form .row { display: flex; flex-wrap: wrap; gap: .25rem .75rem; align-items: end; padding: .35rem 0; border-bottom: 1px solid #eef0f3; }
+        .rules-form .row.invalid, .field.invalid { border-left: 3px solid #9b1c1c; padding-left: .5rem; }
+        .rules-form .row .problems { flex-basis: 100%; margin: .25rem 0; }
+        .rules-form input[type="text"] { width: 9rem; }
+        .field { margin: .5rem 0; }
+        .field label, .field select, .field input, .field textarea { display: block; }
+        .check { display: inline-flex; gap: .25rem; align-items: center; }
+        form.inline { display: inline; }
         .cards { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .75rem; }
         .cards a { display: block; padding: 1rem 1.5rem; border: 1px solid #8a94a3; border-radius: .5rem; }
         """

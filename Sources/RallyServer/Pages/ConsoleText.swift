@@ -38,3 +38,36 @@ struct ConsoleText: Sendable {
         }
     }
 }
+
+/// The words of the rules page's form view.
+struct RulesFormText: Sendable {
+    var formView, formViewHelp, jsonView, allActions: String
+    var legends: [String: String]
+    var labels: [String: String]
+
+    func legend(_ group: String) -> String { legends[group] ?? group }
+    func label(_ field: String) -> String { labels[field] ?? field }
+
+    static func of(_ language: PageLanguage) -> RulesFormText {
+        switch language {
+        case .en:
+            RulesFormText(formView: "The rules as a form",
+                          formViewHelp: "Blank rows are left out; empty rows wait for additions. Sending this form also rewrites the JSON below.",
+                          jsonView: "The rules as JSON", allActions: "All actions",
+                          legends: ["actions": "Actions and their points", "caps": "Caps", "campaigns": "Campaigns", "levels": "Levels"],
+                          labels: ["name": "Name", "points": "Points", "networks": "Networks (linkedin 1.5, x 1)", "oncePerContent": "Once per content",
+                                   "action": "Action", "per": "Per", "maxCount": "Max count", "maxPoints": "Max points", "id": "Id",
+                                   "from": "From (RFC 3339)", "to": "To (RFC 3339)", "tags": "Tags (a, b)", "actions": "Actions (a, b)",
+                                   "multiplier": "Multiplier", "minPoints": "Min points"])
+        case .fr:
+            RulesFormText(formView: "Les règles en formulaire",
+                          formViewHelp: "Les lignes vides sont ignorées ; des lignes vides attendent les ajouts. Envoyer ce formulaire réécrit aussi le JSON plus bas.",
+                          jsonView: "Les règles en JSON", allActions: "Toutes les actions",
+                          legends: ["actions": "Actions et leurs points", "caps": "Plafonds", "campaigns": "Campagnes", "levels": "Niveaux"],
+                          labels: ["name": "Nom", "points": "Points", "networks": "Réseaux (linkedin 1.5, x 1)", "oncePerContent": "Une fois par contenu",
+                                   "action": "Action", "per": "Par", "maxCount": "Nombre max.", "maxPoints": "Points max.", "id": "Identifiant",
+                                   "from": "Du (RFC 3339)", "to": "Au (RFC 3339)", "tags": "Étiquettes (a, b)", "actions": "Actions (a, b)",
+                                   "multiplier": "Multiplicateur", "minPoints": "Points min."])
+        }
+    }
+}

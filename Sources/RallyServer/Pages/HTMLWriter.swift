@@ -2,6 +2,8 @@
 /// busiest of the pages, is written with (the template engine costs it tens of times more; BENCHMARKS.md, session I).
 struct HTMLWriter {
     private(set) var bytes: [UInt8] = []
+    /// The holes left so far (`RenderedPage`): where each starts and ends in `bytes`.
+    private(set) var holes: [(start: Int, end: Int, hole: RenderedPage.Hole)] = []
 
     init(capacity: Int = 8192) {
         bytes.reserveCapacity(capacity)
@@ -10,6 +12,15 @@ struct HTMLWriter {
     /// Markup, as is.
     mutating func raw(_ markup: String) {
         bytes.append(contentsOf: markup.utf8)
+    }
+
+    mutating func raw(_ markup: [UInt8]) {
+        bytes.append(contentsOf: markup)
+    }
+
+    /// A place filled for each viewer.
+    mutating func hole(_ hole: RenderedPage.Hole) {
+        holes.append((bytes.count, bytes.count, hole))
     }
 
     /// A value, escaped for text and for quoted attributes.
@@ -35,8 +46,9 @@ struct HTMLWriter {
 }
 
 extension PageController {
-    /// The leaderboard page, or the embed widget: what `BoardModel` holds, as the other pages' frame writes it.
-    static func boardHTML(_ model: BoardModel, embed: Bool) -> [UInt8] {
+    /// The leaderboard page, or the embed widget: what `BoardModel` holds, as the other pages' frame writes it, with holes
+    /// for what is the viewer's.
+    static func boardHTML(_ model: BoardModel, embed: Bool) -> RenderedPage {
         var html = HTMLWriter()
         let t = model.t
         html.raw("<!DOCTYPE html>\n<html")
@@ -52,7 +64,7 @@ extension PageController {
             html.raw("</a>\n<nav")
             html.attribute("aria-label", model.p.pages)
             html.raw("><ul class=\"tabs\">")
-            tabs(model.links, into: &html)
+            html.hole(.links)
             html.raw("</ul></nav>\n<header><h1>")
             html.text(model.programName)
             html.raw("</h1><p class=\"period\">")
@@ -85,7 +97,11 @@ extension PageController {
         }
         html.raw("<main id=\"ranking\"")
         html.attribute("data-live", model.liveURL)
-        html.attribute("data-viewer", model.viewerId)
+        html.attribute("data-place", model.placeURL)
+        html.attribute("data-you", model.t.you)
+        html.raw(" data-viewer=\"")
+        html.hole(.viewerId)
+        html.raw("\"")
         html.attribute("data-anonymous", t.anonymous)
         html.attribute("data-member-link", model.memberLink)
         html.raw(">\n")
@@ -100,27 +116,35 @@ extension PageController {
         html.text(t.empty)
         html.raw("</p>\n")
         ranking(caption: model.caption, rows: model.rows, board: true, text: t, into: &html)
-        if let viewer = model.viewer {
-            if embed {
-                html.raw("<div class=\"you\">")
-            } else {
-                html.raw("<section class=\"you\"")
-                html.attribute("aria-label", t.you)
-                html.raw(">\n")
-            }
-            if let pinned = viewer.pinned { ranking(caption: pinned.caption, rows: pinned.rows, board: false, text: t, into: &html) }
-            if !embed, let summary = viewer.summary {
-                html.raw("<p>")
-                html.text(summary)
-                html.raw("</p>")
-            }
-            html.raw(embed ? "</div>\n" : "</section>\n")
-        }
+        html.hole(.viewer)
         html.raw("</main>\n</body>\n</html>\n")
-        return html.bytes
+        return RenderedPage(html)
     }
 
-    private static func tabs(_ tabs: [BoardModel.Tab], into html: inout HTMLWriter) {
+    /// The end of a ranking row's `class` attribute on the viewer's own row.
+    static let viewerMark = Array(" viewer\" aria-current=\"true\"".utf8)
+    /// The end of any other row's `class` attribute.
+    static let rowClassEnd = Array("\"".utf8)
+
+    /// The viewer's own row under the ranking, and on the page how far the next place is.
+    static func viewerSection(_ part: ViewerPart, embed: Bool, text t: PageText, into html: inout HTMLWriter) {
+        if embed {
+            html.raw("<div class=\"you\">")
+        } else {
+            html.raw("<section class=\"you\"")
+            html.attribute("aria-label", t.you)
+            html.raw(">\n")
+        }
+        ranking(caption: t.you, rows: [part.row], board: false, text: t, into: &html)
+        if !embed {
+            html.raw("<p>")
+            html.text(part.summary)
+            html.raw("</p>")
+        }
+        html.raw(embed ? "</div>\n" : "</section>\n")
+    }
+
+    static func tabs(_ tabs: [BoardModel.Tab], into html: inout HTMLWriter) {
         for tab in tabs {
             html.raw("<li><a")
             html.attribute("href", tab.href)
@@ -148,7 +172,15 @@ extension PageController {
         for row in rows {
             html.raw("<tr")
             html.attribute("data-member-id", row.memberId)
-            html.raw(" data-rank=\"\(row.rank)\" data-points=\"\(row.points)\" class=\"place-\(row.place)\(row.isViewer ? " viewer\" aria-current=\"true\"" : "\"")>")
+            html.raw(" data-rank=\"\(row.rank)\" data-points=\"\(row.points)\" class=\"place-\(row.place)")
+            if row.isViewer {
+                html.raw(viewerMark)
+            } else if board, !row.memberId.isEmpty {
+                html.hole(.mark(memberId: row.memberId))
+            } else {
+                html.raw("\"")
+            }
+            html.raw(">")
             html.raw("<td class=\"rank\">")
             html.text(row.rankText)
             html.raw("</td><th scope=\"row\">")

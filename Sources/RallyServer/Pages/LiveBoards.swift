@@ -22,10 +22,16 @@ struct WatchedBoard: Hashable, Sendable {
     }
 }
 
-/// What one stream is to be sent: the newest board (nil once sent) and a signal that something is waiting (a board, or
-/// a heartbeat when there is none). Keeping only the newest board, a slow client costs no memory and misses no change.
+/// What one stream is to be sent: the newest event (nil once sent) and a signal that something is waiting (an event, or
+/// a heartbeat when there is none). Keeping only the newest event, a slow client costs no memory and misses no change: a
+/// `board` (the first page changed) is never replaced by a mere `change` (the board changed further down).
 final class LiveStream: Sendable {
-    private let latest = Mutex<String?>(nil)
+    struct Event: Equatable {
+        var name: String
+        var data: String
+    }
+
+    private let latest = Mutex<Event?>(nil)
     let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
@@ -33,8 +39,10 @@ final class LiveStream: Sendable {
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    func deliver(_ board: String) {
-        latest.withLock { $0 = board }
+    func deliver(_ event: Event) {
+        latest.withLock { latest in
+            if event.name == "board" || latest?.name != "board" { latest = event }
+        }
         signal.yield()
     }
 
@@ -42,8 +50,8 @@ final class LiveStream: Sendable {
 
     func finish() { signal.finish() }
 
-    /// The board waiting to be sent, if any.
-    func take() -> String? {
+    /// The event waiting to be sent, if any.
+    func take() -> Event? {
         latest.withLock { latest in
             defer { latest = nil }
             return latest
@@ -58,7 +66,8 @@ final class LiveStream: Sendable {
 final class LiveBoards: Service, Sendable {
     private struct State {
         var streams: [WatchedBoard: [UUID: LiveStream]] = [:]
-        var last: [WatchedBoard: String] = [:]
+        /// What each board's streams were last sent: its first page, and its change count.
+        var last: [WatchedBoard: (page: String, changes: Int?)] = [:]
         var stopped = false
 
         var count: Int { streams.values.reduce(0) { $0 + $1.count } }
@@ -86,9 +95,9 @@ final class LiveBoards: Service, Sendable {
 
     /// A stream of `board` (its data as JSON), starting with the board as it is now; it ends when the feed stops.
     func watch(_ board: WatchedBoard) async throws -> (id: UUID, stream: LiveStream) {
-        let first = try await data(board)
+        let first = try await read(board)
         let stream = LiveStream(), id = UUID()
-        stream.deliver(first)
+        stream.deliver(LiveStream.Event(name: "board", data: first.page))
         let count: Int? = state.withLock { state in
             guard !state.stopped else { return nil }
             state.streams[board, default: [:]][id] = stream
@@ -139,13 +148,16 @@ final class LiveBoards: Service, Sendable {
         let boards = state.withLock { Array($0.streams.keys) }
         for board in boards {
             do {
-                let data = try await data(board)
-                let streams: [LiveStream] = state.withLock { state in
-                    guard state.last[board] != data, let streams = state.streams[board] else { return [] }
-                    state.last[board] = data
-                    return Array(streams.values)
+                let (data, changes) = try await read(board)
+                let (streams, event): ([LiveStream], LiveStream.Event?) = state.withLock { state in
+                    guard let streams = state.streams[board] else { return ([], nil) }
+                    let last = state.last[board]
+                    state.last[board] = (data, changes)
+                    if last?.page != data { return (Array(streams.values), LiveStream.Event(name: "board", data: data)) }
+                    if let changes, last?.changes != changes { return (Array(streams.values), LiveStream.Event(name: "change", data: String(changes))) }
+                    return ([], nil)
                 }
-                streams.forEach { $0.deliver(data) }
+                if let event { streams.forEach { $0.deliver(event) } }
             } catch {
                 logger.notice("a watched board could not be read", metadata: ["program": "\(board.program)", "error": "\(error)"])
             }
@@ -153,13 +165,14 @@ final class LiveBoards: Service, Sendable {
     }
 
     /// The board's top ten as the pages' script reads it: `{"rows": [{"memberId", "rank", "points", "name", "team"}]}`
-    /// (`memberId` and `name` null for an anonymous member).
-    func data(_ board: WatchedBoard) async throws -> String {
+    /// (`memberId` and `name` null for an anonymous member); and its change count (`Leaderboards.changeCount`).
+    func read(_ board: WatchedBoard) async throws -> (page: String, changes: Int?) {
         let program = try await programs.require(board.program)
         let query = Query(board.options)
-        let page = try await leaderboards.page(program: program, scope: try LeaderboardController.scope(query, program: program),
-                                               span: try LeaderboardController.board(query, program: program), offset: 0, limit: 10)
-        return String(decoding: JSONWriter.encode(LiveBody(entries: page.entries)), as: UTF8.self)
+        let scope = try LeaderboardController.scope(query, program: program), span = try LeaderboardController.board(query, program: program)
+        let page = try await leaderboards.page(program: program, scope: scope, span: span, offset: 0, limit: 10)
+        let changes = try await leaderboards.changeCount(program: program, scope: scope, span: span)
+        return (String(decoding: JSONWriter.encode(LiveBody(entries: page.entries)), as: UTF8.self), changes)
     }
 
     struct LiveBody: JSONWritable {

@@ -20,6 +20,8 @@ struct PageController: Sendable {
     /// Ends each live stream after this many boards (tests read a stream to its end); nil: never.
     let streamLimit: Int?
     let library: MustacheLibrary
+    /// The leaderboard pages written so far, to be filled for each viewer.
+    let rendered = RenderedByRevision<RenderedBoardKey, RenderedPage>(capacity: 1000)
 
     init(programs: ProgramStore, leaderboards: Leaderboards, members: MemberStore, tokens: ViewerTokens, live: LiveBoards,
          streamLimit: Int? = nil) throws {
@@ -36,6 +38,12 @@ struct PageController: Sendable {
         router.get("p/:programId") { request, context in await self.respond(request, context, embed: false) }
         router.get("embed/:programId/leaderboard") { request, context in await self.respond(request, context, embed: true) }
         router.get("p/:programId/live") { request, context in await self.stream(request, context) }
+        router.get("p/:programId/place") { request, context in
+            await self.page(request, context) { viewer, token in
+                Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "private, no-store"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: try await self.placeJSON(Query(request), viewer: viewer, token: token))))
+            }
+        }
         router.get("p/:programId/members/:memberId") { request, context in
             await self.page(request, context) { viewer, token in
                 self.html(self.library.renderPlain(try await self.memberPage(request, context, viewer: viewer, token: token), withTemplate: "member"),
@@ -99,13 +107,14 @@ struct PageController: Sendable {
 
     private func respond(_ request: Request, _ context: RallyRequestContext, embed: Bool) async -> Response {
         await page(request, context) { viewer, token in
-            let model = try await board(Query(request), viewer: viewer, path: request.uri.path, tokenText: token, embed: embed)
-            return html(Self.boardHTML(model, embed: embed), status: .ok, origins: viewer.program.settings.embedOrigins)
+            html(try await boardPage(Query(request), viewer: viewer, path: request.uri.path, tokenText: token, embed: embed), status: .ok,
+                 origins: viewer.program.settings.embedOrigins)
         }
     }
 
-    /// `text/event-stream` of the board the query chooses: an `event: board` with its top ten at once, then at each
-    /// change (`id:` counts them), `: ping` comments between; it ends when the client goes or Rally stops.
+    /// `text/event-stream` of the board the query chooses: an `event: board` with its top ten at once, then again at each
+    /// change of them, or an `event: change` (its data a count) when the board changed below them; `id:` counts the events,
+    /// `: ping` comments between. It ends when the client goes or Rally stops.
     private func stream(_ request: Request, _ context: RallyRequestContext) async -> Response {
         await page(request, context) { viewer, _ in
             let board = WatchedBoard(program: viewer.program.id, query: Query(request))
@@ -118,12 +127,12 @@ struct PageController: Sendable {
                                 var sent = 0
                                 try await withGracefulShutdownHandler {
                                     for await _ in stream.signals {
-                                        guard let data = stream.take() else {
+                                        guard let event = stream.take() else {
                                             try await writer.write(ByteBuffer(string: ": ping\n\n"))
                                             continue
                                         }
                                         sent += 1
-                                        try await writer.write(ByteBuffer(string: "event: board\nid: \(sent)\ndata: \(data)\n\n"))
+                                        try await writer.write(ByteBuffer(string: "event: \(event.name)\nid: \(sent)\ndata: \(event.data)\n\n"))
                                         if let limit, sent >= limit { break }
                                     }
                                 } onGracefulShutdown: {

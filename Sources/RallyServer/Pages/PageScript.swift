@@ -43,14 +43,68 @@ enum PageScript {
             tr.appendChild(cell("td", "num", number.format(entry.points)));
             return tr;
           }
+          // The viewer's own row, pinned under the ranking while it does not show them: asked for again after each change.
+          var placeURL = main.getAttribute("data-place");
+          var asking = false;
+          function pinned() {
+            var you = main.querySelector(".you");
+            if (you) { return you; }
+            var embed = document.body.classList.contains("embed");
+            you = document.createElement(embed ? "div" : "section");
+            you.className = "you";
+            var table = document.createElement("table");
+            table.className = "ranking";
+            table.appendChild(cell("caption", "", main.getAttribute("data-you") || ""));
+            table.appendChild(main.querySelector("table[data-board] thead").cloneNode(true));
+            table.appendChild(document.createElement("tbody"));
+            you.appendChild(table);
+            if (!embed) {
+              you.setAttribute("aria-label", main.getAttribute("data-you") || "");
+              you.appendChild(document.createElement("p"));
+            }
+            main.appendChild(you);
+            return you;
+          }
+          // At most one question every two seconds, the last change always asked about.
+          var askedAt = 0, later = null;
+          function askPlace() {
+            if (!viewer || !placeURL || !window.fetch) { return; }
+            var wait = askedAt + 2000 - Date.now();
+            if (asking || wait > 0) {
+              if (!later) { later = setTimeout(function () { later = null; askPlace(); }, Math.max(wait, 250)); }
+              return;
+            }
+            asking = true;
+            askedAt = Date.now();
+            fetch(placeURL, { credentials: "omit", cache: "no-store" }).then(function (answer) {
+              return answer.ok ? answer.json() : null;
+            }).then(function (place) {
+              asking = false;
+              if (!place) { return; }
+              var you = main.querySelector(".you");
+              if (!place.row) { if (you) { you.remove(); } return; }
+              you = pinned();
+              you.querySelector("tbody").replaceChildren(row(place.row));
+              var summary = you.querySelector("p");
+              if (summary) { summary.textContent = place.summary || ""; }
+              main.setAttribute("data-place-updated", String(Date.now()));
+            }, function () { asking = false; });
+          }
+          var first = true, shown = false;
           var source = new EventSource(main.getAttribute("data-live"));
           source.addEventListener("board", function (event) {
             var board = JSON.parse(event.data);
             body.replaceChildren.apply(body, board.rows.map(row));
             if (empty) { empty.hidden = board.rows.length > 0; }
+            shown = board.rows.some(function (entry) { return viewer && entry.memberId === viewer; });
             var you = main.querySelector(".you");
-            if (you && board.rows.some(function (entry) { return viewer && entry.memberId === viewer; })) { you.remove(); }
+            if (shown && you) { you.remove(); }
+            if (!shown && !first) { askPlace(); }
+            first = false;
             main.setAttribute("data-updated", String(Date.now()));
+          });
+          source.addEventListener("change", function () {
+            if (!shown) { askPlace(); }
           });
         })();
         """
