@@ -42,12 +42,23 @@ def cpu_ticks():
     return int(fields[11]) + int(fields[12])
 
 
+def top_points():
+    """The points of the first member on the board the first client saw last (0 when it is empty)."""
+    for _, line in reversed(boards[0]):
+        if line.startswith(b"data: {"):
+            rows = json.loads(line[6:])["rows"]
+            return rows[0]["points"] if rows else 0
+    return 0
+
+
 def send(member):
+    # Enough posts (25 points each) to go first, whatever earlier runs left on the board.
+    posts = top_points() // 25 + 2
     put = urllib.request.Request("http://%s:%d/v1/programs/%s/members/%s" % (HOST, PORT, PROGRAM, member), method="PUT", data=b"{}",
                                  headers={"Authorization": "Bearer " + INGEST, "Content-Type": "application/json"})
     urllib.request.urlopen(put).read()
     events = [{"id": "%s-%d" % (member, n), "memberId": member, "action": "post",
-               "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())} for n in range(40)]
+               "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())} for n in range(posts)]
     request = urllib.request.Request("http://%s:%d/v1/programs/%s/events/batch" % (HOST, PORT, PROGRAM), method="POST",
                                      data=json.dumps({"events": events}).encode(),
                                      headers={"Authorization": "Bearer " + INGEST, "Content-Type": "application/json"})

@@ -63,6 +63,16 @@ extension Leaderboards {
         }
     }
 
+    /// A member's points over each of `periods` (0 where they have none), from PostgreSQL; and their competition rank on
+    /// each period's board where they have points and `ranked` holds (nil elsewhere, or when Redis cannot answer).
+    public func standings(program: ProgramContext, memberId: String, periods: [Period], ranked: Bool) async throws -> [(points: Int64, rank: Int?)] {
+        let points = try await postgres.withConnection { try MemberTotals.points(program: program, memberId: memberId, periods: periods, on: $0) }
+        let asked = zip(periods, points).filter { ranked && $0.1 > 0 }
+        let found = (try? await ranks(program: program.id, standings: asked.map { ($0.0, $0.1) })) ?? []
+        var ranks = found.makeIterator()
+        return points.map { points in (points, ranked && points > 0 ? ranks.next() ?? nil : nil) }
+    }
+
     /// A number that moves whenever a member's points on the board's period change (the period's tie-break sequence, over
     /// every scope): a board further down than its first page may have changed when it moves. Nil for boards read from
     /// PostgreSQL, and before the period's first points.

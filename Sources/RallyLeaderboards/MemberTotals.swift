@@ -37,6 +37,19 @@ package enum MemberTotals {
         return (PeriodCalendar.dayKey(calendar.localDate(of: start)), PeriodCalendar.dayKey(calendar.localDate(of: end)))
     }
 
+    /// A member's points over each of `periods` (0 where they have none): sums of their days in `member_days`.
+    static func points(program: ProgramContext, memberId: String, periods: [Period], on connection: PostgresConnection) throws -> [Int64] {
+        guard !periods.isEmpty else { return [] }
+        var parameters: [String?] = [program.id, memberId]
+        let sums = periods.enumerated().map { index, period -> String in
+            guard let (first, end) = days(of: period, in: program.calendar) else { return "coalesce(sum(points), 0)::bigint AS p\(index)" }
+            parameters += [first, end]
+            return "coalesce(sum(points) FILTER (WHERE day >= $\(parameters.count - 1)::date AND day < $\(parameters.count)::date), 0)::bigint AS p\(index)"
+        }
+        let row = try connection.query("SELECT \(sums.joined(separator: ", ")) FROM member_days WHERE program_id = $1 AND member_id = $2", parameters)[0]
+        return try periods.indices.map { try row.int64("p\($0)") }
+    }
+
     /// The summaries of the given members of a program, for the week and month containing `now`.
     package static func summaries(program: ProgramContext, memberIds: [String], now: Date, on connection: PostgresConnection) throws -> [String: Summary] {
         guard !memberIds.isEmpty, let days = SummaryDays(program, now: now) else { return [:] }

@@ -303,6 +303,8 @@ struct PageTests {
             let html = text(ana)
             #expect(html.contains("<h1>Ana</h1>"))
             #expect(html.contains(#"<tr data-period="all"><th scope="row">All time</th><td class="num">30</td><td class="num">#1</td></tr>"#))
+            #expect(html.contains(#"<tr data-period="quarter"><th scope="row">This quarter</th><td class="num">30</td><td class="num">#1</td></tr>"#))
+            #expect(html.contains(#"<tr data-period="year"><th scope="row">This year</th><td class="num">30</td><td class="num">#1</td></tr>"#))
             #expect(html.contains("<h2 id=\"level\">Level: Rookie</h2>"))
             #expect(html.contains("70 points to Pro"))
             #expect(html.contains(#"<li data-badge-id="sharer">Sharer: Reach 5 × “share” in total</li>"#))
@@ -316,6 +318,8 @@ struct PageTests {
             #expect(try await Self.page(program, "/p/\(program.id)/members/nobody", token: other).status == .notFound)
             let benPage = text(try await Self.page(program, "/p/\(program.id)/members/ben", token: token))
             #expect(benPage.contains(#"<li data-badge-id="first-post">First post"#), "Ben's first post earned it")
+            #expect(benPage.contains(#"<tr data-period="year"><th scope="row">This year</th><td class="num">25</td><td class="num">#2</td></tr>"#),
+                    "an anonymous member is ranked")
 
             let rules = text(try await Self.page(program, "/p/\(program.id)/rules", token: token, query: "lang=fr"))
             #expect(rules.contains(#"<tr data-action="share"><th scope="row">share</th><td class="num">10</td><td>Sur linkedin : × 1,5</td></tr>"#))

@@ -117,11 +117,13 @@ try:
 
     # Live, below the ten: m01 posts once; its pinned row follows (50 points, level with m02) without a reload.
     api("POST", "/v1/programs/%s/events" % PROGRAM, INGEST, {"id": "m01-first", "memberId": "m01", "action": "post", "occurredAt": now()})
-    WebDriverWait(driver, 10, poll_frequency=0.05).until(
-        lambda d: [r.get_attribute("data-points") for r in d.find_elements(By.CSS_SELECTOR, ".you tr[aria-current=true]")] == ["50"])
-    pinned = driver.find_element(By.CSS_SELECTOR, ".you tr[aria-current=true]")
-    check(pinned.get_attribute("data-rank") == "11" and "25 points behind" in driver.find_element(By.CSS_SELECTOR, ".you p").text,
-          "the pinned row live: 50 points, rank 11, 25 points behind the next place")
+    def pinned_row():
+        """The pinned row's points and rank, and the line under it (read at one instant: the script may replace them)."""
+        return driver.execute_script("var row = document.querySelector('.you tr[aria-current=true]'), line = document.querySelector('.you p');"
+                                     "return row ? [row.getAttribute('data-points'), row.getAttribute('data-rank'), line ? line.textContent : ''] : null;")
+    WebDriverWait(driver, 10, poll_frequency=0.05).until(lambda d: (pinned_row() or [None])[0] == "50")
+    points, rank, line = pinned_row()
+    check(rank == "11" and "25 points behind" in line, "the pinned row live: 50 points, rank 11, 25 points behind the next place (%s)" % line)
 
     # Live: m01 posts 11 times more through the API; its row rises to the top without a reload.
     driver.find_element(By.TAG_NAME, "body").get_attribute("data-x")  # the same document throughout

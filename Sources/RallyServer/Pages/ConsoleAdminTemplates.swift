@@ -38,7 +38,7 @@ enum ConsoleAdminTemplates {
         <button type="submit" name="action" value="test">{{w.test}}</button> <button type="submit" name="action" value="delete">{{w.delete}}</button></form>
         {{#hasDeliveries}}<table><caption>{{w.deliveries}}</caption><thead><tr><th scope="col">{{w.when}}</th><th scope="col">{{w.type}}</th><th scope="col">{{w.state}}</th>
         <th scope="col" class="num">{{w.attempts}}</th><th scope="col">{{w.last}}</th></tr></thead>
-        <tbody>{{#deliveries}}<tr data-delivery-id="{{id}}" data-state="{{state}}"><td>{{when}}</td><td>{{type}}</td><td>{{state}}</td><td class="num">{{attempts}}</td><td>{{last}}</td></tr>{{/deliveries}}</tbody></table>{{/hasDeliveries}}
+        <tbody>{{#deliveries}}<tr data-delivery-id="{{id}}" data-state="{{state}}"><td>{{#when}}<time datetime="{{stamp}}">{{text}}</time>{{/when}}</td><td>{{type}}</td><td>{{state}}</td><td class="num">{{attempts}}</td><td>{{last}}</td></tr>{{/deliveries}}</tbody></table>{{/hasDeliveries}}
         </section>{{/webhooks}}
         <h2>{{w.define}}</h2>
         {{#hasProblems}}<div role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
@@ -84,7 +84,7 @@ enum ConsoleAdminTemplates {
         {{#hasProblems}}<div role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
         <table><caption>{{c.keys}}</caption><thead><tr><th scope="col">{{c.id}}</th><th scope="col">{{c.role}}</th><th scope="col">{{c.label}}</th>
         <th scope="col" class="num">{{c.rateLimit}}</th><th scope="col">{{c.lastUsed}}</th><th scope="col">{{c.revoked}}</th><th scope="col"><span class="visually-hidden">{{c.revoke}}</span></th></tr></thead>
-        <tbody>{{#keys}}<tr data-key-id="{{id}}"><td><code>{{id}}</code></td><td>{{role}}</td><td>{{label}}</td><td class="num">{{rateLimit}}</td><td>{{lastUsed}}</td><td>{{revoked}}</td>
+        <tbody>{{#keys}}<tr data-key-id="{{id}}"><td><code>{{id}}</code></td><td>{{role}}</td><td>{{label}}</td><td class="num">{{rateLimit}}</td><td>{{#lastUsed}}<time datetime="{{stamp}}">{{text}}</time>{{/lastUsed}}{{^lastUsed}}{{c.never}}{{/lastUsed}}</td><td>{{#revoked}}<time datetime="{{stamp}}">{{text}}</time>{{/revoked}}</td>
         <td>{{#live}}<form method="post" action="/console/{{programId}}/keys"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="keyId" value="{{id}}">
         <button type="submit" name="action" value="revoke" aria-label="{{c.revoke}} {{id}}">{{c.revoke}}</button></form>{{/live}}</td></tr>{{/keys}}</tbody></table>
         <h2>{{c.newKeyTitle}}</h2>
@@ -128,7 +128,7 @@ enum ConsoleAdminTemplates {
         <button type="submit">{{c.filter}}</button></form>
         <p class="help">{{c.filtersHelp}}</p>
         <table><caption>{{c.audit}}</caption><thead><tr><th scope="col">{{c.when}}</th><th scope="col">{{c.actor}}</th><th scope="col">{{c.action}}</th><th scope="col">{{c.target}}</th><th scope="col">{{c.change}}</th></tr></thead>
-        <tbody>{{#entries}}<tr data-audit-id="{{id}}" data-action="{{action}}"><td>{{at}}</td><td><code>{{actor}}</code></td><td>{{action}}</td><td>{{target}}</td>
+        <tbody>{{#entries}}<tr data-audit-id="{{id}}" data-action="{{action}}"><td>{{#at}}<time datetime="{{stamp}}">{{text}}</time>{{/at}}</td><td><code>{{actor}}</code></td><td>{{action}}</td><td>{{target}}</td>
         <td><details><summary>{{c.beforeAfter}}</summary><pre>{{before}}</pre><pre>{{after}}</pre></details></td></tr>{{/entries}}</tbody></table>
         {{^entries}}<p>{{c.nothing}}</p>{{/entries}}
         {{#older}}<p><a href="{{older}}">{{c.older}}</a></p>{{/older}}

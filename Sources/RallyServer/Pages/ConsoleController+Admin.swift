@@ -10,10 +10,9 @@ extension ConsoleController {
     func keysPage(_ request: Request, _ page: Page, secret: String? = nil, notice: String? = nil, problems: [FieldProblem] = [],
                   status: HTTPResponse.Status = .ok) async throws -> Response {
         let c = ConsoleAdminText.of(page.language), program = page.program
-        func when(_ date: Date?) -> String { date.map { RFC3339.format($0, in: program.timeZone) } ?? c.never }
         let keys = try await self.keys.list(program: program.id).map { key -> [String: Any] in
             ["id": key.id, "role": key.role.rawValue, "label": key.label ?? "", "rateLimit": key.rateLimit.map(String.init) ?? "—",
-             "lastUsed": when(key.lastUsedAt), "revoked": key.revokedAt.map { RFC3339.format($0, in: program.timeZone) } ?? "", "live": key.revokedAt == nil]
+             "lastUsed": key.lastUsedAt.map(page.time) as Any, "revoked": key.revokedAt.map(page.time) as Any, "live": key.revokedAt == nil]
         }
         var model = page.model(["c": c, "keys": keys, "problems": problems.map { ["field": $0.field, "problem": $0.problem] }, "hasProblems": !problems.isEmpty])
         model["secret"] = secret
@@ -104,7 +103,7 @@ extension ConsoleController {
         let (entries, next) = try await audit.page(program: program.id, limit: 50, before: try query.cursor(), action: action, actor: actor)
         var model = page.model(["c": c, "action": action ?? "", "actor": actor ?? "",
                                 "entries": entries.map { entry -> [String: Any] in
-                                    ["id": String(entry.id), "at": RFC3339.format(entry.at, in: program.timeZone), "actor": entry.actor, "action": entry.action,
+                                    ["id": String(entry.id), "at": page.time(entry.at), "actor": entry.actor, "action": entry.action,
                                      "target": entry.target, "before": entry.before ?? "—", "after": entry.after ?? "—"]
                                 }])
         if let next {

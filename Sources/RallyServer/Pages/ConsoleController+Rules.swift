@@ -82,7 +82,7 @@ extension ConsoleController {
         let inForce = page.program.rules.inForce(at: Date())
         let versions = page.program.rules.versions.reversed().map { ruleset -> [String: Any] in
             ["version": ruleset.version, "actions": ruleset.actions.keys.sorted().joined(separator: ", "),
-             "effective": ruleset.effectiveFrom.map { RFC3339.format($0, in: page.program.timeZone) } ?? "—"]
+             "effective": ruleset.effectiveFrom.map(page.time) as Any]
         }
         var model = page.model([
             "draft": view.draft, "from": view.from, "to": view.to, "effectiveFrom": view.effectiveFrom,

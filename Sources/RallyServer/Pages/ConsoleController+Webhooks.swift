@@ -13,7 +13,7 @@ extension ConsoleController {
         for webhook in try await webhooks.list(program: program.id) {
             let deliveries = try await webhooks.deliveries(program: program.id, id: webhook.id, limit: 5).map { delivery -> [String: Any] in
                 ["id": delivery.id, "type": delivery.type, "state": delivery.state.rawValue, "attempts": delivery.attempts,
-                 "when": RFC3339.format(delivery.createdAt, in: program.timeZone),
+                 "when": page.time(delivery.createdAt),
                  "last": delivery.lastStatus.map { "HTTP \($0)" } ?? delivery.lastError ?? "—"]
             }
             list.append(["id": webhook.id, "url": webhook.url, "events": webhook.events.map(\.rawValue).joined(separator: ", "),

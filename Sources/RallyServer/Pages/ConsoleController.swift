@@ -93,6 +93,12 @@ struct ConsoleController: Sendable {
 
         var text: ConsoleText { .of(language) }
 
+        /// An instant for a `<time>` element: as the page's language writes it in the program's zone (`text`), and as
+        /// RFC 3339 (`stamp`).
+        func time(_ date: Date) -> [String: String] {
+            ["text": language.moment(date, in: program.timeZone), "stamp": RFC3339.format(date, in: program.timeZone)]
+        }
+
         /// What every console page shows: the program, the navigation, the sign-out form.
         func model(_ extra: [String: Any] = [:]) -> [String: Any] {
             let admin = ConsoleAdminText.of(language)

@@ -82,7 +82,7 @@ enum ConsoleTemplates {
         </section>{{/simulation}}
         <h2>{{t.versions}}</h2>
         <table><thead><tr><th scope="col">{{t.version}}</th><th scope="col">{{t.effective}}</th><th scope="col">{{t.scoredActions}}</th></tr></thead>
-        <tbody>{{#versions}}<tr data-version="{{version}}"><td>{{version}}</td><td>{{effective}}</td><td>{{actions}}</td></tr>{{/versions}}</tbody></table>
+        <tbody>{{#versions}}<tr data-version="{{version}}"><td>{{version}}</td><td>{{#effective}}<time datetime="{{stamp}}">{{text}}</time>{{/effective}}{{^effective}}—{{/effective}}</td><td>{{actions}}</td></tr>{{/versions}}</tbody></table>
         {{/content}}{{/console}}
         """
 

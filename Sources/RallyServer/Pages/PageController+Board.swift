@@ -92,10 +92,11 @@ extension PageController {
 
         let part = page.entries.contains { $0.memberId != nil && $0.memberId == viewer.token.memberId } ? nil
             : try await place(viewer: viewer, scope: scope, span: span, token: tokenText)
-        let token = Self.encodeValue(tokenText)
+        // Percent-encoded, the token holds nothing HTML escapes.
+        let token = Array(Self.encodeValue(tokenText).utf8)
         return rendered.filled(capacity: rendered.chunks.reduce(512) { $0 + $1.count }) { hole, html in
             switch hole {
-            case .token: html.text(token)
+            case .token: html.raw(token)
             case .links: Self.tabs(links(viewer, token: tokenText, current: ""), into: &html)
             case let .mark(memberId): html.raw(memberId == viewer.token.memberId ? Self.viewerMark : Self.rowClassEnd)
             case .viewerId: html.text(viewer.token.memberId ?? "")
@@ -116,7 +117,7 @@ extension PageController {
         }
         let text = viewer.text, language = viewer.language
         return ViewerPart(row: row(mine, viewer: viewer, token: token),
-                          summary: above.map { String(format: text.toNext, language.number($0.points - mine.points), language.number($0.rank)) }
+                          summary: above.map { PageLanguage.fill(text.toNext, language.number($0.points - mine.points), language.number($0.rank)) }
                               ?? text.leader)
     }
 

@@ -43,7 +43,13 @@ extension PageController {
         model["memberId"] = memberId
         model["name"] = member.profile.displayName ?? memberId
         model["team"] = member.profile.team ?? ""
+        // The quarter's and the year's, which a member's record does not hold.
+        let now = Date(), text = viewer.text
+        let longer = try await leaderboards.standings(program: program, memberId: memberId,
+                                                      periods: [.quarter, .year].map { program.calendar.period($0, containing: now) },
+                                                      ranked: member.profile.isRanked)
         model["periods"] = [("week", p.week, member.points.week, member.ranks.week), ("month", p.month, member.points.month, member.ranks.month),
+                            ("quarter", text.quarter, longer[0].points, longer[0].rank), ("year", text.year, longer[1].points, longer[1].rank),
                             ("all", p.allTime, member.points.lifetime, member.ranks.all)].map { key, label, points, rank -> [String: Any] in
             ["key": key, "label": label, "points": number(points), "rank": rank.map { "#" + $0.formatted(.number.locale(locale)) } ?? "—"]
         }

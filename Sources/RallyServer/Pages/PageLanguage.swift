@@ -31,6 +31,33 @@ enum PageLanguage: String, CaseIterable, Sendable {
         return (value < 0 ? "-" : "") + grouped
     }
 
+    /// `template` with each `%@` replaced by the next of `values`, in order: what `String(format:)` does with strings, at a
+    /// small part of its cost (the leaderboard page writes one for each viewer).
+    static func fill(_ template: String, _ values: String...) -> String {
+        var result = "", rest = values.makeIterator(), percent = false
+        for character in template {
+            if percent {
+                percent = false
+                if character == "@" {
+                    result += rest.next() ?? ""
+                    continue
+                }
+                result.append("%")
+            }
+            if character == "%" { percent = true } else { result.append(character) }
+        }
+        return percent ? result + "%" : result
+    }
+
+    /// An instant as the language writes it, in `timeZone`: `7 Dec 2026, 14:05`, `7 déc. 2026 à 14:05`.
+    func moment(_ date: Date, in timeZone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        return day(date, in: timeZone) + (self == .fr ? " à " : ", ") + time
+    }
+
     /// A local day as the language writes it: `7 Dec 2026`, `7 déc. 2026`.
     func day(_ date: Date, in timeZone: TimeZone) -> String {
         var calendar = Calendar(identifier: .gregorian)
