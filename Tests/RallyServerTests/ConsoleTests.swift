@@ -187,12 +187,17 @@ struct ConsoleTests {
         }
     }
 
-    /// Participation over time as a chart, its table and a CSV; satisfaction with small groups suppressed.
-    @Test func analyticsShowParticipationAsAChartATableAndACSV() async throws {
+    /// Participation over time, satisfaction (small groups suppressed), reach and media value: each a chart, its table and
+    /// a CSV.
+    @Test func analyticsShowParticipationSatisfactionAndReachAsChartsTablesAndCSVs() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram(timezone: "UTC")
             try await program.addMembers(["ana", "ben", "cid"])
-            _ = try await program.recordBatch([EventInput(id: "a1", memberId: "ana", action: "post"), EventInput(id: "b1", memberId: "ben", action: "share")])
+            try await app.database.setAudiences(program: program.id, [("ben", "2026-01-01T00:00:00Z", ["linkedin": 1200])])
+            try requireStatus(try await app.send(.patch, program.path, key: program.adminKey,
+                                                 body: #"{"mediaValue": {"currency": "EUR", "cpm": {"linkedin": 12.5}}}"#), .ok)
+            _ = try await program.recordBatch([EventInput(id: "a1", memberId: "ana", action: "post"),
+                                               EventInput(id: "b1", memberId: "ben", action: "share", network: "linkedin")])
             try await SatisfactionTests.answers(program, prefix: "x", [10, 9])
             var browser = Browser(app: app)
             try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
@@ -201,12 +206,23 @@ struct ConsoleTests {
             let html = text(try await browser.send(.get, "/console/\(program.id)/analytics"))
             #expect(html.contains(#"data-period="\#(week)" data-rate="0.6667""#), "this week's bar: 2 of 3 enrolled members active")
             #expect(html.contains(#"<tr><th scope="row">\#(week)</th><td>Everyone</td><td class="num">3</td><td class="num">2</td><td class="num">66.7%</td></tr>"#))
-            #expect(html.components(separatedBy: "<rect ").count - 1 == 12, "twelve weeks by default")
+            #expect(html.components(separatedBy: "data-period=").count - 1 == 12, "twelve weeks by default")
             #expect(html.contains(#"<td class="num">suppressed</td>"#), "two answers: suppressed, not zero")
+            #expect(html.contains(#"data-group="Everyone" data-split="ambassadors" data-enps="suppressed""#), "no bar for a suppressed figure")
+            // ben's share reached his 1,200 people on LinkedIn: 1.2 thousand at 12.50 EUR; ana's post was on no network.
+            #expect(html.contains(#"data-network="linkedin" data-reach="1200""#))
+            #expect(html.contains(#"<tr><th scope="row">Everyone</th><td>linkedin</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">1,200</td><td class="num">15.00</td></tr>"#))
+            #expect(html.contains(#"<tr><th scope="row">Everyone</th><td>(none)</td><td class="num">0</td><td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">0.00</td></tr>"#))
             let csv = try await browser.send(.get, "/console/\(program.id)/analytics?granularity=week&format=csv")
             #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
             #expect(text(csv).contains("\(week),\"Everyone\",3,2,0.6667\r\n"))
             #expect(text(csv).hasPrefix("period,group,enrolled,active,rate\r\n"))
+            let reach = text(try await browser.send(.get, "/console/\(program.id)/analytics?format=csv&table=reach"))
+            #expect(reach == "group,network,shares,posts,clicks,potential_reach,media_value,currency\r\n"
+                + "\"Everyone\",\"(none)\",0,1,0,0,0.00,\"EUR\"\r\n\"Everyone\",\"linkedin\",1,0,0,1200,15.00,\"EUR\"\r\n")
+            let satisfaction = text(try await browser.send(.get, "/console/\(program.id)/analytics?format=csv&table=satisfaction"))
+            #expect(satisfaction == "group,ambassadors_enps,others_enps,responses\r\n\"Everyone\",suppressed,suppressed,2\r\n")
+            #expect(try await browser.send(.get, "/console/\(program.id)/analytics?format=csv&table=secrets").status == .unprocessableContent)
         }
     }
 

@@ -316,6 +316,9 @@ try:
     bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect[data-period]")
     check(len(bars) == 12 and bars[-1].get_attribute("data-rate") == "1.0000", "participation as a chart: this week, all 12 members active")
     check(len(driver.find_elements(By.CSS_SELECTOR, "table[data-table=participation] tbody tr")) == 12, "the chart's numbers in a table")
+    check(driver.find_elements(By.CSS_SELECTOR, "svg[data-chart=satisfaction]") and driver.find_elements(By.CSS_SELECTOR, "table[data-table=satisfaction] tbody tr")
+          and driver.find_elements(By.CSS_SELECTOR, "svg[data-chart=reach]") and driver.find_elements(By.CSS_SELECTOR, "table[data-table=reach]"),
+          "satisfaction and reach, each a chart and a table")
     audit("console-analytics")
     driver.get(BASE + "/console/%s/audit?action=rules." % PROGRAM)
     check([row.get_attribute("data-action") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-audit-id]")] == ["rules.replaced"] * 2,

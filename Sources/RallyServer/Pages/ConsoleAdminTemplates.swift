@@ -71,8 +71,17 @@ enum ConsoleAdminTemplates {
         <tbody>{{#rows}}<tr><th scope="row">{{period}}</th><td>{{group}}</td><td class="num">{{enrolled}}</td><td class="num">{{active}}</td><td class="num">{{rate}}</td></tr>{{/rows}}</tbody></table>
         <h2>{{a.satisfaction}}</h2>
         <p class="help">{{a.satisfactionHelp}}</p>
-        <table data-table="satisfaction"><thead><tr><th scope="col">{{a.group}}</th><th scope="col" class="num">{{a.ambassadors}}</th><th scope="col" class="num">{{a.others}}</th><th scope="col" class="num">{{a.responses}}</th></tr></thead>
+        <figure>{{{satisfactionChart}}}</figure>
+        <p><a href="{{satisfactionCSV}}" download>{{a.download}}</a></p>
+        <table data-table="satisfaction"><caption>{{a.satisfaction}}</caption><thead><tr><th scope="col">{{a.group}}</th><th scope="col" class="num">{{a.ambassadors}}</th><th scope="col" class="num">{{a.others}}</th><th scope="col" class="num">{{a.responses}}</th></tr></thead>
         <tbody>{{#satisfaction}}<tr><th scope="row">{{group}}</th><td class="num">{{ambassadors}}</td><td class="num">{{others}}</td><td class="num">{{responses}}</td></tr>{{/satisfaction}}</tbody></table>
+        <h2>{{a.reach}}</h2>
+        <p class="help">{{a.reachHelp}}</p>
+        <figure>{{{reachChart}}}</figure>
+        <p><a href="{{reachCSV}}" download>{{a.download}}</a></p>
+        <table data-table="reach"><caption>{{a.reach}}</caption><thead><tr><th scope="col">{{a.group}}</th><th scope="col">{{a.network}}</th><th scope="col" class="num">{{a.shares}}</th>
+        <th scope="col" class="num">{{a.posts}}</th><th scope="col" class="num">{{a.clicks}}</th><th scope="col" class="num">{{a.potentialReach}}</th><th scope="col" class="num">{{a.mediaValue}} ({{reachCurrency}})</th></tr></thead>
+        <tbody>{{#reach}}<tr><th scope="row">{{group}}</th><td>{{network}}</td><td class="num">{{shares}}</td><td class="num">{{posts}}</td><td class="num">{{clicks}}</td><td class="num">{{potentialReach}}</td><td class="num">{{value}}</td></tr>{{/reach}}</tbody></table>
         {{/content}}{{/console}}
         """
 
