@@ -18,6 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -157,6 +158,15 @@ try:
     driver.find_element(By.LINK_TEXT, "Teams").click()
     check(len(driver.find_elements(By.CSS_SELECTOR, "tr[data-team]")) == 3, "the teams' board ranks the three teams")
     audit("teams")
+    # Live: m04 (Team 1) shares; the teams' board follows without a reload.
+    team_points = lambda: driver.execute_script("var row = document.querySelector('tr[data-team=\"Team 1\"]'); return row && row.getAttribute('data-points');")
+    before = int(team_points())
+    api("POST", "/v1/programs/%s/events" % PROGRAM, INGEST, {"id": "m04-share", "memberId": "m04", "action": "share", "occurredAt": now()})
+    try:
+        WebDriverWait(driver, 10, poll_frequency=0.1).until(lambda d: team_points() == str(before + 10))
+    except TimeoutException:
+        pass
+    check(team_points() == str(before + 10), "the teams' board live: Team 1 from %d to %d points (%s)" % (before, before + 10, team_points()))
 
     # Keyboard alone: the skip link first, then the tabs; Enter follows one.
     driver.get(PAGE)

@@ -170,8 +170,9 @@ final class LiveBoards: Service, Sendable {
         let program = try await programs.require(board.program)
         let query = Query(board.options)
         let scope = try LeaderboardController.scope(query, program: program), span = try LeaderboardController.board(query, program: program)
-        let page = try await leaderboards.page(program: program, scope: scope, span: span, offset: 0, limit: 10)
+        // The count first: a page read after it is at least as new, so a `change` rarely runs ahead of its `board`.
         let changes = try await leaderboards.changeCount(program: program, scope: scope, span: span)
+        let page = try await leaderboards.page(program: program, scope: scope, span: span, offset: 0, limit: 10)
         return (String(decoding: JSONWriter.encode(LiveBody(entries: page.entries)), as: UTF8.self), changes)
     }
 

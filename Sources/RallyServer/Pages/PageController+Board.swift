@@ -228,10 +228,3 @@ extension PageController {
         return [current, days].compactMap { $0 }.joined(separator: " · ")
     }
 }
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}

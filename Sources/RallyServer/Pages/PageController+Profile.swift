@@ -140,6 +140,12 @@ extension PageController {
         }
         model["periodLabel"] = label
         model["caption"] = label
+        // The program's board of the same days: any change of points in them moves its stream, and the script then reads
+        // this page again.
+        model["liveURL"] = "/p/\(program.id)/live?" + Self.encode([("token", token)] + WatchedBoard(program: program.id, query: query).options
+            .filter { $0.key != "team" && $0.key != "region" }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        model["hasRows"] = !page.entries.isEmpty
+        model["live"] = true
         model["rows"] = page.entries.map { entry -> [String: Any] in
             let points = metric == .total ? entry.points.formatted(.number.locale(locale))
                 : (Double(entry.score) / 100).formatted(.number.precision(.fractionLength(0...2)).locale(locale))

@@ -17,7 +17,7 @@ struct PageController: Sendable {
     let members: MemberStore
     let tokens: ViewerTokens
     let live: LiveBoards
-    /// Ends each live stream after this many boards (tests read a stream to its end); nil: never.
+    /// Ends each live stream after this many events (tests read a stream to its end); nil: never.
     let streamLimit: Int?
     let library: MustacheLibrary
     /// The leaderboard pages written so far, to be filled for each viewer.

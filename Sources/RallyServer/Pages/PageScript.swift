@@ -1,10 +1,37 @@
 /// The pages' only script, served from `/assets/live.js` (the pages' CSP allows no other): it keeps the leaderboard live
-/// from its stream. Without it the pages are whole; with it the ranking follows each change within a second. Text goes in
-/// through `textContent` only.
+/// from its stream, and the teams' board by reading its page again after a change. Without it the pages are whole; with
+/// it the rankings follow each change within a second or two. Text goes in through `textContent` only.
 enum PageScript {
     static let live = """
         (function () {
           "use strict";
+          // The teams' board: after a change on the stream, its own page read again (every two seconds at most) and its
+          // rows taken from it.
+          var refreshed = document.querySelector("main[data-refresh]");
+          if (refreshed && window.EventSource && window.fetch && window.DOMParser) {
+            var started = false, readAt = 0, waiting = null;
+            var reread = function () {
+              waiting = null;
+              readAt = Date.now();
+              fetch(window.location.href, { credentials: "omit", cache: "no-store" }).then(function (answer) {
+                return answer.ok ? answer.text() : null;
+              }).then(function (html) {
+                if (!html) { return; }
+                var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main[data-refresh]");
+                if (!fresh) { return; }
+                refreshed.querySelector("table tbody").replaceWith(fresh.querySelector("table tbody"));
+                refreshed.querySelector(".empty").hidden = fresh.querySelector(".empty").hidden;
+                refreshed.setAttribute("data-updated", String(Date.now()));
+              }, function () {});
+            };
+            var changed = function () {
+              if (!started) { started = true; return; }
+              if (!waiting) { waiting = setTimeout(reread, Math.max(0, readAt + 2000 - Date.now())); }
+            };
+            var stream = new EventSource(refreshed.getAttribute("data-refresh"));
+            stream.addEventListener("board", changed);
+            stream.addEventListener("change", changed);
+          }
           var main = document.querySelector("main[data-live]");
           if (!main || !window.EventSource) { return; }
           var viewer = main.getAttribute("data-viewer") || "";

@@ -13,7 +13,7 @@ enum PageTemplates {
         return library
     }
 
-    /// The frame of every page: its language, title and style sheet.
+    /// The frame of every page: its language, title and style sheet, and the script for a page that is live.
     static let page = """
         <!DOCTYPE html>
         <html lang="{{lang}}">
@@ -22,6 +22,7 @@ enum PageTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}}</title>
         <link rel="stylesheet" href="/assets/rally.css">
+        {{#live}}<script src="/assets/live.js" defer></script>{{/live}}
         </head>
         <body class="{{kind}}">
         {{$body}}{{/body}}

@@ -48,12 +48,12 @@ enum ProfileTemplates {
     static let teams = """
         {{<page}}{{$body}}
         {{>links}}
-        <main id="content">
+        <main id="content" data-refresh="{{liveURL}}">
         <h1>{{p.teams}}</h1><p class="period">{{periodLabel}}</p>
         <nav aria-label="{{t.periods}}"><ul class="tabs">{{#metrics}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/metrics}}</ul></nav>
         <table class="ranking"><caption>{{caption}}</caption><thead><tr><th scope="col">{{t.rank}}</th><th scope="col">{{t.team}}</th><th scope="col" class="num">{{t.points}}</th><th scope="col" class="num">{{p.members}}</th></tr></thead>
         <tbody>{{#rows}}<tr data-team="{{team}}" data-rank="{{rank}}" data-points="{{points}}"><td class="rank">{{rankText}}</td><th scope="row">{{team}}</th><td class="num">{{pointsText}}</td><td class="num">{{members}}</td></tr>{{/rows}}</tbody></table>
-        {{^rows}}<p class="empty">{{t.empty}}</p>{{/rows}}
+        <p class="empty"{{#hasRows}} hidden{{/hasRows}}>{{t.empty}}</p>
         </main>
         {{/body}}{{/page}}
         """
