@@ -64,7 +64,8 @@ extension Leaderboards {
     }
 
     /// A member's points over each of `periods` (0 where they have none), from PostgreSQL; and their competition rank on
-    /// each period's board where they have points and `ranked` holds (nil elsewhere, or when Redis cannot answer).
+    /// each period's board where they have points and `ranked` holds (nil elsewhere, or when Redis cannot answer: the
+    /// member's page still shows their points, as the profile does; the profile's own read marks the projection stale).
     public func standings(program: ProgramContext, memberId: String, periods: [Period], ranked: Bool) async throws -> [(points: Int64, rank: Int?)] {
         let points = try await postgres.withConnection { try MemberTotals.points(program: program, memberId: memberId, periods: periods, on: $0) }
         let asked = zip(periods, points).filter { ranked && $0.1 > 0 }

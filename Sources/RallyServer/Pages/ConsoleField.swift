@@ -20,10 +20,10 @@ struct ConsoleField {
 
     /// The template's model.
     var model: [String: Any] {
-        var model: [String: Any] = ["name": name, "id": "field-" + name.replacingOccurrences(of: ".", with: "-"), "label": label, "value": value,
+        let id = "field-" + name.replacingOccurrences(of: ".", with: "-")
+        var model: [String: Any] = ["name": name, "id": id, "label": label, "value": value,
                                     "problems": problems.map { ["field": $0.field, "problem": $0.problem] }, "invalid": !problems.isEmpty]
         if let help { model["help"] = help }
-        let id = model["id"] as! String
         let describedBy = [help.map { _ in id + "-help" }, problems.isEmpty ? nil : id + "-problems"].compactMap { $0 }
         if !describedBy.isEmpty { model["describedBy"] = describedBy.joined(separator: " ") }
         switch kind {
