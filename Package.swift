@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "Redis", dependencies: [
             "CHiredis",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -80,12 +81,18 @@ let package = Package(
         .executableTarget(name: "rally", dependencies: [
             "RallyServer", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics", "Postgres", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         .testTarget(name: "RallyCoreTests", dependencies: ["RallyCore"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis"]),
+        .testTarget(name: "RedisTests", dependencies: [
+            "Redis",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         // The stores on the real servers, with a writer in the background, for the storage rooms' tests.
         .target(name: "RallyTestSupport", dependencies: [
             "RallyCore", "RallyStorage", "RallyLeaderboards", "RallyLedger", "Postgres", "Redis",

@@ -1,56 +1,52 @@
-import CHiredis
+import NIOCore
+import NIOPosix
+import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// One blocking hiredis connection, lent out by `RedisPool.withConnection` and used on one pool thread at a time.
-///
-/// `@unchecked Sendable`: the pool hands a connection from its async context to one of its threads and back, but
-/// checkout guarantees that exactly one thread touches it at any moment; never keep or share it outside the body.
-public final class RedisConnection: @unchecked Sendable {
-    /// The hiredis context; nil once closed.
-    private var context: UnsafeMutablePointer<redisContext>?
+/// One connection to the server on a SwiftNIO channel: commands are written and replies parsed on the channel's event
+/// loop, and a task running on that loop sends and receives without leaving its thread. Lent out by
+/// `RedisPool.withConnection` to one task at a time.
+public final class RedisConnection: Sendable {
+    /// The event loop the channel lives on; the pool lends a connection on the caller's own loop first.
+    let eventLoop: any EventLoop
+    private let channel: any Channel
     /// Where the connection goes, for error messages.
     private let address: String
-    /// Set when hiredis reported an error: the context is then unusable and the pool discards the connection.
-    private(set) var isBroken = false
+    /// Set once a command failed for any reason but an error reply: the pool then discards the connection.
+    private let broken = Atomic<Bool>(false)
 
-    private init(context: UnsafeMutablePointer<redisContext>, address: String) {
-        self.context = context
+    private init(channel: any Channel, address: String) {
+        self.channel = channel
+        self.eventLoop = channel.eventLoop
         self.address = address
     }
 
-    deinit {
-        close()
-    }
+    /// Whether the connection can serve another command: nothing failed on it and the server has not closed it.
+    var isUsable: Bool { !broken.load(ordering: .relaxed) && channel.isActive }
 
-    /// Connects with `connectTimeout`, applies `commandTimeout`, and selects `database` when it is not 0.
-    static func connect(_ configuration: RedisConfiguration) throws -> RedisConnection {
+    /// Connects on `eventLoop` within `connectTimeout` and selects `database` when it is not 0.
+    static func connect(_ configuration: RedisConfiguration, on eventLoop: any EventLoop) async throws -> RedisConnection {
         let address = "\(configuration.host):\(configuration.port)"
-        guard let context = redisConnectWithTimeout(
-            configuration.host, Int32(clamping: configuration.port), timeval(configuration.connectTimeout)
-        ) else {
-            throw RedisError(.connection, "connecting to \(address): cannot allocate a context")
+        let timeout = TimeAmount(configuration.commandTimeout)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(TimeAmount(configuration.connectTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RedisChannelHandler(address: address, timeout: timeout))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
+        } catch ChannelError.connectTimeout {
+            throw RedisError(.timeout, "connecting to \(address): no answer within \(configuration.connectTimeout)")
+        } catch {
+            throw RedisError(.connection, "connecting to \(address): \(error)")
         }
-        if context.pointee.err != 0 {
-            let failure = Self.error(of: context, errno: errno, while: "connecting to \(address)")
-            redisFree(context)
-            throw failure
-        }
-        let connection = RedisConnection(context: context, address: address)
-        if redisSetTimeout(context, timeval(configuration.commandTimeout)) != REDIS_OK {
-            let failure = Self.error(of: context, errno: errno, while: "setting the timeout on \(address)")
-            connection.close()
-            throw failure
-        }
+        let connection = RedisConnection(channel: channel, address: address)
         if configuration.database != 0 {
             do {
-                try connection.send(["SELECT", String(configuration.database)])
+                try await connection.send(["SELECT", String(configuration.database)])
             } catch let failure as RedisError {
                 connection.close()
                 throw RedisError(.connection, "selecting database \(configuration.database) on \(address): \(failure.message)")
@@ -61,154 +57,51 @@ public final class RedisConnection: @unchecked Sendable {
 
     /// Sends one command and waits for its reply; an error reply throws RedisError(.reply).
     @discardableResult
-    public func send(_ command: [String]) throws -> RedisReply {
-        let context = try usableContext(for: [command])
-        var savedErrno: Int32 = 0
-        let raw = withArguments(command) { count, values, lengths in
-            let reply = redisCommandArgv(context, count, values, lengths)
-            savedErrno = errno
-            return reply
-        }
-        guard let raw else {
-            throw fail(context, errno: savedErrno, while: "sending \(Self.name(of: command))")
-        }
-        let reply = Self.take(raw)
+    public func send(_ command: [String]) async throws -> RedisReply {
+        let reply = try await exchange([command])[0]
         if case .error(let message) = reply {
-            throw RedisError(.reply, "\(message) (\(Self.name(of: command)))")
+            throw RedisError(.reply, "\(message) (\(RedisCommandFormat.name(of: command)))")
         }
         return reply
     }
 
-    /// Sends many commands in one round trip; error replies come back as `.error` elements, not thrown.
-    public func pipeline(_ commands: [[String]]) throws -> [RedisReply] {
+    /// Sends many commands in one write and waits for all their replies; error replies come back as `.error`
+    /// elements, not thrown.
+    public func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        let context = try usableContext(for: commands)
-        for command in commands {
-            var savedErrno: Int32 = 0
-            let status = withArguments(command) { count, values, lengths in
-                let status = redisAppendCommandArgv(context, count, values, lengths)
-                savedErrno = errno
-                return status
-            }
-            if status != REDIS_OK {
-                throw fail(context, errno: savedErrno, while: "queueing \(Self.name(of: command))")
-            }
-        }
-        var replies: [RedisReply] = []
-        replies.reserveCapacity(commands.count)
-        for command in commands {
-            var raw: UnsafeMutableRawPointer?
-            let status = redisGetReply(context, &raw)
-            let savedErrno = errno
-            guard status == REDIS_OK, let raw else {
-                throw fail(context, errno: savedErrno, while: "reading the reply to \(Self.name(of: command)) in a pipeline")
-            }
-            replies.append(Self.take(raw))
-        }
-        return replies
+        return try await exchange(commands)
     }
 
-    /// Whether an idle connection still looks open: nothing (no EOF, no stray data) is waiting to be read.
-    func isIdleAndOpen() -> Bool {
-        guard let context, !isBroken, context.pointee.err == 0 else { return false }
-        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
-        return poll(&descriptor, 1, 0) == 0
-    }
-
-    /// Frees the hiredis context (closing the socket); idempotent.
+    /// Closes the channel; idempotent.
     func close() {
-        if let context {
-            redisFree(context)
-            self.context = nil
-        }
-        isBroken = true
+        broken.store(true, ordering: .relaxed)
+        channel.close(promise: nil)
     }
 
-    /// The open context, or a thrown error when the connection is closed or a command list is empty.
-    private func usableContext(for commands: [[String]]) throws -> UnsafeMutablePointer<redisContext> {
-        guard let context, !isBroken else {
-            throw RedisError(.connection, "the connection to \(address) is closed after an earlier failure")
-        }
-        if commands.contains(where: \.isEmpty) {
-            throw RedisError(.protocolError, "a command needs at least its name")
-        }
-        return context
-    }
-
-    /// Marks the connection broken and describes the context's error.
-    private func fail(_ context: UnsafeMutablePointer<redisContext>, errno code: Int32, while action: String) -> RedisError {
-        isBroken = true
-        return Self.error(of: context, errno: code, while: "\(action) on \(address)")
-    }
-
-    /// Maps `ctx->err` (and the saved errno) to a RedisError.
-    private static func error(of context: UnsafeMutablePointer<redisContext>, errno code: Int32, while action: String) -> RedisError {
-        let text = errorText(of: context)
-        let kind: RedisError.Kind
-        switch context.pointee.err {
-        case REDIS_ERR_IO:
-            let timedOut = code == EAGAIN || code == EWOULDBLOCK || code == ETIMEDOUT
-                || text.contains("timed out") || text.contains("temporarily unavailable")
-            kind = timedOut ? .timeout : .connection
-        case REDIS_ERR_PROTOCOL, REDIS_ERR_OOM:
-            kind = .protocolError
-        default:
-            kind = .connection
-        }
-        return RedisError(kind, "\(action): \(text.isEmpty ? "unknown error" : text)")
-    }
-
-    /// Reads `ctx->errstr`, a fixed C char array, up to its NUL.
-    private static func errorText(of context: UnsafeMutablePointer<redisContext>) -> String {
-        withUnsafeBytes(of: &context.pointee.errstr) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    /// Writes the commands as one request and waits for as many replies.
+    private func exchange(_ commands: [[String]]) async throws -> [RedisReply] {
+        do {
+            return try await Self.submit(commands, on: channel, address: address).get()
+        } catch {
+            broken.store(true, ordering: .relaxed)
+            throw error
         }
     }
 
-    /// Converts and frees a reply returned by hiredis.
-    private static func take(_ raw: UnsafeMutableRawPointer) -> RedisReply {
-        defer { freeReplyObject(raw) }
-        return RedisReply(UnsafePointer(raw.assumingMemoryBound(to: redisReply.self)))
-    }
-
-    /// The command's name, for messages (arguments are left out: they may hold data or secrets).
-    private static func name(of command: [String]) -> String {
-        command.first.map { $0.uppercased() } ?? "(empty command)"
-    }
-}
-
-/// Copies the arguments' UTF-8 bytes into one buffer that lives through `body`, and passes hiredis' argc/argv/argvlen.
-private func withArguments<Result>(
-    _ command: [String],
-    _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>?) -> Result
-) -> Result {
-    let lengths = command.map(\.utf8.count)
-    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, lengths.reduce(0, +)), alignment: 1)
-    defer { storage.deallocate() }
-    var pointers: [UnsafePointer<CChar>?] = []
-    pointers.reserveCapacity(command.count)
-    var offset = 0
-    for (argument, length) in zip(command, lengths) {
-        let slice = UnsafeMutableRawBufferPointer(rebasing: storage[offset..<(offset + length)])
-        slice.copyBytes(from: argument.utf8)
-        pointers.append(slice.baseAddress.map { UnsafePointer($0.assumingMemoryBound(to: CChar.self)) })
-        offset += length
-    }
-    return pointers.withUnsafeMutableBufferPointer { values in
-        lengths.withUnsafeBufferPointer { sizes in
-            body(Int32(clamping: command.count), values.baseAddress, sizes.baseAddress)
+    /// Formats the commands, hands them to the channel's handler as one request, and returns its replies to come; when
+    /// the channel had already closed (the handler refused or was gone), they fail as unsent.
+    static func submit(_ commands: [[String]], on channel: any Channel, address: String) throws -> EventLoopFuture<[RedisReply]> {
+        var bytes = channel.allocator.buffer(capacity: 64 * commands.count)
+        for command in commands {
+            try RedisCommandFormat.write(command, into: &bytes)
         }
-    }
-}
-
-extension timeval {
-    /// A C timeval from a non-negative Duration (negative values become zero).
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        if seconds < 0 || (seconds == 0 && attoseconds < 0) {
-            self.init(tv_sec: 0, tv_usec: 0)
-        } else {
-            self.init(tv_sec: time_t(seconds), tv_usec: suseconds_t(attoseconds / 1_000_000_000_000))
+        let replies = channel.eventLoop.makePromise(of: [RedisReply].self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { _ in
+            replies.fail(RedisError(.connection, "the connection to \(address) is closed", unsent: true))
         }
+        channel.writeAndFlush(RedisRequest(bytes: bytes, count: commands.count, name: RedisCommandFormat.name(of: commands[0]),
+                                           replies: replies), promise: written)
+        return replies.futureResult
     }
 }

@@ -20,11 +20,19 @@ public struct RedisError: Error, CustomStringConvertible, Sendable {
     public var kind: Kind
     /// What failed, with context (command name, address, server message).
     public var message: String
+    /// Set when the commands never left this process (the connection had already failed): sending them again on
+    /// another connection cannot run them twice.
+    var unsent = false
 
     /// Creates an error of the given kind with a message.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
+    }
+
+    init(_ kind: Kind, _ message: String, unsent: Bool) {
+        self.init(kind, message)
+        self.unsent = unsent
     }
 
     /// Creates an error of the given kind with a message.

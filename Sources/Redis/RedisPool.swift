@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -11,20 +12,21 @@ import Musl
 import Darwin
 #endif
 
-/// A pool of blocking hiredis connections, each used on a thread of the pool's own NIOThreadPool.
+/// A bounded pool of connections on SwiftNIO channels (`RedisConnection`), each on an event loop of `eventLoops`.
 ///
-/// Creating a pool sets SIGPIPE to be ignored for the whole process (once): hiredis writes with write(2), and a
-/// write to a connection the server dropped would otherwise kill the process; instead it fails with EPIPE and the
-/// connection is discarded. Run the pool in a ServiceGroup before the services that use it, or call `shutdown()`.
+/// A task lends a connection on the event loop it runs on when one is idle there, and opens new connections on its own
+/// loop: when Swift concurrency runs on the same event loops (`rally serve` installs them as its global executor), a
+/// command is written, and its reply read, on the task's own thread. Creating a pool sets SIGPIPE to be ignored for the
+/// whole process (once), so that a write to a connection the server dropped fails instead of killing the process. Run
+/// the pool in a ServiceGroup before the services that use it, or call `shutdown()`.
 public final class RedisPool: Service, Sendable {
     /// The configuration the pool was created with (`maximumConnections` at least 1).
     public let configuration: RedisConfiguration
     private let logger: Logger
-    private let threadPool: NIOThreadPool
+    private let eventLoops: any EventLoopGroup
     private let state: Mutex<RedisPoolState>
     private let waitedNanoseconds = Atomic<Int>(0)
 
-    /// Creates the pool and starts its threads; connections are opened on first use.
     /// The pool's use, for metrics.
     public var statistics: RedisPoolStatistics {
         let waited = Double(waitedNanoseconds.load(ordering: .relaxed)) / 1e9
@@ -35,24 +37,24 @@ public final class RedisPool: Service, Sendable {
         }
     }
 
-    public init(configuration: RedisConfiguration, logger: Logger) {
+    /// Creates the pool; connections are opened on first use.
+    public init(configuration: RedisConfiguration, eventLoops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
         _ = ignoreBrokenPipeSignal
         var configuration = configuration
         configuration.maximumConnections = max(1, configuration.maximumConnections)
         self.configuration = configuration
         self.logger = logger
-        self.threadPool = NIOThreadPool(numberOfThreads: configuration.maximumConnections)
+        self.eventLoops = eventLoops
         self.state = Mutex(RedisPoolState(slots: configuration.maximumConnections))
-        threadPool.start()
     }
 
-    /// Runs until graceful shutdown/cancellation, then closes connections and stops the threads.
+    /// Runs until graceful shutdown/cancellation, then closes the connections.
     public func run() async throws {
         try? await gracefulShutdown()
         await shutdown()
     }
 
-    /// Closes connections and stops threads (idempotent); for commands and tests that do not use run().
+    /// Closes the idle connections and refuses later checkouts (idempotent); connections lent out close when given back.
     public func shutdown() async {
         guard let released = state.withLock({ $0.close() }) else { return }
         for waiter in released.waiters {
@@ -61,82 +63,74 @@ public final class RedisPool: Service, Sendable {
         for connection in released.idle {
             connection.close()
         }
-        do {
-            try await threadPool.shutdownGracefully()
-        } catch {
-            logger.warning("Redis pool threads did not stop cleanly", metadata: ["error": "\(error)"])
-        }
         logger.debug("Redis pool shut down", metadata: ["redis.address": "\(configuration.host):\(configuration.port)"])
     }
 
-    /// Checks out a connection (waiting asynchronously when all are busy) and runs `body` with it on a pool thread;
-    /// a failed connection is discarded and replaced on next use, and `database` is selected on connect.
-    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
-        let leased = try await checkout()
-        let configuration = self.configuration
-        let logger = self.logger
-        let outcome: Outcome<T>
+    /// Lends a connection to `body` (waiting asynchronously when all are busy), connecting on the caller's event loop
+    /// when none is idle; a connection on which a command failed is discarded and replaced on a later use.
+    public func withConnection<T>(_ body: (RedisConnection) async throws -> T) async throws -> T {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop
+        var leased = try await checkout(preferring: loop)
+        if let stale = leased, !stale.isUsable {
+            logger.debug("Redis connection closed while idle; reconnecting")
+            stale.close()
+            leased = nil
+        }
+        let connection: RedisConnection
         do {
-            outcome = try await threadPool.runIfActive {
-                Self.perform(body, with: leased, configuration: configuration, logger: logger)
+            if let leased {
+                connection = leased
+            } else {
+                connection = try await RedisConnection.connect(configuration, on: loop ?? eventLoops.next())
             }
         } catch {
-            // The closure did not run: the task was cancelled while queued, or the threads are stopping.
-            checkin(leased)
-            if Task.isCancelled { throw CancellationError() }
-            throw RedisError(.poolClosed, "the pool is shut down")
+            checkin(nil)
+            throw error
         }
-        checkin(outcome.connection)
-        return try outcome.result.get()
+        if leased == nil {
+            logger.debug("Redis connection opened", metadata: [
+                "redis.address": "\(configuration.host):\(configuration.port)",
+                "redis.database": "\(configuration.database)",
+            ])
+        }
+        do {
+            let result = try await body(connection)
+            checkin(connection)
+            return result
+        } catch {
+            checkin(connection)
+            throw error
+        }
     }
 
     /// One command; an error reply throws RedisError(.reply).
     @discardableResult
     public func send(_ command: [String]) async throws -> RedisReply {
-        try await withConnection { try $0.send(command) }
+        try await pipeline([command], throwingErrorReply: true)[0]
     }
 
     /// Many commands in one round trip; error replies come back as `.error` elements, not thrown.
     public func pipeline(_ commands: [[String]]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        return try await withConnection { try $0.pipeline(commands) }
+        return try await pipeline(commands, throwingErrorReply: false)
     }
 
-    /// What ran on the pool thread: the result and the connection to give back (nil when there is none to keep).
-    private struct Outcome<T: Sendable>: Sendable {
-        var connection: RedisConnection?
-        var result: Result<T, any Error>
-    }
-
-    /// On a pool thread: replaces a missing or stale connection, then runs `body`.
-    private static func perform<T: Sendable>(
-        _ body: @Sendable (RedisConnection) throws -> T,
-        with leased: RedisConnection?,
-        configuration: RedisConfiguration,
-        logger: Logger
-    ) -> Outcome<T> {
-        var connection = leased
-        if let stale = connection, !stale.isIdleAndOpen() {
-            logger.debug("Redis connection closed while idle; reconnecting")
-            stale.close()
-            connection = nil
+    /// Sends the commands on a lent connection, once more on another when they never left on the first (it had closed
+    /// while idle: the server cannot have run them).
+    private func pipeline(_ commands: [[String]], throwingErrorReply: Bool) async throws -> [RedisReply] {
+        let exchange: (RedisConnection) async throws -> [RedisReply] = { connection in
+            throwingErrorReply ? [try await connection.send(commands[0])] : try await connection.pipeline(commands)
         }
         do {
-            let active = try connection ?? RedisConnection.connect(configuration)
-            if connection == nil {
-                logger.debug("Redis connection opened", metadata: [
-                    "redis.address": "\(configuration.host):\(configuration.port)",
-                    "redis.database": "\(configuration.database)",
-                ])
-            }
-            return Outcome(connection: active, result: Result { try body(active) })
-        } catch {
-            return Outcome(connection: nil, result: .failure(error))
+            return try await withConnection(exchange)
+        } catch let error as RedisError where error.unsent {
+            logger.debug("Redis connection closed before the command left; sending it on another")
+            return try await withConnection(exchange)
         }
     }
 
     /// Takes a slot, waiting (cancellably) in line when none is free; returns an idle connection or nil.
-    private func checkout() async throws -> RedisConnection? {
+    private func checkout(preferring loop: (any EventLoop)?) async throws -> RedisConnection? {
         let started = ContinuousClock.now
         defer {
             let waited = ContinuousClock.now - started
@@ -149,7 +143,7 @@ public final class RedisPool: Service, Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<RedisConnection?, any Error>) in
                 let waiter = RedisPoolState.Waiter(id: id, continuation: continuation)
-                let decision = state.withLock { $0.checkout(waiter, isCancelled: Task.isCancelled) }
+                let decision = state.withLock { $0.checkout(waiter, isCancelled: Task.isCancelled, preferring: loop) }
                 switch decision {
                 case .lend(let connection): continuation.resume(returning: connection)
                 case .fail(let error): continuation.resume(throwing: error)
@@ -161,10 +155,10 @@ public final class RedisPool: Service, Sendable {
         }
     }
 
-    /// Returns a slot; a broken connection is closed and dropped so the next user reconnects.
+    /// Returns a slot; a connection no longer usable is closed and dropped so the next user reconnects.
     private func checkin(_ connection: RedisConnection?) {
         var usable = connection
-        if let broken = connection, broken.isBroken {
+        if let broken = connection, !broken.isUsable {
             logger.debug("Redis connection discarded after a failure")
             broken.close()
             usable = nil

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The pool's bookkeeping, guarded by the pool's mutex.
 struct RedisPoolState {
     /// A task waiting for a connection slot; resumed with an idle connection, or nil to connect a new one.
@@ -30,12 +32,15 @@ struct RedisPoolState {
         case fail(any Error)
     }
 
-    /// Takes a slot (and an idle connection if any), or queues `waiter`.
-    mutating func checkout(_ waiter: Waiter, isCancelled: Bool) -> Checkout {
+    /// Takes a slot (and an idle connection if any, on `loop` first), or queues `waiter`.
+    mutating func checkout(_ waiter: Waiter, isCancelled: Bool, preferring loop: (any EventLoop)?) -> Checkout {
         if closed { return .fail(RedisError(.poolClosed, "the pool is shut down")) }
         if isCancelled { return .fail(CancellationError()) }
         if freeSlots > 0 {
             freeSlots -= 1
+            if let loop, let index = idle.lastIndex(where: { $0.eventLoop === loop }) {
+                return .lend(idle.remove(at: index))
+            }
             return .lend(idle.popLast())
         }
         queued += 1

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Postgres
 import Prometheus
 import RallyLeaderboards
@@ -32,6 +34,23 @@ struct Rally: AsyncParsableCommand {
             separated: see rotate-secret-key), RALLY_DATA_DIR (.local).
             """,
         subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self, RotateSecretKey.self])
+
+    /// Runs Swift concurrency's tasks on SwiftNIO's event loops (the ones HTTP and Redis connections live on), so that
+    /// a request's task writes its Redis commands and reads their replies on its own thread, then parses and runs the
+    /// command. Must happen first, on the main thread, before any task is enqueued.
+    static func main() async {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every subcommand shares.
