@@ -129,7 +129,7 @@ start_postgres() {
     PG_PORT="$(usable_port postgres "$PG_PORT" RALLY_LOCAL_PG_PORT)"
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
-      -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=256MB" start >/dev/null ||
+      -o "-p $PG_PORT -k $PG_RUN -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=1GB" start >/dev/null ||
       { log "PostgreSQL did not start; the end of its log ($PG_DATA/server.log):"; tail -n 5 "$PG_DATA/server.log" >&2; return 1; }
   fi
 }

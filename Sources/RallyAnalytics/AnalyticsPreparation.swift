@@ -8,17 +8,21 @@ import ServiceLifecycle
 /// (`AnalyticsStore.prepare`): participation (the figures of periods that ended are counted once and kept in
 /// PostgreSQL, those of the month and week under way counted again each time) and satisfaction (the last 30 and 90
 /// days). HR's first look at a program of any size then reads what is ready instead of counting while it waits.
+/// A round waits its turn among the instance's background passes and is paced by them: a large program's round that
+/// takes a minute is followed by a rest of twenty, not by another round five minutes later.
 public final class AnalyticsPreparation: Service, Sendable {
     let analytics: AnalyticsStore
     /// A program as PostgreSQL holds it now (the ledger's `ProgramStore.fresh`).
     let program: @Sendable (String) async throws -> ProgramContext
     let interval: Duration
     let clock: any ServiceClock
+    let passes: BackgroundPasses
     let logger: Logger
 
     public init(analytics: AnalyticsStore, program: @escaping @Sendable (String) async throws -> ProgramContext, interval: Duration,
-                clock: any ServiceClock = ContinuousClock(), logger: Logger) {
+                clock: any ServiceClock = ContinuousClock(), passes: BackgroundPasses = BackgroundPasses(), logger: Logger) {
         self.analytics = analytics
+        self.passes = passes
         self.program = program
         self.interval = interval
         self.clock = clock
@@ -29,8 +33,8 @@ public final class AnalyticsPreparation: Service, Sendable {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    await self.prepareAll()
-                    try await self.clock.sleep(for: self.interval)
+                    let rest = try await self.passes.paced(every: self.interval) { await self.prepareAll() }
+                    try await self.clock.sleep(for: rest)
                 }
             }
         } catch is CancellationError {

@@ -3,20 +3,20 @@ import Postgres
 import RallyCore
 import RallyStorage
 
-/// The week and month a summary counts (`MemberSummaries`, `MemberProfileRow`): their local days `[first, end)`.
-struct SummaryDays {
+/// The week and month a summary counts (`MemberSummaries`, `MemberTotals.profileSQL`): their local days `[first, end)`.
+package struct SummaryDays {
     var week: (first: String, end: String)
     var month: (first: String, end: String)
 
     /// The week and month containing `now` in the program's zone.
-    init?(_ program: ProgramContext, now: Date) {
+    package init?(_ program: ProgramContext, now: Date) {
         guard let week = MemberTotals.days(of: program.calendar.period(.week, containing: now), in: program.calendar),
               let month = MemberTotals.days(of: program.calendar.period(.month, containing: now), in: program.calendar) else { return nil }
         self.week = week
         self.month = month
     }
 
-    var bindings: [any PostgresBindable] { [week.first, week.end, month.first, month.end] }
+    package var bindings: [any PostgresBindable] { [week.first, week.end, month.first, month.end] }
 
     /// The joins that give `member` (of program `$1`) its `lifetime`, `week` and `month` points (days `$3`…`$6`).
     static func joins(member: String) -> String {
@@ -50,22 +50,19 @@ struct MemberSummaries: PostgresQuery {
     }
 }
 
-/// A member's row of `members` (its profile's columns) and summary, prepared once per connection (its plan, three
-/// primary-key lookups, holds whatever the parameters).
-struct MemberProfileRow: PostgresStatement {
-    static let isPrepared = true
-    static let sql = """
+extension MemberTotals {
+    /// A member's row of `members` (its profile's columns) and summary (`lifetime`, `week`, `month`), with `columns` more
+    /// of the same member: `$1` is the program, `$2` the member, `$3`…`$6` the summary's days (`SummaryDays.bindings`),
+    /// and `columns` may use parameters from `$7` on. One row, or none when there is no such member.
+    package static func profileSQL(alsoSelecting columns: [String]) -> String {
+        """
         SELECT m.display_name, m.team, m.region, m.enrolled, m.visibility, m.audience::text AS audience,
-               t.points AS lifetime, d.week, d.month
+               t.points AS lifetime, d.week, d.month\(columns.map { ",\n       " + $0 }.joined())
         FROM members m
         \(SummaryDays.joins(member: "$2"))
         WHERE m.program_id = $1 AND m.member_id = $2
         """
-
-    var program: String
-    var memberId: String
-    var days: SummaryDays
-    var bindings: [any PostgresBindable] { [program, memberId] + days.bindings }
+    }
 }
 
 /// Every team with enrolled members (of a region only, when given): how many, and the points they earned over local

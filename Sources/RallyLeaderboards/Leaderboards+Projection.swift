@@ -16,7 +16,7 @@ extension Leaderboards {
             projection.queryRank(program: program, period: period, points: points)
         }
         let reply = try await send(projection, requireReady: true)
-        let changed = Set(updates.flatMap { $0.update.deltas.map(\.board) })
+        let changed = Set(updates.flatMap { $0.update.boards(program: $0.program) })
         cache.invalidate(changed)
         places.invalidate(changed)
         windows.invalidate(programs: Set(updates.map(\.program)))

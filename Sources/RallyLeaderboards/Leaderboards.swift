@@ -203,25 +203,32 @@ public final class Leaderboards: Sendable {
         package var behind: [MemberRef] = []
     }
 
-    /// Sends a projection in one round trip (two, the first time a Redis server is asked for the scripts: it is given them
-    /// and the projection again, which applies each change once whatever the first attempt did).
+    /// Sends a projection round by round (`Projection.rounds`): Redis runs one client's pipelined commands back to back,
+    /// so a read from another client waits for one round at most, not for a whole commit's changes. A round that meets
+    /// a Redis server without the scripts (after a restart) gives it them and is sent again, which applies each change
+    /// once whatever the first attempt did.
     func send(_ projection: Projection, requireReady: Bool = false) async throws -> Reply {
         guard !projection.commands.isEmpty else { return Reply() }
-        let commands = requireReady ? [["EXISTS", keys.ready]] + projection.commands : projection.commands
-        var replies = try await redis.pipeline(commands)
-        if replies.contains(where: { if case let .error(message) = $0 { message.hasPrefix("NOSCRIPT") } else { false } }) {
-            try await loadScripts()
-            replies = try await redis.pipeline(commands)
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(projection.commands.count)
+        for (index, round) in projection.rounds.enumerated() {
+            let checksReady = requireReady && index == 0
+            let commands = checksReady ? [["EXISTS", keys.ready]] + projection.commands[round] : Array(projection.commands[round])
+            var answers = try await redis.pipeline(commands)
+            if answers.contains(where: { if case let .error(message) = $0 { message.hasPrefix("NOSCRIPT") } else { false } }) {
+                try await loadScripts()
+                answers = try await redis.pipeline(commands)
+            }
+            if checksReady { try Self.requireReady(answers.removeFirst()) }
+            for answer in answers {
+                if case let .error(message) = answer { throw RedisError(kind: .reply, message: message) }
+            }
+            replies += answers
         }
-        if requireReady { try Self.requireReady(replies[0]) }
-        for reply in replies {
-            if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
-        }
-        let offset = requireReady ? 1 : 0
         var answer = Reply()
-        answer.ranks = projection.rankReplies.map { replies[$0 + offset].int.map { $0 + 1 } }
+        answer.ranks = projection.rankReplies.map { replies[$0].int.map { $0 + 1 } }
         for (index, program) in projection.applyReplies {
-            answer.behind += (replies[index + offset].array ?? []).compactMap(\.string).map { MemberRef(program: program, id: $0) }
+            answer.behind += (replies[index].array ?? []).compactMap(\.string).map { MemberRef(program: program, id: $0) }
         }
         return answer
     }

@@ -93,13 +93,6 @@ package enum MemberTotals {
             .map { Int(try $0.int64("position")) - 1 }
     }
 
-    /// A member's row of `members` (its profile's columns) and summary, in one statement prepared once per connection
-    /// (its plan, three primary-key lookups, holds whatever the parameters); nil when there is no such member.
-    package static func profile(program: ProgramContext, memberId: String, now: Date, on connection: PostgresConnection) throws -> (PostgresRow, Summary)? {
-        guard let days = SummaryDays(program, now: now) else { return nil }
-        return try connection.run(MemberProfileRow(program: program.id, memberId: memberId, days: days)).first.map { ($0, Summary($0)) }
-    }
-
     /// One member's total on one board.
     struct BoardTotal {
         var program: String
@@ -155,7 +148,7 @@ package enum MemberTotals {
 
 extension MemberTotals.Summary {
     /// From a row with `lifetime`, `week` and `month` columns.
-    init(_ row: PostgresRow) {
+    package init(_ row: PostgresRow) {
         self.init(lifetime: row.optionalString("lifetime").flatMap { Int64($0) }, week: row.optionalString("week").flatMap { Int64($0) },
                   month: row.optionalString("month").flatMap { Int64($0) })
     }

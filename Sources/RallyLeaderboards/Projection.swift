@@ -1,17 +1,25 @@
 import Foundation
 import RallyCore
 
-/// A member's standings changed by one commit: the revision PostgreSQL gave the change, and the points each of the
-/// program's boards gains.
+/// A member's standings changed by one commit: the revision PostgreSQL gave the change, the scopes whose boards the
+/// member stands on, and the points each period's boards gain (the same on the board of every scope).
 package struct MemberBoardChanges: Sendable {
     package var memberId: String
     package var revision: Int64
-    package var deltas: [(board: Board, points: Int64)]
+    package var scopes: [BoardScope]
+    /// Each period's key and the points its boards gain, in the order first reached.
+    package var periods: [(period: String, points: Int64)]
 
-    package init(memberId: String, revision: Int64, deltas: [(board: Board, points: Int64)]) {
+    package init(memberId: String, revision: Int64, scopes: [BoardScope], periods: [(period: String, points: Int64)]) {
         self.memberId = memberId
         self.revision = revision
-        self.deltas = deltas
+        self.scopes = scopes
+        self.periods = periods
+    }
+
+    /// The boards the changes touch, of `program`.
+    func boards(program: String) -> [Board] {
+        periods.flatMap { period in scopes.map { Board(program: program, scope: $0, period: period.period) } }
     }
 }
 
@@ -40,8 +48,9 @@ package struct Projection {
             var command = ["EVALSHA", RedisScripts.applyDigest, "1", keys.revisions(program: program),
                            keys.boardPrefix(program: program), keys.sequencePrefix(program: program)]
             for update in updates[start..<min(start + Self.applyMembers, updates.count)] {
-                command += [update.memberId, String(update.revision), String(update.deltas.count)]
-                for delta in update.deltas { command += [LeaderboardKeys.suffix(of: delta.board), String(delta.points)] }
+                command += [update.memberId, String(update.revision), String(update.scopes.count), String(update.periods.count)]
+                command += update.scopes.map(LeaderboardKeys.scopePart)
+                for period in update.periods { command += [period.period, String(period.points)] }
             }
             applyReplies.append((commands.count, program))
             commands.append(command)
@@ -49,6 +58,25 @@ package struct Projection {
     }
 
     static let applyMembers = 25
+
+    /// The commands cut into rounds of at most `roundArguments` arguments (a larger command goes alone), each sent as
+    /// one pipeline: Redis runs a round without serving anyone else, so a round is kept to a few milliseconds of work.
+    var rounds: [Range<Int>] {
+        var rounds: [Range<Int>] = []
+        var start = 0, arguments = 0
+        for (index, command) in commands.enumerated() {
+            if index > start, arguments + command.count > Self.roundArguments {
+                rounds.append(start..<index)
+                start = index
+                arguments = 0
+            }
+            arguments += command.count
+        }
+        rounds.append(start..<commands.count)
+        return rounds
+    }
+
+    static let roundArguments = 500
 
     /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
     /// scopes they left, unless Redis applied a later revision (`RedisScripts.resync`).

@@ -47,12 +47,12 @@ enum RedisScripts {
         return {total, offset, above, entries, redis.call('HMGET', KEYS[3], unpack(members)), count}
         """
 
-    /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, n, and n
-    /// pairs (board: scope part and period key, points to add). A member's change applies only when it is the next revision; later ones are
-    /// returned (their member must be resynchronised from PostgreSQL), earlier ones were applied already and are skipped.
-    /// Each new total is set as its period's next update (`StandingKey`: points × 2³² + 2³² − 1 − sequence), one
-    /// number for the member's boards of that period in every scope; each period's counter is read once and written
-    /// back once per call.
+    /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, s, n, the s
+    /// scope parts of their boards, and n pairs (period key, points to add). A member's change applies only when it is
+    /// the next revision; later ones are returned (their member must be resynchronised from PostgreSQL), earlier ones
+    /// were applied already and are skipped. A period's total is read once, from the member's first scope's board, and
+    /// the new one set on the board of every scope as the period's next update (`StandingKey`: points × 2³² + 2³² − 1 −
+    /// sequence); each period's counter is read once and written back once per call.
     static let apply = """
         local slots = 4294967296
         local revisions, boards, sequences = KEYS[1], ARGV[1], ARGV[2]
@@ -60,30 +60,25 @@ enum RedisScripts {
         local behind = {}
         local i = 3
         while i <= #ARGV do
-          local member, revision, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+          local member, revision, s, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+          local scopes, periods = i + 4, i + 4 + s
           local applied = tonumber(redis.call('HGET', revisions, member) or '0')
           if revision == applied + 1 then
-            local numbered = {}
             for j = 0, n - 1 do
-              local suffix, delta = ARGV[i + 3 + 2 * j], tonumber(ARGV[i + 4 + 2 * j])
-              local board = boards .. suffix
-              local score = redis.call('ZSCORE', board, member)
+              local period, delta = ARGV[periods + 2 * j], tonumber(ARGV[periods + 2 * j + 1])
+              local score = redis.call('ZSCORE', boards .. ARGV[scopes] .. period, member)
               local points = delta
               if score then points = points + math.floor(tonumber(score) / slots) end
-              local period = string.match(suffix, '[^/]*$')
-              local sequence = numbered[period]
-              if not sequence then
-                sequence = (counters[period] or tonumber(redis.call('GET', sequences .. period) or '0')) + 1
-                counters[period] = sequence
-                numbered[period] = sequence
-              end
-              redis.call('ZADD', board, points * slots + (slots - 1 - sequence), member)
+              local sequence = (counters[period] or tonumber(redis.call('GET', sequences .. period) or '0')) + 1
+              counters[period] = sequence
+              local value = points * slots + (slots - 1 - sequence)
+              for k = 0, s - 1 do redis.call('ZADD', boards .. ARGV[scopes + k] .. period, value, member) end
             end
             redis.call('HSET', revisions, member, revision)
           elseif revision > applied + 1 then
             table.insert(behind, member)
           end
-          i = i + 3 + 2 * n
+          i = periods + 2 * n
         end
         for period, sequence in pairs(counters) do redis.call('SET', sequences .. period, sequence) end
         return behind

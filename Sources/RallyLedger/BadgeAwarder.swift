@@ -19,13 +19,17 @@ public final class BadgeAwarder: Service, Sendable {
     let interval: Duration
     let membersPerChunk: Int
     let clock: any ServiceClock
+    /// Period closes wait their turn among the instance's passes over whole programs.
+    let passes: BackgroundPasses
     /// When periods were last looked at: closes are looked for every `closeInterval`, not on every round.
     let lastCloseCheck = Mutex<ContinuousClock.Instant?>(nil)
     static let closeInterval: Duration = .seconds(10)
 
     public init(postgres: PostgresPool, programs: ProgramStore, logger: Logger, metrics: any MetricsFactory,
-                interval: Duration = .seconds(1), membersPerChunk: Int = 5000, clock: any ServiceClock = ContinuousClock()) {
+                interval: Duration = .seconds(1), membersPerChunk: Int = 5000, clock: any ServiceClock = ContinuousClock(),
+                passes: BackgroundPasses = BackgroundPasses()) {
         self.postgres = postgres
+        self.passes = passes
         self.programs = programs
         self.logger = logger
         self.awarded = Counter(label: "rally_badges_awarded_total", factory: metrics)
@@ -60,7 +64,7 @@ public final class BadgeAwarder: Service, Sendable {
                 last = now
                 return true
             }
-            if due { try await closeEndedPeriods() }
+            if due { try await passes.alone { try await closeEndedPeriods() } }
         } catch is CancellationError {
         } catch {
             logger.warning("background badge awarding failed; it will be tried again", metadata: ["error": "\(error)"])

@@ -284,8 +284,8 @@ extension EventWriter {
     static func standingsUpdates(_ awarded: [(EventSubmission, Int)], revisions: [MemberRef: Int64],
                                          members: [MemberRef: MemberSnapshot], retention: BoardRetention,
                                          now: Date) -> (updates: [(program: String, update: MemberBoardChanges)], backfilled: Set<String>) {
-        // Each member's boards in the order first reached, with the points each gains.
-        var deltas: [MemberRef: (boards: [Board], points: [Board: Int64])] = [:]
+        // Each member's periods in the order first reached, with the points the period's boards gain.
+        var deltas: [MemberRef: (periods: [String], points: [String: Int64])] = [:]
         var backfilled: Set<String> = []
         for (submission, points) in awarded {
             let scopes = members[submission.memberRef]?.scopes ?? []
@@ -296,21 +296,19 @@ extension EventWriter {
                     backfilled.insert(submission.program.id)
                     continue
                 }
-                for scope in scopes {
-                    let board = Board(program: submission.program.id, scope: scope, period: period.key)
-                    var member = deltas[submission.memberRef] ?? ([], [:])
-                    if member.points[board] == nil { member.boards.append(board) }
-                    member.points[board, default: 0] += Int64(points)
-                    deltas[submission.memberRef] = member
-                }
+                guard !scopes.isEmpty else { continue }
+                var member = deltas[submission.memberRef] ?? ([], [:])
+                if member.points[period.key] == nil { member.periods.append(period.key) }
+                member.points[period.key, default: 0] += Int64(points)
+                deltas[submission.memberRef] = member
             }
         }
         let updates = revisions.filter { members[$0.key]?.isRanked == true }
             .sorted { ($0.key.program, $0.key.id) < ($1.key.program, $1.key.id) }
             .map { ref, revision in
                 let member = deltas[ref] ?? ([], [:])
-                return (ref.program, MemberBoardChanges(memberId: ref.id, revision: revision,
-                                                     deltas: member.boards.map { ($0, member.points[$0] ?? 0) }))
+                return (ref.program, MemberBoardChanges(memberId: ref.id, revision: revision, scopes: members[ref]?.scopes ?? [],
+                                                     periods: member.periods.map { ($0, member.points[$0] ?? 0) }))
             }
         return (updates, backfilled)
     }

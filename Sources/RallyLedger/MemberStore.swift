@@ -87,13 +87,15 @@ public final class MemberStore: Sendable {
 
     /// The member's profile with this week's, this month's and all-time points and ranks.
     public func member(_ program: ProgramContext, memberId: String, now: Date = Date()) async throws -> Member {
-        let found: (row: PostgresRow, totals: MemberTotals.Summary, badges: [EarnedBadge], activeDays: [(day: CivilDate, action: String)])?
-        found = try await postgres.withConnection { connection in
-            guard let (row, totals) = try MemberTotals.profile(program: program, memberId: memberId, now: now, on: connection) else { return nil }
-            let (badges, days) = try Self.badges(program: program, memberId: memberId, on: connection)
-            return (row, totals, badges, days)
+        guard let days = SummaryDays(program, now: now) else { throw Self.unknownMember(memberId, program: program.id) }
+        let read = ProfileRead(program: program.id, memberId: memberId, days: days,
+                               streaks: program.badges.contains { if case .streak = $0.criteria { true } else { false } })
+        guard let row = try await postgres.withConnection({ try $0.run(read).first }) else {
+            throw Self.unknownMember(memberId, program: program.id)
         }
-        guard let (row, totals, badges, activeDays) = found else { throw Self.unknownMember(memberId, program: program.id) }
+        let totals = MemberTotals.Summary(row)
+        let badges = try BadgeAwardRows.badges(try row.string("badges"))
+        let activeDays = try ProfileRead.activeDays(row)
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
             enrolled: try row.bool("enrolled"), audience: try JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8)),
@@ -123,26 +125,6 @@ public final class MemberStore: Sendable {
         return Member(id: memberId, profile: profile,
                       points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0), ranks: ranks,
                       badges: badges, streaks: streaks)
-    }
-
-    /// The member's awards (revoked ones aside) and, when the program has streak badges, the days they did each action
-    /// the rules scored.
-    private static func badges(program: ProgramContext, memberId: String, on connection: PostgresConnection) throws
-        -> ([EarnedBadge], [(day: CivilDate, action: String)])
-    {
-        let hasStreaks = program.badges.contains { if case .streak = $0.criteria { true } else { false } }
-        let rows = try connection.query("""
-            SELECT (\(BadgeAwardRows.select(where: "a.program_id = $1 AND a.member_id = $2 AND a.revoked_at IS NULL"))) AS badges,
-                   (SELECT coalesce(jsonb_agg(jsonb_build_array(day, action)), '[]')::text FROM member_activity
-                    WHERE $3 AND program_id = $1 AND member_id = $2 AND events > 0) AS days
-            """, [program.id, memberId, hasStreaks ? "true" : "false"])
-        guard let row = rows.first else { return ([], []) }
-        guard case let .array(days)? = JSONValue(text: try row.string("days")) else { return (try BadgeAwardRows.badges(try row.string("badges")), []) }
-        return (try BadgeAwardRows.badges(try row.string("badges")), days.compactMap { pair in
-            guard case let .array(fields) = pair, fields.count == 2, case let .string(day) = fields[0], case let .string(action) = fields[1],
-                  let date = CivilDate.parse(day) else { return nil }
-            return (date, action)
-        })
     }
 
     /// Members whose id or name starts with `text` (any case), by id: at most `limit` (the console's search).
@@ -179,5 +161,35 @@ public final class MemberStore: Sendable {
                         breakdown: try JSONDecoder().decode([AwardLine].self, from: Data(try row.string("breakdown").utf8)))
         }
         return (entries, rows.count > limit ? entries.last?.id : nil)
+    }
+}
+
+/// A member's profile in one round trip, prepared once per connection: their row and summary (`MemberTotals.profileSQL`),
+/// their awards (revoked ones aside) and, when the program has streak badges (`$7`), the days they did each action the
+/// rules scored.
+struct ProfileRead: PostgresStatement {
+    static let isPrepared = true
+    static let sql = MemberTotals.profileSQL(alsoSelecting: [
+        "(\(BadgeAwardRows.select(where: "a.program_id = $1 AND a.member_id = $2 AND a.revoked_at IS NULL"))) AS badges",
+        """
+        (SELECT coalesce(jsonb_agg(jsonb_build_array(day, action)), '[]')::text FROM member_activity
+                WHERE $7 AND program_id = $1 AND member_id = $2 AND events > 0) AS days
+        """,
+    ])
+
+    var program: String
+    var memberId: String
+    var days: SummaryDays
+    var streaks: Bool
+    var bindings: [any PostgresBindable] { [program, memberId] + days.bindings + [streaks] }
+
+    /// The `days` column: each day the member did an action.
+    static func activeDays(_ row: PostgresRow) throws -> [(day: CivilDate, action: String)] {
+        guard case let .array(days)? = JSONValue(text: try row.string("days")) else { return [] }
+        return days.compactMap { pair in
+            guard case let .array(fields) = pair, fields.count == 2, case let .string(day) = fields[0], case let .string(action) = fields[1],
+                  let date = CivilDate.parse(day) else { return nil }
+            return (date, action)
+        }
     }
 }

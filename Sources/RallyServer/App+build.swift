@@ -46,6 +46,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     }
 
     let metrics = PrometheusMetricsFactory(registry: registry)
+    // Passes over whole programs (analytics preparation, the gauges, period closes) run one at a time, each paced.
+    let passes = BackgroundPasses()
     let keys = KeyStore(postgres: postgres, clock: clock)
     let programs = ProgramStore(postgres: postgres, keys: keys, clock: clock)
     let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: configuration.redisNamespace),
@@ -57,7 +59,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let members = MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards)
     let badges = BadgeStore(postgres: postgres)
     let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
-                               interval: configuration.backgroundInterval, clock: clock)
+                               interval: configuration.backgroundInterval, clock: clock, passes: passes)
     let webhooks = WebhookStore(postgres: postgres, secrets: secrets, firstRetryDelay: configuration.webhookFirstRetryDelay)
     try await sealStoredSecrets(webhooks, logger: logger)
     let targets = WebhookTargets(allowPrivate: configuration.webhookAllowPrivate, resolver: resolver)
@@ -67,10 +69,10 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
                                    preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300), clock: clock)
     let preparation = configuration.analyticsPreparationInterval.map {
-        AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, clock: clock, logger: logger)
+        AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, clock: clock, passes: passes, logger: logger)
     }
     let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
-                               logger: logger)
+                               passes: passes, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 

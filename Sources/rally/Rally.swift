@@ -31,15 +31,19 @@ struct Rally: AsyncParsableCommand {
             RALLY_WEBHOOK_ALLOW_PRIVATE (0: webhooks may not target loopback, private, link-local, multicast or unspecified \
             addresses; 1 allows them), RALLY_SECRET_KEY (32 bytes in base64: seals webhook secrets at rest; unset, a key is \
             made and kept in RALLY_DATA_DIR/secret-key), RALLY_PREVIOUS_SECRET_KEYS (keys that sealed secrets before, comma \
-            separated: see rotate-secret-key), RALLY_DATA_DIR (.local).
+            separated: see rotate-secret-key), RALLY_DATA_DIR (.local), RALLY_TASKS_ON_EVENT_LOOPS (1: requests run on the \
+            threads that carry their connections; 0: on Swift's own pool, a thread switch for each Redis or HTTP exchange).
             """,
         subcommands: [Serve.self, Migrate.self, RebuildLeaderboards.self, CheckLeaderboards.self, RotateSecretKey.self])
 
     /// Runs Swift concurrency's tasks on SwiftNIO's event loops (the ones HTTP and Redis connections live on), so that
-    /// a request's task writes its Redis commands and reads their replies on its own thread, then parses and runs the
-    /// command. Must happen first, on the main thread, before any task is enqueued.
+    /// a request's task writes its Redis commands and reads their replies on its own thread, unless
+    /// RALLY_TASKS_ON_EVENT_LOOPS is 0; then parses and runs the command. Must happen first, on the main thread, before
+    /// any task is enqueued.
     static func main() async {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if ProcessInfo.processInfo.environment["RALLY_TASKS_ON_EVENT_LOOPS"] != "0" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

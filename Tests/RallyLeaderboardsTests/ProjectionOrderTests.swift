@@ -27,7 +27,7 @@ struct ProjectionOrderTests {
     }
 
     static func update(_ member: String, _ revision: Int64, _ points: Int64) -> MemberBoardChanges {
-        MemberBoardChanges(memberId: member, revision: revision, deltas: [(Board(program: "p", period: "2026-W47"), points), (Board(program: "p", period: "all"), points)])
+        MemberBoardChanges(memberId: member, revision: revision, scopes: [.program], periods: [("2026-W47", points), ("all", points)])
     }
 
     static func points(_ leaderboards: Leaderboards, _ member: String, _ period: String = "all") async throws -> Int64? {
@@ -65,6 +65,51 @@ struct ProjectionOrderTests {
             #expect(try await send([Self.update("ana", 4, 1)]) == [])
             #expect(try await Self.points(leaderboards, "ana") == 116)
             #expect(try await Self.points(leaderboards, "ben") == 7)
+        }
+    }
+
+    @Test func commandsGoToRedisInRoundsOfBoundedSize() {
+        var projection = Projection(keys: LeaderboardKeys(namespace: "rounds"))
+        // 60 members of 9 arguments each: scripts of 25, 25 and 10 members (231, 231 and 96 arguments with their 6).
+        projection.apply(program: "p", updates: (1...60).map { Self.update("m\($0)", 1, 1) })
+        projection.queryRank(program: "p", period: .allTime, points: 5)
+        #expect(projection.commands.map(\.count) == [231, 231, 96, 4])
+        #expect(projection.rounds == [0..<2, 2..<4])
+        // A command larger than a round goes alone.
+        projection.setStandings(on: Board(program: "p", period: "all"), (1...300).map { ("m\($0)", Int64($0), Int64($0)) })
+        projection.setSequence(program: "p", period: "all", to: 300)
+        #expect(projection.rounds == [0..<2, 2..<4, 4..<5, 5..<6])
+    }
+
+    @Test func aPeriodsTotalIsSetAlikeOnTheBoardOfEveryScope() async throws {
+        try await Self.withLeaderboards { leaderboards in
+            let scopes: [BoardScope] = [.program, .team("Sales"), .region("EMEA")]
+            func send(_ updates: [MemberBoardChanges]) async throws {
+                var projection = Projection(keys: leaderboards.keys)
+                projection.apply(program: "p", updates: updates)
+                #expect(try await leaderboards.send(projection).behind.isEmpty)
+            }
+            func scores(_ member: String, _ period: String) async throws -> [Double?] {
+                var found: [Double?] = []
+                for scope in scopes {
+                    let key = leaderboards.keys.key(for: Board(program: "p", scope: scope, period: period))
+                    found.append(try await leaderboards.redis.send(["ZSCORE", key, member]).double)
+                }
+                return found
+            }
+            try await send([MemberBoardChanges(memberId: "ana", revision: 1, scopes: scopes, periods: [("2026-W47", 10), ("all", 10)]),
+                            MemberBoardChanges(memberId: "ben", revision: 1, scopes: scopes, periods: [("all", 4)])])
+            // Each period numbers its own updates: ana's week total is its first, ben's all-time total the all-time's second.
+            #expect(try await scores("ana", "2026-W47") == Array(repeating: StandingKey(points: 10, sequence: 1).value, count: 3))
+            #expect(try await scores("ana", "all") == Array(repeating: StandingKey(points: 10, sequence: 1).value, count: 3))
+            #expect(try await scores("ben", "all") == Array(repeating: StandingKey(points: 4, sequence: 2).value, count: 3))
+            // Ana joins another team: PostgreSQL's scopes for her next change name its board, where she has no total yet;
+            // it gets her period's total as the program's board holds it, not the change alone.
+            let moved: [BoardScope] = [.program, .team("Ops"), .region("EMEA")]
+            try await send([MemberBoardChanges(memberId: "ana", revision: 2, scopes: moved, periods: [("all", 5)])])
+            let ops = leaderboards.keys.key(for: Board(program: "p", scope: .team("Ops"), period: "all"))
+            #expect(try await leaderboards.redis.send(["ZSCORE", ops, "ana"]).double == StandingKey(points: 15, sequence: 3).value)
+            #expect(try await Self.points(leaderboards, "ana") == 15)
         }
     }
 

@@ -7,18 +7,21 @@ import Synchronization
 
 /// The per-program gauges of `/metrics` (participation rate, enrolled and active members, eNPS), computed from
 /// PostgreSQL at start and then every interval, never per scrape: a scrape costs no query, and the figures are at most
-/// one interval old.
+/// one interval old (longer for a round that takes more than the background passes' share of it).
 final class ProgramGauges: Service, Sendable {
     private let analytics: AnalyticsStore
     private let registry: PrometheusCollectorRegistry
     private let interval: Duration
     private let clock: any ServiceClock
+    private let passes: BackgroundPasses
     private let logger: Logger
     /// The eNPS gauges shown: a program's is taken away while its figure is suppressed.
     private let enpsShown = Mutex<[String: Gauge]>([:])
 
-    init(analytics: AnalyticsStore, registry: PrometheusCollectorRegistry, interval: Duration, clock: any ServiceClock, logger: Logger) {
+    init(analytics: AnalyticsStore, registry: PrometheusCollectorRegistry, interval: Duration, clock: any ServiceClock, passes: BackgroundPasses,
+         logger: Logger) {
         self.analytics = analytics
+        self.passes = passes
         self.registry = registry
         self.interval = interval
         self.clock = clock
@@ -29,8 +32,8 @@ final class ProgramGauges: Service, Sendable {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    await self.refresh()
-                    try await self.clock.sleep(for: self.interval)
+                    let rest = try await self.passes.paced(every: self.interval) { await self.refresh() }
+                    try await self.clock.sleep(for: rest)
                 }
             }
         } catch is CancellationError {
