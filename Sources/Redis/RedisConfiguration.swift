@@ -6,11 +6,11 @@ public struct RedisConfiguration: Sendable {
     public var port: Int
     /// Database index selected on every new connection (`SELECT` is sent when it is not 0).
     public var database: Int
-    /// Most connections (and pool threads) open at once.
+    /// Most connections open at once.
     public var maximumConnections: Int
     /// Longest wait for a TCP connection to be established.
     public var connectTimeout: Duration
-    /// Longest wait for a reply to a command (hiredis `redisSetTimeout`).
+    /// Longest wait for the replies to a command or a pipeline; past it the connection is closed and replaced.
     public var commandTimeout: Duration
 
     /// Creates a configuration from its parts.

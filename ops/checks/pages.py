@@ -18,8 +18,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE, OPERATOR, AXE, OUTPUT, FRAME_OK, FRAME_NO = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
@@ -31,6 +30,18 @@ def check(condition, what):
     print(("ok    " if condition else "FAIL  ") + what)
     if not condition:
         failures.append(what)
+
+
+def wait_replaced(old):
+    """Waits until `old`, the root of the page before a navigation, has left the document. Chromium reports a node of
+    a replaced document as stale or, in the middle of the swap, as not belonging to the document: either means gone."""
+    def gone(_):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    WebDriverWait(driver, 10).until(gone)
 
 
 def api(method, path, key, body=None):
@@ -254,7 +265,7 @@ try:
         # One script fills and submits (as pressing the button does), so no element goes stale in between.
         driver.execute_script("var form = document.querySelector('form.rules'); form.elements.rules.value = arguments[0];"
                               "form.requestSubmit(form.querySelector('button[name=action][value=' + arguments[1] + ']'));", rules, action)
-        WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+        wait_replaced(old)
 
     submit('{"actions": {"post": {"points": -5}}}', "validate")
     problem = driver.find_elements(By.CSS_SELECTOR, '[data-field="actions.post.points"]')
@@ -282,7 +293,7 @@ try:
     audit("console-rules-form")
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "form.rules-form button[name=action][value=publish]").click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    wait_replaced(old)
     _, rules = api("GET", "/v1/programs/%s/rules" % PROGRAM, ADMIN)
     check(rules["version"] == 2 and [level["name"] for level in rules["levels"]] == ["Rookie", "Star"]
           and rules["actions"]["post"]["points"] == 50, "the form view published version 2 with its levels, the points kept")
@@ -296,12 +307,12 @@ try:
     Select(driver.find_element(By.NAME, "period")).select_by_value("all")
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "button[name=action][value=preview]").click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    wait_replaced(old)
     reach = driver.find_element(By.CSS_SELECTOR, "[data-badge-reach]").text
     check(reach.startswith("12 members meet it now"), "the badge's reach before saving: %s" % reach)
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "button[name=action][value=save]").click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    wait_replaced(old)
     check(driver.find_elements(By.CSS_SELECTOR, "tr[data-badge-id=poster]"), "the badge listed once saved")
     audit("console-badges")
 
@@ -311,7 +322,7 @@ try:
     driver.find_element(By.NAME, "label").send_keys("Screen in the hall")
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "button[name=action][value=create]").click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    wait_replaced(old)
     shown = driver.find_element(By.CSS_SELECTOR, "output[data-new-key]").text
     status, _ = api("GET", "/v1/programs/%s" % PROGRAM, shown)
     check(shown.startswith("rk_") and status == 200, "a key made in the console works")
