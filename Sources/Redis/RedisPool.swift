@@ -93,14 +93,8 @@ public final class RedisPool: Service, Sendable {
                 "redis.database": "\(configuration.database)",
             ])
         }
-        do {
-            let result = try await body(connection)
-            checkin(connection)
-            return result
-        } catch {
-            checkin(connection)
-            throw error
-        }
+        defer { checkin(connection) }
+        return try await body(connection)
     }
 
     /// One command; an error reply throws RedisError(.reply).
