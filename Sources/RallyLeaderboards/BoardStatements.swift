@@ -78,6 +78,40 @@ struct StandingsQuery: PostgresQuery {
     }
 }
 
+/// The standings of given members of one program (ranked or not) on every board Redis keeps: `StandingsQuery`'s rows,
+/// but each member's days read once and summed into every kept period they fall in (one pass, where `StandingsQuery`
+/// makes one per kind of period for a whole program's sort), unordered. What a resync of a batch of members reads.
+struct ChosenStandingsQuery: PostgresQuery {
+    static let sql: String = {
+        let periods = PeriodKind.tracked.compactMap { kind in
+            MemberTotals.keyFormat(kind).map { "(to_char(d.day, '\($0)'), d.day >= k.first_\(kind.rawValue))" }
+        }
+        return """
+            WITH kept AS (SELECT * FROM \(StandingsQuery.kept.unnest(from: 3, as: "k"))),
+                 chosen AS (SELECT program_id, member_id, enrolled, visibility, team, region FROM members
+                            WHERE program_id = $1 AND member_id = ANY($2::text[]))
+            SELECT c.program_id, c.member_id, p.period, sum(d.points) AS points, extract(epoch FROM max(d.reached_at)) AS reached_at,
+                   c.enrolled, c.visibility, c.team, c.region
+            FROM chosen c JOIN kept k ON k.program_id = c.program_id
+            JOIN member_days d ON d.program_id = c.program_id AND d.member_id = c.member_id
+            CROSS JOIN LATERAL (VALUES \(periods.joined(separator: ", "))) AS p(period, kept)
+            WHERE p.kept
+            GROUP BY c.program_id, c.member_id, p.period, c.enrolled, c.visibility, c.team, c.region
+            UNION ALL
+            SELECT c.program_id, c.member_id, 'all', t.points, extract(epoch FROM t.reached_at), c.enrolled, c.visibility, c.team, c.region
+            FROM chosen c JOIN member_totals t ON t.program_id = c.program_id AND t.member_id = c.member_id
+            """
+    }()
+
+    /// The same program, members and kept days as `StandingsQuery` binds.
+    var standings: StandingsQuery
+    var bindings: [any PostgresBindable] { standings.bindings }
+
+    static func decode(_ row: PostgresRow) throws -> MemberTotals.BoardTotal {
+        try MemberTotals.BoardTotal(row)
+    }
+}
+
 /// Each program's id and time zone (of every program, or of one).
 struct ProgramZones: PostgresQuery {
     static let sql = "SELECT id, timezone FROM programs WHERE $1::text IS NULL OR id = $1"

@@ -134,10 +134,11 @@ package enum MemberTotals {
     }
 
     /// The standings of the given members of a program on every board Redis keeps at `now`, whether they stand there
-    /// now or not.
+    /// now or not (`ChosenStandingsQuery`).
     static func standings(program: String, memberIds: [String], retention: BoardRetention, now: Date,
                           on connection: PostgresConnection) throws -> [BoardTotal] {
-        try connection.rows(StandingsQuery.load(program: program, memberIds: memberIds, retention: retention, now: now, on: connection))
+        try connection.rows(ChosenStandingsQuery(standings: StandingsQuery.load(program: program, memberIds: memberIds, retention: retention, now: now,
+                                                                                on: connection)))
     }
 
     /// The revision of each member's standings (of every program, or of the given members of one): `StandingRevisions`.
