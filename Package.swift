@@ -106,7 +106,7 @@ let package = Package(
             "RallyLedger", "RallyLeaderboards", "RallyStorage", "RallyTestSupport", "RallyCore", "Postgres", "Redis",
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .testTarget(name: "RallyAnalyticsTests", dependencies: ["RallyAnalytics", "RallyStorage", "RallyCore"]),
+        .testTarget(name: "RallyAnalyticsTests", dependencies: ["RallyAnalytics", "RallyStorage", "RallyCore", "RallyTestSupport"]),
         .testTarget(name: "RallyServerTests", dependencies: [
             "RallyServer", "RallyStorage", "RallyLeaderboards", "RallyLedger", "RallyAnalytics", "RallyCore", "RallyTestSupport", "Postgres",
             .product(name: "Crypto", package: "swift-crypto"),

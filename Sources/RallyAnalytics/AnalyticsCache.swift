@@ -49,6 +49,17 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
         }
     }
 
+    /// Keeps every pinned answer at least `duration` from now: until the background prepares them again, however long
+    /// its pacing makes it rest.
+    func keepPinned(for duration: Duration) {
+        let until = clock.now + duration
+        entries.withLock { entries in
+            for (key, entry) in entries where entry.pinned && entry.expires < until {
+                entries[key]?.expires = until
+            }
+        }
+    }
+
     /// `cost`: what computing the answer took; `size`: how many members or answers it counts.
     func store(_ value: Value, for key: Key, ended: Bool, generations: ActivityChanges.Generations, cost: Duration, size: Int) {
         let pinned = !ended && size >= Self.large

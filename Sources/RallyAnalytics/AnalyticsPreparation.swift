@@ -34,6 +34,8 @@ public final class AnalyticsPreparation: Service, Sendable {
             try await cancelWhenGracefulShutdown {
                 while true {
                     let rest = try await self.passes.paced(every: self.interval) { await self.prepareAll() }
+                    // What the round pinned lasts until the next one, a little after this rest.
+                    self.analytics.keepPrepared(for: rest + .seconds(10))
                     try await self.clock.sleep(for: rest)
                 }
             }

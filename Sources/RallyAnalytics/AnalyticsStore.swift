@@ -95,6 +95,13 @@ public final class AnalyticsStore: Sendable {
         satisfactions = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
     }
 
+    /// Keeps what the background prepared of large programs' periods under way until it prepares them again, `duration`
+    /// from now (`AnalyticsPreparation`'s rest after a round).
+    public func keepPrepared(for duration: Duration) {
+        participations.keepPinned(for: duration)
+        satisfactions.keepPinned(for: duration)
+    }
+
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these
     /// connections serve reports only).
     func report(_ sql: String, _ parameters: [String?] = []) async throws -> PostgresRows {

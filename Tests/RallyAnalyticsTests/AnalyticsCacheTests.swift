@@ -1,6 +1,7 @@
 @testable import RallyAnalytics
 import RallyCore
 @testable import RallyStorage
+import RallyTestSupport
 import Testing
 
 /// What analytics answers kept in memory are good for: past days' until this instance changes past days, today's until
@@ -24,6 +25,23 @@ import Testing
         #expect(kept() == 7)
         changes.changed(["acme"], pastDays: ["acme": [CivilDate(year: 2026, month: 11, day: 30)]])
         #expect(kept() == nil)
+    }
+
+    @Test func pinnedAnswersLastUntilTheNextPreparationHoweverLongItRests() throws {
+        let clock = ManualClock()
+        let cache = Cache(pinnedAtLeast: .seconds(310), clock: clock)
+        let changes = ActivityChanges()
+        func kept(_ key: Cache.Key) -> Int? { cache.value(for: key, ended: false, months: november, generations: changes.generations(of: "acme")) }
+        let small = Cache.Key(program: "acme", question: "participation week:2026-W48")
+        cache.store(8, for: key, ended: false, generations: changes.generations(of: "acme"), cost: .seconds(1), size: Cache.large)
+        cache.store(3, for: small, ended: false, generations: changes.generations(of: "acme"), cost: .seconds(1), size: 10)
+        // The round rested 475 s (19 × 25 s): the pinned answer lasts 485 s, not its own 310; the small one is not pinned.
+        cache.keepPinned(for: .seconds(485))
+        clock.advance(by: .seconds(480))
+        #expect(kept(key) == 8)
+        #expect(kept(small) == nil)
+        clock.advance(by: .seconds(10))
+        #expect(kept(key) == nil)
     }
 
     @Test func answersOfTodayLastUntilAnyChangeUnlessLarge() {
