@@ -79,9 +79,13 @@ struct OperationsController {
     }
 
     @Sendable func openAPI(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+        guard let document = Self.openAPIDocument else {
             throw RallyError(.internalError, "the OpenAPI document is missing from this build")
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: document))
     }
+
+    /// The OpenAPI document, read from the bundle once (a request never waits on the disk on its event loop).
+    private static let openAPIDocument: ByteBuffer? = Bundle.module.url(forResource: "openapi", withExtension: "json")
+        .flatMap { try? Data(contentsOf: $0) }.map { ByteBuffer(bytes: $0) }
 }
