@@ -21,7 +21,7 @@ extension Leaderboards {
     /// live path numbers them) and its counter, and each ranked member's placement and revision, so that their next
     /// change applies on top. Used by the writer's rebuild of the whole namespace and by `LeaderboardMaintenance`'s
     /// rebuild of one program under staging keys. Rows are read through cursors a chunk at a time and sent to Redis
-    /// as they come, so memory does not grow with the program.
+    /// as they come, each chunk written while the next is read, so memory does not grow with the program.
     func writeProjection(program: String?, under keys: LeaderboardKeys, from postgres: PostgresPool, now: Date) async throws -> RebuildSummary {
         try await postgres.withSession { session in
             var summary = RebuildSummary()
@@ -36,12 +36,16 @@ extension Leaderboards {
                 try connection.declareCursor("standings", for: StandingsQuery.load(program: program, retention: retention, now: now, on: connection))
                 try connection.declareCursor("placements", for: Placements(program: program))
             }
-            // Each chunk goes to Redis as one pipeline of a few commands (one per board or hash it touches).
+            // Each chunk goes to Redis as a few commands (one per board or hash it touches) while PostgreSQL reads the next
+            // one: one chunk in flight at a time, so memory stays flat.
+            var inFlight: Task<Void, any Error>?
             func send(_ build: (inout Projection) throws -> Void) async throws {
                 var projection = Projection(keys: keys)
                 try build(&projection)
-                _ = try await self.send(projection)
+                try await inFlight?.value
+                inFlight = Task { [projection] in _ = try await self.send(projection) }
             }
+            defer { inFlight?.cancel() }
             while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM listings") }), !rows.isEmpty {
                 try await send { projection in
                     var listings: [String: [(memberId: String, listing: Listing)]] = [:]
@@ -96,6 +100,7 @@ extension Leaderboards {
                     for (program, members) in placements { projection.setPlacements(program: program, members) }
                 }
             }
+            try await inFlight?.value
             try await session.run { try $0.execute("COMMIT") }
             return summary
         }

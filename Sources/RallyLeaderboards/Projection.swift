@@ -33,7 +33,7 @@ struct MemberTotalsAtRevision: Sendable {
 }
 
 /// Redis commands that bring boards in line with PostgreSQL, batched into one pipeline.
-package struct Projection {
+package struct Projection: Sendable {
     let keys: LeaderboardKeys
     private(set) var commands: [[String]] = []
     private(set) var rankReplies: [Int] = []
