@@ -3,8 +3,8 @@ import Postgres
 import RallyCore
 import RallyStorage
 
-/// The standings of members on every board Redis keeps at `now` (of every program, or of one; of its ranked members, or
-/// of the given members whatever their ranking), ordered by program and board, then by when each total was reached
+/// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one), ordered by
+/// program and board, then by when each total was reached
 /// (the order a rebuild numbers them in): a period's total is the sum of its days, reached when the last of them was.
 /// Rows decoded by `MemberTotals.BoardTotal`; a rebuild streams it through a cursor.
 struct StandingsQuery: PostgresQuery {
@@ -17,12 +17,9 @@ struct StandingsQuery: PostgresQuery {
     static let kept = PostgresColumns<KeptDays>([.text("program_id") { $0.program }]
         + BoardRetention.kinds.map { kind in .date("first_\(kind.rawValue)") { $0.firstDays[kind] ?? "-infinity" } })
 
-    /// `$1` the program (NULL: every program), `$2` the members (NULL: every ranked member), then the kept days.
+    /// `$1` the program (NULL: every program), then the kept days.
     static let sql: String = {
-        let condition = """
-            ($1::text IS NULL OR d.program_id = $1) AND ($2::text[] IS NULL OR d.member_id = ANY($2::text[]))
-            AND ($2::text[] IS NOT NULL OR \(MemberSnapshot.rankedCondition("m")))
-            """
+        let condition = "($1::text IS NULL OR d.program_id = $1) AND \(MemberSnapshot.rankedCondition("m"))"
         let periods = PeriodKind.tracked.compactMap { kind in MemberTotals.keyFormat(kind).map { (kind, $0) } }.map { kind, format in
             """
             SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at,
@@ -38,7 +35,7 @@ struct StandingsQuery: PostgresQuery {
             WHERE \(condition)
             """
         return """
-            WITH kept AS (SELECT * FROM \(kept.unnest(from: 3, as: "k")))
+            WITH kept AS (SELECT * FROM \(kept.unnest(from: 2, as: "k")))
             SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
             FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
             ORDER BY program_id, period, reached_at, member_id
@@ -46,22 +43,17 @@ struct StandingsQuery: PostgresQuery {
     }()
 
     var program: String?
-    var memberIds: [String]?
     var keptDays: [KeptDays]
-    var bindings: [any PostgresBindable] { [program, memberIds] + Self.kept.bindings(keptDays) }
+    var bindings: [any PostgresBindable] { [program] + Self.kept.bindings(keptDays) }
 
     /// The query as of `now` under `retention`, with the time zones of the programs it covers read first.
-    static func load(program: String?, memberIds: [String]? = nil, retention: BoardRetention, now: Date,
-                     on connection: PostgresConnection) throws -> StandingsQuery {
-        StandingsQuery(program: program, memberIds: memberIds, zones: try connection.rows(ProgramZones(program: program)), retention: retention,
-                       now: now)
+    static func load(program: String?, retention: BoardRetention, now: Date, on connection: PostgresConnection) throws -> StandingsQuery {
+        StandingsQuery(program: program, keptDays: keptDays(zones: try connection.rows(ProgramZones(program: program)), retention: retention, now: now))
     }
 
-    /// The query as of `now` under `retention`, with each program's kept days computed in its time zone.
-    init(program: String?, memberIds: [String]? = nil, zones: [(id: String, zone: String)], retention: BoardRetention, now: Date) {
-        self.program = program
-        self.memberIds = memberIds
-        keptDays = zones.compactMap { id, zone in
+    /// Each program's kept days as of `now` under `retention`, computed in its time zone.
+    static func keptDays(zones: [(id: String, zone: String)], retention: BoardRetention, now: Date) -> [KeptDays] {
+        zones.compactMap { id, zone in
             guard let calendar = PeriodCalendar(timeZoneIdentifier: zone) else { return nil }
             let today = calendar.localDate(of: now)
             var firstDays: [PeriodKind: String] = [:]
@@ -103,9 +95,17 @@ struct ChosenStandingsQuery: PostgresQuery {
             """
     }()
 
-    /// The same program, members and kept days as `StandingsQuery` binds.
-    var standings: StandingsQuery
-    var bindings: [any PostgresBindable] { standings.bindings }
+    var program: String
+    var memberIds: [String]
+    var keptDays: [StandingsQuery.KeptDays]
+    var bindings: [any PostgresBindable] { [program, memberIds] + StandingsQuery.kept.bindings(keptDays) }
+
+    /// The query as of `now` under `retention`, with the program's time zone read first.
+    static func load(program: String, memberIds: [String], retention: BoardRetention, now: Date,
+                     on connection: PostgresConnection) throws -> ChosenStandingsQuery {
+        ChosenStandingsQuery(program: program, memberIds: memberIds,
+                             keptDays: StandingsQuery.keptDays(zones: try connection.rows(ProgramZones(program: program)), retention: retention, now: now))
+    }
 
     static func decode(_ row: PostgresRow) throws -> MemberTotals.BoardTotal {
         try MemberTotals.BoardTotal(row)

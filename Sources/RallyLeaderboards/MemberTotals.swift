@@ -137,8 +137,7 @@ package enum MemberTotals {
     /// now or not (`ChosenStandingsQuery`).
     static func standings(program: String, memberIds: [String], retention: BoardRetention, now: Date,
                           on connection: PostgresConnection) throws -> [BoardTotal] {
-        try connection.rows(ChosenStandingsQuery(standings: StandingsQuery.load(program: program, memberIds: memberIds, retention: retention, now: now,
-                                                                                on: connection)))
+        try connection.rows(ChosenStandingsQuery.load(program: program, memberIds: memberIds, retention: retention, now: now, on: connection))
     }
 
     /// The revision of each member's standings (of every program, or of the given members of one): `StandingRevisions`.
