@@ -14,6 +14,21 @@ public struct PostgresSession: Sendable {
     public func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await pool.threads.runIfActive { [pooled] in try body(pooled.connection) }
     }
+
+    /// Reads an open cursor to its end, `count` rows at a time: `body` handles each chunk while PostgreSQL reads the next.
+    public func forEachChunk(of cursor: String, count: Int, _ body: (PostgresRows) async throws -> Void) async throws {
+        let fetch = "FETCH \(count) FROM \(cursor)"
+        var next = Task { try await run { try $0.query(fetch) } }
+        do {
+            while case let rows = try await next.value, !rows.isEmpty {
+                next = Task { try await run { try $0.query(fetch) } }
+                try await body(rows)
+            }
+        } catch {
+            _ = try? await next.value // the connection is idle again before whoever holds the session goes on
+            throw error
+        }
+    }
 }
 
 extension PostgresPool {

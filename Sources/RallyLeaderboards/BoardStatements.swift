@@ -3,10 +3,9 @@ import Postgres
 import RallyCore
 import RallyStorage
 
-/// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one), ordered by
-/// program and board, then by when each total was reached
-/// (the order a rebuild numbers them in): a period's total is the sum of its days, reached when the last of them was.
-/// Rows decoded by `MemberTotals.BoardTotal`; a rebuild streams it through a cursor.
+/// The standings of ranked members on every board Redis keeps at `now` (of every program, or of one), unordered: a
+/// period's total is the sum of its days, reached when the last of them was. Rows decoded by `MemberTotals.BoardTotal`;
+/// what the maintenance check compares Redis with.
 struct StandingsQuery: PostgresQuery {
     /// Per program, the first local day of each kind's oldest kept period (its time zone decides which day it is).
     struct KeptDays {
@@ -18,28 +17,34 @@ struct StandingsQuery: PostgresQuery {
         + BoardRetention.kinds.map { kind in .date("first_\(kind.rawValue)") { $0.firstDays[kind] ?? "-infinity" } })
 
     /// `$1` the program (NULL: every program), then the kept days.
-    static let sql: String = {
-        let condition = "($1::text IS NULL OR d.program_id = $1) AND \(MemberSnapshot.rankedCondition("m"))"
-        let periods = PeriodKind.tracked.compactMap { kind in MemberTotals.keyFormat(kind).map { (kind, $0) } }.map { kind, format in
+    static let sql = """
+        WITH \(totals)
+        SELECT s.program_id, s.member_id, s.period, s.points, extract(epoch FROM s.reached_at) AS reached_at,
+               m.enrolled, m.visibility, m.team, m.region
+        FROM totals s JOIN members m USING (program_id, member_id)
+        WHERE \(MemberSnapshot.rankedCondition("m"))
+        """
+
+    /// `totals`: every member's total on each kept period (and all time), with when it was reached, as one pass over their
+    /// days: each day is summed into every kept period it falls in. `$1` the program (NULL: every program), then the kept days.
+    static let totals = """
+            kept AS (SELECT * FROM \(kept.unnest(from: 2, as: "k"))),
+            totals AS (
+                SELECT d.program_id, d.member_id, p.period, sum(d.points) AS points, max(d.reached_at) AS reached_at
+                FROM member_days d JOIN kept k ON k.program_id = d.program_id
+                CROSS JOIN LATERAL \(keptPeriods) AS p(period, kept)
+                WHERE ($1::text IS NULL OR d.program_id = $1) AND p.kept
+                GROUP BY d.program_id, d.member_id, p.period
+                UNION ALL
+                SELECT program_id, member_id, 'all', points, reached_at FROM member_totals WHERE $1::text IS NULL OR program_id = $1)
             """
-            SELECT d.program_id, d.member_id, to_char(d.day, '\(format)') AS period, sum(d.points) AS points, max(d.reached_at) AS reached_at,
-                   m.enrolled, m.visibility, m.team, m.region
-            FROM member_days d JOIN members m USING (program_id, member_id) JOIN kept k ON k.program_id = d.program_id
-            WHERE \(condition) AND d.day >= k.first_\(kind.rawValue)
-            GROUP BY 1, 2, 3, m.enrolled, m.visibility, m.team, m.region
-            """
+
+    /// Per day row `d` of a program whose kept days are `k`: each tracked period's key, and whether Redis keeps its board.
+    static let keptPeriods: String = {
+        let periods = PeriodKind.tracked.compactMap { kind in
+            MemberTotals.keyFormat(kind).map { "(to_char(d.day, '\($0)'), d.day >= k.first_\(kind.rawValue))" }
         }
-        let allTime = """
-            SELECT d.program_id, d.member_id, 'all', d.points, d.reached_at, m.enrolled, m.visibility, m.team, m.region
-            FROM member_totals d JOIN members m USING (program_id, member_id)
-            WHERE \(condition)
-            """
-        return """
-            WITH kept AS (SELECT * FROM \(kept.unnest(from: 2, as: "k")))
-            SELECT program_id, member_id, period, points, extract(epoch FROM reached_at) AS reached_at, enrolled, visibility, team, region
-            FROM (\((periods + [allTime]).joined(separator: " UNION ALL "))) s
-            ORDER BY program_id, period, reached_at, member_id
-            """
+        return "(VALUES \(periods.joined(separator: ", ")))"
     }()
 
     var program: String?
@@ -70,30 +75,40 @@ struct StandingsQuery: PostgresQuery {
     }
 }
 
+/// What a rebuild writes on boards: `StandingsQuery`'s totals of every member (ranked or not: the rebuild keeps those it
+/// listed), without their member's columns, in the order they were reached: each period's standings come in the order
+/// the rebuild numbers them in (as the live path numbers a period's updates), the periods interleaved. PostgreSQL sorts
+/// every row before it sends the first: the rows are kept narrow and the first key a timestamp, quick to compare.
+struct ReachedStandings: PostgresStatement {
+    static let sql = """
+        WITH \(StandingsQuery.totals)
+        SELECT program_id, member_id, period, points FROM totals
+        ORDER BY reached_at, member_id
+        """
+
+    var query: StandingsQuery
+    var bindings: [any PostgresBindable] { query.bindings }
+}
+
 /// The standings of given members of one program (ranked or not) on every board Redis keeps: `StandingsQuery`'s rows,
-/// but each member's days read once and summed into every kept period they fall in (one pass, where `StandingsQuery`
-/// makes one per kind of period for a whole program's sort), unordered. What a resync of a batch of members reads.
+/// read through the members' own days (an index look-up each, where `StandingsQuery` reads every day of the program).
+/// What a resync of a batch of members reads.
 struct ChosenStandingsQuery: PostgresQuery {
-    static let sql: String = {
-        let periods = PeriodKind.tracked.compactMap { kind in
-            MemberTotals.keyFormat(kind).map { "(to_char(d.day, '\($0)'), d.day >= k.first_\(kind.rawValue))" }
-        }
-        return """
-            WITH kept AS (SELECT * FROM \(StandingsQuery.kept.unnest(from: 3, as: "k"))),
-                 chosen AS (SELECT program_id, member_id, enrolled, visibility, team, region FROM members
-                            WHERE program_id = $1 AND member_id = ANY($2::text[]))
-            SELECT c.program_id, c.member_id, p.period, sum(d.points) AS points, extract(epoch FROM max(d.reached_at)) AS reached_at,
-                   c.enrolled, c.visibility, c.team, c.region
-            FROM chosen c JOIN kept k ON k.program_id = c.program_id
-            JOIN member_days d ON d.program_id = c.program_id AND d.member_id = c.member_id
-            CROSS JOIN LATERAL (VALUES \(periods.joined(separator: ", "))) AS p(period, kept)
-            WHERE p.kept
-            GROUP BY c.program_id, c.member_id, p.period, c.enrolled, c.visibility, c.team, c.region
-            UNION ALL
-            SELECT c.program_id, c.member_id, 'all', t.points, extract(epoch FROM t.reached_at), c.enrolled, c.visibility, c.team, c.region
-            FROM chosen c JOIN member_totals t ON t.program_id = c.program_id AND t.member_id = c.member_id
-            """
-    }()
+    static let sql = """
+        WITH kept AS (SELECT * FROM \(StandingsQuery.kept.unnest(from: 3, as: "k"))),
+             chosen AS (SELECT program_id, member_id, enrolled, visibility, team, region FROM members
+                        WHERE program_id = $1 AND member_id = ANY($2::text[]))
+        SELECT c.program_id, c.member_id, p.period, sum(d.points) AS points, extract(epoch FROM max(d.reached_at)) AS reached_at,
+               c.enrolled, c.visibility, c.team, c.region
+        FROM chosen c JOIN kept k ON k.program_id = c.program_id
+        JOIN member_days d ON d.program_id = c.program_id AND d.member_id = c.member_id
+        CROSS JOIN LATERAL \(StandingsQuery.keptPeriods) AS p(period, kept)
+        WHERE p.kept
+        GROUP BY c.program_id, c.member_id, p.period, c.enrolled, c.visibility, c.team, c.region
+        UNION ALL
+        SELECT c.program_id, c.member_id, 'all', t.points, extract(epoch FROM t.reached_at), c.enrolled, c.visibility, c.team, c.region
+        FROM chosen c JOIN member_totals t ON t.program_id = c.program_id AND t.member_id = c.member_id
+        """
 
     var program: String
     var memberIds: [String]
@@ -141,10 +156,10 @@ struct StandingRevisions: PostgresQuery {
     }
 }
 
-/// How ranked members are listed on boards (of every program, or of one): rows for `Listing`.
+/// How ranked members are listed on boards (of every program, or of one): rows for `Listing` and `MemberSnapshot`.
 struct RankedListings: PostgresStatement {
     static let sql = """
-        SELECT program_id, member_id, display_name, team, visibility FROM members m
+        SELECT program_id, member_id, display_name, enrolled, visibility, team, region FROM members m
         WHERE ($1::text IS NULL OR program_id = $1) AND \(MemberSnapshot.rankedCondition("m"))
         """
 

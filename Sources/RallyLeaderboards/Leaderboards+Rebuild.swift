@@ -17,11 +17,12 @@ private struct ProgramPeriod: Hashable {
 
 extension Leaderboards {
     /// Writes the projection of every program (`program` nil) or of one under `keys`, as one PostgreSQL snapshot holds
-    /// it at `now`: listings, every kept board with its standings numbered 1…n in the order they were reached (as the
-    /// live path numbers them) and its counter, and each ranked member's placement and revision, so that their next
-    /// change applies on top. Used by the writer's rebuild of the whole namespace and by `LeaderboardMaintenance`'s
-    /// rebuild of one program under staging keys. Rows are read through cursors a chunk at a time and sent to Redis
-    /// as they come, each chunk written while the next is read, so memory does not grow with the program.
+    /// it at `now`: listings, every kept board with its standings numbered in the order they were reached (each period's
+    /// 1…n over all its scopes, as the live path numbers them) and its counter, and each ranked member's placement and
+    /// revision, so that their next change applies on top. Used by the writer's rebuild of the whole namespace and by
+    /// `LeaderboardMaintenance`'s rebuild of one program under staging keys. Rows are read through cursors a chunk at a
+    /// time and sent to Redis as they come, PostgreSQL reading the next chunk and Redis writing the last while this one
+    /// is handled: memory grows with the program by one small entry per ranked member (the boards they stand on).
     func writeProjection(program: String?, under keys: LeaderboardKeys, from postgres: PostgresPool, now: Date) async throws -> RebuildSummary {
         try await postgres.withSession { session in
             var summary = RebuildSummary()
@@ -33,61 +34,68 @@ extension Leaderboards {
                 // memory where they fit.
                 try connection.execute("SET LOCAL cursor_tuple_fraction = 1; SET LOCAL statement_timeout = 0; SET LOCAL work_mem = '256MB'")
                 try connection.declareCursor("listings", for: RankedListings(program: program))
-                try connection.declareCursor("standings", for: StandingsQuery.load(program: program, retention: retention, now: now, on: connection))
+                try connection.declareCursor("standings", for: ReachedStandings(query: .load(program: program, retention: retention, now: now, on: connection)))
                 try connection.declareCursor("placements", for: Placements(program: program))
             }
-            // Each chunk goes to Redis as a few commands (one per board or hash it touches) while PostgreSQL reads the next
-            // one: one chunk in flight at a time, so memory stays flat.
+            // Each chunk goes to Redis as a few commands (one per board or hash it touches): one chunk in flight at a time.
             var inFlight: Task<Void, any Error>?
             func send(_ build: (inout Projection) throws -> Void) async throws {
                 var projection = Projection(keys: keys)
+                // One round per chunk: Redis runs its commands back to back while the next chunk is read, and another
+                // client waits behind one command at most (a board's share of the chunk: milliseconds).
+                projection.roundArguments = .max
                 try build(&projection)
                 try await inFlight?.value
                 inFlight = Task { [projection] in _ = try await self.send(projection) }
             }
             defer { inFlight?.cancel() }
-            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM listings") }), !rows.isEmpty {
+            // Each listed member's boards, kept to place their standings: scope lists are few, so each is kept once.
+            var scopeLists: [[BoardScope]: Int] = [:]
+            var memberScopes: [MemberRef: Int] = [:]
+            try await session.forEachChunk(of: "listings", count: chunk) { rows in
                 try await send { projection in
                     var listings: [String: [(memberId: String, listing: Listing)]] = [:]
                     for row in rows {
-                        listings[try row.string("program_id"), default: []].append((try row.string("member_id"), try Listing(row)))
+                        let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
+                        listings[member.program, default: []].append((member.id, try Listing(row)))
+                        let scopes = try MemberSnapshot(row).scopes
+                        memberScopes[member] = scopeLists[scopes] ?? { scopeLists[scopes] = scopeLists.count; return scopeLists.count - 1 }()
                     }
                     for (program, listings) in listings { projection.setListings(program: program, listings) }
                 }
             }
-            // Standings come board by board, each in reached order: a board's counter is its count so far.
-            var counts: [Board: Int64] = [:]
-            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM standings") }), !rows.isEmpty {
+            let scopes = scopeLists.sorted { $0.value < $1.value }.map(\.key)
+            // Standings come in reached order: a period's counter is its count so far, and each standing's key is the same
+            // on the board of every scope (as the live path sets it).
+            var counts: [ProgramPeriod: Int64] = [:]
+            try await session.forEachChunk(of: "standings", count: chunk) { rows in
                 try await send { projection in
-                    var standings: [Board: [(memberId: String, points: Int64, sequence: Int64)]] = [:]
+                    var standings: [Board: [(memberId: String, score: String)]] = [:]
                     for row in rows {
-                        let standing = try MemberTotals.BoardTotal(row)
-                        for scope in standing.member.scopes {
-                            let board = Board(program: standing.program, scope: scope, period: standing.period)
-                            let sequence = counts[board, default: 0] + 1
-                            counts[board] = sequence
-                            standings[board, default: []].append((standing.memberId, standing.points, sequence))
+                        let member = MemberRef(program: try row.string("program_id"), id: try row.string("member_id"))
+                        guard let listed = memberScopes[member] else { continue }
+                        let period = ProgramPeriod(program: member.program, period: try row.string("period"))
+                        let sequence = counts[period, default: 0] + 1
+                        counts[period] = sequence
+                        let score = Leaderboards.number(StandingKey(points: try row.int64("points"), sequence: sequence).value)
+                        for scope in scopes[listed] {
+                            standings[Board(program: member.program, scope: scope, period: period.period), default: []].append((member.id, score))
                         }
+                        summary.standings += 1
                     }
                     for (board, entries) in standings { projection.setStandings(on: board, entries) }
-                    summary.standings += rows.count
                 }
             }
-            // A period's counter goes on from its largest board's count: later updates come after every rebuilt total.
-            var periods: [ProgramPeriod: Int64] = [:]
-            for (board, count) in counts {
-                guard let key = board.period else { continue }
-                let period = ProgramPeriod(program: board.program, period: key)
-                periods[period] = max(periods[period] ?? 0, count)
-            }
+            // A period's counter goes on from its count: later updates come after every rebuilt total.
+            let periods = Array(counts)
             for start in stride(from: 0, to: periods.count, by: chunk) {
                 try await send { projection in
-                    for (period, count) in periods.dropFirst(start).prefix(chunk) {
+                    for (period, count) in periods[start..<min(start + chunk, periods.count)] {
                         projection.setSequence(program: period.program, period: period.period, to: count)
                     }
                 }
             }
-            while case let rows = try await session.run({ try $0.query("FETCH \(chunk) FROM placements") }), !rows.isEmpty {
+            try await session.forEachChunk(of: "placements", count: chunk) { rows in
                 try await send { projection in
                     var placements: [String: [(memberId: String, revision: Int64, scopes: [BoardScope])]] = [:]
                     for row in rows {
@@ -107,7 +115,7 @@ extension Leaderboards {
     }
 
     /// Rows read per round trip to PostgreSQL (and sent to Redis in one pipeline).
-    static let rebuildChunk = 5000
+    static let rebuildChunk = 20_000
 
     /// Resynchronises the members whose revision in PostgreSQL moved since a rebuild read them (of every program, or of
     /// one): another instance may have applied their changes to boards the rebuild then overwrote. Returns how many.

@@ -125,8 +125,7 @@ package enum MemberTotals {
         try connection.rows(StandingsQuery.load(program: program, retention: retention, now: now, on: connection))
     }
 
-    /// Standings (ordered as `standings` returns them) on the boards they stand on: each period's total in every scope
-    /// of its member, each board's standings in the order they were reached.
+    /// Standings on the boards they stand on: each period's total in every scope of its member.
     static func boards(_ standings: [BoardTotal]) -> [Board: [BoardTotal]] {
         Dictionary(grouping: standings.flatMap { row in row.member.scopes.map { (row, Board(program: row.program, scope: $0, period: row.period)) } }) {
             $0.1

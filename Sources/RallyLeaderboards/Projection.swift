@@ -35,6 +35,8 @@ struct MemberTotalsAtRevision: Sendable {
 /// Redis commands that bring boards in line with PostgreSQL, batched into one pipeline.
 package struct Projection: Sendable {
     let keys: LeaderboardKeys
+    /// The most arguments a round holds (`rounds`).
+    var roundArguments = 500
     private(set) var commands: [[String]] = []
     private(set) var rankReplies: [Int] = []
     /// The commands that apply changes, with their program: each answers the members it could not apply yet.
@@ -65,7 +67,7 @@ package struct Projection: Sendable {
         var rounds: [Range<Int>] = []
         var start = 0, arguments = 0
         for (index, command) in commands.enumerated() {
-            if index > start, arguments + command.count > Self.roundArguments {
+            if index > start, arguments + command.count > roundArguments {
                 rounds.append(start..<index)
                 start = index
                 arguments = 0
@@ -75,8 +77,6 @@ package struct Projection: Sendable {
         rounds.append(start..<commands.count)
         return rounds
     }
-
-    static let roundArguments = 500
 
     /// Places members on the boards of their scopes with their totals as PostgreSQL holds them, off the boards of
     /// scopes they left, unless Redis applied a later revision (`RedisScripts.resync`).
@@ -91,20 +91,20 @@ package struct Projection: Sendable {
         commands.append(command)
     }
 
-    /// Sets members' totals on a board, each as the board's `sequence`-th update (a rebuild numbers each board in
-    /// reached order), in one command.
-    mutating func setStandings(on board: Board, _ standings: [(memberId: String, points: Int64, sequence: Int64)]) {
+    /// Sets members' totals on a board in one command, each with its score written as Redis is given it (a
+    /// `StandingKey`: the total and the update of its period that set it).
+    mutating func setStandings(on board: Board, _ standings: [(memberId: String, score: String)]) {
         guard !standings.isEmpty else { return }
         var command = ["ZADD", keys.key(for: board)]
         command.reserveCapacity(2 + 2 * standings.count)
         for standing in standings {
-            command.append(Leaderboards.number(StandingKey(points: standing.points, sequence: standing.sequence).value))
+            command.append(standing.score)
             command.append(standing.memberId)
         }
         commands.append(command)
     }
 
-    /// Sets a period's update counter (after a rebuild numbered each of its boards' standings 1…n: the largest n).
+    /// Sets a period's update counter (after a rebuild numbered its standings 1…n).
     mutating func setSequence(program: String, period: String, to count: Int64) {
         commands.append(["SET", keys.sequence(program: program, period: period), String(count)])
     }

@@ -76,7 +76,7 @@ struct ProjectionOrderTests {
         #expect(projection.commands.map(\.count) == [231, 231, 96, 4])
         #expect(projection.rounds == [0..<2, 2..<4])
         // A command larger than a round goes alone.
-        projection.setStandings(on: Board(program: "p", period: "all"), (1...300).map { ("m\($0)", Int64($0), Int64($0)) })
+        projection.setStandings(on: Board(program: "p", period: "all"), (1...300).map { ("m\($0)", String($0)) })
         projection.setSequence(program: "p", period: "all", to: 300)
         #expect(projection.rounds == [0..<2, 2..<4, 4..<5, 5..<6])
     }
