@@ -11,6 +11,9 @@ REDIS_PORT="${RALLY_LOCAL_REDIS_PORT:-$(cat "$LOCAL_DIR/redis-port" 2>/dev/null 
 PG_DATA="$LOCAL_DIR/postgres"
 PG_RUN="$LOCAL_DIR/run"
 REDIS_DIR="$LOCAL_DIR/redis"
+# The tests' Redis Cluster: three masters on this port and the two after it (RALLY_LOCAL_REDIS_CLUSTER_PORT when set).
+REDIS_CLUSTER_PORT="${RALLY_LOCAL_REDIS_CLUSTER_PORT:-7101}"
+REDIS_CLUSTER_DIR="$LOCAL_DIR/redis-cluster"
 
 log() { printf '[ops] %s\n' "$*" >&2; }
 
@@ -160,12 +163,64 @@ start_redis() {
   log "Redis did not start: see $REDIS_DIR/redis.log"; return 1
 }
 
+# start_redis_cluster: a Redis Cluster of three masters without replicas on REDIS_CLUSTER_PORT and the two ports after it
+# (each node also listens on its port + 10000, the cluster bus), its slots shared out by `redis-cli --cluster create`;
+# one already running and healthy is kept.
+start_redis_cluster() {
+  local ports=("$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2))) port nodes=() _
+  if redis-cli -p "${ports[0]}" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok'; then
+    log "Redis Cluster already running on ports ${ports[*]}"
+    return
+  fi
+  for port in "${ports[@]}"; do
+    if [ -f "$REDIS_CLUSTER_DIR/$port/redis.pid" ]; then redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; fi
+  done
+  rm -rf "$REDIS_CLUSTER_DIR"
+  for port in "${ports[@]}"; do
+    if port_in_use "$port" || port_in_use $((port + 10000)); then
+      log "port $port or $((port + 10000)) is taken: set RALLY_LOCAL_REDIS_CLUSTER_PORT to the first of three free ports"
+      return 1
+    fi
+  done
+  log "starting a Redis Cluster of three masters on 127.0.0.1:${ports[*]}"
+  for port in "${ports[@]}"; do
+    mkdir -p "$REDIS_CLUSTER_DIR/$port"
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$REDIS_CLUSTER_DIR/$port" --daemonize yes \
+      --pidfile "$REDIS_CLUSTER_DIR/$port/redis.pid" --logfile "$REDIS_CLUSTER_DIR/$port/redis.log" --appendonly no --save "" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 >/dev/null
+    nodes+=("127.0.0.1:$port")
+  done
+  for port in "${ports[@]}"; do
+    for _ in $(seq 1 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$REDIS_CLUSTER_DIR/create.log" 2>&1 ||
+    { log "redis-cli --cluster create failed: see $REDIS_CLUSTER_DIR/create.log"; return 1; }
+  # The state reads `fail` for a few seconds after creation, until every node has heard of the others.
+  for _ in $(seq 1 100); do
+    local healthy=0
+    for port in "${ports[@]}"; do
+      redis-cli -p "$port" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok' && healthy=$((healthy + 1))
+    done
+    [ "$healthy" -eq 3 ] && return
+    sleep 0.2
+  done
+  log "the Redis Cluster did not reach cluster_state:ok: see $REDIS_CLUSTER_DIR/*/redis.log"; return 1
+}
+
+local_redis_cluster_url() {
+  echo "redis+cluster://127.0.0.1:$REDIS_CLUSTER_PORT,127.0.0.1:$((REDIS_CLUSTER_PORT + 1)),127.0.0.1:$((REDIS_CLUSTER_PORT + 2))"
+}
+
 stop_services() {
   choose_pg_dirs "$(pg_user)"
   if [ -f "$PG_DATA/PG_VERSION" ]; then
     as_pg_user "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
   fi
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  local port
+  for port in "$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2)); do
+    if [ -f "$REDIS_CLUSTER_DIR/$port/redis.pid" ]; then redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; fi
+  done
 }
 
 local_database_url() { echo "postgresql://rally@127.0.0.1:$PG_PORT/$1"; }
