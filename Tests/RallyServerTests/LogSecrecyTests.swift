@@ -85,14 +85,24 @@ struct LogSecrecyTests {
     }
 
     /// `/readyz` is anyone's to read: an unreachable dependency is named with a stable word, what failed stays in the log.
+    /// Redis unreachable leaves the instance ready to accept events, its projection stale.
     @Test func readinessNamesAnUnreachableDependencyAndLogsWhy() async throws {
         let log = CapturedLog()
         try await TestApp.run(redisURL: "redis://127.0.0.1:1/0", logger: log.logger()) { app in
             let response = try await app.send(.get, "/readyz", key: nil)
-            let error = try expectError(response, .serviceUnavailable, code: "dependency_unavailable")
-            #expect(error.details == [ErrorDTO.Detail(field: "redis", problem: "unreachable")])
+            try requireStatus(response, .ok)
+            #expect(try decode(StatusDTO.self, from: response) == StatusDTO(status: "ready", postgres: "ok", redis: "unreachable",
+                                                                          leaderboards: "unavailable", projection: "stale", projectionLagSeconds: 0))
             #expect(!text(response).lowercased().contains("refused") && !text(response).contains("127.0.0.1"), "\(text(response))")
-            #expect(log.text.split(separator: "\n").contains { $0.contains(error.requestId) && $0.contains("redis: ") })
+            let requestId = try #require(response.headers[.requestId])
+            #expect(log.text.split(separator: "\n").contains { $0.contains(requestId) && $0.contains("redis: ") })
+
+            // And events are accepted meanwhile: committed to PostgreSQL, the boards to catch up.
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana"])
+            try requireStatus(try await program.postEvent(EventInput(id: "e1", memberId: "ana", action: "share")), .created)
+            let stale = try decode(StatusDTO.self, from: try await app.send(.get, "/readyz", key: nil))
+            #expect(stale.projection == "stale" && stale.redis == "unreachable")
         }
     }
 }

@@ -23,6 +23,7 @@ struct OperationsTests {
             #expect(status.postgres == "ok")
             #expect(status.redis == "ok")
             #expect(status.leaderboards == "ok")
+            #expect(status.projection == "ok")
             #expect(status.projectionLagSeconds == 0)
             let metrics = text(try await app.send(.get, "/metrics", key: nil))
             #expect(metrics.split(separator: "\n").contains("rally_projection_lag_seconds 0.0"), "\(metrics)")

@@ -20,6 +20,8 @@ struct OperationsController {
         var postgres: String?
         var redis: String?
         var leaderboards: String?
+        /// `ok` while the boards in Redis reflect every committed event, `stale` otherwise (Redis unreachable or behind).
+        var projection: String?
         /// Whole seconds the leaderboards have been behind PostgreSQL (0 while in line).
         var projectionLagSeconds: Int?
 
@@ -29,6 +31,7 @@ struct OperationsController {
                 json.optionalField("postgres", postgres)
                 json.optionalField("redis", redis)
                 json.optionalField("leaderboards", leaderboards)
+                json.optionalField("projection", projection)
                 if let projectionLagSeconds { json.field("projectionLagSeconds", projectionLagSeconds) }
             }
         }
@@ -43,30 +46,29 @@ struct OperationsController {
         ]
     }
 
-    /// Ready when PostgreSQL and Redis answer. An unreachable one is named with a stable word (`unreachable`); what
-    /// failed stays in the log, under the request id: the body is anyone's to read.
+    /// Ready while this instance can accept events: PostgreSQL answers. Redis unreachable leaves it ready, its projection
+    /// stale (events are committed and the boards catch up when Redis is back), so that a balancer keeps every instance
+    /// while a shared Redis recovers. An unreachable dependency is named with a stable word (`unreachable`); what failed
+    /// stays in the log, under the request id: the body is anyone's to read.
     @Sendable func ready(_ request: Request, context: RallyRequestContext) async throws -> Response {
-        var problems: [FieldProblem] = []
-        var causes: [String] = []
         do {
             try await postgres.query("SELECT 1")
         } catch {
-            problems.append(FieldProblem(field: "postgres", problem: "unreachable"))
-            causes.append("postgres: \(error)")
+            throw RallyError(.unavailable, "a dependency is unreachable", details: [FieldProblem(field: "postgres", problem: "unreachable")],
+                             internalDetail: "postgres: \(error)")
         }
-        var boardsReady = false
+        let boardsReady: Bool?
         do {
             boardsReady = try await leaderboards.isReady()
         } catch {
-            problems.append(FieldProblem(field: "redis", problem: "unreachable"))
-            causes.append("redis: \(error)")
-        }
-        guard problems.isEmpty else {
-            throw RallyError(.unavailable, "a dependency is unreachable", details: problems, internalDetail: causes.joined(separator: "; "))
+            context.logger.warning("Redis is unreachable: ready, the projection stale", metadata: ["cause": "redis: \(error)"])
+            boardsReady = nil
         }
         let lag = writer.projectionLag.components.seconds
-        return JSONResponse.make(Status(status: "ready", postgres: "ok", redis: "ok", leaderboards: boardsReady && lag == 0 ? "ok" : "rebuilding",
-                                        projectionLagSeconds: Int(lag)), status: .ok)
+        let inLine = boardsReady == true && lag == 0
+        return JSONResponse.make(Status(status: "ready", postgres: "ok", redis: boardsReady == nil ? "unreachable" : "ok",
+                                        leaderboards: boardsReady == nil ? "unavailable" : inLine ? "ok" : "rebuilding",
+                                        projection: inLine ? "ok" : "stale", projectionLagSeconds: Int(lag)), status: .ok)
     }
 
     @Sendable func metrics(_ request: Request, context: RallyRequestContext) async throws -> Response {

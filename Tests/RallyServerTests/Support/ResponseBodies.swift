@@ -211,5 +211,6 @@ struct StatusDTO: Decodable, Equatable {
     var postgres: String?
     var redis: String?
     var leaderboards: String?
+    var projection: String?
     var projectionLagSeconds: Int?
 }
