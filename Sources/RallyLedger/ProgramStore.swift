@@ -27,16 +27,23 @@ public struct ProgramChange: Sendable {
     }
 }
 
-/// Programs: created by the operator, looked up on every request (cached for a few seconds, so that a change
-/// made through another instance is seen there soon).
+/// Programs: created by the operator, looked up on every request (cached for a second, so that a change made through
+/// another instance, its settings, rules or badges, is seen there within a second).
 public final class ProgramStore: Sendable {
     let postgres: PostgresPool
     private let keys: KeyStore
     private let cacheLifetime: Duration
-    private let cache = Mutex<[String: (program: ProgramContext, expires: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex<[String: Cached]>([:])
     private let clock: any ServiceClock
 
-    public init(postgres: PostgresPool, keys: KeyStore, cacheLifetime: Duration = .seconds(5), clock: any ServiceClock = ContinuousClock()) {
+    private struct Cached {
+        var program: ProgramContext
+        var expires: ContinuousClock.Instant
+        /// Past its lifetime, one request reads the program again; the others go on with this one meanwhile.
+        var reading = false
+    }
+
+    public init(postgres: PostgresPool, keys: KeyStore, cacheLifetime: Duration = .seconds(1), clock: any ServiceClock = ContinuousClock()) {
         self.postgres = postgres
         self.keys = keys
         self.cacheLifetime = cacheLifetime
@@ -122,8 +129,25 @@ public final class ProgramStore: Sendable {
 
     /// The program, or nil when it does not exist.
     public func context(_ id: String) async throws -> ProgramContext? {
-        if let cached = cache.withLock({ $0[id] }), cached.expires > clock.now { return cached.program }
-        return try await read(id)
+        let now = clock.now
+        let known = cache.withLock { cache -> ProgramContext? in
+            guard var cached = cache[id] else { return nil }
+            if cached.expires > now || cached.reading { return cached.program }
+            cached.reading = true
+            cache[id] = cached
+            return nil
+        }
+        if let known { return known }
+        do {
+            guard let context = try await read(id) else {
+                cache.withLock { _ = $0.removeValue(forKey: id) }
+                return nil
+            }
+            return context
+        } catch {
+            cache.withLock { $0[id]?.reading = false }
+            throw error
+        }
     }
 
     /// The program as PostgreSQL holds it now (and cached from then on), or nil when it does not exist.
@@ -147,7 +171,7 @@ public final class ProgramStore: Sendable {
         let expires = clock.now + cacheLifetime
         cache.withLock { cache in
             if cache.count >= 10_000 { cache.removeAll(keepingCapacity: true) }
-            cache[context.id] = (context, expires)
+            cache[context.id] = Cached(program: context, expires: expires)
         }
     }
 

@@ -222,6 +222,30 @@ struct ProgramAndKeyTests {
         }
     }
 
+    /// A program's settings and rules changed through one instance are in force on another within a second.
+    @Test func aProgramChangedOnOneInstanceIsSeenOnAnotherWithinASecond() async throws {
+        try await TestApp.run { first in
+            let program = try await first.createProgram()
+            try await program.addMembers(["ana"])
+            let clock = ManualClock()
+            try await TestApp.run(database: first.database, clock: clock) { second in
+                let there = TestProgram(app: second, id: program.id, adminKey: program.adminKey, ingestKey: program.ingestKey, readKey: program.readKey)
+                func name() async throws -> String {
+                    try decode(ProgramDTO.self, from: try await second.send(.get, program.path, key: program.readKey)).name
+                }
+                let before = try await name()
+                try requireStatus(try await first.send(.patch, program.path, key: program.adminKey, body: #"{"name": "Renamed"}"#), .ok)
+                let published = try await RulesTests.setRules(program, #"{"actions": {"share": {"points": 7}}}"#)
+                // The second instance goes on with the program as it read it until a second has passed.
+                #expect(try await name() == before)
+                clock.advance(by: .seconds(1))
+                #expect(try await name() == "Renamed")
+                let scored = try await there.record(EventInput(id: "e1", memberId: "ana", action: "share"))
+                #expect(scored.points == 7 && scored.rulesVersion == published.version)
+            }
+        }
+    }
+
     @Test func readKeyCannotPostEventsOrUpsertMembers() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()
