@@ -11,16 +11,17 @@ import Redis
 
 /// The composition root: connects to PostgreSQL and Redis, applies migrations, wires stores into controllers.
 public func buildApplication(_ configuration: AppConfiguration, registry: PrometheusCollectorRegistry, logger: Logger) async throws
-    -> some ApplicationProtocol
+    -> (application: some ApplicationProtocol, drain: Drain)
 {
-    try await buildService(configuration, registry: registry, logger: logger).application
+    let built = try await buildService(configuration, registry: registry, logger: logger)
+    return (built.application, built.drain)
 }
 
-/// The application and the routes it serves, each with its access rule (what tests walk). `clock` is what caches, rate
+/// The application, the routes it serves, each with its access rule (what tests walk), and its drain (to run after it). `clock` is what caches, rate
 /// limits and schedules go by (a test moves its own); `resolver` finds the addresses of webhooks' hosts.
 public func buildService(_ configuration: AppConfiguration, clock: any ServiceClock = ContinuousClock(), resolver: any NameResolver = SystemResolver(),
                          registry: PrometheusCollectorRegistry, logger: Logger) async throws
-    -> (application: some ApplicationProtocol, routes: RouteTable)
+    -> (application: some ApplicationProtocol, routes: RouteTable, drain: Drain)
 {
     try configuration.requireRedis()
     let secrets = try configuration.secretKeyring(logger: logger)
@@ -84,7 +85,9 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     var routes = RouteTable()
     let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock)
     func mount(_ list: [Route], at prefix: String) { routes.mount(list, at: prefix, on: router, authorization: authorization, limiter: limiter) }
-    mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools).routes, at: "")
+    let drain = Drain(delay: configuration.drainDelay, logger: logger)
+    mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools, drain: drain).routes,
+          at: "")
     mount(ProgramController(programs: programs, keys: keys, keyRateLimitMaximum: configuration.rateLimits.keyMaximum).routes, at: "/v1/programs")
     mount(MemberController(members: members).routes, at: "/v1/programs/:programId/members")
     mount(RulesController(programs: programs).routes, at: "/v1/programs/:programId/rules")
@@ -119,7 +122,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
         services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges, live] + (preparation.map { [$0] } ?? []),
         logger: logger)
-    return (application, routes)
+    return (application, routes, drain)
 }
 
 /// Seals the webhook secrets a version before sealing stored plain, and says which cannot be opened with the keys given.

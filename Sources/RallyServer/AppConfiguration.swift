@@ -34,6 +34,9 @@ public struct AppConfiguration: Sendable {
     public var rateLimits: RateLimits = .standard
     /// How long a connection may send nothing (in the middle of a request or between two) before it is closed.
     public var idleTimeout: Duration = .seconds(30)
+    /// How long `/readyz` answers 503 `draining` on graceful shutdown before the server stops (a balancer's health checks
+    /// take the instance out meanwhile, while it still serves what it is sent).
+    public var drainDelay: Duration = .zero
     /// Whether webhooks may target loopback, private, link-local, multicast and unspecified addresses (tests and
     /// single-host set-ups); refused by default.
     public var webhookAllowPrivate = false
@@ -110,6 +113,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_IDLE_TIMEOUT_S must be a number of seconds from 1 to 3600, got '\(text)'")
             }
             idleTimeout = .seconds(value)
+        }
+        if let text = environment["RALLY_DRAIN_SECONDS"] {
+            guard let value = Int(text), (0...300).contains(value) else {
+                throw ConfigurationError("RALLY_DRAIN_SECONDS must be a number of seconds from 0 to 300, got '\(text)'")
+            }
+            drainDelay = .seconds(value)
         }
         if let text = environment["RALLY_BACKGROUND_INTERVAL_MS"] {
             guard let value = Int(text), (10...60_000).contains(value) else {

@@ -11,6 +11,7 @@ import RallyLedger
 import RallyServer
 import RallyStorage
 import Redis
+import ServiceLifecycle
 
 @main
 struct Rally: AsyncParsableCommand {
@@ -26,6 +27,7 @@ struct Rally: AsyncParsableCommand {
             RALLY_ANALYTICS_PREPARE_MS (300000: how often each program's default analytics answers are prepared; 0: never), \
             RALLY_RATE_LIMITS (ingest=1000,read=200,admin=20: requests a second per key, by role; 0: no limit), \
             RALLY_IDLE_TIMEOUT_S (30: a connection that sends nothing this long is closed), \
+            RALLY_DRAIN_SECONDS (0: on SIGTERM, how long /readyz answers 503 draining before the server stops), \
             RALLY_KEY_RATE_LIMIT_MAX (100000: the most a key's own rateLimit may be), \
             RALLY_BOARD_RETENTION (day=35,week=13,month=13,quarter=5,year=2: the recent periods whose boards Redis keeps), \
             RALLY_WEBHOOK_ALLOW_PRIVATE (0: webhooks may not target loopback, private, link-local, multicast or unspecified \
@@ -100,8 +102,9 @@ struct Serve: AsyncParsableCommand {
         if configuration.operatorToken == nil {
             logger.warning("RALLY_OPERATOR_TOKEN is not set: programs cannot be created")
         }
-        let app = try await buildApplication(configuration, registry: registry, logger: logger)
-        try await app.runService()
+        let (app, drain) = try await buildApplication(configuration, registry: registry, logger: logger)
+        // The drain goes last: on SIGTERM or SIGINT it is shut down first, before the server stops listening.
+        try await ServiceGroup(configuration: .init(services: [app, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
     }
 }
 

@@ -28,6 +28,7 @@ import Testing
         #expect(configuration.rateLimits == RateLimits(perSecond: [.ingest: 1000, .read: 200, .admin: 20]))
         #expect(configuration.rateLimits.keyMaximum == 100_000)
         #expect(configuration.secretKey == nil && configuration.previousSecretKeys.isEmpty)
+        #expect(configuration.drainDelay == .zero)
         #expect(configuration.secretKeyFile == FileManager.default.currentDirectoryPath + "/.local/secret-key")
     }
 
@@ -37,7 +38,7 @@ import Testing
             "RALLY_MIGRATIONS_DIR": "/srv/rally/Migrations", "RALLY_POSTGRES_POOL_SIZE": "16", "RALLY_REDIS_POOL_SIZE": "4",
             "RALLY_WRITER_LANES": "3", "RALLY_REDIS_NAMESPACE": "staging", "RALLY_BACKGROUND_INTERVAL_MS": "250",
             "RALLY_WEBHOOK_RETRY_MS": "30000", "RALLY_ANALYTICS_POOL_SIZE": "3", "RALLY_METRICS_REFRESH_MS": "5000",
-            "RALLY_ANALYTICS_PREPARE_MS": "0", "RALLY_RATE_LIMITS": "ingest=0,admin=5", "RALLY_IDLE_TIMEOUT_S": "12",
+            "RALLY_ANALYTICS_PREPARE_MS": "0", "RALLY_RATE_LIMITS": "ingest=0,admin=5", "RALLY_IDLE_TIMEOUT_S": "12", "RALLY_DRAIN_SECONDS": "6",
             "RALLY_WEBHOOK_ALLOW_PRIVATE": "1", "RALLY_KEY_RATE_LIMIT_MAX": "7000", "RALLY_DATA_DIR": "/var/lib/rally",
             "RALLY_SECRET_KEY": "1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=",
             "RALLY_PREVIOUS_SECRET_KEYS": "4Vx0fHcOEYnfrbuY+G24sx8bDwFwiKhpvHvU6rrmKUk=, 1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=",
@@ -58,6 +59,7 @@ import Testing
         #expect(configuration.analyticsPreparationInterval == nil)
         #expect(configuration.rateLimits.perSecond == [.read: 200, .admin: 5])
         #expect(configuration.idleTimeout == .seconds(12))
+        #expect(configuration.drainDelay == .seconds(6))
         #expect(configuration.webhookAllowPrivate)
         #expect(configuration.rateLimits.keyMaximum == 7000)
         #expect(configuration.secretKeyFile == "/var/lib/rally/secret-key")
@@ -90,7 +92,7 @@ import Testing
         ("RALLY_HTTP_PORT", "eighty"), ("RALLY_HTTP_PORT", "70000"), ("RALLY_LOG_LEVEL", "loud"),
         ("RALLY_POSTGRES_POOL_SIZE", "0"), ("RALLY_REDIS_POOL_SIZE", "-1"), ("RALLY_WRITER_LANES", "65"),
         ("RALLY_BACKGROUND_INTERVAL_MS", "5"), ("RALLY_WEBHOOK_RETRY_MS", "soon"), ("RALLY_ANALYTICS_POOL_SIZE", "0"),
-        ("RALLY_METRICS_REFRESH_MS", "50"), ("RALLY_ANALYTICS_PREPARE_MS", "500"), ("RALLY_RATE_LIMITS", "read=fast"), ("RALLY_IDLE_TIMEOUT_S", "0"),
+        ("RALLY_METRICS_REFRESH_MS", "50"), ("RALLY_ANALYTICS_PREPARE_MS", "500"), ("RALLY_RATE_LIMITS", "read=fast"), ("RALLY_IDLE_TIMEOUT_S", "0"), ("RALLY_DRAIN_SECONDS", "301"),
         ("RALLY_WEBHOOK_ALLOW_PRIVATE", "yes"), ("RALLY_KEY_RATE_LIMIT_MAX", "0"), ("RALLY_SECRET_KEY", "c2hvcnQ="),
         ("RALLY_PREVIOUS_SECRET_KEYS", "1DaB61tDR3gDgixlxR1bkyNSY4hvYuKszmsuinZs8AI=,nope"),
     ])

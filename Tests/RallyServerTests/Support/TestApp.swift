@@ -65,7 +65,7 @@ struct TestApp: Sendable {
         configuration.rateLimits = rateLimits
         configuration.pageStreamLimit = pageStreamLimit
         let namespace = configuration.redisNamespace
-        let (app, routes) = try await buildService(configuration, clock: clock, resolver: resolver, registry: PrometheusCollectorRegistry(), logger: logger)
+        let (app, routes, _) = try await buildService(configuration, clock: clock, resolver: resolver, registry: PrometheusCollectorRegistry(), logger: logger)
         let outcome: Result<T, any Error>
         do {
             outcome = .success(try await app.test(setup) { client in
