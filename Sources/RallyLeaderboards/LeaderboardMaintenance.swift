@@ -27,7 +27,7 @@ public struct LeaderboardMaintenance: Sendable {
     let leaderboards: Leaderboards
     let logger: Logger
 
-    public init(postgres: PostgresPool, redis: RedisPool, namespace: String, retention: BoardRetention = .standard, logger: Logger) {
+    public init(postgres: PostgresPool, redis: any RedisClient, namespace: String, retention: BoardRetention = .standard, logger: Logger) {
         self.postgres = postgres
         self.leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace), retention: retention)
         self.logger = logger
@@ -130,7 +130,7 @@ public struct LeaderboardMaintenance: Sendable {
 
     private func unlink(_ keys: [String]) async throws {
         for chunk in stride(from: 0, to: keys.count, by: 1000) {
-            _ = try await leaderboards.redis.send(["UNLINK"] + keys[chunk..<min(chunk + 1000, keys.count)])
+            try await leaderboards.redis.unlink(Array(keys[chunk..<min(chunk + 1000, keys.count)]))
         }
     }
 

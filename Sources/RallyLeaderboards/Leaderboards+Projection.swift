@@ -42,7 +42,7 @@ extension Leaderboards {
         try await scanKeys(matching: pattern) { found in
             let doomed = found.filter(isDeleted)
             if !doomed.isEmpty {
-                try await redis.send(["UNLINK"] + doomed)
+                try await redis.unlink(doomed)
                 deleted += doomed.count
             }
         }
@@ -51,12 +51,6 @@ extension Leaderboards {
 
     /// Hands every key matching `pattern` to `body`, a `SCAN` batch (about a thousand) at a time.
     func scanKeys(matching pattern: String, _ body: ([String]) async throws -> Void) async throws {
-        var cursor = "0"
-        repeat {
-            let reply = try await redis.send(["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])
-            let parts = reply.array ?? []
-            cursor = parts.first?.string ?? "0"
-            try await body(parts.count > 1 ? (parts[1].array ?? []).compactMap(\.string) : [])
-        } while cursor != "0"
+        try await redis.scan(matching: pattern, count: 1000, body)
     }
 }

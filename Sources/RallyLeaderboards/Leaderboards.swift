@@ -40,7 +40,7 @@ public struct LeaderboardPage: Sendable {
 /// Leaderboards: member boards and ranks from Redis, team boards and boards past keeping from PostgreSQL. Redis is
 /// written through `Projection` alone: a commit's changes (`apply`, sent by whoever records them), resyncs, rebuilds.
 public final class Leaderboards: Sendable {
-    package let redis: RedisPool
+    package let redis: any RedisClient
     let postgres: PostgresPool
     package let keys: LeaderboardKeys
     let cache: PageCache<BoardPage, LeaderboardPage>
@@ -55,7 +55,7 @@ public final class Leaderboards: Sendable {
     private let revisions = Atomic<UInt64>(0)
 
     /// `clock` is what the caches expire by.
-    public init(redis: RedisPool, postgres: PostgresPool, keys: LeaderboardKeys, retention: BoardRetention = .standard,
+    public init(redis: any RedisClient, postgres: PostgresPool, keys: LeaderboardKeys, retention: BoardRetention = .standard,
                 clock: any ServiceClock = ContinuousClock()) {
         self.redis = redis
         self.postgres = postgres
@@ -99,9 +99,9 @@ public final class Leaderboards: Sendable {
     private func read(program: String, scope: BoardScope, period: Period, arguments: [String]) async throws -> (page: LeaderboardPage, limit: Int)? {
         let board = keys.key(for: Board(program: program, scope: scope, period: period.key))
         let reply: [RedisReply]
-        reply = try await evaluate(RedisScripts.pageDigest, keys: [keys.ready, board, keys.listings(program: program)], arguments: arguments).array ?? []
+        reply = try await evaluate(RedisScripts.pageDigest, keys: [board, keys.listings(program: program)], arguments: arguments,
+                                   requireReady: true).array ?? []
         let total = reply.first?.int ?? 0
-        guard total >= 0 else { throw RallyError(.unavailable, "leaderboards are being rebuilt from PostgreSQL; retry shortly") }
         guard reply.count == 6, let offset = reply[1].int, offset >= 0 else { return nil }
         let pairs = reply[3].array ?? [], listings = reply[4].array ?? []
         let standings = stride(from: 0, to: pairs.count - 1, by: 2).map { index in
@@ -118,22 +118,26 @@ public final class Leaderboards: Sendable {
         return (page, reply[5].int ?? entries.count)
     }
 
-    /// EVALSHA of one of `RedisScripts`, given to Redis first if it does not know it.
-    func evaluate(_ digest: String, keys: [String], arguments: [String]) async throws -> RedisReply {
+    /// EVALSHA of one of `RedisScripts`, given to Redis first if it does not know it; with `requireReady`, in the same
+    /// round trip as the check that the projection is complete (`unavailable` while it is rebuilt).
+    func evaluate(_ digest: String, keys: [String], arguments: [String], requireReady: Bool = false) async throws -> RedisReply {
         let command = ["EVALSHA", digest, String(keys.count)] + keys + arguments
+        let commands = requireReady ? [["EXISTS", self.keys.ready], command] : [command]
         // A pipeline answers an error reply instead of throwing it: NOSCRIPT can be told apart.
-        var reply = try await redis.pipeline([command])[0]
-        if case let .error(message) = reply, message.hasPrefix("NOSCRIPT") {
+        var replies = try await redis.pipeline(commands)
+        if case let .error(message) = replies[commands.count - 1], message.hasPrefix("NOSCRIPT") {
             try await loadScripts()
-            reply = try await redis.pipeline([command])[0]
+            replies = try await redis.pipeline(commands)
         }
+        if requireReady { try Self.requireReady(replies[0]) }
+        let reply = replies[commands.count - 1]
         if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
         return reply
     }
 
     /// Gives Redis every script (after a restart or `SCRIPT FLUSH` it knows none).
     func loadScripts() async throws {
-        _ = try await redis.pipeline(RedisScripts.all.map { ["SCRIPT", "LOAD", $0] })
+        for script in RedisScripts.all { _ = try await redis.onEveryServer(["SCRIPT", "LOAD", script]) }
     }
 
     /// Drops every page and window ranking read so far (a listing or a whole board changed).
@@ -167,13 +171,14 @@ public final class Leaderboards: Sendable {
     /// The ready key's value (nil while the projection is not complete) and the run id of the Redis server, which
     /// changes when Redis restarts (perhaps from a snapshot older than what it had acknowledged).
     package func projectionState() async throws -> (ready: String?, server: String) {
-        let replies = try await redis.pipeline([["GET", keys.ready], ["INFO", "server"]])
-        for reply in replies {
-            if case let .error(message) = reply { throw RedisError(kind: .reply, message: message) }
+        let ready = try await redis.send(["GET", keys.ready]).string
+        let runIds = try await redis.onEveryServer(["INFO", "server"]).map { info in
+            guard let line = (info.string ?? "").split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("run_id:") }) else {
+                throw RedisError(kind: .protocolError, message: "INFO server did not name the run_id")
+            }
+            return String(line.dropFirst("run_id:".count))
         }
-        let runId = (replies[1].string ?? "").split(whereSeparator: \.isNewline).first { $0.hasPrefix("run_id:") }
-        guard let runId else { throw RedisError(kind: .protocolError, message: "INFO server did not name the run_id") }
-        return (replies[0].string, String(runId.dropFirst("run_id:".count)))
+        return (ready, runIds.joined(separator: ","))
     }
 
     /// The 0-based position of a member on a board, or nil when they are not on it.

@@ -19,18 +19,17 @@ enum RedisScripts {
     /// Every script, to give Redis when it answers NOSCRIPT (after a restart or `SCRIPT FLUSH`).
     static let all = [apply, resync, page]
 
-    /// KEYS[1] the ready key, KEYS[2] the board, KEYS[3] the listings hash; ARGV: offset and count, or (around a member)
-    /// the member id and the radius. Returns `{-1}` while the projection is not ready; `{total, -1}` when the member is not
-    /// on the board; otherwise `{total, offset, above, entries, listings, count}`: `above` counts the members with more
-    /// points than the page's first (its rank is one more), `entries` alternates member ids and scores, best first,
-    /// `listings` holds each entry's listing JSON (false when it has none), `count` is the page's size as asked.
+    /// KEYS[1] the board, KEYS[2] the listings hash (one program's: one cluster slot); ARGV: offset and count, or (around a
+    /// member) the member id and the radius. Returns `{total, -1}` when the member is not on the board; otherwise
+    /// `{total, offset, above, entries, listings, count}`: `above` counts the members with more points than the page's
+    /// first (its rank is one more), `entries` alternates member ids and scores, best first, `listings` holds each
+    /// entry's listing JSON (false when it has none), `count` is the page's size as asked.
     static let page = """
         local slots = 4294967296
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
-        local total = redis.call('ZCARD', KEYS[2])
+        local total = redis.call('ZCARD', KEYS[1])
         local offset, count
         if ARGV[3] == 'around' then
-          local rank = redis.call('ZREVRANK', KEYS[2], ARGV[1])
+          local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
           if not rank then return {total, -1} end
           local radius = tonumber(ARGV[2])
           offset = math.max(0, rank - radius)
@@ -38,13 +37,13 @@ enum RedisScripts {
         else
           offset, count = tonumber(ARGV[1]), tonumber(ARGV[2])
         end
-        local entries = redis.call('ZREVRANGE', KEYS[2], offset, offset + count - 1, 'WITHSCORES')
+        local entries = redis.call('ZREVRANGE', KEYS[1], offset, offset + count - 1, 'WITHSCORES')
         if #entries == 0 then return {total, offset, 0, {}, {}, count} end
         local top = math.floor(tonumber(entries[2]) / slots)
-        local above = redis.call('ZCOUNT', KEYS[2], string.format('%.17g', (top + 1) * slots), '+inf')
+        local above = redis.call('ZCOUNT', KEYS[1], string.format('%.17g', (top + 1) * slots), '+inf')
         local members = {}
         for i = 1, #entries, 2 do members[#members + 1] = entries[i] end
-        return {total, offset, above, entries, redis.call('HMGET', KEYS[3], unpack(members)), count}
+        return {total, offset, above, entries, redis.call('HMGET', KEYS[2], unpack(members)), count}
         """
 
     /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, s, n, the s

@@ -34,8 +34,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.analyticsConnections,
                                              statementTimeout: .seconds(600)),
         logger: logger)
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: configuration.redisConnections),
-                          logger: logger)
+    let redis = try makeRedisClient(url: configuration.redisURL, maximumConnections: configuration.redisConnections, logger: logger)
     do {
         let applied = try await PostgresMigrator(directory: URL(fileURLWithPath: configuration.migrationsDirectory), logger: logger).migrate(postgres)
         if !applied.isEmpty { logger.info("migrations applied", metadata: ["files": "\(applied)"]) }

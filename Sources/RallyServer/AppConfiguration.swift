@@ -171,7 +171,7 @@ public struct AppConfiguration: Sendable {
 extension AppConfiguration {
     /// Serving needs Redis; migrating does not.
     public func requireRedis() throws {
-        guard !redisURL.isEmpty else { throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db])") }
+        guard !redisURL.isEmpty else { throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db], or redis+cluster://host:port[,host:port…])") }
     }
 }
 

@@ -10,7 +10,7 @@ import Synchronization
 /// `ASK` sends the command once to the node named, after `ASKING`; `TRYAGAIN` and `CLUSTERDOWN` send it again a little
 /// later; each command is redirected `maximumRedirections` times at most. A node that cannot be reached fails the call
 /// (as a single server's pool does) and has the map read again, so that the next call finds a promoted replica.
-public final class RedisCluster: Service, Sendable {
+public final class RedisCluster: RedisClient {
     /// The nodes asked for the map first, and the settings of every node's pool (its host and port aside).
     public let seeds: [RedisNodeAddress]
     private let nodeConfiguration: RedisConfiguration
@@ -129,6 +129,32 @@ public final class RedisCluster: Service, Sendable {
             attempt += 1
         }
         return replies.map { $0 ?? .null }
+    }
+
+    public func onEveryServer(_ command: [String]) async throws -> [RedisReply] {
+        try await onEveryMaster(command).map(\.reply)
+    }
+
+    public func scan(matching pattern: String, count: Int, _ body: ([String]) async throws -> Void) async throws {
+        for master in try await currentMap().masters {
+            try await scanNode(try pool(for: master), matching: pattern, count: count, body)
+        }
+    }
+
+    /// Keys of one slot go together (the cluster refuses a command whose keys lie in several).
+    @discardableResult
+    public func unlink(_ keys: [String]) async throws -> Int {
+        let bySlot = Dictionary(grouping: keys, by: { RedisSlot.of(key: $0) })
+        return try await pipeline(bySlot.values.map { ["UNLINK"] + $0 }).reduce(0) { $0 + ($1.int ?? 0) }
+    }
+
+    /// The connections of every node's pool, summed.
+    public var statistics: RedisPoolStatistics {
+        let pools = state.withLock { Array($0.pools.values) }
+        return pools.map(\.statistics).reduce(RedisPoolStatistics(open: 0, inUse: 0, waiting: 0, waits: 0, waitedSeconds: 0)) { sum, next in
+            RedisPoolStatistics(open: sum.open + next.open, inUse: sum.inUse + next.inUse, waiting: sum.waiting + next.waiting,
+                                waits: sum.waits + next.waits, waitedSeconds: sum.waitedSeconds + next.waitedSeconds)
+        }
     }
 
     /// A node-wide command (`SCAN`, `DBSIZE`, `SCRIPT LOAD`, `FLUSHDB`) on every master, with each master's reply.

@@ -146,7 +146,7 @@ func withMaintenance(_ common: CommonOptions, _ body: (LeaderboardMaintenance) a
     let logger = common.logger(configuration)
     let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: 2),
                                 logger: logger)
-    let redis = RedisPool(configuration: try RedisConfiguration(url: configuration.redisURL, maximumConnections: 2), logger: logger)
+    let redis = try makeRedisClient(url: configuration.redisURL, maximumConnections: 2, logger: logger)
     do {
         try await body(LeaderboardMaintenance(postgres: postgres, redis: redis, namespace: configuration.redisNamespace,
                                                 retention: configuration.boardRetention, logger: logger))

@@ -91,8 +91,10 @@ struct LogSecrecyTests {
         try await TestApp.run(redisURL: "redis://127.0.0.1:1/0", logger: log.logger()) { app in
             let response = try await app.send(.get, "/readyz", key: nil)
             try requireStatus(response, .ok)
-            #expect(try decode(StatusDTO.self, from: response) == StatusDTO(status: "ready", postgres: "ok", redis: "unreachable",
-                                                                          leaderboards: "unavailable", projection: "stale", projectionLagSeconds: 0))
+            var status = try decode(StatusDTO.self, from: response)
+            #expect(status.projectionLagSeconds ?? -1 >= 0)
+            status.projectionLagSeconds = nil // how long the start-up's attempt has been failing: whatever the machine's pace
+            #expect(status == StatusDTO(status: "ready", postgres: "ok", redis: "unreachable", leaderboards: "unavailable", projection: "stale"))
             #expect(!text(response).lowercased().contains("refused") && !text(response).contains("127.0.0.1"), "\(text(response))")
             let requestId = try #require(response.headers[.requestId])
             #expect(log.text.split(separator: "\n").contains { $0.contains(requestId) && $0.contains("redis: ") })

@@ -8,11 +8,11 @@ import Synchronization
 final class PoolMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let postgres: [(name: String, pool: PostgresPool)]
-    private let redis: RedisPool
+    private let redis: any RedisClient
     /// The totals already added to each counter: counters only go up, by what the pool's totals grew since.
     private let published = Mutex<[String: Double]>([:])
 
-    init(registry: PrometheusCollectorRegistry, postgres: [(name: String, pool: PostgresPool)], redis: RedisPool) {
+    init(registry: PrometheusCollectorRegistry, postgres: [(name: String, pool: PostgresPool)], redis: any RedisClient) {
         self.registry = registry
         self.postgres = postgres
         self.redis = redis

@@ -42,7 +42,7 @@ enum TestIds {
 enum RedisNamespace {
     /// Sends one command to the Redis the apps use.
     static func send(_ command: [String], redisURL: String) async throws -> RedisReply {
-        let pool = RedisPool(configuration: try RedisConfiguration(url: redisURL, maximumConnections: 1), logger: TestEnvironment.logger)
+        let pool = try makeRedisClient(url: redisURL, maximumConnections: 1, logger: TestEnvironment.logger)
         let reply = await Result(catching: { try await pool.send(command) })
         await pool.shutdown()
         return try reply.get()
@@ -51,7 +51,7 @@ enum RedisNamespace {
     /// Deletes every key under `<namespace>/`; returns how many were deleted.
     @discardableResult
     static func delete(_ namespace: String, redisURL: String) async throws -> Int {
-        let pool = RedisPool(configuration: try RedisConfiguration(url: redisURL, maximumConnections: 1), logger: TestEnvironment.logger)
+        let pool = try makeRedisClient(url: redisURL, maximumConnections: 1, logger: TestEnvironment.logger)
         let deleted = await Result(catching: { try await deleteKeys(matching: "\(namespace)/*", in: pool) })
         await pool.shutdown()
         return try deleted.get()
