@@ -89,15 +89,7 @@ struct RedisClusterTests {
     }
 
     static func withCluster<T>(_ body: (RedisCluster) async throws -> T) async throws -> T {
-        let cluster = RedisCluster(seeds: try seeds(), logger: TestRedis.logger)
-        do {
-            let result = try await body(cluster)
-            await cluster.shutdown()
-            return result
-        } catch {
-            await cluster.shutdown()
-            throw error
-        }
+        try await TestRedis.with(RedisCluster(seeds: try seeds(), logger: TestRedis.logger), body)
     }
 
     @Test func slotsAreTheOnesTheClusterComputes() async throws {

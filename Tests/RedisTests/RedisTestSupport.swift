@@ -34,13 +34,17 @@ enum TestRedis {
         _ configuration: RedisConfiguration,
         _ body: (RedisPool) async throws -> T
     ) async throws -> T {
-        let pool = RedisPool(configuration: configuration, logger: logger)
+        try await with(RedisPool(configuration: configuration, logger: logger), body)
+    }
+
+    /// Runs `body` with `client`, then shuts it down whether `body` threw or not.
+    static func with<Client: RedisClient, T>(_ client: Client, _ body: (Client) async throws -> T) async throws -> T {
         do {
-            let result = try await body(pool)
-            await pool.shutdown()
+            let result = try await body(client)
+            await client.shutdown()
             return result
         } catch {
-            await pool.shutdown()
+            await client.shutdown()
             throw error
         }
     }
