@@ -97,7 +97,15 @@ public final class RedisCluster: RedisClient {
             let map = try await currentMap()
             var batches: [RedisNodeAddress: [Int]] = [:]
             for index in pending {
-                guard let node = asking[index] ?? RedisSlot.of(command: commands[index]).map({ map.master(of: $0) }) ?? map.masters.first else {
+                let node: RedisNodeAddress?
+                if let target = asking[index] {
+                    node = target
+                } else if let slot = RedisSlot.of(command: commands[index]) {
+                    node = map.master(of: slot)
+                } else {
+                    node = map.masters.first // a command without a key: any master answers it
+                }
+                guard let node else {
                     throw RedisError(.connection, "no node of the cluster serves the slot of \(RedisCommandFormat.name(of: commands[index]))")
                 }
                 batches[node, default: []].append(index)
