@@ -44,6 +44,18 @@ def wait_replaced(old):
     WebDriverWait(driver, 10).until(gone)
 
 
+def click_live(selector):
+    """Clicks what `selector` finds on a live board: the script replaces the ranking when its stream opens (a reconnected
+    client is sent the current board) or the board changes, so a row found a moment before may be gone; find it again."""
+    def clicked(d):
+        try:
+            d.find_element(By.CSS_SELECTOR, selector).click()
+            return True
+        except WebDriverException:
+            return False
+    WebDriverWait(driver, 10, poll_frequency=0.05).until(clicked)
+
+
 def api(method, path, key, body=None):
     request = urllib.request.Request(BASE + path, method=method, data=None if body is None else json.dumps(body).encode(),
                                      headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
@@ -158,7 +170,7 @@ try:
 
     # From the leaderboard to a colleague's page by their name, then how to earn points and the teams.
     driver.get(PAGE)
-    driver.find_element(By.CSS_SELECTOR, "table[data-board] tr[data-member-id=m12] th a").click()
+    click_live("table[data-board] tr[data-member-id=m12] th a")
     WebDriverWait(driver, 10).until(lambda d: "/members/m12" in d.current_url)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Member 12", "a colleague's page from their name")
     check(driver.find_element(By.CSS_SELECTOR, "tr[data-period=all] td").text == "300", "their points of all time")
