@@ -240,7 +240,9 @@ struct ProgramAndKeyTests {
                 #expect(try await name() == before)
                 clock.advance(by: .seconds(1))
                 #expect(try await name() == "Renamed")
-                let scored = try await there.record(EventInput(id: "e1", memberId: "ana", action: "share"))
+                // Dated a second on: the test's timestamps are whole seconds, the version's start is not.
+                let scored = try await there.record(EventInput(id: "e1", memberId: "ana", action: "share",
+                                                               occurredAt: Timestamp.rfc3339(Timestamp.now().addingTimeInterval(1))))
                 #expect(scored.points == 7 && scored.rulesVersion == published.version)
             }
         }
