@@ -17,8 +17,9 @@ public func buildApplication(_ configuration: AppConfiguration, registry: Promet
     return (built.application, built.drain)
 }
 
-/// The application, the routes it serves, each with its access rule (what tests walk), and its drain (to run after it). `clock` is what caches, rate
-/// limits and schedules go by (a test moves its own); `resolver` finds the addresses of webhooks' hosts.
+/// The application, the routes it serves, each with its access rule (what tests walk), and its drain (to run after it).
+/// `clock` is what caches, rate limits and schedules go by (a test moves its own); `resolver` finds the addresses of
+/// webhooks' hosts.
 public func buildService(_ configuration: AppConfiguration, clock: any ServiceClock = ContinuousClock(), resolver: any NameResolver = SystemResolver(),
                          registry: PrometheusCollectorRegistry, logger: Logger) async throws
     -> (application: some ApplicationProtocol, routes: RouteTable, drain: Drain)

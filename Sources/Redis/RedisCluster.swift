@@ -139,9 +139,6 @@ public final class RedisCluster: RedisClient {
         return replies.map { $0 ?? .null }
     }
 
-    public func onEveryServer(_ command: [String]) async throws -> [RedisReply] {
-        try await onEveryMaster(command).map(\.reply)
-    }
 
     public func scan(matching pattern: String, count: Int, _ body: ([String]) async throws -> Void) async throws {
         for master in try await currentMap().masters {
@@ -165,16 +162,16 @@ public final class RedisCluster: RedisClient {
         }
     }
 
-    /// A node-wide command (`SCAN`, `DBSIZE`, `SCRIPT LOAD`, `FLUSHDB`) on every master, with each master's reply.
-    public func onEveryMaster(_ command: [String]) async throws -> [(node: RedisNodeAddress, reply: RedisReply)] {
+    /// A node-wide command (`SCRIPT LOAD`, `INFO`, `DBSIZE`) on every master, at once; one reply each.
+    public func onEveryServer(_ command: [String]) async throws -> [RedisReply] {
         let masters = try await currentMap().masters
-        return try await withThrowingTaskGroup(of: (RedisNodeAddress, RedisReply).self) { group in
+        return try await withThrowingTaskGroup(of: RedisReply.self) { group in
             for master in masters {
-                group.addTask { (master, try await self.pool(for: master).send(command)) }
+                group.addTask { try await self.pool(for: master).send(command) }
             }
-            var replies: [(node: RedisNodeAddress, reply: RedisReply)] = []
+            var replies: [RedisReply] = []
             for try await reply in group { replies.append(reply) }
-            return replies.sorted { $0.node.description < $1.node.description }
+            return replies
         }
     }
 

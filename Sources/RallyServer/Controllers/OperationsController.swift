@@ -47,9 +47,9 @@ struct OperationsController {
         ]
     }
 
-    /// Ready while this instance can accept events: PostgreSQL answers and it is not draining (`Drain`). Redis unreachable leaves it ready, its projection
-    /// stale (events are committed and the boards catch up when Redis is back), so that a balancer keeps every instance
-    /// while a shared Redis recovers. An unreachable dependency is named with a stable word (`unreachable`); what failed
+    /// Ready while this instance can accept events: PostgreSQL answers and it is not draining (`Drain`). Redis unreachable
+    /// leaves it ready, its projection stale (events are committed and the boards catch up when Redis is back), so that a
+    /// balancer keeps every instance while a shared Redis recovers. An unreachable dependency is named with a stable word (`unreachable`); what failed
     /// stays in the log, under the request id: the body is anyone's to read.
     @Sendable func ready(_ request: Request, context: RallyRequestContext) async throws -> Response {
         guard !drain.isDraining else {
