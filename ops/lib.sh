@@ -18,7 +18,7 @@ REDIS_CLUSTER_DIR="$LOCAL_DIR/redis-cluster"
 log() { printf '[ops] %s\n' "$*" >&2; }
 
 # Debian packages for building (libpq-dev, libhiredis-dev), for the local servers, Prometheus (prometheus and
-# promtool) for ops/checks/monitoring, and docker-compose for ops/checks/deployment.
+# promtool) for ops/checks/monitoring, docker-compose for ops/checks/deployment and haproxy for ops/scale.
 ensure_packages() {
   local needed=() bare=()
   dpkg -s libpq-dev >/dev/null 2>&1 || needed+=(libpq-dev)
@@ -30,6 +30,8 @@ ensure_packages() {
   dpkg -s prometheus >/dev/null 2>&1 || bare+=(prometheus)
   # docker-compose only reads ops/deploy/compose.yaml for ops/checks/deployment; no container engine is installed.
   dpkg -s docker-compose >/dev/null 2>&1 || bare+=(docker-compose)
+  # haproxy balances the instances of ops/scale/up (and its drill, ops/checks/scale).
+  dpkg -s haproxy >/dev/null 2>&1 || bare+=(haproxy)
   if [ ${#needed[@]} -gt 0 ] || [ ${#bare[@]} -gt 0 ]; then
     log "installing ${needed[*]}${needed[*]:+ }${bare[*]}"
     local sudo=""
@@ -97,7 +99,8 @@ as_pg_user() {
 }
 
 # The server's user must reach its data folder. When the project sits below a folder it cannot enter
-# (a clone under /root, say), the data goes to /var/tmp instead, named after the project folder.
+# (a clone under /root, say), the data goes to /var/tmp instead, named after the project folder (PG_DATA and PG_RUN keep
+# their place below it).
 choose_pg_dirs() {
   local user="$1"
   mkdir -p "$LOCAL_DIR"
@@ -107,8 +110,8 @@ choose_pg_dirs() {
     log "user $user cannot reach $LOCAL_DIR; keeping PostgreSQL data in $fallback"
     mkdir -p "$fallback"
     chmod 755 "$fallback"
-    PG_DATA="$fallback/postgres"
-    PG_RUN="$fallback/run"
+    PG_DATA="$fallback/${PG_DATA#"$LOCAL_DIR"/}"
+    PG_RUN="$fallback/${PG_RUN#"$LOCAL_DIR"/}"
   fi
 }
 
@@ -163,48 +166,83 @@ start_redis() {
   log "Redis did not start: see $REDIS_DIR/redis.log"; return 1
 }
 
-# start_redis_cluster: a Redis Cluster of three masters without replicas on REDIS_CLUSTER_PORT and the two ports after it
+# start_redis_cluster [FIRST_PORT DIR REPLICAS]: a Redis Cluster of three masters, each with REPLICAS replicas (default:
+# the tests' cluster, REDIS_CLUSTER_PORT under .local/redis-cluster, no replica), on FIRST_PORT and the ports after it
 # (each node also listens on its port + 10000, the cluster bus), its slots shared out by `redis-cli --cluster create`;
 # one already running and healthy is kept.
 start_redis_cluster() {
-  local ports=("$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2))) port nodes=() _
-  if redis-cli -p "${ports[0]}" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok'; then
-    log "Redis Cluster already running on ports ${ports[*]}"
+  local first=${1:-$REDIS_CLUSTER_PORT} dir=${2:-$REDIS_CLUSTER_DIR} replicas=${3:-0}
+  local count=$((3 * (replicas + 1))) ports=() port nodes=() _
+  for ((port = first; port < first + count; port++)); do ports+=("$port"); done
+  local alive
+  for port in "${ports[@]}"; do
+    alive=$(redis-cli -p "$port" CLUSTER INFO 2>/dev/null | sed -n 's/^cluster_known_nodes:\([0-9]*\).*/\1/p' || true)
+    [ "$alive" != "$count" ] || break
+  done
+  if [ "$alive" = "$count" ]; then
+    # A node that stopped (a drill, a crash) is started again: it reads its nodes.conf and rejoins, as a replica when
+    # another node took its slots over meanwhile.
+    for port in "${ports[@]}"; do
+      redis-cli -p "$port" PING >/dev/null 2>&1 || { log "restarting Redis node $port"; start_redis_node "$port" "$dir"; }
+    done
+    log "Redis Cluster running on ports ${ports[*]}"
+    wait_for_redis_cluster "${ports[@]}"
     return
   fi
   for port in "${ports[@]}"; do
-    if [ -f "$REDIS_CLUSTER_DIR/$port/redis.pid" ]; then redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; fi
+    if [ -f "$dir/$port/redis.pid" ]; then redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; fi
   done
-  rm -rf "$REDIS_CLUSTER_DIR"
+  rm -rf "$dir"
   for port in "${ports[@]}"; do
     if port_in_use "$port" || port_in_use $((port + 10000)); then
-      log "port $port or $((port + 10000)) is taken: set RALLY_LOCAL_REDIS_CLUSTER_PORT to the first of three free ports"
+      log "port $port or $((port + 10000)) is taken: choose another first port for the cluster ($count free ports in a row)"
       return 1
     fi
   done
-  log "starting a Redis Cluster of three masters on 127.0.0.1:${ports[*]}"
+  log "starting a Redis Cluster of three masters and $((3 * replicas)) replicas on 127.0.0.1:${ports[*]}"
   for port in "${ports[@]}"; do
-    mkdir -p "$REDIS_CLUSTER_DIR/$port"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$REDIS_CLUSTER_DIR/$port" --daemonize yes \
-      --pidfile "$REDIS_CLUSTER_DIR/$port/redis.pid" --logfile "$REDIS_CLUSTER_DIR/$port/redis.log" --appendonly no --save "" \
-      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 >/dev/null
+    start_redis_node "$port" "$dir"
     nodes+=("127.0.0.1:$port")
   done
-  for port in "${ports[@]}"; do
-    for _ in $(seq 1 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && break; sleep 0.1; done
-  done
-  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$REDIS_CLUSTER_DIR/create.log" 2>&1 ||
-    { log "redis-cli --cluster create failed: see $REDIS_CLUSTER_DIR/create.log"; return 1; }
-  # The state reads `fail` for a few seconds after creation, until every node has heard of the others.
-  for _ in $(seq 1 100); do
-    local healthy=0
-    for port in "${ports[@]}"; do
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas "$replicas" --cluster-yes >"$dir/create.log" 2>&1 ||
+    { log "redis-cli --cluster create failed: see $dir/create.log"; return 1; }
+  wait_for_redis_cluster "${ports[@]}"
+}
+
+# start_redis_node PORT DIR: one cluster-enabled Redis, its files under DIR/PORT; returns once it answers.
+start_redis_node() {
+  local port=$1 dir=$2 _
+  mkdir -p "$dir/$port"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir/$port" --daemonize yes \
+    --pidfile "$dir/$port/redis.pid" --logfile "$dir/$port/redis.log" --appendonly no --save "" \
+    --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 >/dev/null
+  for _ in $(seq 1 50); do redis-cli -p "$port" PING >/dev/null 2>&1 && return; sleep 0.1; done
+  log "Redis node $port did not start: see $dir/$port/redis.log"; return 1
+}
+
+# wait_for_redis_cluster PORT…: until every node reads `cluster_state:ok` (a new cluster reads `fail` for a few seconds,
+# until every node has heard of the others; a restarted node, until it rejoined), 30 s at most.
+wait_for_redis_cluster() {
+  local port healthy _
+  for _ in $(seq 1 150); do
+    healthy=0
+    for port in "$@"; do
       redis-cli -p "$port" CLUSTER INFO 2>/dev/null | grep -q '^cluster_state:ok' && healthy=$((healthy + 1))
     done
-    [ "$healthy" -eq 3 ] && return
+    [ "$healthy" -eq "$#" ] && return
     sleep 0.2
   done
-  log "the Redis Cluster did not reach cluster_state:ok: see $REDIS_CLUSTER_DIR/*/redis.log"; return 1
+  log "the Redis Cluster did not reach cluster_state:ok on every node: see the nodes' redis.log"; return 1
+}
+
+# stop_redis_cluster [DIR]: stops every node of the cluster under DIR (default: the tests').
+stop_redis_cluster() {
+  local dir=${1:-$REDIS_CLUSTER_DIR} pidfile port
+  for pidfile in "$dir"/*/redis.pid; do
+    [ -f "$pidfile" ] || continue
+    port=$(basename "$(dirname "$pidfile")")
+    redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true
+  done
 }
 
 local_redis_cluster_url() {
@@ -217,10 +255,7 @@ stop_services() {
     as_pg_user "$(pg_bindir)/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
   fi
   redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
-  local port
-  for port in "$REDIS_CLUSTER_PORT" $((REDIS_CLUSTER_PORT + 1)) $((REDIS_CLUSTER_PORT + 2)); do
-    if [ -f "$REDIS_CLUSTER_DIR/$port/redis.pid" ]; then redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; fi
-  done
+  stop_redis_cluster
 }
 
 local_database_url() { echo "postgresql://rally@127.0.0.1:$PG_PORT/$1"; }

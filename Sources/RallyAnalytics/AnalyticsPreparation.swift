@@ -48,7 +48,7 @@ public final class AnalyticsPreparation: Service, Sendable {
     public func prepareAll() async {
         let ids: [String]
         do {
-            ids = try await analytics.postgres.query("SELECT id FROM programs ORDER BY id").map { try $0.string("id") }
+            ids = try await analytics.report("SELECT id FROM programs ORDER BY id").map { try $0.string("id") }
         } catch {
             logger.warning("analytics not prepared", metadata: ["error": "\(error)"])
             return

@@ -79,7 +79,7 @@ extension AnalyticsStore {
     /// The figures kept of `periods` (all ended) that are still good: counted with today's qualifying actions, and no
     /// late change to their months since.
     private func keptFigures(program: ProgramContext, periods: [AnalyticsPeriod]) async throws -> [String: ParticipationByGrouping] {
-        let rows = try await postgres.query("""
+        let rows = try await report("""
             SELECT f.period AS key, x.*
             FROM participation_figures f
             LEFT JOIN LATERAL jsonb_to_recordset(f.figures)
@@ -196,7 +196,7 @@ extension AnalyticsStore {
                 PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.lastDay) }),
                 PostgresArray.literal(periods.map { PostgresTimestamp.string(from: $0.period.end ?? Date.distantFuture) }),
                 PostgresArray.literal(program.settings.qualifyingActions),
-            ] + (keepingEndedBefore.map { [PostgresTimestamp.string(from: $0)] } ?? []))
+            ] + (keepingEndedBefore.map { [PostgresTimestamp.string(from: $0)] } ?? []), writing: keepingEndedBefore != nil)
         var figures = try Self.figures(rows)
         for period in periods where figures[Self.reference(period)] == nil { figures[Self.reference(period)] = ParticipationByGrouping() }
         return figures

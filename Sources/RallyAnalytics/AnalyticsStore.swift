@@ -75,10 +75,11 @@ public struct ReachFigures: Sendable, Equatable {
     }
 }
 
-/// HR's questions, answered from PostgreSQL: participation, satisfaction and reach. Reads only, on a pool of their own
-/// so that a heavy report never holds a connection the writer needs.
+/// HR's questions, answered from PostgreSQL: participation, satisfaction and reach. Reads only (but for the figures it
+/// keeps of ended periods), on connections of their own so that a heavy report never holds one the writer needs, from
+/// a replica when there is one close enough behind (`ReportDatabase`).
 public final class AnalyticsStore: Sendable {
-    let postgres: PostgresPool
+    public let database: ReportDatabase
     let activity: ActivityChanges
     /// Answers as computed (see `AnalyticsCache`).
     let participations: AnalyticsCache<ParticipationByGrouping>
@@ -87,9 +88,9 @@ public final class AnalyticsStore: Sendable {
     /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept;
     /// `preparationInterval`: how often `AnalyticsPreparation` runs, until when a large program's figures of the
     /// periods under way (and its prepared satisfaction windows) are kept; `clock`: what kept answers expire by.
-    public init(postgres: PostgresPool, activity: ActivityChanges, preparationInterval: Duration = .seconds(300),
+    public init(database: ReportDatabase, activity: ActivityChanges, preparationInterval: Duration = .seconds(300),
                 clock: any ServiceClock = ContinuousClock()) {
-        self.postgres = postgres
+        self.database = database
         self.activity = activity
         participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
         satisfactions = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
@@ -103,9 +104,9 @@ public final class AnalyticsStore: Sendable {
     }
 
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these
-    /// connections serve reports only).
-    func report(_ sql: String, _ parameters: [String?] = []) async throws -> PostgresRows {
-        try await postgres.withConnection { connection in
+    /// connections serve reports only); `writing` when it also keeps figures (on the primary, then).
+    func report(_ sql: String, _ parameters: [String?] = [], writing: Bool = false) async throws -> PostgresRows {
+        try await database.withConnection(writing: writing) { connection in
             try connection.execute("SET work_mem = '64MB'")
             return try connection.query(sql, parameters)
         }

@@ -178,7 +178,7 @@ public final class Leaderboards: Sendable {
             }
             return String(line.dropFirst("run_id:".count))
         }
-        return (ready, runIds.joined(separator: ","))
+        return (ready, runIds.sorted().joined(separator: ","))
     }
 
     /// The 0-based position of a member on a board, or nil when they are not on it.

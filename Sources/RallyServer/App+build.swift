@@ -35,6 +35,11 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         configuration: PostgresConfiguration(connectionString: configuration.databaseURL, maximumConnections: configuration.analyticsConnections,
                                              statementTimeout: .seconds(600)),
         logger: logger)
+    let replicaPostgres = configuration.databaseReplicaURL.map { url in
+        PostgresPool(configuration: PostgresConfiguration(connectionString: url, maximumConnections: configuration.analyticsConnections,
+                                                          statementTimeout: .seconds(600)),
+                     logger: logger)
+    }
     let redis = try makeRedisClient(url: configuration.redisURL, maximumConnections: configuration.redisConnections, logger: logger)
     do {
         let applied = try await PostgresMigrator(directory: URL(fileURLWithPath: configuration.migrationsDirectory), logger: logger).migrate(postgres)
@@ -42,6 +47,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     } catch {
         await postgres.shutdown()
         await analyticsPostgres.shutdown()
+        await replicaPostgres?.shutdown()
         await redis.shutdown()
         throw error
     }
@@ -67,14 +73,16 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let dispatcher = WebhookDispatcher(webhooks: webhooks, targets: targets, logger: logger, metrics: metrics, interval: configuration.backgroundInterval,
                                        clock: clock)
     let surveys = SurveyStore(postgres: postgres, activity: writer.activity)
-    let analytics = AnalyticsStore(postgres: analyticsPostgres, activity: writer.activity,
+    let reports = ReportDatabase(primary: analyticsPostgres, replica: replicaPostgres, maximumLag: configuration.replicaMaximumLag, clock: clock)
+    let analytics = AnalyticsStore(database: reports, activity: writer.activity,
                                    preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300), clock: clock)
     let preparation = configuration.analyticsPreparationInterval.map {
         AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, clock: clock, passes: passes, logger: logger)
     }
     let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
                                passes: passes, logger: logger)
-    let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)], redis: redis)
+    let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)] + (replicaPostgres.map { [("replica", $0)] } ?? []),
+                            redis: redis)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
 
     let router = Router(context: RallyRequestContext.self)
@@ -83,7 +91,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable()
-    let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock)
+    let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock, redis: redis, keys: LeaderboardKeys(namespace: configuration.redisNamespace),
+                              logger: logger)
     func mount(_ list: [Route], at prefix: String) { routes.mount(list, at: prefix, on: router, authorization: authorization, limiter: limiter) }
     let drain = Drain(delay: configuration.drainDelay, logger: logger)
     mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools, drain: drain).routes,
@@ -120,7 +129,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         // bounded by the HTTP decoder (80 KB), bodies by the context's `maxUploadSize`.
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, analyticsPostgres, redis, writer, awarder, dispatcher, gauges, live] + (preparation.map { [$0] } ?? []),
+        services: [postgres, analyticsPostgres] + (replicaPostgres.map { [$0] } ?? []) + [redis, writer, awarder, dispatcher, gauges, live]
+            + (preparation.map { [$0] } ?? []),
         logger: logger)
     return (application, routes, drain)
 }

@@ -5,6 +5,10 @@ import RallyLedger
 /// Everything `rally serve` needs to know, read from the environment (flags may override).
 public struct AppConfiguration: Sendable {
     public var databaseURL: String
+    /// A streaming replica of the database that analytics read from while it is close enough behind (nil: none).
+    public var databaseReplicaURL: String?
+    /// How far behind the primary the replica may be for analytics to read from it.
+    public var replicaMaximumLag: Duration = .seconds(10)
     public var redisURL: String
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
@@ -113,6 +117,13 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError("RALLY_IDLE_TIMEOUT_S must be a number of seconds from 1 to 3600, got '\(text)'")
             }
             idleTimeout = .seconds(value)
+        }
+        if let replica = environment["RALLY_DATABASE_REPLICA_URL"], !replica.isEmpty { databaseReplicaURL = replica }
+        if let text = environment["RALLY_DATABASE_REPLICA_MAX_LAG_S"] {
+            guard let value = Int(text), (0...3600).contains(value) else {
+                throw ConfigurationError("RALLY_DATABASE_REPLICA_MAX_LAG_S must be a number of seconds from 0 to 3600, got '\(text)'")
+            }
+            replicaMaximumLag = .seconds(value)
         }
         if let text = environment["RALLY_DRAIN_SECONDS"] {
             guard let value = Int(text), (0...300).contains(value) else {

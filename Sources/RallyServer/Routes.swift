@@ -64,7 +64,7 @@ public struct RouteTable: Sendable {
             let respond: Responder = { request, context in
                 var context = context
                 try await authorization.admit(access, request: request, context: &context)
-                try limiter.admit(context.principal)
+                try await limiter.admit(context.principal)
                 return try await handler(request, context)
             }
             served[path, default: []].append((route.method, route.access, respond))

@@ -142,7 +142,7 @@ public final class RedisCluster: RedisClient {
 
     public func scan(matching pattern: String, count: Int, _ body: ([String]) async throws -> Void) async throws {
         for master in try await currentMap().masters {
-            try await scanNode(try pool(for: master), matching: pattern, count: count, body)
+            try await onNode(master) { try await scanNode($0, matching: pattern, count: count, body) }
         }
     }
 
@@ -162,15 +162,16 @@ public final class RedisCluster: RedisClient {
         }
     }
 
-    /// A node-wide command (`SCRIPT LOAD`, `INFO`, `DBSIZE`) on every master, at once; one reply each.
+    /// A node-wide command (`SCRIPT LOAD`, `INFO`, `DBSIZE`) on every master, at once; one reply each, in the order of
+    /// `masters()`.
     public func onEveryServer(_ command: [String]) async throws -> [RedisReply] {
         let masters = try await currentMap().masters
-        return try await withThrowingTaskGroup(of: RedisReply.self) { group in
-            for master in masters {
-                group.addTask { try await self.pool(for: master).send(command) }
+        return try await withThrowingTaskGroup(of: (Int, RedisReply).self) { group in
+            for (index, master) in masters.enumerated() {
+                group.addTask { (index, try await self.onNode(master) { try await $0.send(command) }) }
             }
-            var replies: [RedisReply] = []
-            for try await reply in group { replies.append(reply) }
+            var replies = [RedisReply](repeating: .null, count: masters.count)
+            for try await (index, reply) in group { replies[index] = reply }
             return replies
         }
     }
@@ -187,14 +188,7 @@ public final class RedisCluster: RedisClient {
             for (node, indexes) in batches {
                 let batch = indexes.flatMap { asking[$0] == nil ? [commands[$0]] : [["ASKING"], commands[$0]] }
                 group.addTask {
-                    let replies: [RedisReply]
-                    do {
-                        replies = try await self.pool(for: node).pipeline(batch)
-                    } catch {
-                        // The node may be gone (a failover): the next call should find who serves its slots now.
-                        self.readMapAgain()
-                        throw error
-                    }
+                    let replies = try await self.onNode(node) { try await $0.pipeline(batch) }
                     var answers: [(Int, RedisReply)] = []
                     var position = 0
                     for index in indexes {
@@ -208,6 +202,17 @@ public final class RedisCluster: RedisClient {
             var answers: [(Int, RedisReply)] = []
             for try await part in group { answers += part }
             return answers
+        }
+    }
+
+    /// Runs `body` with the pool of `node`; when the node cannot be reached (it may be gone: a failover), the map is
+    /// read again so that the next call finds who serves its slots now.
+    private func onNode<T: Sendable>(_ node: RedisNodeAddress, _ body: (RedisPool) async throws -> T) async throws -> T {
+        do {
+            return try await body(try pool(for: node))
+        } catch let error as RedisError where error.kind != .reply {
+            readMapAgain()
+            throw error
         }
     }
 

@@ -19,7 +19,10 @@ struct Rally: AsyncParsableCommand {
         commandName: "rally",
         abstract: "Points, badges and leaderboards for employee-advocacy programs.",
         discussion: """
-            Configuration comes from the environment: RALLY_DATABASE_URL, RALLY_REDIS_URL, RALLY_HTTP_HOST (127.0.0.1), \
+            Configuration comes from the environment: RALLY_DATABASE_URL, RALLY_REDIS_URL (redis://host:port[/db], or \
+            redis+cluster://host:port[,host:port…] for a Redis Cluster), RALLY_DATABASE_REPLICA_URL (a streaming replica \
+            analytics read from), RALLY_DATABASE_REPLICA_MAX_LAG_S (10: past this lag analytics read from the primary), \
+            RALLY_HTTP_HOST (127.0.0.1), \
             RALLY_HTTP_PORT (8080), RALLY_OPERATOR_TOKEN, RALLY_LOG_LEVEL (info), RALLY_MIGRATIONS_DIR (Migrations), \
             RALLY_POSTGRES_POOL_SIZE (8), RALLY_ANALYTICS_POOL_SIZE (2), RALLY_REDIS_POOL_SIZE (8), RALLY_WRITER_LANES (2), \
             RALLY_REDIS_NAMESPACE (rally), RALLY_BACKGROUND_INTERVAL_MS (1000), RALLY_WEBHOOK_RETRY_MS (10000), \

@@ -236,7 +236,7 @@ struct ParticipationTests {
 
             let answers = try await program.app.database.withPool { pool in
                 let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
-                let analytics = AnalyticsStore(postgres: pool, activity: ActivityChanges())
+                let analytics = AnalyticsStore(database: ReportDatabase(primary: pool), activity: ActivityChanges())
                 let prepared = try await programs.fresh(program.id)
                 try await analytics.prepare(program: prepared)
                 let today = prepared.calendar.localDate(of: Date())

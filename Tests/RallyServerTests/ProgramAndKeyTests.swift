@@ -342,6 +342,33 @@ struct RateLimitTests {
         }
     }
 
+    /// Two instances on one Redis take a key's requests from one bucket: together they pass its rate, not twice it,
+    /// whichever instance each request reaches.
+    @Test func twoInstancesShareAKeysRate() async throws {
+        let clock = ManualClock()
+        let limits = RateLimits(perSecond: [.read: 40])
+        try await TestApp.run(clock: clock, rateLimits: limits) { first in
+            let program = try await first.createProgram()
+            try await TestApp.run(database: first.database, clock: clock, rateLimits: limits, namespace: first.namespace) { second in
+                let there = TestProgram(app: second, id: program.id, adminKey: program.adminKey, ingestKey: program.ingestKey, readKey: program.readKey)
+                // 60 on each at once while the clock stands still: the bucket's two seconds' worth, 80, pass in all, but
+                // for a token an instance took (two at a time: a twentieth of the rate) after its last request had
+                // asked: at most one per instance.
+                async let here = Self.burst(60, first, program, key: program.readKey)
+                async let across = Self.burst(60, second, there, key: program.readKey)
+                let (a, b) = try await (here, across)
+                #expect((78...80).contains((a + b).filter { $0 == 200 }.count))
+                #expect(a.contains(200) && b.contains(200), "each instance passed some: \(a.filter { $0 == 200 }.count) and \(b.filter { $0 == 200 }.count)")
+                // A second later, a second's worth more, wherever they are sent: 40 of 30 + 30.
+                clock.advance(by: .seconds(1))
+                async let later = Self.burst(30, first, program, key: program.readKey)
+                async let laterAcross = Self.burst(30, second, there, key: program.readKey)
+                let (c, d) = try await (later, laterAcross)
+                #expect((38...40).contains((c + d).filter { $0 == 200 }.count))
+            }
+        }
+    }
+
     /// Sends `count` requests at once with `key` while the clock stands still; the statuses, sorted.
     static func burst(_ count: Int, _ app: TestApp, _ program: TestProgram, key: String) async throws -> [Int] {
         try await withThrowingTaskGroup(of: Int.self) { group in

@@ -1,3 +1,4 @@
+import Foundation
 import RallyStorage
 import Synchronization
 
@@ -10,6 +11,9 @@ package final class ManualClock: ServiceClock {
 
     private struct State {
         var now = ContinuousClock.now
+        /// The time of day at `started`.
+        let startedAt = Date()
+        let started = ContinuousClock.now
         var sleepers: [Int: Sleeper] = [:]
         var nextId = 0
     }
@@ -19,6 +23,14 @@ package final class ManualClock: ServiceClock {
     package init() {}
 
     package var now: ContinuousClock.Instant { state.withLock { $0.now } }
+
+    /// The time of day when the clock was made, moved on as the clock is: instances sharing this clock agree on it.
+    package var wallTime: Date {
+        state.withLock { state in
+            let moved = state.now - state.started
+            return state.startedAt.addingTimeInterval(Double(moved.components.seconds) + Double(moved.components.attoseconds) / 1e18)
+        }
+    }
 
     /// Returns once the clock has been moved `duration` past now (at once for a duration of zero or less).
     package func sleep(for duration: Duration) async throws {

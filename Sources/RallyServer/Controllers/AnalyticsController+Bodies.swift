@@ -4,11 +4,15 @@ import RallyCore
 import RallyStorage
 
 extension AnalyticsController {
-    /// `from`, `to` and `groupBy` as the answer repeats them.
-    static func writeRange(_ range: AnalyticsRange, grouping: AnalyticsGrouping?, to json: inout JSONWriter) {
+    /// `from`, `to` and `groupBy` as the answer repeats them, and where its figures were read (`readFrom`).
+    static func writeRange(_ range: AnalyticsRange, grouping: AnalyticsGrouping?, source: ReportDatabase.Source, to json: inout JSONWriter) {
         json.field("from", PeriodCalendar.dayKey(range.from))
         json.field("to", PeriodCalendar.dayKey(range.to))
         json.field("groupBy", grouping?.rawValue)
+        json.field("readFrom", object: { json in
+            json.field("database", source.database)
+            json.field("replicaLagSeconds", source.replicaLagSeconds, places: 3)
+        })
     }
 
     /// A group's name under the field its grouping names (`"team": "Sales"`, null for members without one).
@@ -21,12 +25,13 @@ extension AnalyticsController {
         var granularity: AnalyticsGranularity
         var range: AnalyticsRange
         var grouping: AnalyticsGrouping?
+        var source: ReportDatabase.Source
         var periods: [ParticipationPeriod]
 
         func write(to json: inout JSONWriter) {
             json.object { json in
                 json.field("granularity", granularity.rawValue)
-                AnalyticsController.writeRange(range, grouping: grouping, to: &json)
+                AnalyticsController.writeRange(range, grouping: grouping, source: source, to: &json)
                 json.field("qualifyingActions", strings: program.settings.qualifyingActions)
                 json.field("definitions", object: { json in
                     json.field("period", "every whole \(granularity.rawValue) of the program's time zone (\(program.timeZone.identifier)) that overlaps from..to")
@@ -71,6 +76,7 @@ extension AnalyticsController {
         var kind: SurveyKind
         var range: AnalyticsRange
         var grouping: AnalyticsGrouping?
+        var source: ReportDatabase.Source
         var answers: SatisfactionAnswers
 
         func write(to json: inout JSONWriter) {
@@ -80,7 +86,7 @@ extension AnalyticsController {
             let suppression = SatisfactionSuppression(rows: rows.map { ($0.ambassadors.count, $0.others.count) })
             json.object { json in
                 json.field("kind", kind.rawValue)
-                AnalyticsController.writeRange(range, grouping: grouping, to: &json)
+                AnalyticsController.writeRange(range, grouping: grouping, source: source, to: &json)
                 json.field("qualifyingActions", strings: program.settings.qualifyingActions)
                 json.field("definitions", object: { json in
                     json.field("responses", "answers in from..to (the program's local days): each member's latest, and every anonymous answer")
@@ -146,12 +152,13 @@ extension AnalyticsController {
         var program: ProgramContext
         var range: AnalyticsRange
         var grouping: AnalyticsGrouping?
+        var source: ReportDatabase.Source
         var rows: [(group: String?, network: String?, figures: ReachFigures)]
 
         func write(to json: inout JSONWriter) {
             let model = program.settings.mediaValue
             json.object { json in
-                AnalyticsController.writeRange(range, grouping: grouping, to: &json)
+                AnalyticsController.writeRange(range, grouping: grouping, source: source, to: &json)
                 json.field("definitions", object: { json in
                     json.field("shares", "share events in from..to (the program's local days); retracted ones and those of members not enrolled left out")
                     json.field("posts", "post events, counted alike")

@@ -24,7 +24,8 @@ struct AnalyticsController {
         let grouping = try Self.grouping(query)
         let periods = try await analytics.participation(program: program, periods: range.periods(granularity, calendar: program.calendar),
                                                         grouping: grouping)
-        return JSONResponse.make(ParticipationBody(program: program, granularity: granularity, range: range, grouping: grouping, periods: periods),
+        return JSONResponse.make(ParticipationBody(program: program, granularity: granularity, range: range, grouping: grouping,
+                                                   source: await analytics.database.source(), periods: periods),
                                  status: .ok)
     }
 
@@ -35,7 +36,8 @@ struct AnalyticsController {
         let range = try Self.range(query, granularity: nil, program: program)
         let grouping = try Self.grouping(query)
         let answers = try await analytics.satisfaction(program: program, kind: kind, range: range, grouping: grouping)
-        return JSONResponse.make(SatisfactionBody(program: program, kind: kind, range: range, grouping: grouping, answers: answers), status: .ok)
+        return JSONResponse.make(SatisfactionBody(program: program, kind: kind, range: range, grouping: grouping, source: await analytics.database.source(),
+                                                  answers: answers), status: .ok)
     }
 
     @Sendable func reach(_ request: Request, context: RallyRequestContext) async throws -> Response {
@@ -44,7 +46,8 @@ struct AnalyticsController {
         let range = try Self.range(query, granularity: nil, program: program)
         let grouping = try Self.grouping(query)
         let rows = try await analytics.reach(program: program, range: range, grouping: grouping)
-        return JSONResponse.make(ReachBody(program: program, range: range, grouping: grouping, rows: rows), status: .ok)
+        return JSONResponse.make(ReachBody(program: program, range: range, grouping: grouping, source: await analytics.database.source(), rows: rows),
+                                 status: .ok)
     }
 
     static func grouping(_ query: Query) throws -> AnalyticsGrouping? {

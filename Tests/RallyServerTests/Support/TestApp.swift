@@ -28,26 +28,28 @@ struct TestApp: Sendable {
     /// runs in one app, a program per case, since every app costs a database copied and dropped. Its caches, rate
     /// limits and schedules go by `clock` (a `ManualClock` the test moves, or the continuous one). Webhooks may reach the
     /// receivers tests start on 127.0.0.1 unless `webhookAllowPrivate` is false. Webhook secrets are sealed with
-    /// `secretKeys` (the first seals).
+    /// `secretKeys` (the first seals). `namespace`: another app's Redis namespace, to run as a second instance beside it.
     static func run<T>(_ setup: TestingSetup = .router, database: TestDatabase? = nil, clock: any ServiceClock = ContinuousClock(),
                        resolver: any NameResolver = SystemResolver(), webhookAllowPrivate: Bool = true,
                        secretKeys: [SecretKeyring.Key] = [TestApp.secretKey], retention: BoardRetention = .standard,
                        background: Duration = .seconds(1), metricsRefresh: Duration = .seconds(30), analyticsPreparation: Duration? = nil,
                        rateLimits: RateLimits = RateLimits(perSecond: [:]), pageStreamLimit: Int? = nil, redisURL: String? = nil,
-                       logger: Logger = TestEnvironment.logger,
+                       namespace: String? = nil, logger: Logger = TestEnvironment.logger,
                        _ body: @Sendable (TestApp) async throws -> T) async throws -> T {
         guard let database else {
             return try await TestDatabase.withFresh { database in
                 try await run(setup, database: database, clock: clock, resolver: resolver, webhookAllowPrivate: webhookAllowPrivate,
                               secretKeys: secretKeys, retention: retention, background: background, metricsRefresh: metricsRefresh,
                               analyticsPreparation: analyticsPreparation, rateLimits: rateLimits, pageStreamLimit: pageStreamLimit, redisURL: redisURL,
-                              logger: logger, body)
+                              namespace: namespace, logger: logger, body)
             }
         }
         let redisURL = try redisURL ?? TestEnvironment.redisURL()
         var configuration = AppConfiguration(databaseURL: database.url, redisURL: redisURL)
         configuration.migrationsDirectory = TestDatabase.migrationsDirectory.path
-        configuration.redisNamespace = "test-\(UUID().uuidString.lowercased())"
+        // A second instance on another's namespace leaves it to the first to delete.
+        let owned = namespace == nil
+        configuration.redisNamespace = namespace ?? "test-\(UUID().uuidString.lowercased())"
         let operatorToken = "op-\(UUID().uuidString)"
         configuration.operatorToken = operatorToken
         configuration.postgresConnections = 4
@@ -75,7 +77,7 @@ struct TestApp: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        _ = try? await RedisNamespace.delete(namespace, redisURL: redisURL)
+        if owned { _ = try? await RedisNamespace.delete(namespace, redisURL: redisURL) }
         return try outcome.get()
     }
 
