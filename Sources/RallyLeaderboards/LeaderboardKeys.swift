@@ -19,8 +19,8 @@ public struct LeaderboardKeys: Sendable {
     /// Present while the projection is complete; absent while it is missing or being rebuilt.
     var ready: String { "\(namespace)/ready" }
 
-    /// The token bucket every instance takes a key's requests from (`RateLimiter`), on its program's shard.
-    public func rateBucket(program: String, keyId: String) -> String { "\(namespace)/rate/{\(program)}/\(keyId)" }
+    /// The token bucket every instance takes a key's requests from (`takeRateTokens`), on its program's shard.
+    func rateBucket(program: String, keyId: String) -> String { "\(namespace)/rate/{\(program)}/\(keyId)" }
 
     /// Sorted set of a board's standings: member id → `StandingKey`. Redis holds the boards of tracked periods; a
     /// window's key names nothing there (windows are summed from day boards) and only tells caches apart.

@@ -15,9 +15,30 @@ enum RedisScripts {
     static let applyDigest = digest(apply)
     static let resyncDigest = digest(resync)
     static let pageDigest = digest(page)
+    static let takeTokensDigest = digest(takeTokens)
 
     /// Every script, to give Redis when it answers NOSCRIPT (after a restart or `SCRIPT FLUSH`).
-    static let all = [apply, resync, page]
+    static let all = [apply, resync, page, takeTokens]
+
+    /// KEYS[1] the bucket (a hash: `t` tokens, `u` when last refilled, in ms); ARGV: rate a second, capacity, tokens
+    /// wanted, the time in ms. Refills by the time passed (never backwards: an instance whose clock is behind refills
+    /// nothing), gives up to the tokens wanted, whole ones only; answers {given, ms until one is there (0 when given)}.
+    static let takeTokens = """
+        local rate, capacity, wanted, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+        local state = redis.call('HMGET', KEYS[1], 't', 'u')
+        local tokens, updated = tonumber(state[1]) or capacity, tonumber(state[2]) or now
+        if now > updated then
+            tokens = tokens + (now - updated) * rate / 1000
+            updated = now
+        end
+        tokens = math.min(capacity, tokens)
+        local given = math.min(wanted, math.floor(tokens))
+        tokens = tokens - given
+        redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'u', string.format('%d', updated))
+        redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + 1000)
+        if given > 0 then return {given, 0} end
+        return {0, math.ceil((1 - tokens) * 1000 / rate)}
+        """
 
     /// KEYS[1] the board, KEYS[2] the listings hash (one program's: one cluster slot); ARGV: offset and count, or (around a
     /// member) the member id and the radius. Returns `{total, -1}` when the member is not on the board; otherwise

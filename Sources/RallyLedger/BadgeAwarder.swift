@@ -21,15 +21,18 @@ public final class BadgeAwarder: Service, Sendable {
     let clock: any ServiceClock
     /// Period closes wait their turn among the instance's passes over whole programs.
     let passes: BackgroundPasses
+    /// Period closes are the scheduler's: looked for only while this instance holds its lease (nil: always).
+    let leadership: Leadership?
     /// When periods were last looked at: closes are looked for every `closeInterval`, not on every round.
     let lastCloseCheck = Mutex<ContinuousClock.Instant?>(nil)
     static let closeInterval: Duration = .seconds(10)
 
     public init(postgres: PostgresPool, programs: ProgramStore, logger: Logger, metrics: any MetricsFactory,
                 interval: Duration = .seconds(1), membersPerChunk: Int = 5000, clock: any ServiceClock = ContinuousClock(),
-                passes: BackgroundPasses = BackgroundPasses()) {
+                passes: BackgroundPasses = BackgroundPasses(), leadership: Leadership? = nil) {
         self.postgres = postgres
         self.passes = passes
+        self.leadership = leadership
         self.programs = programs
         self.logger = logger
         self.awarded = Counter(label: "rally_badges_awarded_total", factory: metrics)
@@ -51,13 +54,14 @@ public final class BadgeAwarder: Service, Sendable {
         }
     }
 
-    /// Does the background work there is now: every pending retroactive pass, then (every `closeInterval`) every period
-    /// closed since.
+    /// Does the background work there is now: every pending retroactive pass, then (every `closeInterval`, on the
+    /// scheduler's instance) every period closed since.
     public func workOnce() async {
         do {
             while let (program, badgeId) = try await claimRetroactivePass() {
                 try await awardRetroactively(program: program, badgeId: badgeId)
             }
+            guard leadership?.isLeader ?? true else { return }
             let now = clock.now
             let due = lastCloseCheck.withLock { last in
                 guard last.map({ now - $0 >= Self.closeInterval }) ?? true else { return false }

@@ -36,6 +36,8 @@ public final class EventWriter: Service, Sendable {
     let metrics: WriterMetrics
     let maximumEventsPerCommit: Int
     let projectionCheckInterval: Duration
+    /// Boards past keeping are pruned only while this instance holds the scheduler's lease (nil: always).
+    let leadership: Leadership?
     /// What the projection checks and prunes are scheduled by.
     let clock: any ServiceClock
     let lanes: [WriterLane]
@@ -53,9 +55,10 @@ public final class EventWriter: Service, Sendable {
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,
                 lanes: Int = 2, maximumEventsPerCommit: Int = 4000, projectionCheckInterval: Duration = .seconds(2),
-                clock: any ServiceClock = ContinuousClock()) {
+                clock: any ServiceClock = ContinuousClock(), leadership: Leadership? = nil) {
         self.postgres = postgres
         self.leaderboards = leaderboards
+        self.leadership = leadership
         self.logger = logger
         self.metrics = WriterMetrics(factory: metrics)
         self.lanes = (0..<max(1, lanes)).map { _ in WriterLane() }
@@ -143,7 +146,7 @@ public final class EventWriter: Service, Sendable {
             try? await clock.sleep(for: projectionCheckInterval)
             await repairProjectionIfNeeded()
             metrics.projectionLag.record(Double(projectionLag.components.seconds) + Double(projectionLag.components.attoseconds) / 1e18)
-            if !projectionIsStale, lastPruned.map({ clock.now - $0 >= Self.pruneInterval }) ?? true {
+            if !projectionIsStale, leadership?.isLeader ?? true, lastPruned.map({ clock.now - $0 >= Self.pruneInterval }) ?? true {
                 lastPruned = clock.now
                 await pruneExpiredBoards()
             }

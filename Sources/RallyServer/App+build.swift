@@ -59,14 +59,17 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let programs = ProgramStore(postgres: postgres, keys: keys, clock: clock)
     let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: configuration.redisNamespace),
                                     retention: configuration.boardRetention, clock: clock)
+    // One instance runs the scheduled jobs; it asks for the lease before anything is scheduled.
+    let leadership = Leadership(postgres: postgres, logger: logger, metrics: metrics)
+    await leadership.takeOrRenew()
     let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: metrics,
-                             lanes: configuration.writerLanes, clock: clock)
+                             lanes: configuration.writerLanes, clock: clock, leadership: leadership)
     // Reconciles the projection Redis kept, or rebuilds it; on failure the writer retries while serving.
     await writer.repairProjectionIfNeeded()
     let members = MemberStore(postgres: postgres, writer: writer, leaderboards: leaderboards)
     let badges = BadgeStore(postgres: postgres)
     let awarder = BadgeAwarder(postgres: postgres, programs: programs, logger: logger, metrics: metrics,
-                               interval: configuration.backgroundInterval, clock: clock, passes: passes)
+                               interval: configuration.backgroundInterval, clock: clock, passes: passes, leadership: leadership)
     let webhooks = WebhookStore(postgres: postgres, secrets: secrets, firstRetryDelay: configuration.webhookFirstRetryDelay)
     try await sealStoredSecrets(webhooks, logger: logger)
     let targets = WebhookTargets(allowPrivate: configuration.webhookAllowPrivate, resolver: resolver)
@@ -91,8 +94,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     router.add(middleware: HTTPMetricsMiddleware(factory: metrics))
     router.add(middleware: ErrorMiddleware())
     var routes = RouteTable()
-    let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock, redis: redis, keys: LeaderboardKeys(namespace: configuration.redisNamespace),
-                              logger: logger)
+    let limiter = RateLimiter(limits: configuration.rateLimits, clock: clock, buckets: leaderboards, logger: logger)
     func mount(_ list: [Route], at prefix: String) { routes.mount(list, at: prefix, on: router, authorization: authorization, limiter: limiter) }
     let drain = Drain(delay: configuration.drainDelay, logger: logger)
     mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools, drain: drain).routes,
@@ -129,7 +131,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
         // bounded by the HTTP decoder (80 KB), bodies by the context's `maxUploadSize`.
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "rally"),
-        services: [postgres, analyticsPostgres] + (replicaPostgres.map { [$0] } ?? []) + [redis, writer, awarder, dispatcher, gauges, live]
+        services: [postgres, analyticsPostgres] + (replicaPostgres.map { [$0] } ?? []) + [redis, leadership, writer, awarder, dispatcher, gauges, live]
             + (preparation.map { [$0] } ?? []),
         logger: logger)
     return (application, routes, drain)

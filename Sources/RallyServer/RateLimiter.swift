@@ -3,7 +3,6 @@ import Logging
 import RallyCore
 import RallyLeaderboards
 import RallyStorage
-import Redis
 import Synchronization
 
 /// How many requests a second each role's keys may send (nil: no limit), each key with a burst of two seconds' worth;
@@ -40,7 +39,7 @@ public struct RateLimits: Sendable, Equatable {
 /// at once after a quiet spell; beyond, a 429 says in `Retry-After` when to try again. The operator token is never
 /// limited.
 ///
-/// The bucket lives in Redis (`LeaderboardKeys.rateBucket`, refilled by the time of day, which NTP keeps alike across
+/// The bucket lives in Redis (`Leaderboards.takeRateTokens`, refilled by the time of day, which NTP keeps alike across
 /// hosts). An instance takes tokens from it a twentieth of the key's rate at a time, one take at a time per key (the
 /// requests that come meanwhile wait for it), and spends them locally: a busy key costs one Redis call per twentieth
 /// of a second's worth of requests, and the tokens an instance holds unspent — all that can be refused while the
@@ -51,8 +50,8 @@ public struct RateLimits: Sendable, Equatable {
 final class RateLimiter: Sendable {
     private let limits: RateLimits
     private let clock: any ServiceClock
-    private let redis: (any RedisClient)?
-    private let keys: LeaderboardKeys
+    /// Where the shared buckets are (nil: the instance counts alone).
+    private let buckets: Leaderboards?
     private let logger: Logger
     /// What this instance knows of each key's shared bucket, by key id.
     private let shares = Mutex<[String: Share]>([:])
@@ -79,12 +78,10 @@ final class RateLimiter: Sendable {
     /// quiet does not keep what another instance could use).
     static let holding: Duration = .seconds(1)
 
-    /// `redis` nil: the instance counts alone.
-    init(limits: RateLimits, clock: any ServiceClock, redis: (any RedisClient)?, keys: LeaderboardKeys, logger: Logger) {
+    init(limits: RateLimits, clock: any ServiceClock, buckets: Leaderboards?, logger: Logger) {
         self.limits = limits
         self.clock = clock
-        self.redis = redis
-        self.keys = keys
+        self.buckets = buckets
         self.logger = logger
     }
 
@@ -100,7 +97,7 @@ final class RateLimiter: Sendable {
     /// Takes one request's token for the caller, or throws 429.
     func admit(_ principal: Principal?) async throws {
         guard case let .programKey(key) = principal, let rate = limits.perSecond(for: key) else { return }
-        guard let redis else { return try Self.refuseIf(takeLocal(key, rate: Double(rate), now: clock.now), rate: rate) }
+        guard let buckets else { return try Self.refuseIf(takeLocal(key, rate: Double(rate), now: clock.now), rate: rate) }
         while true {
             let now = clock.now
             let turn = shares.withLock { shares -> Turn in
@@ -131,7 +128,7 @@ final class RateLimiter: Sendable {
             case .take:
                 let wait: Double?
                 do {
-                    wait = try await takeShared(key, rate: rate, redis: redis, now: now)
+                    wait = try await takeShared(key, rate: rate, buckets: buckets, now: now)
                 } catch {
                     finishTake(key, granted: 0, emptyFor: nil, now: now)
                     warnOnce(error)
@@ -151,16 +148,10 @@ final class RateLimiter: Sendable {
 
     /// Takes up to a twentieth of the rate's tokens from the shared bucket: one is spent now, the rest held here. Nil
     /// when one was had, else the seconds until the bucket holds one again.
-    private func takeShared(_ key: ProgramKey, rate: Int, redis: any RedisClient, now: ContinuousClock.Instant) async throws -> Double? {
-        let wanted = max(1, rate / 20)
-        let milliseconds = Int64((clock.wallTime.timeIntervalSince1970 * 1000).rounded(.down))
-        let reply = try await redis.send(["EVAL", Self.take, "1", keys.rateBucket(program: key.programId, keyId: key.id),
-                                          String(rate), String(2 * rate), String(wanted), String(milliseconds)])
-        guard case let .array(parts) = reply, parts.count == 2, let granted = parts[0].int, let waitMilliseconds = parts[1].int else {
-            throw RedisError(kind: .protocolError, message: "the rate script answered \(reply)")
-        }
-        let wait: Duration? = granted > 0 ? nil : .milliseconds(waitMilliseconds)
-        finishTake(key, granted: granted, emptyFor: wait, now: now)
+    private func takeShared(_ key: ProgramKey, rate: Int, buckets: Leaderboards, now: ContinuousClock.Instant) async throws -> Double? {
+        let taken = try await buckets.takeRateTokens(program: key.programId, keyId: key.id, rate: rate, wanted: max(1, rate / 20), at: clock.wallTime)
+        let wait: Duration? = taken.granted > 0 ? nil : .milliseconds(taken.waitMilliseconds)
+        finishTake(key, granted: taken.granted, emptyFor: wait, now: now)
         return wait.map { $0 / .seconds(1) }
     }
 
@@ -207,24 +198,4 @@ final class RateLimiter: Sendable {
         }
         if due { logger.warning("rate limits are counted by this instance alone while Redis cannot be reached", metadata: ["error": "\(error)"]) }
     }
-
-    /// KEYS[1] the bucket (a hash: `t` tokens, `u` when last refilled, in ms); ARGV: rate a second, capacity, tokens
-    /// wanted, the time in ms. Refills by the time passed (never backwards: an instance whose clock is behind refills
-    /// nothing), gives up to the tokens wanted, whole ones only; answers {given, ms until one is there (0 when given)}.
-    static let take = """
-        local rate, capacity, wanted, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-        local state = redis.call('HMGET', KEYS[1], 't', 'u')
-        local tokens, updated = tonumber(state[1]) or capacity, tonumber(state[2]) or now
-        if now > updated then
-            tokens = tokens + (now - updated) * rate / 1000
-            updated = now
-        end
-        tokens = math.min(capacity, tokens)
-        local given = math.min(wanted, math.floor(tokens))
-        tokens = tokens - given
-        redis.call('HSET', KEYS[1], 't', string.format('%.6f', tokens), 'u', string.format('%d', updated))
-        redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 1000 / rate) + 1000)
-        if given > 0 then return {given, 0} end
-        return {0, math.ceil((1 - tokens) * 1000 / rate)}
-        """
 }

@@ -11,6 +11,34 @@ import Testing
 /// in Redis ends exactly as PostgreSQL holds it, nothing lost and nothing counted twice.
 @Suite("Two instances on the same members")
 struct TwoInstanceTests {
+    /// One instance holds the scheduler's lease; another takes it when the first gives it back (a graceful stop) or
+    /// once it ran out (the first died), and the first then knows it is no longer the leader.
+    @Test func oneInstanceRunsTheScheduledJobsAndAnotherTakesOver() async throws {
+        try await StoreTestEnvironment.run(lanes: 1) { stores in
+            let first = Leadership(postgres: stores.postgres, logger: StoreTestEnvironment.logger, metrics: NOOPMetricsHandler.instance)
+            let second = Leadership(postgres: stores.postgres, logger: StoreTestEnvironment.logger, metrics: NOOPMetricsHandler.instance)
+            func holder() async throws -> String? { try await stores.postgres.query("SELECT holder FROM leases WHERE name = 'scheduler'").first?.string("holder") }
+            #expect(await first.takeOrRenew() && first.isLeader)
+            #expect(await !second.takeOrRenew() && !second.isLeader)
+            #expect(await first.takeOrRenew(), "the holder renews")
+            #expect(try await holder() == first.instance)
+
+            // The first dies: its lease runs out (moved back here rather than waited for), the second takes it.
+            try await stores.postgres.query("UPDATE leases SET expires_at = now() - interval '1 second'")
+            #expect(await second.takeOrRenew() && second.isLeader)
+            #expect(await !first.takeOrRenew() && !first.isLeader, "a leader whose lease was taken over learns it on its next renewal")
+            #expect(try await holder() == second.instance)
+
+            // The second stops gracefully: it gives the lease back, and the first takes it at once.
+            let running = Task { try await second.run() }
+            running.cancel()
+            try await running.value
+            #expect(!second.isLeader)
+            #expect(try await holder() == nil)
+            #expect(await first.takeOrRenew() && first.isLeader)
+        }
+    }
+
     /// A page one instance cached is dropped when that instance changes its board, and otherwise within a second: the
     /// changes another instance makes show no later than that.
     @Test func aPageCachedByOneInstanceShowsAnothersChangesWithinASecond() async throws {

@@ -223,6 +223,12 @@ def main():
         fail("boards differ from PostgreSQL:\n" + check.stdout + check.stderr)
     say("every board equals PostgreSQL (rally check-leaderboards)")
 
+    # The scheduled jobs moved to the surviving instance once the killed one's lease ran out.
+    survivor = open(os.path.join(SCALE_DIR, "rally-2.pid")).read().strip()
+    wait_for("the scheduler's lease taken over by instance 2",
+             lambda: "/%s/" % survivor in psql(PRIMARY_PORT, "SELECT coalesce(max(holder), '') FROM leases WHERE name = 'scheduler'"), 30)
+    say("the scheduled jobs run on instance 2 now (the scheduler's lease)")
+
     acted = set(psql(PRIMARY_PORT, "SELECT DISTINCT member_id FROM events WHERE program_id = '%s'" % PROGRAM).split())
 
     def awarded():
