@@ -24,7 +24,7 @@ cpu_seconds() {
 # run_accounted NAME …: run_wrk, then the CPU each part used during it, in seconds.
 run_accounted() {
   local name=$1; shift
-  local before=() after=() parts=(rally postgres redis-server wrk) part
+  local before=() after=() parts=(rally postgres redis-server haproxy wrk) part
   for part in "${parts[@]}"; do before+=("$(cpu_seconds "$part")"); done
   run_wrk "$name" "$@"
   for part in "${parts[@]}"; do after+=("$(cpu_seconds "$part")"); done

@@ -141,11 +141,15 @@ public final class EventWriter: Service, Sendable {
     }
 
     private func scheduleProjectionChecks() async {
-        var lastPruned: ContinuousClock.Instant?
+        var lastPruned: ContinuousClock.Instant?, lastPartitioned: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await clock.sleep(for: projectionCheckInterval)
             await repairProjectionIfNeeded()
             metrics.projectionLag.record(Double(projectionLag.components.seconds) + Double(projectionLag.components.attoseconds) / 1e18)
+            if leadership?.isLeader ?? true, lastPartitioned.map({ clock.now - $0 >= Self.pruneInterval }) ?? true {
+                lastPartitioned = clock.now
+                await createLedgerMonthsAhead()
+            }
             if !projectionIsStale, leadership?.isLeader ?? true, lastPruned.map({ clock.now - $0 >= Self.pruneInterval }) ?? true {
                 lastPruned = clock.now
                 await pruneExpiredBoards()
@@ -153,8 +157,18 @@ public final class EventWriter: Service, Sendable {
         }
     }
 
-    /// How often the boards of periods past keeping are deleted from Redis.
+    /// How often the boards of periods past keeping are deleted from Redis, and the ledger's months ahead made.
     static let pruneInterval: Duration = .seconds(3600)
+
+    /// The ledger's partitions of the months ahead (`LedgerPartitions`), made by the scheduler.
+    private func createLedgerMonthsAhead() async {
+        do {
+            let made = try await LedgerPartitions.createAhead(on: postgres)
+            if made > 0 { logger.info("ledger partitions of the months ahead created", metadata: ["months": "\(made)"]) }
+        } catch {
+            logger.warning("could not create the ledger's partitions of the months ahead; will try again", metadata: ["error": "\(error)"])
+        }
+    }
 
     private func pruneExpiredBoards() async {
         do {
