@@ -23,18 +23,9 @@ ANALYZE events;
 ALTER TABLE ledger RENAME TO ledger_before_partitioning;
 ALTER TABLE ledger_before_partitioning RENAME CONSTRAINT ledger_pkey TO ledger_before_partitioning_pkey;
 ALTER INDEX ledger_member RENAME TO ledger_before_partitioning_member;
-CREATE TABLE ledger (
-    id           bigint GENERATED ALWAYS AS IDENTITY,
-    program_id   text NOT NULL,
-    member_id    text NOT NULL,
-    event_id     text NOT NULL,
-    kind         text NOT NULL CHECK (kind IN ('award', 'reversal')),
-    action       text NOT NULL,
-    points       integer NOT NULL,
-    occurred_at  timestamptz NOT NULL,
-    recorded_at  timestamptz NOT NULL,
-    PRIMARY KEY (id, recorded_at)
-) PARTITION BY RANGE (recorded_at);
+CREATE TABLE ledger (LIKE ledger_before_partitioning INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING IDENTITY INCLUDING STORAGE,
+                     PRIMARY KEY (id, recorded_at))
+    PARTITION BY RANGE (recorded_at);
 CREATE INDEX ledger_member ON ledger (program_id, member_id, id DESC);
 -- A partition for every month from the first one recorded to three months from now.
 DO $$

@@ -45,19 +45,21 @@ public struct RateLimits: Sendable, Equatable {
 /// of a second's worth of requests, and the tokens an instance holds unspent — all that can be refused while the
 /// bucket still had them — stay under 5% of the rate. No instance admits a request without its token: together they
 /// never exceed the rate. Once the bucket is found empty, the instance refuses the key's requests by itself until the
-/// bucket has a token again. While Redis cannot be reached, each instance limits on its own (N instances then allow N
-/// times the rate).
+/// bucket has a token again. While Redis cannot be reached (for a second after a take failed), each instance limits on
+/// its own (N instances then allow N times the rate).
 final class RateLimiter: Sendable {
     private let limits: RateLimits
     private let clock: any ServiceClock
-    /// Where the shared buckets are (nil: the instance counts alone).
-    private let buckets: Leaderboards?
+    /// Where the shared buckets are.
+    private let buckets: Leaderboards
     private let logger: Logger
     /// What this instance knows of each key's shared bucket, by key id.
     private let shares = Mutex<[String: Share]>([:])
     /// The buckets of this instance alone, used while Redis cannot be reached.
     private let local = Mutex<[String: LocalBucket]>([:])
     private let lastWarning = Mutex<ContinuousClock.Instant?>(nil)
+    /// Until when the instance counts alone after Redis failed a take (requests do not each wait for Redis to fail).
+    private let aloneUntil = Mutex<ContinuousClock.Instant?>(nil)
 
     /// Tokens taken from a key's shared bucket and not yet spent (dropped after `holding`), whether a take is under
     /// way (and who waits for it), and until when the bucket is known to be empty.
@@ -78,7 +80,7 @@ final class RateLimiter: Sendable {
     /// quiet does not keep what another instance could use).
     static let holding: Duration = .seconds(1)
 
-    init(limits: RateLimits, clock: any ServiceClock, buckets: Leaderboards?, logger: Logger) {
+    init(limits: RateLimits, clock: any ServiceClock, buckets: Leaderboards, logger: Logger) {
         self.limits = limits
         self.clock = clock
         self.buckets = buckets
@@ -97,7 +99,9 @@ final class RateLimiter: Sendable {
     /// Takes one request's token for the caller, or throws 429.
     func admit(_ principal: Principal?) async throws {
         guard case let .programKey(key) = principal, let rate = limits.perSecond(for: key) else { return }
-        guard let buckets else { return try Self.refuseIf(takeLocal(key, rate: Double(rate), now: clock.now), rate: rate) }
+        if let alone = aloneUntil.withLock({ $0 }), alone > ContinuousClock.now {
+            return try Self.refuseIf(takeLocal(key, rate: Double(rate), now: clock.now), rate: rate)
+        }
         while true {
             let now = clock.now
             let turn = shares.withLock { shares -> Turn in
@@ -128,8 +132,9 @@ final class RateLimiter: Sendable {
             case .take:
                 let wait: Double?
                 do {
-                    wait = try await takeShared(key, rate: rate, buckets: buckets, now: now)
+                    wait = try await takeShared(key, rate: rate, now: now)
                 } catch {
+                    aloneUntil.withLock { $0 = ContinuousClock.now + .seconds(1) }
                     finishTake(key, granted: 0, emptyFor: nil, now: now)
                     warnOnce(error)
                     return try Self.refuseIf(takeLocal(key, rate: Double(rate), now: now), rate: rate)
@@ -148,7 +153,7 @@ final class RateLimiter: Sendable {
 
     /// Takes up to a twentieth of the rate's tokens from the shared bucket: one is spent now, the rest held here. Nil
     /// when one was had, else the seconds until the bucket holds one again.
-    private func takeShared(_ key: ProgramKey, rate: Int, buckets: Leaderboards, now: ContinuousClock.Instant) async throws -> Double? {
+    private func takeShared(_ key: ProgramKey, rate: Int, now: ContinuousClock.Instant) async throws -> Double? {
         let taken = try await buckets.takeRateTokens(program: key.programId, keyId: key.id, rate: rate, wanted: max(1, rate / 20), at: clock.wallTime)
         let wait: Duration? = taken.granted > 0 ? nil : .milliseconds(taken.waitMilliseconds)
         finishTake(key, granted: taken.granted, emptyFor: wait, now: now)

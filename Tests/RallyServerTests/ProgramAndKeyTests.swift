@@ -369,6 +369,17 @@ struct RateLimitTests {
         }
     }
 
+    /// With no Redis to share buckets through, an instance still holds each key to its rate, counting alone.
+    @Test func whileRedisCannotBeReachedAnInstanceLimitsAlone() async throws {
+        let clock = ManualClock()
+        try await TestApp.run(clock: clock, rateLimits: RateLimits(perSecond: [.read: 1]), redisURL: "redis://127.0.0.1:1/0") { app in
+            let program = try await app.createProgram()
+            #expect(try await Self.burst(10, app, program, key: program.readKey) == Self.passed(2, of: 10))
+            clock.advance(by: .seconds(1))
+            #expect(try await Self.burst(3, app, program, key: program.readKey) == Self.passed(1, of: 3))
+        }
+    }
+
     /// Sends `count` requests at once with `key` while the clock stands still; the statuses, sorted.
     static func burst(_ count: Int, _ app: TestApp, _ program: TestProgram, key: String) async throws -> [Int] {
         try await withThrowingTaskGroup(of: Int.self) { group in
