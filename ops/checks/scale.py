@@ -4,12 +4,14 @@ Through haproxy, four clients send single events and batches of 20 (each retried
 answered: events are idempotent) while, in turn, one Rally instance is killed (SIGKILL), the Redis master serving the
 program is killed, and the PostgreSQL primary is restarted. Then it checks that every acknowledged event is stored once
 and scored once (the members' lifetime points add up to the events stored), that every board equals PostgreSQL
-(`rally check-leaderboards`), that every member who acted received a `badge.awarded` webhook, and that analytics read
-from the replica, and from the primary while the replica's replay is paused.
+(`rally check-leaderboards`), that the scheduler's lease moved to the surviving instance, that every member who acted
+received a `badge.awarded` webhook; then, with everything started again, that a key's rate limit holds across both
+instances (within 10%), and that analytics read from the replica, and from the primary while its replay is paused.
 """
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import threading
@@ -127,6 +129,21 @@ class Load:
             time.sleep(0.02)
 
 
+def served():
+    """Requests haproxy sent to each instance that is up, from its admin socket: {server: total}."""
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(os.path.join(SCALE_DIR, "haproxy.sock"))
+    client.sendall(b"show stat\n")
+    text = b""
+    while chunk := client.recv(65536):
+        text += chunk
+    client.close()
+    rows = [line.split(",") for line in text.decode().splitlines() if line and not line.startswith("#")]
+    header = text.decode().splitlines()[0].lstrip("# ").split(",")
+    status, total = header.index("status"), header.index("stot")
+    return {row[1]: int(row[total]) for row in rows if row[0] == "rally" and row[1].startswith("rally-") and row[status] == "UP"}
+
+
 def wait_for(what, condition, seconds):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -236,6 +253,41 @@ def main():
             return {d["data"].get("memberId") for d in Receiver.deliveries.values() if d["type"] == "badge.awarded"}
     wait_for("a badge.awarded webhook for each of the %d members who acted" % len(acted), lambda: awarded() >= acted, 120)
     say("every webhook delivered: %d members awarded, %d deliveries" % (len(awarded()), len(Receiver.deliveries)))
+
+    # Instance 1 and the Redis node killed come back (ops/scale/up starts what does not run).
+    subprocess.run([os.path.join(OPS, "scale", "up")], check=True, capture_output=True)
+    wait_for("instance 1 back behind haproxy", lambda: len(served()) == 2, 30)
+
+    # Rate limits across both instances: a read key of its own 50 requests a second, sent as fast as 8 clients can
+    # through haproxy for 6 s, passes its burst (100) and 50 a second, within 10%, not twice that.
+    before = served()
+    status, limited = call("POST", "/v1/programs/%s/keys" % PROGRAM, admin, {"role": "read", "label": "limited", "rateLimit": 50})
+    if status != 201:
+        fail("rate-limited key not created: %s %s" % (status, limited))
+    passed, refused, lock = [0], [0], threading.Lock()
+    begin = time.time()
+
+    def hammer():
+        while time.time() < begin + 6:
+            status, _ = call("GET", "/v1/programs/%s" % PROGRAM, limited["key"])
+            with lock:
+                if status == 200:
+                    passed[0] += 1
+                elif status == 429:
+                    refused[0] += 1
+    hammers = [threading.Thread(target=hammer) for _ in range(8)]
+    for thread in hammers:
+        thread.start()
+    for thread in hammers:
+        thread.join()
+    allowed = 100 + 50 * (time.time() - begin)
+    after = served()
+    if any(after[name] - before.get(name, 0) < 100 for name in after):
+        fail("haproxy did not share the requests between the instances: %s then %s" % (before, after))
+    if not 0.9 * allowed <= passed[0] <= 1.05 * allowed or refused[0] == 0:
+        fail("a key limited to 50 a second passed %d requests in %.1f s (%d refused); %.0f allowed" % (passed[0], time.time() - begin, refused[0], allowed))
+    say("a key limited to 50 a second passed %d of %d requests through both instances (%.0f allowed in %.1f s)"
+        % (passed[0], passed[0] + refused[0], allowed, time.time() - begin))
 
     # Analytics: from the replica; from the primary while the replica stops replaying.
     participation = "/v1/programs/%s/analytics/participation" % PROGRAM
