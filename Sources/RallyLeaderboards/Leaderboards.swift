@@ -168,17 +168,28 @@ public final class Leaderboards: Sendable {
     /// an instance started with other settings rebuilds them rather than trust boards kept by other rules.
     package var readyMark: String { "retention " + retention.description }
 
-    /// The ready key's value (nil while the projection is not complete) and the run id of the Redis server, which
-    /// changes when Redis restarts (perhaps from a snapshot older than what it had acknowledged).
-    package func projectionState() async throws -> (ready: String?, server: String) {
+    /// The ready key's value (nil while the projection is not complete) and the run id of each Redis server by its
+    /// address: a run id changes when its server restarts (perhaps from a snapshot older than what it had acknowledged),
+    /// and a cluster's shard answers with another when its replica took over.
+    package func projectionState() async throws -> (ready: String?, servers: [String: String]) {
         let ready = try await redis.send(["GET", keys.ready]).string
-        let runIds = try await redis.onEveryServer(["INFO", "server"]).map { info in
+        var servers: [String: String] = [:]
+        for (server, info) in try await redis.onEveryServer(["INFO", "server"]) {
             guard let line = (info.string ?? "").split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("run_id:") }) else {
                 throw RedisError(kind: .protocolError, message: "INFO server did not name the run_id")
             }
-            return String(line.dropFirst("run_id:".count))
+            servers[server] = String(line.dropFirst("run_id:".count))
         }
-        return (ready, runIds.sorted().joined(separator: ","))
+        return (ready, servers)
+    }
+
+    /// Of `programs`, those whose keys one of `servers` holds now (a program's keys share one cluster slot).
+    package func programs(_ programs: [String], heldBy servers: Set<String>) async throws -> [String] {
+        var held: [String] = []
+        for program in programs where servers.contains(try await redis.server(of: keys.revisions(program: program))) {
+            held.append(program)
+        }
+        return held
     }
 
     /// The 0-based position of a member on a board, or nil when they are not on it.

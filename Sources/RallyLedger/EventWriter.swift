@@ -48,9 +48,10 @@ public final class EventWriter: Service, Sendable {
     /// The members whose changes Redis missed since the projection was last complete, per program: resynchronising
     /// them is enough when Redis kept its data. Nil while unknown (at start, or past `maximumMissed`): a full rebuild.
     let missed = Mutex<[String: Set<String>]?>(nil)
-    /// The run id of the Redis server the projection was last brought in line with: another one means Redis restarted,
-    /// perhaps from a snapshot older than what it acknowledged, and every member is reconciled.
-    let inLineWith = Mutex<String?>(nil)
+    /// The run id of each Redis server (by address) when the projection was last brought in line: another one means that
+    /// server restarted, perhaps from a snapshot older than what it acknowledged (or a replica took its place), and the
+    /// members of the programs it holds are reconciled.
+    let inLineWith = Mutex<[String: String]?>(nil)
     static let maximumMissed = 100_000
 
     public init(postgres: PostgresPool, leaderboards: Leaderboards, logger: Logger, metrics: any MetricsFactory,

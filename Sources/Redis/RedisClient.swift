@@ -9,8 +9,11 @@ public protocol RedisClient: Service, Sendable {
     func send(_ command: [String]) async throws -> RedisReply
     /// Many commands, one round trip per server they go to; replies in order, error replies as `.error` elements.
     func pipeline(_ commands: [[String]]) async throws -> [RedisReply]
-    /// A command that acts on one server only (`SCRIPT LOAD`, `INFO`), sent to every server; one reply each.
-    func onEveryServer(_ command: [String]) async throws -> [RedisReply]
+    /// A command that acts on one server only (`SCRIPT LOAD`, `INFO`), sent to every server; one reply each, with the
+    /// server's address (`host:port`).
+    func onEveryServer(_ command: [String]) async throws -> [(server: String, reply: RedisReply)]
+    /// The address (`host:port`) of the server that holds `key` now.
+    func server(of key: String) async throws -> String
     /// Hands every key matching `pattern` on every server to `body`, a `SCAN` batch (about `count`) at a time.
     func scan(matching pattern: String, count: Int, _ body: ([String]) async throws -> Void) async throws
     /// Deletes keys (in the background, `UNLINK`), grouped as the servers need; returns how many existed.
@@ -32,9 +35,14 @@ public func makeRedisClient(url: String, maximumConnections: Int, logger: Logger
 }
 
 extension RedisPool: RedisClient {
-    public func onEveryServer(_ command: [String]) async throws -> [RedisReply] {
-        [try await send(command)]
+    public func onEveryServer(_ command: [String]) async throws -> [(server: String, reply: RedisReply)] {
+        [(address, try await send(command))]
     }
+
+    public func server(of key: String) async throws -> String { address }
+
+    /// This server's `host:port`.
+    var address: String { "\(configuration.host):\(configuration.port)" }
 
     public func scan(matching pattern: String, count: Int, _ body: ([String]) async throws -> Void) async throws {
         try await scanNode(self, matching: pattern, count: count, body)

@@ -164,7 +164,7 @@ public final class RedisCluster: RedisClient {
 
     /// A node-wide command (`SCRIPT LOAD`, `INFO`, `DBSIZE`) on every master, at once; one reply each, in the order of
     /// `masters()`.
-    public func onEveryServer(_ command: [String]) async throws -> [RedisReply] {
+    public func onEveryServer(_ command: [String]) async throws -> [(server: String, reply: RedisReply)] {
         let masters = try await currentMap().masters
         return try await withThrowingTaskGroup(of: (Int, RedisReply).self) { group in
             for (index, master) in masters.enumerated() {
@@ -172,8 +172,16 @@ public final class RedisCluster: RedisClient {
             }
             var replies = [RedisReply](repeating: .null, count: masters.count)
             for try await (index, reply) in group { replies[index] = reply }
-            return replies
+            return zip(masters, replies).map { ("\($0.0)", $0.1) }
         }
+    }
+
+    /// The master serving `key`'s slot, as the map has it now.
+    public func server(of key: String) async throws -> String {
+        guard let node = try await currentMap().master(of: RedisSlot.of(key: key)) else {
+            throw RedisError(.connection, "no node of the cluster serves the slot of \(key)")
+        }
+        return "\(node)"
     }
 
     /// The masters the map names now (read first when not yet known).

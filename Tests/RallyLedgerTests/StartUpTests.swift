@@ -65,11 +65,43 @@ struct StartUpTests {
             // changes with the restart (here: the writer is told it last saw another server).
             _ = try await stores.redis.send(["HDEL", stores.leaderboards.keys.revisions(program: program.id), "ben"])
             _ = try await stores.redis.send(["ZREM", stores.leaderboards.keys.key(for: Board(program: program.id, period: "all")), "ben"])
-            stores.writer.inLineWith.withLock { $0 = "a server before the restart" }
+            stores.writer.inLineWith.withLock { $0 = $0?.mapValues { _ in "a server before the restart" } }
             await stores.writer.repairProjectionIfNeeded()
             #expect(!stores.writer.projectionIsStale)
             let board = try await stores.leaderboards.page(program: program, span: .period(.allTime), offset: 0, limit: 10)
             #expect(board.entries.map { "\($0.memberId ?? "?")=\($0.points)" } == ["ana=25", "ben=25"])
+        }
+    }
+
+    /// On a Redis Cluster, a shard whose replica took over (another run id at its address) has only its programs
+    /// reconciled: a program on another shard is not read again.
+    @Test func aShardThatRestartedHasOnlyItsProgramsReconciled() async throws {
+        let cluster = try #require(ProcessInfo.processInfo.environment["RALLY_TEST_REDIS_CLUSTER_URL"].flatMap { $0.isEmpty ? nil : $0 },
+                                   "RALLY_TEST_REDIS_CLUSTER_URL is not set: run the tests with ops/test")
+        try await StoreTestEnvironment.run(lanes: 1, redisURL: cluster) { stores in
+            try await CatchUpTests.waitUntilInLine(stores.writer)
+            // Two programs on two shards.
+            let first = try await stores.program(members: ["ana", "ben"])
+            let shard = try await stores.redis.server(of: stores.leaderboards.keys.revisions(program: first.id))
+            var second = try await stores.program(members: ["ana", "ben"])
+            while try await stores.redis.server(of: stores.leaderboards.keys.revisions(program: second.id)) == shard {
+                second = try await stores.program(members: ["ana", "ben"])
+            }
+            for program in [first, second] {
+                try await record(["e1": "ana", "e2": "ben"], program: program, with: stores.writer)
+                // Lost by both shards (as a replica behind its master would lose it).
+                _ = try await stores.redis.send(["HDEL", stores.leaderboards.keys.revisions(program: program.id), "ben"])
+                _ = try await stores.redis.send(["ZREM", stores.leaderboards.keys.key(for: Board(program: program.id, period: "all")), "ben"])
+            }
+            // Only the first program's shard answers with another run id.
+            stores.writer.inLineWith.withLock { $0?[shard] = "the master before the failover" }
+            await stores.writer.repairProjectionIfNeeded()
+            #expect(!stores.writer.projectionIsStale)
+            func top(_ program: ProgramContext) async throws -> [String] {
+                try await stores.leaderboards.page(program: program, span: .period(.allTime), offset: 0, limit: 10).entries.map { "\($0.memberId ?? "?")=\($0.points)" }
+            }
+            #expect(try await top(first) == ["ana=25", "ben=25"], "the restarted shard's program is reconciled")
+            #expect(try await top(second) == ["ana=25"], "the other shard's program is not read again")
         }
     }
 

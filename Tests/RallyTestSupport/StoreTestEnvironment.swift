@@ -13,7 +13,7 @@ import Testing
 /// test, never skips it), with a writer running in the background, a database and a Redis namespace of their own.
 package struct StoreTestEnvironment {
     package let postgres: PostgresPool
-    package let redis: RedisPool
+    package let redis: any RedisClient
     package let programs: ProgramStore
     package let members: MemberStore
     package let writer: EventWriter
@@ -34,9 +34,15 @@ package struct StoreTestEnvironment {
         let redisURL = try redisURL ?? sharedRedisURL()
         let database = try await TestDatabase.clone()
         let postgres = PostgresPool(configuration: PostgresConfiguration(connectionString: database.url, maximumConnections: 6), logger: logger)
-        var redisConfiguration = try RedisConfiguration(url: redisURL, maximumConnections: 2)
-        redisConfiguration.commandTimeout = redisCommandTimeout
-        let redis = RedisPool(configuration: redisConfiguration, logger: logger)
+        let redis: any RedisClient
+        if redisURL.hasPrefix("redis+cluster://") {
+            redis = RedisCluster(seeds: try RedisCluster.seeds(url: redisURL),
+                                 node: RedisConfiguration(maximumConnections: 2, commandTimeout: redisCommandTimeout), logger: logger)
+        } else {
+            var redisConfiguration = try RedisConfiguration(url: redisURL, maximumConnections: 2)
+            redisConfiguration.commandTimeout = redisCommandTimeout
+            redis = RedisPool(configuration: redisConfiguration, logger: logger)
+        }
         let namespace = "store-test-\(UUID().uuidString.lowercased())"
         let leaderboards = Leaderboards(redis: redis, postgres: postgres, keys: LeaderboardKeys(namespace: namespace))
         let writer = EventWriter(postgres: postgres, leaderboards: leaderboards, logger: logger, metrics: NOOPMetricsHandler.instance,

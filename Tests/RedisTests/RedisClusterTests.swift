@@ -116,7 +116,7 @@ struct RedisClusterTests {
             #expect(read == order.map { .bulk("v\($0)") })
 
             // Every master holds some of them, and together all of them.
-            let counts = try await cluster.onEveryServer(["EVAL", "return #redis.call('KEYS', ARGV[1])", "0", "{\(prefix)*"]).map { $0.int ?? 0 }
+            let counts = try await cluster.onEveryServer(["EVAL", "return #redis.call('KEYS', ARGV[1])", "0", "{\(prefix)*"]).map { $0.reply.int ?? 0 }
             #expect(counts.count == 3)
             #expect(counts.allSatisfy { $0 > 0 })
             #expect(counts.reduce(0, +) == keys.count)
