@@ -50,7 +50,7 @@ final class DerivedBoardCache<Key: ProgramKeyed, Value: Sendable>: Sendable {
     private let capacity: Int
     private let clock: any ServiceClock
 
-    init(lifetime: Duration = .seconds(2), large: Int = 10_000, capacity: Int = 64, clock: any ServiceClock = ContinuousClock()) {
+    init(lifetime: Duration = .seconds(1), large: Int = 10_000, capacity: Int = 64, clock: any ServiceClock = ContinuousClock()) {
         self.lifetime = lifetime
         self.clock = clock
         self.large = large
