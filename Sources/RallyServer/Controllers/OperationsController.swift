@@ -65,7 +65,8 @@ struct OperationsController {
         do {
             boardsReady = try await leaderboards.isReady()
         } catch {
-            context.logger.warning("Redis is unreachable: ready, the projection stale", metadata: ["cause": "redis: \(error)"])
+            // At debug level: a balancer asks every second, and the writer says once that the projection went stale.
+            context.logger.debug("Redis is unreachable: ready, the projection stale", metadata: ["cause": "redis: \(error)"])
             boardsReady = nil
         }
         let lag = writer.projectionLag.components.seconds
