@@ -5,12 +5,13 @@ import Postgres
 import ServiceLifecycle
 import Synchronization
 
-/// Which instance runs the scheduled jobs (period closes, the pruning of boards past keeping): the one holding the
-/// `scheduler` lease in PostgreSQL's `leases` table, taken when free or run out and renewed every third of its length.
-/// When the leader stops, it gives the lease back; when it dies or loses PostgreSQL, another takes it over once it runs
-/// out (`lease`), and a job's own record (a period's close, a board's expiry) keeps a run from counting twice. The
-/// leader knows itself leader only until its lease would run out, measured from before it asked, so that two never
-/// both believe it. Queues need no leader: webhook deliveries and retroactive badge passes are claimed row by row.
+/// Which instance runs the scheduled jobs (period closes, the pruning of boards past keeping, the ledger's partitions of
+/// the months ahead): the one holding the `scheduler` lease in PostgreSQL's `leases` table, taken when free or run out
+/// and renewed every third of its length. When the leader stops, it gives the lease back; when it dies or loses
+/// PostgreSQL, another takes it over once it runs out (`lease`), and a job's own record (a period's close, a board's
+/// expiry, a partition's existence) keeps a run from counting twice. The leader knows itself leader only until its
+/// lease would run out, measured from before it asked, so that two never both believe it. Queues need no leader:
+/// webhook deliveries and retroactive badge passes are claimed row by row.
 public final class Leadership: Service, Sendable {
     let postgres: PostgresPool
     /// This instance's name in the lease: host, process and a random part.
