@@ -106,49 +106,14 @@ public struct AppConfiguration: Sendable {
             }
             rateLimits = limits
         }
-        if let text = environment["RALLY_KEY_RATE_LIMIT_MAX"] {
-            guard let value = Int(text), (1...1_000_000).contains(value) else {
-                throw ConfigurationError("RALLY_KEY_RATE_LIMIT_MAX must be a number of requests a second from 1 to 1000000, got '\(text)'")
-            }
-            rateLimits.keyMaximum = value
-        }
-        if let text = environment["RALLY_IDLE_TIMEOUT_S"] {
-            guard let value = Int(text), (1...3600).contains(value) else {
-                throw ConfigurationError("RALLY_IDLE_TIMEOUT_S must be a number of seconds from 1 to 3600, got '\(text)'")
-            }
-            idleTimeout = .seconds(value)
-        }
+        if let value = try Self.number("RALLY_KEY_RATE_LIMIT_MAX", in: environment, 1...1_000_000, of: "requests a second") { rateLimits.keyMaximum = value }
+        if let value = try Self.number("RALLY_IDLE_TIMEOUT_S", in: environment, 1...3600, of: "seconds") { idleTimeout = .seconds(value) }
         if let replica = environment["RALLY_DATABASE_REPLICA_URL"], !replica.isEmpty { databaseReplicaURL = replica }
-        if let text = environment["RALLY_DATABASE_REPLICA_MAX_LAG_S"] {
-            guard let value = Int(text), (0...3600).contains(value) else {
-                throw ConfigurationError("RALLY_DATABASE_REPLICA_MAX_LAG_S must be a number of seconds from 0 to 3600, got '\(text)'")
-            }
-            replicaMaximumLag = .seconds(value)
-        }
-        if let text = environment["RALLY_DRAIN_SECONDS"] {
-            guard let value = Int(text), (0...300).contains(value) else {
-                throw ConfigurationError("RALLY_DRAIN_SECONDS must be a number of seconds from 0 to 300, got '\(text)'")
-            }
-            drainDelay = .seconds(value)
-        }
-        if let text = environment["RALLY_BACKGROUND_INTERVAL_MS"] {
-            guard let value = Int(text), (10...60_000).contains(value) else {
-                throw ConfigurationError("RALLY_BACKGROUND_INTERVAL_MS must be a number of milliseconds from 10 to 60000, got '\(text)'")
-            }
-            backgroundInterval = .milliseconds(value)
-        }
-        if let text = environment["RALLY_WEBHOOK_RETRY_MS"] {
-            guard let value = Int(text), (10...3_600_000).contains(value) else {
-                throw ConfigurationError("RALLY_WEBHOOK_RETRY_MS must be a number of milliseconds from 10 to 3600000, got '\(text)'")
-            }
-            webhookFirstRetryDelay = .milliseconds(value)
-        }
-        if let text = environment["RALLY_METRICS_REFRESH_MS"] {
-            guard let value = Int(text), (100...3_600_000).contains(value) else {
-                throw ConfigurationError("RALLY_METRICS_REFRESH_MS must be a number of milliseconds from 100 to 3600000, got '\(text)'")
-            }
-            metricsRefreshInterval = .milliseconds(value)
-        }
+        if let value = try Self.number("RALLY_DATABASE_REPLICA_MAX_LAG_S", in: environment, 0...3600, of: "seconds") { replicaMaximumLag = .seconds(value) }
+        if let value = try Self.number("RALLY_DRAIN_SECONDS", in: environment, 0...300, of: "seconds") { drainDelay = .seconds(value) }
+        if let value = try Self.number("RALLY_BACKGROUND_INTERVAL_MS", in: environment, 10...60_000, of: "milliseconds") { backgroundInterval = .milliseconds(value) }
+        if let value = try Self.number("RALLY_WEBHOOK_RETRY_MS", in: environment, 10...3_600_000, of: "milliseconds") { webhookFirstRetryDelay = .milliseconds(value) }
+        if let value = try Self.number("RALLY_METRICS_REFRESH_MS", in: environment, 100...3_600_000, of: "milliseconds") { metricsRefreshInterval = .milliseconds(value) }
         if let text = environment["RALLY_ANALYTICS_PREPARE_MS"] {
             guard let value = Int(text), value == 0 || (1000...86_400_000).contains(value) else {
                 throw ConfigurationError("RALLY_ANALYTICS_PREPARE_MS must be 0 (never) or a number of milliseconds from 1000 to 86400000, got '\(text)'")
@@ -180,6 +145,15 @@ public struct AppConfiguration: Sendable {
 }
 
 extension AppConfiguration {
+    /// The whole number `name` holds, within `range` (nil when unset); what it counts names `unit` in the error.
+    static func number(_ name: String, in environment: [String: String], _ range: ClosedRange<Int>, of unit: String) throws -> Int? {
+        guard let text = environment[name] else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError("\(name) must be a number of \(unit) from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
     /// Serving needs Redis; migrating does not.
     public func requireRedis() throws {
         guard !redisURL.isEmpty else { throw ConfigurationError("RALLY_REDIS_URL is not set (redis://host:port[/db], or redis+cluster://host:port[,host:port…])") }
