@@ -13,6 +13,12 @@ public struct RallyError: Error, Sendable, Equatable {
         case eventConflict = "event_conflict"
         /// The change clashes with the resource's current state (e.g. a program's time zone once it has events).
         case conflict
+        /// A redemption costs more than the member's balance.
+        case insufficientPoints = "insufficient_points"
+        /// The reward has no unit left.
+        case outOfStock = "out_of_stock"
+        /// The reward may not be redeemed now (`active: false`).
+        case rewardInactive = "reward_inactive"
         /// PostgreSQL refused a value of this submission that validation let through; nothing of it was stored.
         case notStorable = "not_storable"
         case payloadTooLarge = "payload_too_large"

@@ -7,7 +7,7 @@ extension MemberStore {
     /// The tables whose rows belong to a member, by `member_id`: an erasure moves them all to a pseudonym.
     static let memberTables = [
         "events", "ledger", "member_days", "member_totals", "member_activity", "content_awards", "member_action_totals",
-        "member_badges", "member_campaign_days", "member_enrolments", "member_audiences",
+        "member_badges", "member_campaign_days", "member_enrolments", "member_audiences", "redemptions", "member_balances", "balance_entries",
     ]
 
     /// Erases a member (the right to be forgotten), audited as `actor`'s: their name and audience are removed and they
@@ -75,8 +75,8 @@ extension MemberStore {
     }
 
     /// Everything Rally holds on a member, as one JSON document: the profile as stored, the enrolment and audience
-    /// histories, every event with what it earned, the ledger, badges (revoked ones too), totals per action, and survey
-    /// answers. A 404 when there is no such member.
+    /// histories, every event with what it earned, the ledger, badges (revoked ones too), totals per action, redemptions
+    /// and survey answers. A 404 when there is no such member.
     public func export(program: String, memberId: String) async throws -> String {
         let rows: PostgresRows
         rows = try await postgres.query("""
@@ -102,6 +102,9 @@ extension MemberStore {
                 'actionTotals', (SELECT coalesce(jsonb_agg(jsonb_build_object('action', t.action, 'events', t.events, 'points', t.points,
                     'firstDay', t.first_day) ORDER BY t.action), '[]') FROM member_action_totals t
                     WHERE t.program_id = $1 AND t.member_id = $2),
+                'redemptions', (SELECT coalesce(jsonb_agg(jsonb_build_object('redemptionId', r.redemption_id, 'rewardId', r.reward_id,
+                    'cost', r.cost, 'status', r.status, 'createdAt', r.created_at, 'updatedAt', r.updated_at) ORDER BY r.created_at, r.redemption_id), '[]')
+                    FROM redemptions r WHERE r.program_id = $1 AND r.member_id = $2),
                 'surveyResponses', (SELECT coalesce(jsonb_agg(jsonb_build_object('responseId', s.response_id, 'kind', s.kind,
                     'score', s.score, 'answeredAt', s.answered_at) ORDER BY s.answered_at, s.response_id), '[]') FROM survey_responses s
                     WHERE s.program_id = $1 AND s.member_id = $2)

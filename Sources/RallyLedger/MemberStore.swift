@@ -9,6 +9,8 @@ public struct Member: Sendable {
     public var id: String
     public var profile: MemberProfile
     public var points: PeriodPoints
+    /// What the member may spend on rewards: lifetime points less what they spent net.
+    public var balance: Int64
     public var ranks: PeriodRanks
     /// The awards held (revoked ones aside), oldest first.
     public var badges: [EarnedBadge]
@@ -123,7 +125,8 @@ public final class MemberStore: Sendable {
             return (badge.id, Streak(activeDays: days, unit: unit).asOf(today, unit: unit))
         }
         return Member(id: memberId, profile: profile,
-                      points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0), ranks: ranks,
+                      points: PeriodPoints(lifetime: totals.lifetime ?? 0, week: totals.week ?? 0, month: totals.month ?? 0),
+                      balance: Redemptions.balance(earned: totals.lifetime ?? 0, spent: try row.int64("spent")), ranks: ranks,
                       badges: badges, streaks: streaks)
     }
 
@@ -165,8 +168,8 @@ public final class MemberStore: Sendable {
 }
 
 /// A member's profile in one round trip, prepared once per connection: their row and summary (`MemberTotals.profileSQL`),
-/// their awards (revoked ones aside) and, when the program has streak badges (`$7`), the days they did each action the
-/// rules scored.
+/// their awards (revoked ones aside), what they spent on rewards and, when the program has streak badges (`$7`), the
+/// days they did each action the rules scored.
 struct ProfileRead: PostgresStatement {
     static let isPrepared = true
     static let sql = MemberTotals.profileSQL(alsoSelecting: [
@@ -175,6 +178,7 @@ struct ProfileRead: PostgresStatement {
         (SELECT coalesce(jsonb_agg(jsonb_build_array(day, action)), '[]')::text FROM member_activity
                 WHERE $7 AND program_id = $1 AND member_id = $2 AND events > 0) AS days
         """,
+        "coalesce((SELECT spent FROM member_balances WHERE program_id = $1 AND member_id = $2), 0) AS spent",
     ])
 
     var program: String

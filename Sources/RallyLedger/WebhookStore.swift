@@ -10,6 +10,19 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case levelReached = "level.reached"
     case eventRetracted = "event.retracted"
     case leaderboardClosed = "leaderboard.closed"
+    case redemptionCreated = "redemption.created"
+    case redemptionRejected = "redemption.rejected"
+    case redemptionFulfilled = "redemption.fulfilled"
+
+    /// The notification of a redemption reaching `status`, when there is one (an approval has none).
+    static func redemption(_ status: RedemptionStatus) -> WebhookEventType? {
+        switch status {
+        case .pending: .redemptionCreated
+        case .rejected: .redemptionRejected
+        case .fulfilled: .redemptionFulfilled
+        case .approved: nil
+        }
+    }
 }
 
 /// A receiver of a program's notifications (its secret is never read back).

@@ -108,6 +108,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(WebhookController(webhooks: webhooks, targets: targets).routes, at: "/v1/programs/:programId/webhooks")
     mount(EventController(writer: writer).routes, at: "/v1/programs/:programId/events")
     mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
+    mount(RewardController(rewards: RewardStore(postgres: postgres)).routes, at: "/v1/programs/:programId")
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
     mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
     mount(AuditController(audit: AuditLog(postgres: postgres)).routes, at: "/v1/programs/:programId/audit")

@@ -38,7 +38,12 @@ struct Query {
 
     /// One of a type's values, by its raw value.
     func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws -> T where T.RawValue == String {
-        guard let text = value(name) else { return fallback }
+        try choice(name) ?? fallback
+    }
+
+    /// One of a type's values, by its raw value, or nil when absent.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String) throws -> T? where T.RawValue == String {
+        guard let text = value(name) else { return nil }
         guard let found = T(rawValue: text) else {
             throw RallyError.validation([FieldProblem(field: name, problem: "must be one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")])
         }

@@ -15,7 +15,7 @@ extension RallyError {
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .rateLimited: .tooManyRequests
-        case .alreadyExists, .eventConflict, .conflict: .conflict
+        case .alreadyExists, .eventConflict, .conflict, .insufficientPoints, .outOfStock, .rewardInactive: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .unavailable: .serviceUnavailable

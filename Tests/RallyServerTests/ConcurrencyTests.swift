@@ -27,7 +27,7 @@ struct ConcurrencyTests {
             #expect(answers.filter { $0.0 == 200 && $0.1 == "duplicate" }.count == 99)
             #expect(answers.allSatisfy { $0.2 == 25 })
 
-            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 25, week: 25, month: 25))
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 25, week: 25, month: 25, balance: 25))
             #expect(try await program.fullLedger("ana").map(\.eventId) == ["storm"])
             #expect(try await program.board(period: "all").standings == [Standing(1, "ana", 25)])
         }
@@ -57,7 +57,7 @@ struct ConcurrencyTests {
             // 3 × 25 + 3 × 10 + 2 × 5 + 2 × 1 = 117 for every member.
             for member in members {
                 let profile = try await program.profile(member)
-                #expect(profile.points == PointsDTO(lifetime: 117, week: 117, month: 117), "\(member)")
+                #expect(profile.points == PointsDTO(lifetime: 117, week: 117, month: 117, balance: 117), "\(member)")
                 #expect(profile.ranks == RanksDTO(week: 1, month: 1, all: 1), "\(member)")
                 #expect(try await program.fullLedger(member).count == 10, "\(member)")
             }

@@ -20,7 +20,7 @@ struct EventTests {
                     member: MemberStandingDTO(points: PointsDTO(lifetime: points64, week: points64, month: points64),
                                               ranks: RanksDTO(week: 1, month: 1, all: 1))))
                 let profile = try await program.profile("ana")
-                #expect(profile.points == PointsDTO(lifetime: points64, week: points64, month: points64))
+                #expect(profile.points == PointsDTO(lifetime: points64, week: points64, month: points64, balance: points64))
                 #expect(profile.ranks == RanksDTO(week: 1, month: 1, all: 1))
                 let ledger = try await program.ledgerPage("ana")
                 #expect(ledger.entries.map(\.eventId) == ["e-\(action)"])
@@ -66,7 +66,7 @@ struct EventTests {
                 #expect(try decode(EventResultDTO.self, from: response) == expected)
             }
 
-            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 10, week: 10, month: 10))
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 10, week: 10, month: 10, balance: 10))
             #expect(try await program.ledgerPage("ana").entries.count == 1)
             #expect(try await program.board(period: "all").standings == [Standing(1, "ana", 10)])
         }
@@ -127,7 +127,7 @@ struct EventTests {
 
             // Once the member exists, nothing of the refused event shows, and its id is still free.
             try await program.addMembers(["ghost"])
-            #expect(try await program.profile("ghost").points == PointsDTO(lifetime: 0, week: 0, month: 0))
+            #expect(try await program.profile("ghost").points == PointsDTO(lifetime: 0, week: 0, month: 0, balance: 0))
             #expect(try await program.ledgerPage("ghost").entries.isEmpty)
             #expect(try await program.board(period: "all").total == 0)
             let created = try await program.record(event)
@@ -265,7 +265,7 @@ struct EventTests {
             #expect(result == EventResultDTO(eventId: "e1", outcome: "created", status: "not_enrolled", points: 0, breakdown: [], rulesVersion: 0, badgesAwarded: [],
                                              member: MemberStandingDTO(points: PointsDTO(lifetime: 0, week: 0, month: 0),
                                                                        ranks: RanksDTO(week: nil, month: nil, all: nil))))
-            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 0, week: 0, month: 0))
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 0, week: 0, month: 0, balance: 0))
             #expect(try await program.ledgerPage("ana").entries.isEmpty)
             #expect(try await program.board(period: "all").total == 0)
 

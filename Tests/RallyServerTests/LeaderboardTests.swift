@@ -109,7 +109,7 @@ struct LeaderboardTests {
             for period in ["day", "week", "month"] {
                 #expect(try await program.board(period: period).standings == [Standing(1, "ben", 25)], "\(period)")
             }
-            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 10, week: 0, month: 0))
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 10, week: 0, month: 0, balance: 10))
         }
     }
 
@@ -268,7 +268,7 @@ struct LeaderboardTests {
                 #expect(board.total == 1, "\(period)")
             }
             let profile = try await program.profile("hid")
-            #expect(profile.points == PointsDTO(lifetime: 25, week: 25, month: 25))
+            #expect(profile.points == PointsDTO(lifetime: 25, week: 25, month: 25, balance: 25))
             #expect(profile.ranks == RanksDTO(week: nil, month: nil, all: nil))
             #expect(try await program.profile("ana").ranks == RanksDTO(week: 1, month: 1, all: 1))
             try expectError(try await app.send(.get, "\(program.path)/leaderboards/members/around/hid", key: program.readKey),

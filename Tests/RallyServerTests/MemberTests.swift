@@ -14,7 +14,7 @@ struct MemberTests {
             let created = try await program.putMember("ana", Self.ana)
             try requireStatus(created, .created)
             let expected = ProfileDTO(memberId: "ana", displayName: "Ana", team: "Sales", region: "Lyon", enrolled: true, visibility: "public",
-                                      audience: ["linkedin": 300, "x": 120], points: PointsDTO(lifetime: 0, week: 0, month: 0), badges: [], streaks: [],
+                                      audience: ["linkedin": 300, "x": 120], points: PointsDTO(lifetime: 0, week: 0, month: 0, balance: 0), badges: [], streaks: [],
                                       ranks: RanksDTO(week: nil, month: nil, all: nil))
             #expect(try decode(ProfileDTO.self, from: created) == expected)
 
@@ -40,7 +40,7 @@ struct MemberTests {
             try requireStatus(response, .created)
             #expect(try decode(ProfileDTO.self, from: response) == ProfileDTO(
                 memberId: "u42", displayName: nil, team: nil, region: nil, enrolled: true, visibility: "public", audience: [:],
-                points: PointsDTO(lifetime: 0, week: 0, month: 0), badges: [], streaks: [], ranks: RanksDTO(week: nil, month: nil, all: nil)))
+                points: PointsDTO(lifetime: 0, week: 0, month: 0, balance: 0), badges: [], streaks: [], ranks: RanksDTO(week: nil, month: nil, all: nil)))
             // Unset profile fields are left out (as the OpenAPI document says); ranks are explicit nulls.
             let object = try jsonObject(response)
             #expect(object["displayName"] == nil)
@@ -61,10 +61,10 @@ struct MemberTests {
 
             #expect(try await program.profile("ana") == ProfileDTO(
                 memberId: "ana", displayName: "Ana", team: "Sales", region: "Lyon", enrolled: true, visibility: "public",
-                audience: ["linkedin": 300, "x": 120], points: PointsDTO(lifetime: 35, week: 35, month: 35), badges: [], streaks: [],
+                audience: ["linkedin": 300, "x": 120], points: PointsDTO(lifetime: 35, week: 35, month: 35, balance: 35), badges: [], streaks: [],
                 ranks: RanksDTO(week: 1, month: 1, all: 1)))
             let ben = try await program.profile("ben")
-            #expect(ben.points == PointsDTO(lifetime: 5, week: 5, month: 5))
+            #expect(ben.points == PointsDTO(lifetime: 5, week: 5, month: 5, balance: 5))
             #expect(ben.ranks == RanksDTO(week: 2, month: 2, all: 2))
         }
     }

@@ -256,7 +256,7 @@ struct ProgramAndKeyTests {
                             .forbidden, code: "forbidden")
             try expectError(try await program.putMember("ben", key: program.readKey), .forbidden, code: "forbidden")
             // Nothing was recorded.
-            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 0, week: 0, month: 0))
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 0, week: 0, month: 0, balance: 0))
             try expectError(try await app.send(.get, "\(program.path)/members/ben", key: program.readKey), .notFound, code: "not_found")
         }
     }

@@ -63,7 +63,7 @@ struct ProjectionRecoveryTests {
             let expected = [Standing(1, "ben", 25), Standing(2, "ana", 11), Standing(3, "carl", 5)]
             #expect(try await program.boardWhenReady(period: "all").standings == expected)
             #expect(try await program.board(period: "week").standings == expected)
-            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 11, week: 11, month: 11))
+            #expect(try await program.profile("ana").points == PointsDTO(lifetime: 11, week: 11, month: 11, balance: 11))
             #expect(try await program.profile("ana").ranks == RanksDTO(week: 2, month: 2, all: 2))
         }
     }

@@ -47,7 +47,8 @@ extension TestDatabase {
 
     /// What is wrong with the program's stored data, as sentences (none when it holds together): every member's total is
     /// the sum of their ledger and of their days, every event that earned points has its award in the ledger and every
-    /// ledger entry its event, and the all-time board lists every ranked member with their total.
+    /// ledger entry its event, every member's spending is the sum of their balance entries and their redemptions, and the
+    /// all-time board lists every ranked member with their total.
     func inconsistencies(_ program: TestProgram) async throws -> [String] {
         var found = try await column("""
             SELECT 'total of ' || t.member_id || ' is ' || t.points || ', its ledger sums to ' || coalesce(l.points, 0)
@@ -64,6 +65,13 @@ extension TestDatabase {
             UNION ALL
             SELECT 'ledger entry ' || l.id || ' has no event' FROM ledger l
             WHERE l.program_id = $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.program_id = l.program_id AND e.event_id = l.event_id)
+            UNION ALL
+            SELECT 'spending of ' || b.member_id || ' is ' || b.spent || ', its entries sum to ' || coalesce(-e.points, 0)
+                   || ', its redemptions not rejected to ' || coalesce(r.cost, 0)
+            FROM member_balances b
+            LEFT JOIN (SELECT member_id, sum(points) AS points FROM balance_entries WHERE program_id = $1 GROUP BY 1) e USING (member_id)
+            LEFT JOIN (SELECT member_id, sum(cost) AS cost FROM redemptions WHERE program_id = $1 AND status <> 'rejected' GROUP BY 1) r USING (member_id)
+            WHERE b.program_id = $1 AND (b.spent <> coalesce(-e.points, 0) OR b.spent <> coalesce(r.cost, 0))
             """, [program.id]).compactMap { $0 }
         let ranked = try await column("""
             SELECT t.points::text FROM member_totals t JOIN members m USING (program_id, member_id)

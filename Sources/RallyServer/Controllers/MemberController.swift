@@ -30,12 +30,15 @@ struct MemberController {
         var lifetime: Int64
         var week: Int64
         var month: Int64
+        /// The profile's only: what the member may spend on rewards.
+        var balance: Int64? = nil
 
         func write(to json: inout JSONWriter) {
             json.object { json in
                 json.field("lifetime", lifetime)
                 json.field("week", week)
                 json.field("month", month)
+                if let balance { json.field("balance", balance) }
             }
         }
     }
@@ -75,7 +78,8 @@ struct MemberController {
                 json.field("audience", object: { json in
                     for (network, size) in profile.audience.sorted(by: { $0.key < $1.key }) { json.field(network, size) }
                 })
-                json.field("points", PointsBody(lifetime: member.points.lifetime, week: member.points.week, month: member.points.month))
+                json.field("points", PointsBody(lifetime: member.points.lifetime, week: member.points.week, month: member.points.month,
+                                                  balance: member.balance))
                 json.key("level")
                 if let level {
                     json.object { json in

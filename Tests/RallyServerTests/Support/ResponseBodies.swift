@@ -54,6 +54,8 @@ struct PointsDTO: Decodable, Equatable {
     var lifetime: Int64
     var week: Int64
     var month: Int64
+    /// A profile's only.
+    var balance: Int64? = nil
 }
 
 struct RanksDTO: Decodable, Equatable {
