@@ -108,7 +108,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(WebhookController(webhooks: webhooks, targets: targets).routes, at: "/v1/programs/:programId/webhooks")
     mount(EventController(writer: writer).routes, at: "/v1/programs/:programId/events")
     mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
-    mount(RewardController(rewards: RewardStore(postgres: postgres)).routes, at: "/v1/programs/:programId")
+    let rewards = RewardStore(postgres: postgres)
+    mount(RewardController(rewards: rewards).routes, at: "/v1/programs/:programId")
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
     mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
     mount(AuditController(audit: AuditLog(postgres: postgres)).routes, at: "/v1/programs/:programId/audit")
@@ -119,7 +120,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
     ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres), analytics: analytics,
-                      webhooks: webhooks, badgesStore: badges, targets: targets,
+                      webhooks: webhooks, badgesStore: badges, rewards: rewards, targets: targets,
                       sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets),
                       keyRateLimitMaximum: configuration.rateLimits.keyMaximum, library: pages.library)
         .mount(on: router)

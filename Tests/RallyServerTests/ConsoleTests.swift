@@ -261,6 +261,43 @@ struct ConsoleTests {
         }
     }
 
+    @Test func rewardsAreDefinedAndRedemptionsReviewedFromTheConsole() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await RewardTests.earn(program, ["ana"], posts: 2)  // 50 points
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let page = "/console/\(program.id)/rewards"
+            let empty = try await browser.send(.get, page)
+            let csrf = Self.csrf(empty)
+            #expect(text(empty).contains(#"href="/console/\#(program.id)/rewards" aria-current="page""#))
+            let refused = try await browser.send(.post, page, form: ["csrf": csrf, "action": "save", "rewardId": "mug", "name": "", "cost": "ten",
+                                                                  "stock": "-1"])
+            #expect(refused.status == .unprocessableContent)
+            for field in ["name", "cost", "stock"] { #expect(text(refused).contains(#"data-field="\#(field)""#), "\(field)") }
+            try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "save", "rewardId": "mug", "name": "Mug",
+                                                                         "cost": "20", "stock": "3", "active": "true"]), .ok)
+            let catalogue = try jsonObject(try await app.send(.get, "\(program.path)/rewards", key: program.readKey))
+            #expect((catalogue["rewards"] as? [[String: Any]])?.first?["stock"] as? Int == 3)
+
+            try requireStatus(try await RewardTests.redeem(program, "ana", id: "r1", rewardId: "mug"), .created)
+            try requireStatus(try await RewardTests.redeem(program, "ana", id: "r2", rewardId: "mug"), .created)
+            let queue = text(try await browser.send(.get, page))
+            #expect(queue.contains(#"<tr data-redemption-id="r1" data-status="pending">"#) && queue.contains(#"<tr data-redemption-id="r2" data-status="pending">"#))
+            try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "reject", "redemptionId": "r1"]), .ok)
+            let approved = text(try await browser.send(.post, page, form: ["csrf": csrf, "action": "approve", "redemptionId": "r2"]))
+            #expect(!approved.contains(#"data-redemption-id="r1""#), "a rejected redemption leaves the queue")
+            #expect(approved.contains(#"<tr data-redemption-id="r2" data-status="approved">"#))
+            try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "fulfil", "redemptionId": "r2"]), .ok)
+            #expect(try await browser.send(.post, page, form: ["csrf": "forged", "action": "reject", "redemptionId": "r2"]).status == .forbidden)
+            #expect(try await browser.send(.post, page, form: ["csrf": csrf, "action": "reject", "redemptionId": "r2"]).status == .conflict)
+            #expect(try await program.profile("ana").points.balance == 30)
+            let audit = try decode(AuditPageDTO.self, from: try await app.send(.get, "\(program.path)/audit", key: program.adminKey))
+            #expect(audit.entries.prefix(3).map(\.action) == ["redemption.fulfilled", "redemption.approved", "redemption.rejected"])
+            #expect(Set(audit.entries.prefix(3).map(\.actor)).count == 1 && audit.entries[0].actor.hasPrefix("key_"), "made as the signed-in key")
+        }
+    }
+
     /// A badge drafted in the form: each problem beside its field, how many members meet it now, saved and deleted as the
     /// signed-in key.
     @Test func aBadgeIsPreviewedSavedAndDeletedFromTheConsole() async throws {
