@@ -23,6 +23,8 @@ public enum BadgeCriteria: Sendable, Equatable {
     /// A place among the first `top` of a period's board when the period closes: the program's board, or each team's or
     /// region's.
     case rank(period: PeriodKind, scope: RankScope)
+    /// Being among the contributors of a challenge that names the badge, when its target is reached.
+    case challenge
 
     /// The criterion's `type` in a badge document.
     public var type: String {
@@ -32,6 +34,7 @@ public enum BadgeCriteria: Sendable, Equatable {
         case .points: "points"
         case .streak: "streak"
         case .rank: "rank"
+        case .challenge: "challenge"
         }
     }
 
@@ -74,7 +77,7 @@ public struct Badge: Sendable, Equatable {
     public func tiersReached(by value: Int64) -> [BadgeTier] {
         switch criteria {
         case .rank: value > 0 ? tiers.filter { value <= $0.threshold } : []
-        case .firstAction: value >= 1 ? tiers : []
+        case .firstAction, .challenge: value >= 1 ? tiers : []
         default: tiers.filter { value >= $0.threshold }
         }
     }
@@ -106,8 +109,8 @@ public struct Badge: Sendable, Equatable {
 
         var tiers: [BadgeTier] = []
         if let value = fields["tiers"], let criteria {
-            if case .firstAction = criteria {
-                reader.problem("tiers", "a firstAction badge has no tiers")
+            if criteria.thresholdField == nil {
+                reader.problem("tiers", "a \(criteria.type) badge has no tiers")
             } else if let items = reader.array(value, at: "tiers", maximum: maximumTiers), let field = criteria.thresholdField {
                 if items.isEmpty { reader.problem("tiers", "must hold at least one tier (or leave tiers out)") }
                 var ids: Set<String> = []
@@ -202,8 +205,11 @@ public struct Badge: Sendable, Equatable {
             allowed = ["type", "period", "top", "scope"]
             let scope = fields["scope"].map { reader.choice($0, at: "criteria.scope", RankScope.self) } ?? .program
             criteria = period(fields["period"], at: "criteria.period", allowAll: false).flatMap { kind in scope.map { .rank(period: kind, scope: $0) } }
+        case "challenge":
+            allowed = ["type"]
+            criteria = .challenge
         default:
-            reader.problem("criteria.type", "must be one of: firstAction, actionCount, points, streak, rank")
+            reader.problem("criteria.type", "must be one of: firstAction, actionCount, points, streak, rank, challenge")
             return (nil, nil)
         }
         for name in fields.keys.sorted() where !allowed.contains(name) {
@@ -235,6 +241,15 @@ public struct Badge: Sendable, Equatable {
 }
 
 extension BadgeCriteria {
+    /// Whether a member's events earn the badge: not a rank badge (given when a period closes) nor a challenge badge
+    /// (given when a challenge is reached).
+    public var isEarnedByEvents: Bool {
+        switch self {
+        case .rank, .challenge: false
+        default: true
+        }
+    }
+
     var isRank: Bool {
         if case .rank = self { true } else { false }
     }
@@ -292,6 +307,7 @@ extension Badge {
         case let .streak(unit, actions):
             criteria["unit"] = .string(unit.rawValue)
             if !actions.isEmpty { criteria["actions"] = .array(actions.map(JSONValue.string)) }
+        case .challenge: break
         }
         var fields: [String: JSONValue] = ["badgeId": .string(id), "name": .string(name), "criteria": .object(criteria)]
         if let description { fields["description"] = .string(description) }

@@ -45,13 +45,13 @@ extension StreakUnit {
 
 extension Badge {
     /// Whether an event of `action` can change what the badge counts (rank badges count none: they are given when a
-    /// period closes).
+    /// period closes; challenge badges neither: when a challenge is reached).
     public func counts(_ action: String) -> Bool {
         switch criteria {
         case let .firstAction(counted), let .actionCount(counted, _): action == counted
         case .points: true
         case let .streak(_, actions): actions.isEmpty || actions.contains(action)
-        case .rank: false
+        case .rank, .challenge: false
         }
     }
 
@@ -62,7 +62,7 @@ extension Badge {
     /// most as many units on either side as its longest tier needs.
     public func daysRead(on day: CivilDate) -> Range<Int>? {
         switch criteria {
-        case .firstAction, .rank: return nil
+        case .firstAction, .rank, .challenge: return nil
         case let .actionCount(_, period), let .points(period): return PeriodCalendar.days(of: period, containing: day)
         case let .streak(unit, _):
             let start = unit.unit(containing: day.daysSinceEpoch), reach = Int(highestThreshold) * unit.step
@@ -89,7 +89,7 @@ extension Badge {
             while active.contains(first - unit.step) { first -= unit.step }
             while active.contains(last + unit.step) { last += unit.step }
             return Int64((last - first) / unit.step + 1)
-        case .rank:
+        case .rank, .challenge:
             return 0
         }
     }
@@ -103,7 +103,7 @@ extension Badge {
         case let .actionCount(action, period) where period != .all:
             return Self.busiestPeriod(period, state: state) { $0.action == action ? Int64($1.events) : 0 }
         case let .points(period) where period != .all: return Self.busiestPeriod(period, state: state) { $1.points }
-        case .firstAction, .rank, .actionCount, .points: return value(on: CivilDate(daysSinceEpoch: 0), state: state)
+        case .firstAction, .rank, .challenge, .actionCount, .points: return value(on: CivilDate(daysSinceEpoch: 0), state: state)
         case let .streak(unit, actions):
             return Int64(Streak(activeDays: activeDays(in: state, actions: actions), unit: unit).best)
         }

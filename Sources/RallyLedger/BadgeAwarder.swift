@@ -9,7 +9,7 @@ import Synchronization
 
 /// Gives the awards no event answer carries, in the background: a badge created or changed goes to every member who
 /// already meets it (`awardRetroactively`), rank badges go to the leaders of each period that closes
-/// (`closeEndedPeriods`). Work is kept in PostgreSQL (a badge's `retro_cursor`), so a restart resumes
+/// (`closeEndedPeriods`), challenge badges to the contributors of each challenge reached (`settleChallenges`). Work is kept in PostgreSQL (a badge's `retro_cursor`), so a restart resumes
 /// where it stopped, and any instance may take it (a lease keeps two from doing the same work).
 public final class BadgeAwarder: Service, Sendable {
     let postgres: PostgresPool
@@ -26,6 +26,9 @@ public final class BadgeAwarder: Service, Sendable {
     /// When periods were last looked at: closes are looked for every `closeInterval`, not on every round.
     let lastCloseCheck = Mutex<ContinuousClock.Instant?>(nil)
     static let closeInterval: Duration = .seconds(10)
+    /// When open challenges were last counted: every five rounds (each count reads the events of a challenge's window).
+    let lastChallengeCheck = Mutex<ContinuousClock.Instant?>(nil)
+    var challengeInterval: Duration { interval * 5 }
 
     public init(postgres: PostgresPool, programs: ProgramStore, logger: Logger, metrics: any MetricsFactory,
                 interval: Duration = .seconds(1), membersPerChunk: Int = 5000, clock: any ServiceClock = ContinuousClock(),
@@ -54,8 +57,8 @@ public final class BadgeAwarder: Service, Sendable {
         }
     }
 
-    /// Does the background work there is now: every pending retroactive pass, then (every `closeInterval`, on the
-    /// scheduler's instance) every period closed since.
+    /// Does the background work there is now: every pending retroactive pass, then, on the scheduler's instance, every
+    /// challenge reached (every `challengeInterval`) and every period closed since (every `closeInterval`).
     public func workOnce() async {
         do {
             while let (program, badgeId) = try await claimRetroactivePass() {
@@ -63,12 +66,15 @@ public final class BadgeAwarder: Service, Sendable {
             }
             guard leadership?.isLeader ?? true else { return }
             let now = clock.now
-            let due = lastCloseCheck.withLock { last in
-                guard last.map({ now - $0 >= Self.closeInterval }) ?? true else { return false }
-                last = now
-                return true
+            func due(_ check: borrowing Mutex<ContinuousClock.Instant?>, every interval: Duration) -> Bool {
+                check.withLock { last in
+                    guard last.map({ now - $0 >= interval }) ?? true else { return false }
+                    last = now
+                    return true
+                }
             }
-            if due { try await passes.alone { try await closeEndedPeriods() } }
+            if due(lastChallengeCheck, every: challengeInterval) { try await settleChallenges() }
+            if due(lastCloseCheck, every: Self.closeInterval) { try await passes.alone { try await closeEndedPeriods() } }
         } catch is CancellationError {
         } catch {
             logger.warning("background badge awarding failed; it will be tried again", metadata: ["error": "\(error)"])
@@ -132,8 +138,8 @@ extension BadgeAwarder {
         guard let cursorRow = try connection.query("""
             SELECT retro_cursor FROM badges WHERE program_id = $1 AND badge_id = $2 AND document = $3::jsonb AND deleted_at IS NULL FOR UPDATE
             """, [program.id, badge.id, badge.document.text]).first, let cursor = cursorRow.optionalString("retro_cursor") else { return nil }
-        if case .rank = badge.criteria {
-            // Rank badges are given when their periods close, from then on.
+        if !badge.criteria.isEarnedByEvents {
+            // Rank badges are given when their periods close, from then on; challenge badges when challenges are reached.
             try connection.query("UPDATE badges SET retro_cursor = NULL, retro_lease = NULL WHERE program_id = $1 AND badge_id = $2", [program.id, badge.id])
             return (0, true)
         }
@@ -215,7 +221,7 @@ extension BadgeAwarder {
                     GROUP BY member_id, island) y
                 GROUP BY member_id
                 """, actions.isEmpty ? nil : PostgresArray.literal(actions))
-        case .rank:
+        case .rank, .challenge:
             return ("SELECT NULL::text AS member_id, 0 AS value WHERE $4::text IS NULL", nil)
         }
     }

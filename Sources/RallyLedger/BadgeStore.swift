@@ -89,9 +89,10 @@ public final class BadgeStore: Sendable {
     }
 
     /// How many enrolled members meet `badge` now, at each of its tiers (easiest first; a member counts at every tier
-    /// they reach): whom a new badge would be given at once. Nil for a rank badge, given only when a period closes.
+    /// they reach): whom a new badge would be given at once. Nil for a rank badge, given only when a period closes, and a
+    /// challenge badge, given only when a challenge is reached.
     public func reach(_ badge: Badge, program: String) async throws -> [(tier: String?, members: Int)]? {
-        if case .rank = badge.criteria { return nil }
+        if !badge.criteria.isEarnedByEvents { return nil }
         let (value, parameter) = BadgeAwarder.bestValueQuery(badge)
         // The retroactive pass's query over the whole program as one chunk (no cursor, no limit), its values counted.
         let rows = try await postgres.query("""

@@ -10,6 +10,7 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case levelReached = "level.reached"
     case eventRetracted = "event.retracted"
     case leaderboardClosed = "leaderboard.closed"
+    case challengeReached = "challenge.reached"
     case redemptionCreated = "redemption.created"
     case redemptionRejected = "redemption.rejected"
     case redemptionFulfilled = "redemption.fulfilled"

@@ -110,6 +110,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
     let rewards = RewardStore(postgres: postgres)
     mount(RewardController(rewards: rewards).routes, at: "/v1/programs/:programId")
+    mount(ChallengeController(challenges: ChallengeStore(postgres: postgres, clock: clock), programs: programs).routes,
+          at: "/v1/programs/:programId/challenges")
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
     mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
     mount(AuditController(audit: AuditLog(postgres: postgres)).routes, at: "/v1/programs/:programId/audit")

@@ -78,7 +78,7 @@ import Testing
             FieldProblem(field: "tiers[2].count", problem: "must be between 1 and 1000000"),
         ])
         #expect(problems(#"{"name": "X", "criteria": {"type": "loyalty"}}"#)
-            == [FieldProblem(field: "criteria.type", problem: "must be one of: firstAction, actionCount, points, streak, rank")])
+            == [FieldProblem(field: "criteria.type", problem: "must be one of: firstAction, actionCount, points, streak, rank, challenge")])
         #expect(problems(#"{"name": "X", "criteria": {"type": "points", "period": "week"}}"#)
             == [FieldProblem(field: "criteria.points", problem: "is required (or give tiers)")])
         #expect(problems(#"{"name": "X", "criteria": {"type": "rank", "period": "all", "top": 3}}"#)

@@ -159,6 +159,7 @@ extension ConsoleController {
         case let .points(period): draft["period"] = period.rawValue
         case let .streak(unit, streakActions): draft["unit"] = unit.rawValue; actions = streakActions
         case let .rank(period, scope): draft["period"] = period.rawValue; draft["scope"] = scope.rawValue
+        case .challenge: break
         }
         if badge.tiers.count == 1, badge.tiers[0].id == nil {
             draft["threshold"] = String(badge.tiers[0].threshold)
@@ -178,8 +179,9 @@ extension ConsoleController {
         case let .points(period): parts.append(period.rawValue)
         case let .streak(unit, actions): parts += [unit.rawValue] + actions
         case let .rank(period, scope): parts += [period.rawValue, scope.rawValue]
+        case .challenge: break
         }
-        if case .firstAction = badge.criteria {} else {
+        if badge.criteria.thresholdField != nil {
             parts.append(badge.tiers.map { tier in [tier.id, String(tier.threshold)].compactMap { $0 }.joined(separator: " ") }.joined(separator: ", "))
         }
         return parts.joined(separator: " · ")
@@ -205,7 +207,7 @@ struct BadgeText: Sendable {
                       saved: "The badge %@ is saved: members who meet it now receive it within moments.", deleted: "The badge %@ is deleted; awards given keep it.",
                       reach: "%@ members meet it now and would receive it at once", rankReach: "A rank badge is given when each period closes, to its best.",
                       types: [("firstAction", "A first action"), ("actionCount", "A number of actions"), ("points", "Points"), ("streak", "A streak"),
-                              ("rank", "A place on the board")])
+                              ("rank", "A place on the board"), ("challenge", "A challenge reached")])
         case .fr:
             BadgeText(badges: "Badges", none: "Aucun badge pour l’instant.", id: "Identifiant", name: "Nom", description: "Description", type: "Obtenu par",
                       action: "Action", actionHelp: "Pour une première action ou un nombre d’actions.",
@@ -219,7 +221,7 @@ struct BadgeText: Sendable {
                       deleted: "Le badge %@ est supprimé ; les badges déjà remis restent.",
                       reach: "%@ membres le méritent déjà et le recevraient aussitôt", rankReach: "Un badge de rang est remis à la clôture de chaque période, aux meilleurs.",
                       types: [("firstAction", "Une première action"), ("actionCount", "Un nombre d’actions"), ("points", "Des points"), ("streak", "Une série"),
-                              ("rank", "Un rang au classement")])
+                              ("rank", "Un rang au classement"), ("challenge", "Un défi relevé")])
         }
     }
 }

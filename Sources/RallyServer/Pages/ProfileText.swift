@@ -5,7 +5,7 @@ import RallyCore
 struct ProfileText: Sendable {
     var week, month, allTime, points, rank, level, toNext, topLevel, badges, earned, toEarn, streaks, current, best, recent, when, action: String
     var explanation, howToEarn, leaderboard, teams, perAction, network, caps, campaigns, levels, from, members, total, perMember: String
-    var firstAction, actionCount, pointsIn, streak, rankIn, capCount, capPoints, campaign, oncePerContent, capped, alreadyEarned: String
+    var firstAction, actionCount, pointsIn, streak, rankIn, challenge, capCount, capPoints, campaign, oncePerContent, capped, alreadyEarned: String
     var periods: [PeriodKind: String]
     /// A board of each kind of period, as an adjective: weekly, monthly…
     var boards: [PeriodKind: String]
@@ -26,7 +26,7 @@ struct ProfileText: Sendable {
                         perAction: "Points per action", network: "On %@: × %@", caps: "Limits", campaigns: "Campaigns", levels: "Levels",
                         from: "from %@ points", members: "Members", total: "Total", perMember: "Per member",
                         firstAction: "Do a first “%@”", actionCount: "Reach %@ × “%@” %@", pointsIn: "Earn %@ points %@",
-                        streak: "Be active %@ %@ in a row", rankIn: "Finish in the top %@ of a %@ board (%@)",
+                        streak: "Be active %@ %@ in a row", rankIn: "Finish in the top %@ of a %@ board (%@)", challenge: "Help reach a team challenge",
                         capCount: "At most %@ “%@” a %@ earn points", capPoints: "At most %@ points a %@ from “%@”",
                         campaign: "%@: × %@ from %@ to %@", oncePerContent: "once per content", capped: "limit %@", alreadyEarned: "already earned on this content",
                         periods: [.day: "in one day", .week: "in one week", .month: "in one month", .quarter: "in one quarter", .year: "in one year", .all: "in total"],
@@ -41,7 +41,7 @@ struct ProfileText: Sendable {
                         perAction: "Points par action", network: "Sur %@ : × %@", caps: "Limites", campaigns: "Campagnes", levels: "Niveaux",
                         from: "dès %@ points", members: "Membres", total: "Total", perMember: "Par membre",
                         firstAction: "Faire un premier « %@ »", actionCount: "Atteindre %@ × « %@ » %@", pointsIn: "Gagner %@ points %@",
-                        streak: "Être actif %@ %@ d’affilée", rankIn: "Finir parmi les %@ premiers d’un classement %@ (%@)",
+                        streak: "Être actif %@ %@ d’affilée", rankIn: "Finir parmi les %@ premiers d’un classement %@ (%@)", challenge: "Contribuer à relever un défi collectif",
                         capCount: "Au plus %@ « %@ » par %@ rapportent des points", capPoints: "Au plus %@ points par %@ pour « %@ »",
                         campaign: "%@ : × %@ du %@ au %@", oncePerContent: "une fois par contenu", capped: "limite %@", alreadyEarned: "déjà gagné sur ce contenu",
                         periods: [.day: "en un jour", .week: "en une semaine", .month: "en un mois", .quarter: "en un trimestre", .year: "en un an", .all: "au total"],
@@ -61,6 +61,7 @@ struct ProfileText: Sendable {
         case let .streak(unit, _): return String(format: streak, number, units[unit] ?? "")
         case let .rank(period, scope):
             return String(format: rankIn, number, boards[period] ?? "", scopes[scope] ?? "")
+        case .challenge: return challenge
         }
     }
 
