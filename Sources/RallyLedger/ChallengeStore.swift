@@ -4,12 +4,13 @@ import RallyCore
 import RallyStorage
 import Synchronization
 
-/// A challenge as answered: its definition, where it stands now, when it was reached (nil: not yet), and how each
-/// member among the top contributors is shown (nil: anonymous or hidden).
+/// A challenge as answered: its definition, where it stands now, when it was reached (nil: not yet), what each member
+/// contributed, and how each contributor is shown (nil: anonymous or hidden).
 public struct ChallengeView: Sendable {
     public var challenge: Challenge
     public var reachedAt: Date?
     public var standing: ChallengeStanding
+    public var values: [String: Int64]
     public var shown: [String: (memberId: String, displayName: String?)?]
 }
 
@@ -21,6 +22,8 @@ public final class ChallengeStore: Sendable {
     private let postgres: PostgresPool
     private let clock: any ServiceClock
     private let cache = Mutex<[String: (at: ContinuousClock.Instant, view: ChallengeView)]>([:])
+    /// Each program's challenges under way, as last read (kept `lifetime` too).
+    private let current = Mutex<[String: (at: ContinuousClock.Instant, challenges: [(id: String, scope: ChallengeScope)])]>([:])
     static let lifetime: Duration = .seconds(1)
     static let top = 10
 
@@ -82,13 +85,42 @@ public final class ChallengeStore: Sendable {
                 shown[member] = try row.string("visibility") == Visibility.public.rawValue ? (member, row.optionalString("display_name")) : nil
                 return ChallengeContribution(memberId: member, value: try row.int64("value"))
             }
-            return ChallengeView(challenge: challenge, reachedAt: reachedAt, standing: ChallengeStanding(contributions, top: Self.top), shown: shown)
+            return ChallengeView(challenge: challenge, reachedAt: reachedAt, standing: ChallengeStanding(contributions, top: Self.top),
+                                 values: Dictionary(contributions.map { ($0.memberId, $0.value) }, uniquingKeysWith: +), shown: shown)
         }
         cache.withLock { kept in
             kept = kept.filter { now - $0.value.at < Self.lifetime }
             kept[key] = (now, view)
         }
         return view
+    }
+
+    /// The challenges under way now (their window holds the present) that count a member of `team` and `region`: the
+    /// program's, their team's, their region's. What a profile and a member's page show.
+    public func underWay(program: String, team: String?, region: String?) async throws -> [ChallengeView] {
+        let now = clock.now
+        var found = current.withLock { kept in kept[program].flatMap { now - $0.at < Self.lifetime ? $0.challenges : nil } }
+        if found == nil {
+            let rows = try await postgres.query("""
+                SELECT \(Self.columns) FROM challenges WHERE program_id = $1 AND starts_at <= now() AND ends_at > now() ORDER BY challenge_id
+                """, [program])
+            let challenges = try rows.map { row in let (challenge, _) = try Self.challenge(row); return (id: challenge.id, scope: challenge.scope) }
+            current.withLock { kept in
+                kept = kept.filter { now - $0.value.at < Self.lifetime }
+                kept[program] = (now, challenges)
+            }
+            found = challenges
+        }
+        var views: [ChallengeView] = []
+        for (id, scope) in found ?? [] {
+            switch scope {
+            case .program: break
+            case let .team(name): guard name == team else { continue }
+            case let .region(name): guard name == region else { continue }
+            }
+            views.append(try await view(program: program, id: id))
+        }
+        return views
     }
 
     static func key(_ program: String, _ id: String) -> String { program + "\n" + id }

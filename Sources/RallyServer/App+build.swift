@@ -100,7 +100,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(OperationsController(postgres: postgres, leaderboards: leaderboards, writer: writer, registry: registry, pools: pools, drain: drain).routes,
           at: "")
     mount(ProgramController(programs: programs, keys: keys, keyRateLimitMaximum: configuration.rateLimits.keyMaximum).routes, at: "/v1/programs")
-    mount(MemberController(members: members).routes, at: "/v1/programs/:programId/members")
+    let challenges = ChallengeStore(postgres: postgres, clock: clock)
+    mount(MemberController(members: members, challenges: challenges).routes, at: "/v1/programs/:programId/members")
     mount(RulesController(programs: programs).routes, at: "/v1/programs/:programId/rules")
     let badgeController = BadgeController(badges: badges, programs: programs)
     mount(badgeController.routes, at: "/v1/programs/:programId/badges")
@@ -110,7 +111,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
     let rewards = RewardStore(postgres: postgres)
     mount(RewardController(rewards: rewards).routes, at: "/v1/programs/:programId")
-    mount(ChallengeController(challenges: ChallengeStore(postgres: postgres, clock: clock), programs: programs).routes,
+    mount(ChallengeController(challenges: challenges, programs: programs).routes,
           at: "/v1/programs/:programId/challenges")
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")
     mount(LeaderboardController(leaderboards: leaderboards).routes, at: "/v1/programs/:programId/leaderboards")
@@ -118,7 +119,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let viewerTokens = ViewerTokens(postgres: postgres, keys: secrets, clock: clock)
     mount(ViewerTokenController(tokens: viewerTokens).routes, at: "/v1/programs/:programId/viewer-tokens")
     let live = LiveBoards(leaderboards: leaderboards, programs: programs, clock: clock, logger: logger, metrics: metrics)
-    let pages = try PageController(programs: programs, leaderboards: leaderboards, members: members, tokens: viewerTokens, live: live,
+    let pages = try PageController(programs: programs, leaderboards: leaderboards, members: members, challenges: challenges, tokens: viewerTokens,
+                                   live: live,
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
     ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres), analytics: analytics,

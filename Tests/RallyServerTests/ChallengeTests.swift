@@ -77,6 +77,14 @@ struct ChallengeTests {
                 let counting = try await Self.settled(program, "dec") { $0.progress == 3 }
                 #expect(counting.contributors == 2 && !counting.reached)
                 #expect(counting.top == [.init(memberId: "ana", displayName: "Ana", value: 2), .init(memberId: nil, displayName: nil, value: 1)])
+                // Each member's profile shows the challenges under way that count them, with what they added.
+                func challenges(_ member: String) async throws -> [String] {
+                    let profile = try jsonObject(try await app.send(.get, "\(program.path)/members/\(member)", key: program.readKey))
+                    return (profile["challenges"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "") \($0["value"] ?? "") \($0["progress"] ?? "")/\($0["target"] ?? "")" }
+                }
+                #expect(try await challenges("ana") == ["dec 2 3/4"])
+                #expect(try await challenges("ben") == ["dec 0 3/4"])
+                #expect(try await challenges("cid") == [], "Marketing is not counted")
 
                 _ = try await program.record(EventInput(id: "s6", memberId: "ben", action: "share", occurredAt: at(6)))
                 let reached = try await Self.settled(program, "dec") { $0.reached }
@@ -117,6 +125,13 @@ struct ChallengeTests {
             #expect(all.top == [.init(memberId: "ana", displayName: nil, value: 25), .init(memberId: "ben", displayName: nil, value: 10)])
             let listed = try jsonObject(try await app.send(.get, "\(program.path)/challenges", key: program.readKey))
             #expect((listed["challenges"] as? [[String: Any]])?.map { $0["id"] as? String } == ["all", "lyon"])
+            // The member's page shows the challenges under way that count them: Lyon's to ana only, everyone's to both.
+            let token = try await PageTests.token(program, memberId: "ana", lang: "fr")
+            let ana = text(try await PageTests.page(program, "/p/\(program.id)/members/ana", token: token))
+            #expect(ana.contains(#"<li data-challenge-id="all"><strong>Everyone</strong>"#) && ana.contains("relevé : 35 sur 30") && ana.contains("votre part : 25"))
+            #expect(ana.contains(#"<li data-challenge-id="lyon"><strong>Lyon: 1000 points</strong>"#))
+            let ben = text(try await PageTests.page(program, "/p/\(program.id)/members/ben", token: token))
+            #expect(ben.contains(#"data-challenge-id="all""#) && !ben.contains(#"data-challenge-id="lyon""#))
             // Replacing a reached challenge keeps it reached.
             try requireStatus(try await Self.put(program, "all", #"{"name": "Everyone, more", "metric": {"points": true}, "target": 3000, "from": "\#(from)", "to": "\#(to)"}"#), .ok)
             #expect(try await Self.get(program, "all").reached)

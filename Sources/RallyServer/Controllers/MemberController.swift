@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 import RallyCore
 import RallyLedger
+import RallyStorage
 
 /// `/v1/programs/{programId}/members`: employees, their profile and point history.
 struct MemberController {
     let members: MemberStore
+    let challenges: ChallengeStore
 
     struct BatchInput: Decodable {
         var members: [MemberInput]
@@ -64,6 +66,8 @@ struct MemberController {
         var member: Member
         /// Under the rules in force now; nil when they have no levels.
         var level: LevelProgress?
+        /// The challenges under way that count the member.
+        var challenges: [ChallengeView]
         var timeZone: TimeZone
 
         func write(to json: inout JSONWriter) {
@@ -110,6 +114,18 @@ struct MemberController {
                     }
                 }
                 json.field("ranks", RanksBody(member.ranks))
+                json.key("challenges")
+                json.array(challenges) { json, view in
+                    json.object { json in
+                        json.field("id", view.challenge.id)
+                        json.field("name", view.challenge.name)
+                        json.field("target", view.challenge.target)
+                        json.field("progress", view.standing.progress)
+                        json.field("reached", view.reachedAt != nil)
+                        json.field("to", RFC3339.format(view.challenge.to, in: timeZone))
+                        json.field("value", view.values[member.id] ?? 0)
+                    }
+                }
             }
         }
     }
@@ -161,9 +177,7 @@ struct MemberController {
         }
         guard problems.isEmpty else { throw RallyError.validation(problems) }
         let outcome = try await members.upsert(program: program.id, [(memberId, input.profile)])[0]
-        let member = try await members.member(program, memberId: memberId)
-        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime),
-                                             timeZone: program.timeZone), status: outcome == .created ? .created : .ok)
+        return JSONResponse.make(try await profile(program, memberId), status: outcome == .created ? .created : .ok)
     }
 
     /// Up to 1000 members at once (an HR directory sync): one result per item, in order; a bad item fails alone.
@@ -200,9 +214,15 @@ struct MemberController {
 
     @Sendable func show(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
-        let member = try await members.member(program, memberId: try context.pathIdentifier("memberId"))
-        return JSONResponse.make(ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime),
-                                             timeZone: program.timeZone), status: .ok)
+        return JSONResponse.make(try await profile(program, try context.pathIdentifier("memberId")), status: .ok)
+    }
+
+    /// The member's profile: points, level under the rules in force now, badges, streaks, ranks, the challenges under way.
+    func profile(_ program: ProgramContext, _ memberId: String) async throws -> ProfileBody {
+        let member = try await members.member(program, memberId: memberId)
+        return ProfileBody(member: member, level: program.rules.inForce(at: Date()).level(forLifetimePoints: member.points.lifetime),
+                           challenges: try await challenges.underWay(program: program.id, team: member.profile.team, region: member.profile.region),
+                           timeZone: program.timeZone)
     }
 
     /// Erasure: 204, the person gone (`MemberStore.erase`).

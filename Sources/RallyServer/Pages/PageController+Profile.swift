@@ -80,6 +80,13 @@ extension PageController {
         }
         model["streaks"] = streaks
         model["hasStreaks"] = !streaks.isEmpty
+        let under = try await challenges.underWay(program: program.id, team: member.profile.team, region: member.profile.region)
+        model["challenges"] = under.map { view -> [String: Any] in
+            ["id": view.challenge.id, "name": view.challenge.name, "target": view.challenge.target, "progress": min(view.standing.progress, view.challenge.target),
+             "state": String(format: view.reachedAt == nil ? p.challengeProgress : p.challengeReached, number(view.standing.progress), number(view.challenge.target)),
+             "mine": String(format: p.challengeMine, number(view.values[memberId] ?? 0))]
+        }
+        model["hasChallenges"] = !under.isEmpty
         let (entries, _) = try await members.ledger(program: program.id, memberId: memberId, limit: 10, before: nil)
         let campaigns = Dictionary(program.rules.versions.flatMap(\.campaigns).map { ($0.id, $0.name) }, uniquingKeysWith: { $1 })
         let ledger = entries.map { entry -> [String: Any] in

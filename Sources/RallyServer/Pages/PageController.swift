@@ -15,6 +15,7 @@ struct PageController: Sendable {
     let programs: ProgramStore
     let leaderboards: Leaderboards
     let members: MemberStore
+    let challenges: ChallengeStore
     let tokens: ViewerTokens
     let live: LiveBoards
     /// Ends each live stream after this many events (tests read a stream to its end); nil: never.
@@ -23,11 +24,12 @@ struct PageController: Sendable {
     /// The leaderboard pages written so far, to be filled for each viewer.
     let rendered = RenderedByRevision<RenderedBoardKey, RenderedPage>(capacity: 1000)
 
-    init(programs: ProgramStore, leaderboards: Leaderboards, members: MemberStore, tokens: ViewerTokens, live: LiveBoards,
-         streamLimit: Int? = nil) throws {
+    init(programs: ProgramStore, leaderboards: Leaderboards, members: MemberStore, challenges: ChallengeStore, tokens: ViewerTokens,
+         live: LiveBoards, streamLimit: Int? = nil) throws {
         self.programs = programs
         self.leaderboards = leaderboards
         self.members = members
+        self.challenges = challenges
         self.tokens = tokens
         self.live = live
         self.streamLimit = streamLimit

@@ -23,6 +23,9 @@ enum ProfileTemplates {
         {{#hasStreaks}}<section aria-labelledby="streaks"><h2 id="streaks">{{p.streaks}}</h2>
         <table><thead><tr><th scope="col"></th><th scope="col" class="num">{{p.current}}</th><th scope="col" class="num">{{p.best}}</th></tr></thead>
         <tbody>{{#streaks}}<tr><th scope="row">{{name}}</th><td class="num">{{current}}</td><td class="num">{{best}}</td></tr>{{/streaks}}</tbody></table></section>{{/hasStreaks}}
+        {{#hasChallenges}}<section aria-labelledby="challenges"><h2 id="challenges">{{p.challenges}}</h2>
+        <ul class="challenges">{{#challenges}}<li data-challenge-id="{{id}}"><strong>{{name}}</strong>
+        <progress max="{{target}}" value="{{progress}}" aria-label="{{name}}: {{state}}"></progress> {{state}} · {{mine}}</li>{{/challenges}}</ul></section>{{/hasChallenges}}
         <section aria-labelledby="recent"><h2 id="recent">{{p.recent}}</h2>{{^ledger}}<p>{{p.nothingYet}}</p>{{/ledger}}
         {{#hasLedger}}<table class="ledger"><thead><tr><th scope="col">{{p.when}}</th><th scope="col">{{p.action}}</th><th scope="col" class="num">{{p.points}}</th><th scope="col">{{p.explanation}}</th></tr></thead>
         <tbody>{{#ledger}}<tr data-event-id="{{eventId}}"><td>{{when}}</td><td>{{action}}</td><td class="num">{{points}}</td><td>{{explanation}}</td></tr>{{/ledger}}</tbody></table>{{/hasLedger}}</section>

@@ -5,6 +5,7 @@ import RallyCore
 struct ProfileText: Sendable {
     var week, month, allTime, points, rank, level, toNext, topLevel, badges, earned, toEarn, streaks, current, best, recent, when, action: String
     var explanation, howToEarn, leaderboard, teams, perAction, network, caps, campaigns, levels, from, members, total, perMember: String
+    var challenges, challengeProgress, challengeReached, challengeMine: String
     var firstAction, actionCount, pointsIn, streak, rankIn, challenge, capCount, capPoints, campaign, oncePerContent, capped, alreadyEarned: String
     var periods: [PeriodKind: String]
     /// A board of each kind of period, as an adjective: weekly, monthly…
@@ -25,6 +26,8 @@ struct ProfileText: Sendable {
                         explanation: "How", howToEarn: "How to earn points", leaderboard: "Leaderboard", teams: "Teams",
                         perAction: "Points per action", network: "On %@: × %@", caps: "Limits", campaigns: "Campaigns", levels: "Levels",
                         from: "from %@ points", members: "Members", total: "Total", perMember: "Per member",
+                        challenges: "Challenges under way", challengeProgress: "%@ of %@", challengeReached: "reached: %@ of %@",
+                        challengeMine: "yours: %@",
                         firstAction: "Do a first “%@”", actionCount: "Reach %@ × “%@” %@", pointsIn: "Earn %@ points %@",
                         streak: "Be active %@ %@ in a row", rankIn: "Finish in the top %@ of a %@ board (%@)", challenge: "Help reach a team challenge",
                         capCount: "At most %@ “%@” a %@ earn points", capPoints: "At most %@ points a %@ from “%@”",
@@ -40,6 +43,8 @@ struct ProfileText: Sendable {
                         explanation: "Détail", howToEarn: "Comment gagner des points", leaderboard: "Classement", teams: "Équipes",
                         perAction: "Points par action", network: "Sur %@ : × %@", caps: "Limites", campaigns: "Campagnes", levels: "Niveaux",
                         from: "dès %@ points", members: "Membres", total: "Total", perMember: "Par membre",
+                        challenges: "Défis en cours", challengeProgress: "%@ sur %@", challengeReached: "relevé : %@ sur %@",
+                        challengeMine: "votre part : %@",
                         firstAction: "Faire un premier « %@ »", actionCount: "Atteindre %@ × « %@ » %@", pointsIn: "Gagner %@ points %@",
                         streak: "Être actif %@ %@ d’affilée", rankIn: "Finir parmi les %@ premiers d’un classement %@ (%@)", challenge: "Contribuer à relever un défi collectif",
                         capCount: "Au plus %@ « %@ » par %@ rapportent des points", capPoints: "Au plus %@ points par %@ pour « %@ »",
