@@ -95,24 +95,25 @@ public final class ChallengeStore: Sendable {
         return view
     }
 
+    /// The challenges under way now that count `memberId` (their team and region read only when a challenge is scoped):
+    /// what the leaderboard page shows its viewer. None for an unknown member.
+    public func underWay(program: String, memberId: String) async throws -> [ChallengeView] {
+        let listed = try await underWay(program: program)
+        guard !listed.isEmpty else { return [] }
+        var team: String?, region: String?
+        if listed.contains(where: { $0.scope != .program }) {
+            guard let row = try await postgres.query("SELECT team, region FROM members WHERE program_id = $1 AND member_id = $2", [program, memberId]).first
+            else { return [] }
+            (team, region) = (row.optionalString("team"), row.optionalString("region"))
+        }
+        return try await underWay(program: program, team: team, region: region)
+    }
+
     /// The challenges under way now (their window holds the present) that count a member of `team` and `region`: the
     /// program's, their team's, their region's. What a profile and a member's page show.
     public func underWay(program: String, team: String?, region: String?) async throws -> [ChallengeView] {
-        let now = clock.now
-        var found = current.withLock { kept in kept[program].flatMap { now - $0.at < Self.lifetime ? $0.challenges : nil } }
-        if found == nil {
-            let rows = try await postgres.query("""
-                SELECT \(Self.columns) FROM challenges WHERE program_id = $1 AND starts_at <= now() AND ends_at > now() ORDER BY challenge_id
-                """, [program])
-            let challenges = try rows.map { row in let (challenge, _) = try Self.challenge(row); return (id: challenge.id, scope: challenge.scope) }
-            current.withLock { kept in
-                kept = kept.filter { now - $0.value.at < Self.lifetime }
-                kept[program] = (now, challenges)
-            }
-            found = challenges
-        }
         var views: [ChallengeView] = []
-        for (id, scope) in found ?? [] {
+        for (id, scope) in try await underWay(program: program) {
             switch scope {
             case .program: break
             case let .team(name): guard name == team else { continue }
@@ -121,6 +122,21 @@ public final class ChallengeStore: Sendable {
             views.append(try await view(program: program, id: id))
         }
         return views
+    }
+
+    /// The program's challenges under way, by id, as read at most `lifetime` ago.
+    private func underWay(program: String) async throws -> [(id: String, scope: ChallengeScope)] {
+        let now = clock.now
+        if let kept = current.withLock({ $0[program] }), now - kept.at < Self.lifetime { return kept.challenges }
+        let rows = try await postgres.query("""
+            SELECT \(Self.columns) FROM challenges WHERE program_id = $1 AND starts_at <= now() AND ends_at > now() ORDER BY challenge_id
+            """, [program])
+        let challenges = try rows.map { row in let (challenge, _) = try Self.challenge(row); return (id: challenge.id, scope: challenge.scope) }
+        current.withLock { kept in
+            kept = kept.filter { now - $0.value.at < Self.lifetime }
+            kept[program] = (now, challenges)
+        }
+        return challenges
     }
 
     static func key(_ program: String, _ id: String) -> String { program + "\n" + id }

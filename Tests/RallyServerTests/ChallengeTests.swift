@@ -85,6 +85,11 @@ struct ChallengeTests {
                 #expect(try await challenges("ana") == ["dec 2 3/4"])
                 #expect(try await challenges("ben") == ["dec 0 3/4"])
                 #expect(try await challenges("cid") == [], "Marketing is not counted")
+                // The leaderboard page shows its viewer the challenges that count them; the widget does not.
+                let board = text(try await PageTests.page(program, token: try await PageTests.token(program, memberId: "ana")))
+                #expect(board.contains(#"<li data-challenge-id="dec"><strong>Sales: 4 shares</strong>"#) && board.contains("3 of 4 · yours: 2"))
+                let cidBoard = text(try await PageTests.page(program, token: try await PageTests.token(program, memberId: "cid")))
+                #expect(!cidBoard.contains("data-challenge-id"))
 
                 _ = try await program.record(EventInput(id: "s6", memberId: "ben", action: "share", occurredAt: at(6)))
                 let reached = try await Self.settled(program, "dec") { $0.reached }

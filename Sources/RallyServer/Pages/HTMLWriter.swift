@@ -1,3 +1,6 @@
+import Foundation
+import RallyLedger
+
 /// HTML written as it is appended, every value escaped (`< > & " '`), without reflection: what the leaderboard page, the
 /// busiest of the pages, is written with (the template engine costs it tens of times more; BENCHMARKS.md, session I).
 struct HTMLWriter {
@@ -142,6 +145,33 @@ extension PageController {
             html.raw("</p>")
         }
         html.raw(embed ? "</div>\n" : "</section>\n")
+    }
+
+    /// The challenges under way that count the viewer: each with its progress and what the viewer added.
+    static func challengesSection(_ views: [ChallengeView], memberId: String, language: PageLanguage, into html: inout HTMLWriter) {
+        let p = ProfileText.of(language)
+        func number(_ value: Int64) -> String { value.formatted(.number.locale(language.locale)) }
+        html.raw("<section class=\"challenges\"")
+        html.attribute("aria-label", p.challenges)
+        html.raw(">\n<h2>")
+        html.text(p.challenges)
+        html.raw("</h2>\n<ul class=\"challenges\">")
+        for view in views {
+            let state = String(format: view.reachedAt == nil ? p.challengeProgress : p.challengeReached, number(view.standing.progress),
+                               number(view.challenge.target))
+            html.raw("<li")
+            html.attribute("data-challenge-id", view.challenge.id)
+            html.raw("><strong>")
+            html.text(view.challenge.name)
+            html.raw("</strong> <progress")
+            html.attribute("max", String(view.challenge.target))
+            html.attribute("value", String(min(view.standing.progress, view.challenge.target)))
+            html.attribute("aria-label", "\(view.challenge.name): \(state)")
+            html.raw("></progress> ")
+            html.text(state + " · " + String(format: p.challengeMine, number(view.values[memberId] ?? 0)))
+            html.raw("</li>")
+        }
+        html.raw("</ul>\n</section>\n")
     }
 
     static func tabs(_ tabs: [BoardModel.Tab], into html: inout HTMLWriter) {

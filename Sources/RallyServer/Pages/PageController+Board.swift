@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import RallyCore
 import RallyLeaderboards
+import RallyLedger
 import RallyStorage
 
 /// The leaderboard page's model: what the templates show, every text already in the page's language. It is the same for
@@ -92,6 +93,8 @@ extension PageController {
 
         let part = page.entries.contains { $0.memberId != nil && $0.memberId == viewer.token.memberId } ? nil
             : try await place(viewer: viewer, scope: scope, span: span, token: tokenText)
+        var under: [ChallengeView] = []
+        if !embed, let memberId = viewer.token.memberId { under = try await challenges.underWay(program: program.id, memberId: memberId) }
         // Percent-encoded, the token holds nothing HTML escapes.
         let token = Array(Self.encodeValue(tokenText).utf8)
         return rendered.filled(capacity: rendered.chunks.reduce(512) { $0 + $1.count }) { hole, html in
@@ -100,7 +103,11 @@ extension PageController {
             case .links: Self.tabs(links(viewer, token: tokenText, current: ""), into: &html)
             case let .mark(memberId): html.raw(memberId == viewer.token.memberId ? Self.viewerMark : Self.rowClassEnd)
             case .viewerId: html.text(viewer.token.memberId ?? "")
-            case .viewer: if let part { Self.viewerSection(part, embed: embed, text: viewer.text, into: &html) }
+            case .viewer:
+                if let part { Self.viewerSection(part, embed: embed, text: viewer.text, into: &html) }
+                if !under.isEmpty, let memberId = viewer.token.memberId {
+                    Self.challengesSection(under, memberId: memberId, language: viewer.language, into: &html)
+                }
             }
         }
     }
