@@ -124,7 +124,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
     ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres), analytics: analytics,
-                      webhooks: webhooks, badgesStore: badges, rewards: rewards, targets: targets,
+                      webhooks: webhooks, badgesStore: badges, rewards: rewards, challenges: challenges,
+                      targets: targets,
                       sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets),
                       keyRateLimitMaximum: configuration.rateLimits.keyMaximum, library: pages.library)
         .mount(on: router)

@@ -298,6 +298,30 @@ struct ConsoleTests {
         }
     }
 
+    @Test func challengesAreShownWithTheirProgressAndDefinedFromTheConsole() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await RewardTests.earn(program, ["ana"], posts: 2)
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let page = "/console/\(program.id)/challenges"
+            let csrf = Self.csrf(try await browser.send(.get, page))
+            let refused = try await browser.send(.post, page, form: ["csrf": csrf, "challengeId": "posts",
+                                                                  "document": #"{"name": "Posts", "metric": {"action": "dance"}, "target": 0}"#])
+            #expect(refused.status == .unprocessableContent)
+            for field in ["from", "to", "metric.action", "target"] { #expect(text(refused).contains(#"data-field="\#(field)""#), "\(field)") }
+            let from = Timestamp.rfc3339(Timestamp.now().addingTimeInterval(-3600)), to = Timestamp.rfc3339(Timestamp.now().addingTimeInterval(3600))
+            let saved = try await browser.send(.post, page, form: ["csrf": csrf, "challengeId": "posts", "document":
+                #"{"name": "Posts", "metric": {"action": "post"}, "target": 5, "from": "\#(from)", "to": "\#(to)"}"#])
+            #expect(saved.status == .ok)
+            #expect(text(saved).contains(#"<tr data-challenge-id="posts">"#) && text(saved).contains(#"<progress max="5" value="2""#))
+            let listed = try jsonObject(try await app.send(.get, "\(program.path)/challenges/posts", key: program.readKey))
+            #expect(listed["progress"] as? Int == 2 && listed["target"] as? Int == 5)
+            let audit = try decode(AuditPageDTO.self, from: try await app.send(.get, "\(program.path)/audit", key: program.adminKey))
+            #expect(audit.entries.first?.action == "challenge.saved" && audit.entries.first?.actor.hasPrefix("key_") == true)
+        }
+    }
+
     /// A badge drafted in the form: each problem beside its field, how many members meet it now, saved and deleted as the
     /// signed-in key.
     @Test func aBadgeIsPreviewedSavedAndDeletedFromTheConsole() async throws {

@@ -2,6 +2,7 @@
 enum ConsoleAdminTemplates {
     static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit), ("console-analytics", analytics),
                       ("console-webhooks", webhooks), ("console-rewards", ConsoleController.rewardsTemplate),
+                      ("console-challenges", ConsoleController.challengesTemplate),
                       ("console-badges", badges), ("field", ConsoleField.template)]
 
     static let badges = """
