@@ -25,6 +25,8 @@ committed = dict(re.findall(r"^COMMITTED (\S+) (\d+)$", open(os.path.join(folder
 healthz_ingest, event, batch = results("healthz-ingest"), results("event"), results("batch")
 rules_event, rules_batch = results("rules-event"), results("rules-batch")
 badges_event, badges_batch = results("badges-event"), results("badges-batch")
+challenges_event, challenges_batch = results("challenges-event"), results("challenges-batch")
+challenge, healthz_challenge = results("challenge"), results("healthz-challenge")
 healthz_board, board = results("healthz-board"), results("board")
 members = results("members")
 
@@ -64,6 +66,13 @@ if rules_event and rules_batch:
     ingestion("rules-", " under the realistic ruleset", rules_event, rules_batch, event, batch)
 if badges_event and badges_batch:
     ingestion("badges-", " with the same ruleset and 10 badges", badges_event, badges_batch, rules_event, rules_batch, "the ruleset without badges")
+if challenges_event and challenges_batch:
+    ingestion("challenges-", " with the same ruleset and 2 challenges running", challenges_event, challenges_batch, rules_event, rules_batch,
+              "the ruleset without challenges")
+if challenge:
+    print(f"| a challenge's progress, 64 conns | {median(challenge, 'rps'):.0f} req/s | {median(healthz_challenge, 'rps'):.0f} req/s | "
+          f"{median(challenge, 'rps') / median(healthz_challenge, 'rps'):.0%} | {median(challenge, 'p99_ms'):.1f} ms | "
+          f"non-200: {sum(int(r['non200']) for r in challenge)} |")
 print(f"| top-10 week board, 100k members, 64 conns | {median(board, 'rps'):.0f} req/s | {median(healthz_board, 'rps'):.0f} req/s | "
       f"{median(board, 'rps') / median(healthz_board, 'rps'):.0%} | {median(board, 'p99_ms'):.1f} ms | "
       f"non-200: {sum(int(r['non200']) for r in board)} |")
