@@ -5,12 +5,18 @@ public enum ChallengeScope: Sendable, Equatable {
     case program
     case team(String)
     case region(String)
+
+    public var team: String? { if case let .team(team) = self { team } else { nil } }
+    public var region: String? { if case let .region(region) = self { region } else { nil } }
 }
 
 /// What a challenge counts: events of one action the rules scored, or points.
 public enum ChallengeMetric: Sendable, Equatable {
     case action(String)
     case points
+
+    /// The action counted; nil for points.
+    public var action: String? { if case let .action(action) = self { action } else { nil } }
 }
 
 /// A collective goal HR sets: a target over `[from, to)` on a metric, for a scope; optionally a badge (of criteria type

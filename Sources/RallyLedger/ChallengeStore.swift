@@ -37,12 +37,6 @@ public final class ChallengeStore: Sendable {
         let created = try await postgres.transaction { connection in
             let before = try connection.query("SELECT \(Self.audited) AS audited FROM challenges WHERE program_id = $1 AND challenge_id = $2 FOR UPDATE",
                                               [program, challenge.id]).first?.string("audited")
-            let (team, region): (String?, String?) = switch challenge.scope {
-            case .program: (nil, nil)
-            case let .team(team): (team, nil)
-            case let .region(region): (nil, region)
-            }
-            let action: String? = if case let .action(action) = challenge.metric { action } else { nil }
             let row = try connection.query("""
                 INSERT INTO challenges (program_id, challenge_id, name, scope_team, scope_region, action, target, starts_at, ends_at, badge_id)
                 VALUES ($1, $2, $3, $4, $5, $6, $7::bigint, to_timestamp($8::float8), to_timestamp($9::float8), $10)
@@ -50,7 +44,7 @@ public final class ChallengeStore: Sendable {
                     scope_region = EXCLUDED.scope_region, action = EXCLUDED.action, target = EXCLUDED.target, starts_at = EXCLUDED.starts_at,
                     ends_at = EXCLUDED.ends_at, badge_id = EXCLUDED.badge_id, updated_at = now()
                 RETURNING (xmax = 0) AS created, \(Self.audited) AS audited
-                """, [program, challenge.id, challenge.name, team, region, action, String(challenge.target),
+                """, [program, challenge.id, challenge.name, challenge.scope.team, challenge.scope.region, challenge.metric.action, String(challenge.target),
                       String(challenge.from.timeIntervalSince1970), String(challenge.to.timeIntervalSince1970), challenge.badgeId])[0]
             try AuditLog.record(program: program, actor: actor, action: "challenge.saved", target: "challenges/\(challenge.id)", before: before,
                                 after: try row.string("audited"), on: connection)
@@ -175,13 +169,7 @@ enum ChallengeEvents {
     static let value = "CASE WHEN $4::text IS NULL THEN e.points ELSE 1 END"
 
     static func bindings(program: String, _ challenge: Challenge) -> [any PostgresBindable] {
-        let action: String? = if case let .action(action) = challenge.metric { action } else { nil }
-        let (team, region): (String?, String?) = switch challenge.scope {
-        case .program: (nil, nil)
-        case let .team(team): (team, nil)
-        case let .region(region): (nil, region)
-        }
-        return [program, challenge.from, challenge.to, action, team, region]
+        [program, challenge.from, challenge.to, challenge.metric.action, challenge.scope.team, challenge.scope.region]
     }
 }
 

@@ -191,3 +191,13 @@ struct JSONWriter {
         bytes.append(byte)
     }
 }
+
+/// `{"<name>": [...]}`: a list answered under its name.
+struct ListBody<Item: JSONWritable>: JSONWritable {
+    var name: String
+    var items: [Item]
+
+    func write(to json: inout JSONWriter) {
+        json.object { $0.field(name, items) }
+    }
+}

@@ -75,7 +75,7 @@ struct ChallengeController {
     @Sendable func list(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let views = try await challenges.list(program: program.id)
-        return JSONResponse.make(WebhookController.ListBody(name: "challenges", items: views.map { ChallengeBody(view: $0, timeZone: program.timeZone) }),
+        return JSONResponse.make(ListBody(name: "challenges", items: views.map { ChallengeBody(view: $0, timeZone: program.timeZone) }),
                                  status: .ok)
     }
 

@@ -122,7 +122,7 @@ struct RewardController {
     @Sendable func list(_ request: Request, context: RallyRequestContext) async throws -> Response {
         let program = try context.requireProgram()
         let list = try await rewards.list(program: program.id)
-        return JSONResponse.make(WebhookController.ListBody(name: "rewards", items: list.map { RewardBody(reward: $0) }), status: .ok)
+        return JSONResponse.make(ListBody(name: "rewards", items: list.map { RewardBody(reward: $0) }), status: .ok)
     }
 
     /// Spends the member's points on a reward: 201 when made now, 200 with the same answer for a retry of its id.

@@ -51,16 +51,6 @@ struct WebhookController {
         }
     }
 
-    /// `{"<name>": [...]}`.
-    struct ListBody<Item: JSONWritable>: JSONWritable {
-        var name: String
-        var items: [Item]
-
-        func write(to json: inout JSONWriter) {
-            json.object { $0.field(name, items) }
-        }
-    }
-
     var routes: [Route] {
         [
             Route(.get, "", .program([.admin]), list),
