@@ -15,16 +15,21 @@ public struct ChallengeView: Sendable {
 }
 
 /// Challenges HR defines, and their progress counted from the events themselves when asked: retractions lower it at
-/// once, backdated events inside the window count. A view is kept a second per instance (`lifetime`), so that a page
-/// many people refresh costs one count a second. Reaching the target is settled by the scheduler (`BadgeAwarder`): the
+/// once, backdated events inside the window count. A count is kept a second per instance (`lifetime`) and made again by
+/// one request at a time while the others are answered the one kept, so that a page many people refresh costs one count
+/// at a time, whatever a count takes. Reaching the target is settled by the scheduler (`BadgeAwarder`): the
 /// reached instant recorded once, the badge given to every contributor, `challenge.reached` queued.
 public final class ChallengeStore: Sendable {
     private let postgres: PostgresPool
     private let clock: any ServiceClock
     private let cache = Mutex<[String: (at: ContinuousClock.Instant, view: ChallengeView)]>([:])
+    /// The counts running, one per challenge at most.
+    private let recounts = Mutex<[String: Task<ChallengeView, any Error>]>([:])
     /// Each program's challenges under way, as last read (kept `lifetime` too).
     private let current = Mutex<[String: (at: ContinuousClock.Instant, challenges: [(id: String, scope: ChallengeScope)])]>([:])
     static let lifetime: Duration = .seconds(1)
+    /// How old a count may be to answer while the next is made; older, a request waits for the next.
+    static let staleness: Duration = .seconds(10)
     static let top = 10
 
     public init(postgres: PostgresPool, clock: any ServiceClock = ContinuousClock()) {
@@ -50,8 +55,7 @@ public final class ChallengeStore: Sendable {
                                 after: try row.string("audited"), on: connection)
             return try row.bool("created")
         }
-        cache.withLock { $0[Self.key(program, challenge.id)] = nil }
-        return (try await view(program: program, id: challenge.id), created)
+        return (try await count(program: program, id: challenge.id), created)
     }
 
     /// The program's challenges, by id, each with its progress.
@@ -63,10 +67,28 @@ public final class ChallengeStore: Sendable {
         return views
     }
 
-    /// One challenge with its progress (at most a second old); a 404 when there is none.
+    /// One challenge with its progress; a 404 when there is none. A count is kept `lifetime`; past it, one request counts
+    /// again while the others are answered the count kept (one count at a time per challenge, however many read it).
     public func view(program: String, id: String) async throws -> ChallengeView {
         let key = Self.key(program, id), now = clock.now
-        if let kept = cache.withLock({ $0[key] }), now - kept.at < Self.lifetime { return kept.view }
+        let kept = cache.withLock { $0[key] }
+        if let kept, now - kept.at < Self.lifetime { return kept.view }
+        let counting = recounts.withLock { running in
+            if let task = running[key] { return task }
+            let task = Task { () async throws -> ChallengeView in
+                defer { self.recounts.withLock { $0[key] = nil } }
+                return try await self.count(program: program, id: id)
+            }
+            running[key] = task
+            return task
+        }
+        if let kept, now - kept.at < Self.staleness { return kept.view }
+        return try await counting.value
+    }
+
+    /// Counts a challenge's progress now, and keeps it.
+    private func count(program: String, id: String) async throws -> ChallengeView {
+        let now = clock.now
         let view = try await postgres.withConnection { connection in
             guard let row = try connection.query("SELECT \(Self.columns) FROM challenges WHERE program_id = $1 AND challenge_id = $2",
                                                  [program, id]).first
@@ -83,8 +105,8 @@ public final class ChallengeStore: Sendable {
                                  values: Dictionary(contributions.map { ($0.memberId, $0.value) }, uniquingKeysWith: +), shown: shown)
         }
         cache.withLock { kept in
-            kept = kept.filter { now - $0.value.at < Self.lifetime }
-            kept[key] = (now, view)
+            kept = kept.filter { now - $0.value.at < Self.staleness }
+            kept[Self.key(program, id)] = (now, view)
         }
         return view
     }

@@ -52,4 +52,34 @@ struct ChallengeSettlementTests {
             #expect(try await stores.column("type", of: "webhook_deliveries", program: program.id, where: "type = 'challenge.reached'").count == 1)
         }
     }
+
+    /// A count is kept a second; past it, a read is answered the count kept while one count runs, and the next read
+    /// after it sees the new count.
+    @Test func aStaleCountAnswersWhileOneRecountRuns() async throws {
+        try await StoreTestEnvironment.run(lanes: 1) { stores in
+            let program = try await stores.program(members: ["ana"])
+            let fresh = try await stores.programs.fresh(program.id)
+            let clock = ManualClock()
+            let store = ChallengeStore(postgres: stores.postgres, clock: clock)
+            let start = Date().addingTimeInterval(-60)
+            let challenge = Challenge(id: "posts", name: "Posts", scope: .program, metric: .points, target: 1000, from: start,
+                                      to: start.addingTimeInterval(3600), badgeId: nil)
+            #expect(try await store.put(program: program.id, challenge, actor: "test").0.standing.progress == 0)
+            func post(_ id: String) async throws {
+                _ = try await stores.writer.record([EventSubmission(program: fresh, event: Event(
+                    id: id, memberId: "ana", action: "post", network: nil, contentId: nil, occurredAt: Date(), tags: []), receivedAt: Date())])
+            }
+            try await post("p1")
+            #expect(try await store.view(program: program.id, id: "posts").standing.progress == 0, "kept for a second")
+            clock.advance(by: .milliseconds(1500))
+            #expect(try await store.view(program: program.id, id: "posts").standing.progress == 0, "the kept count answers while one is made")
+            #expect(try await eventually(within: .seconds(5), poll: .milliseconds(20)) {
+                try await store.view(program: program.id, id: "posts").standing.progress == 25
+            })
+            // Kept longer than ten seconds, a count no longer answers: the read waits for the next.
+            try await post("p2")
+            clock.advance(by: .seconds(11))
+            #expect(try await store.view(program: program.id, id: "posts").standing.progress == 50)
+        }
+    }
 }
