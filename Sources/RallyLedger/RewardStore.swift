@@ -103,7 +103,7 @@ public final class RewardStore: Sendable {
             if let stock {
                 try connection.query("UPDATE rewards SET stock = $3::bigint WHERE program_id = $1 AND reward_id = $2", [program, rewardId, String(stock)])
             }
-            try Self.spend(program: program, redemption, points: -reward.cost, entry: "spent", on: connection)
+            try Self.recordStep(program: program, redemption, points: -reward.cost, entry: "spent", on: connection)
             try Self.announce(program: program, redemption, action: "redemption.created", type: .redemptionCreated, before: nil,
                               actor: actor, timeZone: context.timeZone, on: connection)
             return .created(redemption)
@@ -139,7 +139,7 @@ public final class RewardStore: Sendable {
                     RETURNING \(Self.redemptionColumns)
                     """, [program, id, status.rawValue, String(redemption.balance)])
                 redemption = try Self.redemption(updated[0])
-                try Self.spend(program: program, redemption, points: refund ? redemption.cost : 0,
+                try Self.recordStep(program: program, redemption, points: refund ? redemption.cost : 0,
                                entry: refund ? "refunded" : status.rawValue, on: connection)
                 try Self.announce(program: program, redemption, action: "redemption.\(status.rawValue)",
                                   type: WebhookEventType.redemption(status), before: before, actor: actor,
@@ -183,8 +183,8 @@ public final class RewardStore: Sendable {
         return Redemptions.balance(earned: try row.int64("earned"), spent: try row.int64("spent"))
     }
 
-    /// Records one step's points (negative: spent) in the member's balance and its entry.
-    private static func spend(program: String, _ redemption: Redemption, points: Int64, entry: String, on connection: PostgresConnection) throws {
+    /// Records one step of a redemption: its points (negative: spent) in the member's balance, and its balance entry.
+    private static func recordStep(program: String, _ redemption: Redemption, points: Int64, entry: String, on connection: PostgresConnection) throws {
         if points != 0 {
             try connection.query("UPDATE member_balances SET spent = spent - $3::bigint WHERE program_id = $1 AND member_id = $2",
                                  [program, redemption.memberId, String(points)])
