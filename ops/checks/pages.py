@@ -67,8 +67,8 @@ def api(method, path, key, body=None):
         return error.code, json.loads(error.read().decode() or "null")
 
 
-def now():
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def now(offset=0):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
 
 
 # A program of 12 members: member i has posted i times (25 points a post); m07 is named like an attack.
@@ -84,6 +84,14 @@ for i in range(1, 13):
         {"displayName": HOSTILE if i == 7 else "Member %d" % i, "team": "Team %d" % (i % 3)})
     api("POST", "/v1/programs/%s/events/batch" % PROGRAM, INGEST,
         {"events": [{"id": "%s-%d" % (member, n), "memberId": member, "action": "post", "occurredAt": now()} for n in range(i)]})
+# A challenge under way (each member's pages show it), a reward and a redemption waiting (the console's queue).
+status, body = api("PUT", "/v1/programs/%s/challenges/everyone" % PROGRAM, ADMIN,
+                   {"name": "Everyone: 5,000 points", "metric": {"points": True}, "target": 5000, "from": now(-3600), "to": now(86400)})
+assert status == 201, body
+status, body = api("PUT", "/v1/programs/%s/rewards/mug" % PROGRAM, ADMIN, {"name": "Mug", "cost": 20, "stock": 5})
+assert status == 201, body
+status, body = api("POST", "/v1/programs/%s/members/m12/redemptions" % PROGRAM, INGEST, {"id": "r1", "rewardId": "mug"})
+assert status == 201, body
 _, minted = api("POST", "/v1/programs/%s/viewer-tokens" % PROGRAM, ADMIN, {"memberId": "m01", "lang": "en"})
 PAGE = BASE + minted["url"]
 TOKEN = minted["token"]
@@ -174,6 +182,8 @@ try:
     WebDriverWait(driver, 10).until(lambda d: "/members/m12" in d.current_url)
     check(driver.find_element(By.TAG_NAME, "h1").text == "Member 12", "a colleague's page from their name")
     check(driver.find_element(By.CSS_SELECTOR, "tr[data-period=all] td").text == "300", "their points of all time")
+    challenge = driver.find_element(By.CSS_SELECTOR, "li[data-challenge-id=everyone]").text
+    check(" of 5,000 · yours: 300" in challenge, "the challenge under way, and what they added (%s)" % challenge)
     audit("member")
     driver.find_element(By.LINK_TEXT, "How to earn points").click()
     check(driver.find_element(By.CSS_SELECTOR, "tr[data-action=post] td").text == "25", "how to earn points: a post is worth 25")
@@ -345,6 +355,13 @@ try:
     driver.get(BASE + "/console/%s/webhooks" % PROGRAM)
     check(driver.find_elements(By.CSS_SELECTOR, "input[type=password][name=secret]"), "the webhooks page's form")
     audit("console-webhooks")
+    driver.get(BASE + "/console/%s/rewards" % PROGRAM)
+    check(driver.find_elements(By.CSS_SELECTOR, "tr[data-redemption-id=r1][data-status=pending]"), "the redemption waiting in the rewards queue")
+    audit("console-rewards")
+    driver.get(BASE + "/console/%s/challenges" % PROGRAM)
+    progress = driver.find_element(By.CSS_SELECTOR, "tr[data-challenge-id=everyone] progress[max='5000']").get_attribute("value")
+    check(int(float(progress)) >= 1950, "the challenge with its progress (%s of 5000)" % progress)
+    audit("console-challenges")
     driver.get(BASE + "/console/%s/analytics" % PROGRAM)
     bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect[data-period]")
     check(len(bars) == 12 and bars[-1].get_attribute("data-rate") == "1.0000", "participation as a chart: this week, all 12 members active")

@@ -153,6 +153,7 @@ enum ConsoleAdminTemplates {
         .facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
         pre { white-space: pre-wrap; word-break: break-all; font-size: .8rem; }
         svg.chart { width: 100%; height: auto; }
+        .wide { overflow-x: auto; }
         output[data-new-key] { font-family: ui-monospace, monospace; font-weight: 700; }
         """
 }

@@ -67,13 +67,13 @@ extension ConsoleController {
         <h1>{{c.challenges}}</h1>
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         {{^hasChallenges}}<p>{{c.none}}</p>{{/hasChallenges}}
-        {{#hasChallenges}}<table data-challenges><caption>{{c.challenges}}</caption><thead><tr><th scope="col">{{c.name}}</th><th scope="col">{{c.who}}</th>
+        {{#hasChallenges}}<div class="wide" tabindex="0" role="region" aria-label="{{c.challenges}}"><table data-challenges><caption>{{c.challenges}}</caption><thead><tr><th scope="col">{{c.name}}</th><th scope="col">{{c.who}}</th>
         <th scope="col">{{c.what}}</th><th scope="col">{{c.window}}</th><th scope="col">{{c.progress}}</th><th scope="col" class="num">{{c.contributors}}</th>
         <th scope="col">{{c.reached}}</th></tr></thead>
         <tbody>{{#challenges}}<tr data-challenge-id="{{id}}"><th scope="row">{{name}} <code>{{id}}</code></th><td>{{scope}}</td><td>{{metric}}</td>
         <td>{{#from}}<time datetime="{{stamp}}">{{text}}</time>{{/from}} – {{#to}}<time datetime="{{stamp}}">{{text}}</time>{{/to}}</td>
         <td><progress max="{{target}}" value="{{progress}}" aria-label="{{name}}: {{state}}"></progress> {{state}}</td><td class="num">{{contributors}}</td>
-        <td>{{#reachedAt}}<time datetime="{{stamp}}">{{text}}</time>{{/reachedAt}}{{^reachedAt}}—{{/reachedAt}}</td></tr>{{/challenges}}</tbody></table>{{/hasChallenges}}
+        <td>{{#reachedAt}}<time datetime="{{stamp}}">{{text}}</time>{{/reachedAt}}{{^reachedAt}}—{{/reachedAt}}</td></tr>{{/challenges}}</tbody></table></div>{{/hasChallenges}}
         <h2>{{c.define}}</h2>
         {{#hasProblems}}<div role="alert"><ul class="problems">{{#problems}}<li data-field="{{field}}"><code>{{field}}</code> {{problem}}</li>{{/problems}}</ul></div>{{/hasProblems}}
         <form method="post" action="/console/{{programId}}/challenges" class="fields" novalidate>

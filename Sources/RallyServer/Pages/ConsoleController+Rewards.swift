@@ -75,7 +75,7 @@ extension ConsoleController {
         {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
         <h2>{{r.queue}}</h2>
         {{^hasQueue}}<p>{{r.emptyQueue}}</p>{{/hasQueue}}
-        {{#hasQueue}}<table data-redemptions><caption>{{r.queue}}</caption><thead><tr><th scope="col">{{r.when}}</th><th scope="col">{{r.redemption}}</th>
+        {{#hasQueue}}<div class="wide" tabindex="0" role="region" aria-label="{{r.queue}}"><table data-redemptions><caption>{{r.queue}}</caption><thead><tr><th scope="col">{{r.when}}</th><th scope="col">{{r.redemption}}</th>
         <th scope="col">{{r.member}}</th><th scope="col">{{r.reward}}</th><th scope="col" class="num">{{r.cost}}</th><th scope="col">{{r.status}}</th>
         <th scope="col"><span class="visually-hidden">{{r.steps}}</span></th></tr></thead>
         <tbody>{{#queue}}<tr data-redemption-id="{{id}}" data-status="{{status}}"><td>{{#when}}<time datetime="{{stamp}}">{{text}}</time>{{/when}}</td>
@@ -83,7 +83,7 @@ extension ConsoleController {
         <td><form method="post" action="/console/{{programId}}/rewards" class="inline"><input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="redemptionId" value="{{id}}">{{#canApprove}}<button type="submit" name="action" value="approve">{{r.approve}}</button> {{/canApprove}}
         <button type="submit" name="action" value="fulfil">{{r.fulfil}}</button> <button type="submit" name="action" value="reject">{{r.reject}}</button></form></td>
-        </tr>{{/queue}}</tbody></table>{{/hasQueue}}
+        </tr>{{/queue}}</tbody></table></div>{{/hasQueue}}
         <h2>{{r.catalogue}}</h2>
         {{^hasRewards}}<p>{{r.none}}</p>{{/hasRewards}}
         {{#hasRewards}}<table data-rewards><caption>{{r.catalogue}}</caption><thead><tr><th scope="col">{{r.id}}</th><th scope="col">{{r.name}}</th>
