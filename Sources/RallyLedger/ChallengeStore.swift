@@ -207,12 +207,14 @@ struct ChallengeContributions: PostgresStatement {
 }
 
 /// When a challenge's progress first reached its target: the `occurredAt` of the event that took the running total (in
-/// time order, then id) to it. No row while it has not.
+/// time order, then id) to it. No row while it has not. The total is summed first (a one-time filter): while it is below
+/// the target, which is what the scheduler finds almost every time it looks, the window's events are not sorted.
 struct ChallengeReachedAt: PostgresStatement {
     static let sql = """
         SELECT extract(epoch FROM occurred_at) AS reached_at FROM (
             SELECT e.occurred_at, sum(\(ChallengeEvents.value)) OVER (ORDER BY e.occurred_at, e.event_id) AS running FROM \(ChallengeEvents.from)) x
-        WHERE running >= $7::bigint ORDER BY occurred_at LIMIT 1
+        WHERE running >= $7::bigint AND (SELECT coalesce(sum(\(ChallengeEvents.value)), 0) FROM \(ChallengeEvents.from)) >= $7::bigint
+        ORDER BY occurred_at LIMIT 1
         """
     var program: String
     var challenge: Challenge
