@@ -48,7 +48,7 @@ struct RewardTests {
             try await Self.earn(program, ["ana", "ben"], posts: 4)  // 100 points each
             let created = try await Self.putReward(program, "day-off", #"{"name": "A day off", "cost": 30, "stock": 5}"#)
             try requireStatus(created, .created)
-            #expect(text(created) == #"{"rewardId":"day-off","name":"A day off","cost":30,"stock":5,"active":true}"#)
+            #expect(text(created) == #"{"id":"day-off","rewardId":"day-off","name":"A day off","cost":30,"stock":5,"active":true}"#)
 
             let first = try await Self.redeem(program, "ana", id: "r1", rewardId: "day-off")
             try requireStatus(first, .created)
@@ -79,7 +79,7 @@ struct RewardTests {
 
             #expect(try await program.profile("ana").points == PointsDTO(lifetime: 100, week: 100, month: 100, balance: 40))
             let catalogue = try await app.send(.get, "\(program.path)/rewards", key: program.readKey)
-            #expect(text(catalogue) == #"{"rewards":[{"rewardId":"day-off","name":"A day off","cost":30,"stock":3,"active":true}]}"#)
+            #expect(text(catalogue) == #"{"rewards":[{"id":"day-off","rewardId":"day-off","name":"A day off","cost":30,"stock":3,"active":true}]}"#)
             let pending = try decode(RedemptionPageDTO.self, from: try await app.send(.get, "\(program.path)/redemptions?status=pending",
                                                                                        key: program.adminKey))
             #expect(pending.redemptions.map { "\($0.id):\($0.balance)" } == ["r3:10"])

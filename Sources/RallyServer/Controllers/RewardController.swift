@@ -54,6 +54,8 @@ struct RewardController {
 
         func write(to json: inout JSONWriter) {
             json.object { json in
+                // `id`, as challenges and redemptions answer theirs; `rewardId`, as redemptions name it.
+                json.field("id", reward.id)
                 json.field("rewardId", reward.id)
                 json.field("name", reward.name)
                 json.field("cost", reward.cost)

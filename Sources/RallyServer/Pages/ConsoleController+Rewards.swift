@@ -86,10 +86,10 @@ extension ConsoleController {
         </tr>{{/queue}}</tbody></table></div>{{/hasQueue}}
         <h2>{{r.catalogue}}</h2>
         {{^hasRewards}}<p>{{r.none}}</p>{{/hasRewards}}
-        {{#hasRewards}}<table data-rewards><caption>{{r.catalogue}}</caption><thead><tr><th scope="col">{{r.id}}</th><th scope="col">{{r.name}}</th>
+        {{#hasRewards}}<div class="wide" tabindex="0" role="region" aria-label="{{r.catalogue}}"><table data-rewards><caption>{{r.catalogue}}</caption><thead><tr><th scope="col">{{r.id}}</th><th scope="col">{{r.name}}</th>
         <th scope="col" class="num">{{r.cost}}</th><th scope="col" class="num">{{r.stock}}</th><th scope="col">{{r.active}}</th></tr></thead>
         <tbody>{{#rewards}}<tr data-reward-id="{{id}}"><td><code>{{id}}</code></td><th scope="row">{{name}}</th><td class="num">{{cost}}</td>
-        <td class="num">{{stock}}</td><td>{{active}}</td></tr>{{/rewards}}</tbody></table>{{/hasRewards}}
+        <td class="num">{{stock}}</td><td>{{active}}</td></tr>{{/rewards}}</tbody></table></div>{{/hasRewards}}
         <h2>{{r.define}}</h2>
         <form method="post" action="/console/{{programId}}/rewards" class="fields" novalidate>
         <input type="hidden" name="csrf" value="{{csrf}}">
