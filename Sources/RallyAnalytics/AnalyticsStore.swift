@@ -129,7 +129,7 @@ public final class AnalyticsStore: Sendable {
                    coalesce(sum(CASE WHEN e.action = 'share' AND e.network IS NOT NULL THEN (\(audience)) END), 0) AS potential_reach
             FROM events e
             WHERE e.program_id = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3 AND e.action IN ('share', 'post', 'click')
-                AND e.retracted_at IS NULL AND e.status <> 'not_enrolled'
+                AND e.retracted_at IS NULL AND e.status NOT IN ('not_enrolled', 'held')
             GROUP BY 1, 2
             """, [program.id, PostgresTimestamp.string(from: window.start!), PostgresTimestamp.string(from: window.end!)])
         return try rows.map { row in

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A program's settings that the domain applies: how far back and ahead of Rally's clock an event's `occurredAt` may lie,
-/// which actions make a member active, and what reach is worth.
+/// which actions make a member active, what reach is worth, which sites may frame its pages and
+/// which integrity rules watch its events.
 ///
 /// The window keeps what one key can create bounded (every period an event falls in gets a board) while letting
 /// platforms import last year's history.
@@ -16,9 +17,13 @@ public struct ProgramSettings: Sendable, Equatable {
     public var mediaValue: MediaValue?
     /// The sites that may frame the program's embed pages (`https://intranet.example.com`), sorted; none by default.
     public var embedOrigins: [String]
+    /// The integrity rules that flag (and may hold) point farming; none by default.
+    public var integrity: IntegrityRules
 
     public init(backfillDays: Int = Self.defaults.backfillDays, clockSkewMinutes: Int = Self.defaults.clockSkewMinutes,
-                qualifyingActions: [String] = Self.defaultQualifyingActions, mediaValue: MediaValue? = nil, embedOrigins: [String] = []) {
+                qualifyingActions: [String] = Self.defaultQualifyingActions, mediaValue: MediaValue? = nil, embedOrigins: [String] = [],
+                integrity: IntegrityRules = IntegrityRules()) {
+        self.integrity = integrity
         self.backfillDays = backfillDays
         self.clockSkewMinutes = clockSkewMinutes
         self.qualifyingActions = qualifyingActions

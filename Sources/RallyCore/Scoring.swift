@@ -12,12 +12,15 @@ public enum AwardStatus: String, Sendable, Codable, CaseIterable {
     case notScored = "not_scored"
     /// The member is not (or no longer) enrolled in the program: the event is recorded, it earns nothing.
     case notEnrolled = "not_enrolled"
+    /// The event broke an integrity rule that holds points: they are recorded with it, off the member's totals, boards,
+    /// activity and badges until an admin reviews its flag.
+    case held
 
     /// Whether the rules scored the event (whatever it earned): it then counts as the member's activity, towards caps.
     public var isScored: Bool {
         switch self {
         case .awarded, .capped, .oncePerContent: true
-        case .notScored, .notEnrolled: false
+        case .notScored, .notEnrolled, .held: false
         }
     }
 }
@@ -49,6 +52,8 @@ public struct Award: Sendable, Equatable {
     public var badges: [BadgeAwardKey] = []
     /// The level the event's points made the member reach, if they reached a new one.
     public var levelReached: Level?
+    /// For a held award (`status` `held`), the status its points were scored with, which it takes when released.
+    public var heldStatus: AwardStatus?
 
     public init(status: AwardStatus, points: Int, breakdown: [AwardLine], rulesVersion: Int = 0, campaign: String? = nil) {
         self.status = status

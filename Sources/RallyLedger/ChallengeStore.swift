@@ -178,13 +178,13 @@ public final class ChallengeStore: Sendable {
     }
 }
 
-/// The events that count toward a challenge: in its window, not retracted, scored by the rules (not `not_scored` nor
+/// The events that count toward a challenge: in its window, not retracted, scored by the rules (not `not_scored`, `held` nor
 /// `not_enrolled`), of its action (or any, for points), by members of its scope as they are now. `$1`…`$6`.
 enum ChallengeEvents {
     static let from = """
         events e JOIN members m ON m.program_id = e.program_id AND m.member_id = e.member_id
         WHERE e.program_id = $1 AND e.occurred_at >= to_timestamp($2::float8) AND e.occurred_at < to_timestamp($3::float8)
-          AND e.retracted_at IS NULL AND e.status NOT IN ('not_scored', 'not_enrolled') AND ($4::text IS NULL OR e.action = $4)
+          AND e.retracted_at IS NULL AND e.status NOT IN ('not_scored', 'not_enrolled', 'held') AND ($4::text IS NULL OR e.action = $4)
           AND ($5::text IS NULL OR m.team = $5) AND ($6::text IS NULL OR m.region = $6)
         """
     /// What one event adds: 1 for an action's count, its points for points.

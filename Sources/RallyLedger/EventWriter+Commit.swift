@@ -19,6 +19,8 @@ struct CommitResult: Sendable {
     var programsArchived: Set<String> = []
     /// The programs where the rules scored an event, and the days already over those events fell on.
     var activity = ActivityChange()
+    /// The rules of the integrity flags raised.
+    var flagsRaised: [IntegrityRule] = []
 }
 
 extension CommitResult {
@@ -31,7 +33,9 @@ extension CommitResult {
         var programsAwarded: Set<String> = []
         var programsArchived: Set<String> = []
         var activity = ActivityChange()
+        var flagsRaised: [IntegrityRule] = []
         for (offset, part) in parts {
+            flagsRaised += part.flagsRaised
             programsArchived.formUnion(part.programsArchived)
             activity.formUnion(part.activity)
             for (index, outcome) in part.outcomes.enumerated() { outcomes[offset + index] = outcome }
@@ -44,7 +48,7 @@ extension CommitResult {
         }
         for (index, error) in refused { outcomes[index] = .rejected(error) }
         self.init(outcomes: outcomes, updates: updates, rankQueries: rankQueries, programsAwarded: programsAwarded,
-                  programsArchived: programsArchived, activity: activity)
+                  programsArchived: programsArchived, activity: activity, flagsRaised: flagsRaised)
     }
 }
 
@@ -75,6 +79,7 @@ extension EventWriter {
                 for index in query.submissions { result.outcomes[index].updateResult { $0.member.ranks[query.slot] = rank } }
             }
             metrics.count(zip(submissions, result.outcomes).map { ($0.event.action, $1) })
+            for rule in result.flagsRaised { metrics.flagsRaised(rule) }
             activity.changed(result.activity)
             var offset = 0
             for job in jobs {
@@ -202,7 +207,7 @@ extension EventWriter {
             throw ConcurrentWriterRace()
         }
         var changes = LedgerChanges()
-        for (submission, award) in decision.recorded {
+        for (submission, award) in decision.recorded where award.status != .held {
             changes.add(submission.event, of: submission.program, award: award, campaign: award.campaign, kind: .award, reachedAt: submission.receivedAt)
         }
         let revisions = try changes.write(on: connection)
@@ -213,16 +218,35 @@ extension EventWriter {
             award.badges.map { AwardToRecord(member: submission.memberRef, key: $0, eventId: submission.event.id) }
         }, now: now, on: connection)
         decision.show(earned, programs: snapshot.programs, submissions: submissions, now: now)
-        try WebhookStore.enqueue(notifications(earned, decision.recorded, programs: snapshot.programs, now: now)
+        let raised = try recordIntegrity(decision, now: now, on: connection)
+        try WebhookStore.enqueue((notifications(earned, decision.recorded, programs: snapshot.programs, now: now)
+                + raised.map { .memberFlagged($0.flag, program: $0.program, timeZone: snapshot.programs[$0.program]?.timeZone ?? .gmt) })
             .filter { snapshot.subscribed[$0.program]?.contains($0.type) == true }, on: connection)
 
-        let awarded = decision.recorded.filter { $0.award.points != 0 }.map { ($0.submission, $0.award.points) }
+        let awarded = decision.recorded.filter { $0.award.points != 0 && $0.award.status != .held }.map { ($0.submission, $0.award.points) }
         let (updates, backfilled) = standingsUpdates(awarded, revisions: revisions, members: snapshot.members, retention: retention, now: now)
         var result = CommitResult(outcomes: decision.outcomes, updates: updates, rankQueries: [],
                                   programsAwarded: changes.programsAwarded, programsArchived: backfilled.union(changes.programsWithCampaigns),
                                   activity: activity)
+        result.flagsRaised = raised.map(\.flag.rule)
         try addMemberSummaries(to: &result, submissions: submissions, members: snapshot.members, now: now, on: connection)
         return result
+    }
+
+    /// Writes what the integrity rules keep of a group (who posted which content, the pair rule's counts) and the flags
+    /// its events raised or added to; answers the flags raised.
+    private static func recordIntegrity(_ decision: GroupDecision, now: Date, on connection: PostgresConnection) throws -> [(program: String, flag: IntegrityFlag)] {
+        if !decision.posts.isEmpty { try connection.run(InsertPostedContent(rows: decision.posts)) }
+        if !decision.engagements.isEmpty {
+            var counts: [MemberRef: [EngagementKey: Int]] = [:]
+            for (member, day, ownerId) in decision.engagements {
+                counts[MemberRef(program: member.program, id: ""), default: [:]][EngagementKey(day: day, memberId: member.id, ownerId: ownerId), default: 0] += 1
+            }
+            let rows = counts.flatMap { program, keys in keys.map { (program: program.program, key: $0.key, events: $0.value) } }
+                .sorted { ($0.program, $0.key) < ($1.program, $1.key) }
+            try connection.run(AddEngagements(rows: rows))
+        }
+        return try FlagRows(decision.flagged).write(now: now, on: connection)
     }
 
     /// The webhook notifications of a commit: each badge award it recorded, each level an event reached.
@@ -258,7 +282,8 @@ extension EventWriter {
             return needs
         }
         var history = needs()
-        let locked = Set(history.keys.map(\.program))
+        // Integrity rules read the member's recent events: theirs are written by one writer at a time too.
+        let locked = Set(history.keys.map(\.program)).union(programs.values.filter { !$0.settings.integrity.isEmpty }.map(\.id))
         let (members, versions) = try loadMembers(Set(submissions.map(\.memberRef)), locking: locked, on: connection)
         var changed = false
         for (id, version) in versions {
@@ -274,7 +299,8 @@ extension EventWriter {
         var states = try loadStates(history, programs: programs, on: connection)
         for (ref, member) in members { states[ref, default: ScoringState()].lifetimePoints = member.lifetimePoints }
         return GroupSnapshot(members: members, stored: try loadEvents(Array(Set(submissions.map(\.eventRef))), on: connection),
-                             programs: programs, states: states, subscribed: versions.mapValues(\.subscribed))
+                             programs: programs, states: states, subscribed: versions.mapValues(\.subscribed),
+                             integrity: try loadIntegrity(submissions, programs: programs, on: connection))
     }
 
     /// What each ranked member's boards gain from this commit: every tracked period of each award whose board Redis

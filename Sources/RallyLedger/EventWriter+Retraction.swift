@@ -88,14 +88,14 @@ extension EventWriter {
             try connection.run(ReleaseContentClaims(member: ref, eventId: stored.event.id))
             try WebhookStore.enqueue(decision.notifications, on: connection)
             let submission = EventSubmission(program: program, event: stored.event, receivedAt: now)
-            let changes = standingsUpdates(stored.award.points == 0 ? [] : [(submission, -stored.award.points)], revisions: revisions,
+            let changes = standingsUpdates(decision.pointsReversed == 0 ? [] : [(submission, -decision.pointsReversed)], revisions: revisions,
                                            members: members, retention: retention, now: now)
             updates = changes.updates
             archived = !changes.backfilled.isEmpty || !decision.changes.programsWithCampaigns.isEmpty
         }
         let summary = try memberSummaries([ref], programs: [program.id: program], members: members, now: now, on: connection)[ref]
         return CommittedRetraction(
-            outcome: RetractionOutcome(eventId: retraction.eventId, pointsReversed: stored.award.points, member: summary?.summary ?? .unknown),
+            outcome: RetractionOutcome(eventId: retraction.eventId, pointsReversed: decision.pointsReversed, member: summary?.summary ?? .unknown),
             updates: updates, ranks: summary?.ranks ?? [], archived: archived, activity: decision.activity)
     }
 

@@ -194,6 +194,8 @@ public final class EventWriter: Service, Sendable {
                         reply.resume()
                     case let .retraction(retraction, reply):
                         reply.resume(with: await Result(catching: { try await self.record(retraction) }))
+                    case let .flagReview(review, reply):
+                        reply.resume(with: await Result(catching: { try await self.record(review) }))
                     }
                 }
             }
@@ -213,6 +215,8 @@ final class WriterMetrics: Sendable {
     let projectionFailures: Counter
     let rebuilds: Counter
     let badgesAwarded: Counter
+    /// `rally_flags_raised_total{rule}`: integrity flags raised by this instance's commits.
+    private let flags: [IntegrityRule: Counter]
     private let factory: any MetricsFactory
     /// `rally_events_total{action,status}` and `rally_points_awarded_total{action}`, by their labels.
     private let byAction = Mutex<(events: [String: Counter], points: [String: Counter])>(([:], [:]))
@@ -228,6 +232,13 @@ final class WriterMetrics: Sendable {
         projectionFailures = Counter(label: "rally_projection_failures_total", factory: factory)
         rebuilds = Counter(label: "rally_leaderboard_rebuilds_total", factory: factory)
         badgesAwarded = Counter(label: "rally_badges_awarded_total", factory: factory)
+        flags = Dictionary(uniqueKeysWithValues: IntegrityRule.allCases.map {
+            ($0, Counter(label: "rally_flags_raised_total", dimensions: [("rule", $0.rawValue)], factory: factory))
+        })
+    }
+
+    func flagsRaised(_ rule: IntegrityRule) {
+        flags[rule]?.increment()
     }
 
     /// Counts what a commit answered: outcomes, and the events recorded and points awarded per action (and status).
@@ -240,7 +251,7 @@ final class WriterMetrics: Sendable {
                 created.increment()
                 if !result.badgesAwarded.isEmpty { badgesAwarded.increment(by: result.badgesAwarded.count) }
                 events["\(action)\n\(result.status.rawValue)", default: (action, result.status.rawValue, 0)].count += 1
-                points[action, default: 0] += result.points
+                if result.status != .held { points[action, default: 0] += result.points }
             case .duplicate: duplicates.increment()
             case .rejected: rejected.increment()
             }

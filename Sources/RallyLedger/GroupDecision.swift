@@ -14,25 +14,42 @@ struct GroupSnapshot {
     var states: [MemberRef: ScoringState]
     /// Per program, the notification types its webhooks subscribe to.
     var subscribed: [String: Set<WebhookEventType>]
+    /// Per program with integrity rules, what they know of its members before the group.
+    var integrity: [String: IntegrityHistory] = [:]
+}
+
+/// An integrity rule a new event broke, and the points it holds (0 when the rule flags only or the event earned none).
+struct FlaggedEvent {
+    var member: MemberRef
+    var eventId: String
+    var finding: IntegrityFinding
+    var heldPoints: Int
 }
 
 /// The middle of a group commit, with no I/O: from the snapshot, each submission's outcome, every new event's award,
 /// and the content that once-per-content awards claim. A member's events are scored in the group's order, each on the
 /// state the previous ones left; a repeated id is the same event (its first occurrence decides, the others answer
-/// like retries of it).
+/// like retries of it). An event that breaks an integrity rule is flagged; when the rule holds, it is scored on a copy
+/// of its member's state and recorded `held` with those points, its member's state left as it was.
 struct GroupDecision {
     var outcomes: [EventOutcome]
     /// New events with their awards, in group order.
     var recorded: [(submission: EventSubmission, award: Award)]
     /// Content claimed by awards of once-per-content actions.
     var contents: [(member: MemberRef, content: ContentKey, eventId: String)]
+    /// The rules new events broke.
+    var flagged: [FlaggedEvent] = []
+    /// New posts naming a content: who posted it.
+    var posts: [(member: MemberRef, contentId: String, eventId: String)] = []
+    /// Likes and comments the pair rule counts: the member, the local day and the member whose content it was.
+    var engagements: [(member: MemberRef, day: String, ownerId: String)] = []
 
     static func decide(_ submissions: [EventSubmission], _ snapshot: GroupSnapshot, now: Date) -> GroupDecision {
         var primaryOf: [EventRef: Int] = [:]
         var outcomes = [EventOutcome?](repeating: nil, count: submissions.count)
-        var recorded: [(submission: EventSubmission, award: Award)] = []
-        var contents: [(member: MemberRef, content: ContentKey, eventId: String)] = []
+        var decision = GroupDecision(outcomes: [], recorded: [], contents: [])
         var states = snapshot.states
+        var integrity = snapshot.integrity
         for (index, submission) in submissions.enumerated() {
             let ref = submission.eventRef
             if let primary = primaryOf[ref] {
@@ -51,26 +68,50 @@ struct GroupDecision {
             }
             let program = snapshot.programs[submission.program.id] ?? submission.program
             let ruleset = program.rules.inForce(at: submission.event.occurredAt)
+            let findings = decision.checkIntegrity(submission, program: program, history: &integrity[program.id])
             var state = states[submission.memberRef] ?? ScoringState()
-            let before = state.lifetimePoints
+            let before = state
             var award = ruleset.score(submission.event, member: MemberEnrolment(enrolled: member.enrolled), calendar: program.calendar, state: &state)
-            if award.status.isScored {
+            if award.status.isScored, findings.contains(where: \.hold) {
+                award.heldStatus = award.status
+                award.status = .held
+                state = before
+            } else if award.status.isScored {
                 award.badges = Badge.awards(program.badges, after: submission.event.action,
                                             on: program.calendar.localDate(of: submission.event.occurredAt), state: &state)
             }
             // Levels are those of the rules in force now, as the profile shows them.
-            award.levelReached = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints)
+            award.levelReached = program.rules.inForce(at: now).levelReached(from: before.lifetimePoints, to: state.lifetimePoints)
             states[submission.memberRef] = state
-            recorded.append((submission, award))
-            if award.points > 0, ruleset.actions[submission.event.action]?.oncePerContent == true, let contentId = submission.event.contentId {
-                contents.append((submission.memberRef, ContentKey(action: submission.event.action, contentId: contentId), submission.event.id))
+            decision.recorded.append((submission, award))
+            decision.flagged += findings.map { FlaggedEvent(member: submission.memberRef, eventId: submission.event.id, finding: $0,
+                                                             heldPoints: award.status == .held ? award.points : 0) }
+            if award.status != .held, award.points > 0, ruleset.actions[submission.event.action]?.oncePerContent == true,
+               let contentId = submission.event.contentId {
+                decision.contents.append((submission.memberRef, ContentKey(action: submission.event.action, contentId: contentId), submission.event.id))
             }
             outcomes[index] = .created(EventResult(eventId: submission.event.id, status: award.status, points: award.points,
                                                    breakdown: award.breakdown, rulesVersion: award.rulesVersion,
                                                    levelReached: award.levelReached, member: .unknown))
         }
-        return GroupDecision(outcomes: outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) },
-                             recorded: recorded, contents: contents)
+        decision.outcomes = outcomes.map { $0 ?? .rejected(RallyError(.internalError, "event was not processed")) }
+        return decision
+    }
+
+    /// Checks a new event against its program's integrity rules (none: nothing found) and notes the post or the
+    /// engagement it records for the rules to come.
+    private mutating func checkIntegrity(_ submission: EventSubmission, program: ProgramContext, history: inout IntegrityHistory?) -> [IntegrityFinding] {
+        let event = submission.event
+        if event.action == IntegrityRules.postAction, let contentId = event.contentId {
+            posts.append((submission.memberRef, contentId, event.id))
+        }
+        let rules = program.settings.integrity
+        guard !rules.isEmpty else { return [] }
+        var known = history ?? IntegrityHistory()
+        defer { history = known }
+        let day = PeriodCalendar.dayKey(program.calendar.localDate(of: event.occurredAt))
+        if let owner = rules.engagedMember(event, history: known) { engagements.append((submission.memberRef, day, owner)) }
+        return rules.check(event, day: day, history: &known)
     }
 
     /// Shows in the answers the badge awards this commit recorded (an award another writer recorded first is its).

@@ -35,6 +35,17 @@ struct LedgerChanges {
         }
     }
 
+    /// Adds another decision's changes to these.
+    mutating func merge(_ other: LedgerChanges) {
+        entries += other.entries
+        for (member, days) in other.days {
+            for (day, change) in days { self.days[member, default: [:]][day, default: PointsChange()].add(change) }
+        }
+        totals.merge(other.totals) { var sum = $0; sum.add($1); return sum }
+        campaignDays.merge(other.campaignDays) { var sum = $0; sum.add($1); return sum }
+        activity.merge(other.activity) { var sum = $0; sum.add($1); return sum }
+    }
+
     /// The programs whose members' points changed.
     var programsAwarded: Set<String> { Set(totals.keys.map(\.program)) }
 
@@ -82,6 +93,11 @@ struct PointsChange {
     mutating func add(_ points: Int, reachedAt: Date) {
         self.points += Int64(points)
         self.reachedAt = max(self.reachedAt, reachedAt)
+    }
+
+    mutating func add(_ other: PointsChange) {
+        points += other.points
+        reachedAt = max(reachedAt, other.reachedAt)
     }
 }
 

@@ -119,7 +119,7 @@ struct InsertEvents: PostgresStatement {
         .text("status") { $0.award.status.rawValue }, .int("points") { $0.award.points },
         .jsonb("breakdown") { JSONText.breakdown($0.award.breakdown) }, .timestamp("received_at") { $0.submission.receivedAt },
         .int("rules_version") { $0.award.rulesVersion }, .text("campaign_id") { $0.award.campaign },
-        .jsonb("level_reached") { $0.award.levelReached.map(BadgeAwardRows.text) },
+        .jsonb("level_reached") { $0.award.levelReached.map(BadgeAwardRows.text) }, .text("held_status") { $0.award.heldStatus?.rawValue },
     ])
     static let sql = """
         INSERT INTO events (\(columns.names)) SELECT \(columns.values) FROM \(columns.unnest())
@@ -149,6 +149,15 @@ struct ReleaseContentClaims: PostgresStatement {
     var member: MemberRef
     var eventId: String
     var bindings: [any PostgresBindable] { [member.program, member.id, eventId] }
+
+    /// What several events claimed.
+    struct Many: PostgresStatement {
+        static let sql = "DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = ANY($3::text[])"
+
+        var member: MemberRef
+        var eventIds: [String]
+        var bindings: [any PostgresBindable] { [member.program, member.id, eventIds] }
+    }
 }
 
 /// Badge awards, each at most once per member (another writer, the retroactive pass or a period's close may have given

@@ -8,6 +8,7 @@ extension MemberStore {
     static let memberTables = [
         "events", "ledger", "member_days", "member_totals", "member_activity", "content_awards", "member_action_totals",
         "member_badges", "member_campaign_days", "member_enrolments", "member_audiences", "redemptions", "member_balances", "balance_entries",
+        "posted_content", "engagement_days", "flags",
     ]
 
     /// Erases a member (the right to be forgotten), audited as `actor`'s: their name and audience are removed and they
@@ -35,12 +36,26 @@ extension MemberStore {
                 try connection.query("UPDATE \(table) SET member_id = $3 WHERE program_id = $1 AND member_id = $2", parameters)
             }
             try connection.query("UPDATE survey_responses SET member_id = NULL WHERE program_id = $1 AND member_id = $2", [program, memberId])
+            try Self.clearFromIntegrity(parameters, on: connection)
             try Self.clearFromNotifications(parameters, on: connection)
             try Self.clearFromAudit(parameters, on: connection)
             try AuditLog.record(program: program, actor: actor, action: "member.erased", target: "members/\(pseudonym)", before: nil,
                                 after: JSONValue.object(["memberId": .string(pseudonym)]).text, on: connection)
         }
         writer.activity.changed([program])
+    }
+
+    /// The member's id where the integrity rules name them as the other member: pair counts and flags (the summary
+    /// text written with it is replaced by the rule's numbers).
+    private static func clearFromIntegrity(_ parameters: [String?], on connection: PostgresConnection) throws {
+        try connection.query("UPDATE engagement_days SET owner_id = $3 WHERE program_id = $1 AND owner_id = $2", parameters)
+        try connection.query("""
+            UPDATE flags SET evidence = evidence || jsonb_build_object('otherMemberId', $3::text,
+                                 'summary', format('%s likes and comments with another member on %s, more than the limit of %s',
+                                                   evidence->>'count', evidence->>'day', evidence->>'limit')),
+                             subject = split_part(subject, '/', 1) || '/' || $3
+            WHERE program_id = $1 AND rule = 'pairPerDay' AND evidence->>'otherMemberId' = $2
+            """, parameters)
     }
 
     /// The member's id in the webhook notifications kept (`$1` program, `$2` id, `$3` pseudonym): theirs, and their

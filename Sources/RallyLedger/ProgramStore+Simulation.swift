@@ -23,7 +23,7 @@ extension ProgramStore {
                            \(MemberSnapshot.rankedCondition("m")) AS ranked
                     FROM events e JOIN members m USING (program_id, member_id)
                     WHERE e.program_id = $1 AND e.occurred_at >= to_timestamp($2::float8) AND e.occurred_at < to_timestamp($3::float8)
-                          AND e.retracted_at IS NULL
+                          AND e.retracted_at IS NULL AND e.status <> 'held'
                     ORDER BY e.received_at, e.occurred_at, e.event_id
                     """, [program.id, String(from.timeIntervalSince1970), String(to.timeIntervalSince1970)])
             }

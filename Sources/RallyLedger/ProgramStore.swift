@@ -14,10 +14,14 @@ public struct ProgramChange: Sendable {
     /// `.some(nil)` removes the model.
     public var mediaValue: MediaValue??
     public var embedOrigins: [String]?
+    /// The integrity rules, replaced as a whole (empty: none).
+    public var integrity: IntegrityRules?
 
     public init(name: String? = nil, timeZone: String? = nil, backfillDays: Int? = nil, clockSkewMinutes: Int? = nil,
-                qualifyingActions: [String]? = nil, mediaValue: MediaValue?? = nil, embedOrigins: [String]? = nil) {
+                qualifyingActions: [String]? = nil, mediaValue: MediaValue?? = nil, embedOrigins: [String]? = nil,
+                integrity: IntegrityRules? = nil) {
         self.embedOrigins = embedOrigins
+        self.integrity = integrity
         self.name = name
         self.timeZone = timeZone
         self.backfillDays = backfillDays
@@ -54,13 +58,14 @@ public final class ProgramStore: Sendable {
     static let columns = """
         id, name, timezone, extract(epoch FROM created_at) AS created_at, backfill_days, clock_skew_minutes, array_to_json(qualifying_actions)::text AS qualifying_actions,
         media_value::text AS media_value, array_to_json(embed_origins)::text AS embed_origins,
-        (\(RulesetRows.select("programs.id"))) AS rulesets, badges_version, (\(BadgeStore.select("programs.id"))) AS badges
+        integrity::text AS integrity, (\(RulesetRows.select("programs.id"))) AS rulesets, badges_version, (\(BadgeStore.select("programs.id"))) AS badges
         """
 
     /// A program's name and settings as the audit log shows them (SQL on a `programs` row).
     static let audited = """
         jsonb_build_object('name', name, 'timezone', timezone, 'backfillDays', backfill_days, 'clockSkewMinutes', clock_skew_minutes,
-                           'qualifyingActions', to_jsonb(qualifying_actions), 'mediaValue', media_value, 'embedOrigins', to_jsonb(embed_origins))::text
+                           'qualifyingActions', to_jsonb(qualifying_actions), 'mediaValue', media_value, 'embedOrigins', to_jsonb(embed_origins),
+                           'integrity', integrity)::text
         """
 
     /// Creates a program and its first admin key (both audited as the operator's); the key's secret is returned once.
@@ -113,11 +118,13 @@ public final class ProgramStore: Sendable {
                 UPDATE programs SET name = coalesce($2, name), timezone = coalesce($3, timezone),
                     backfill_days = coalesce($4::integer, backfill_days), clock_skew_minutes = coalesce($5::integer, clock_skew_minutes),
                     qualifying_actions = coalesce($6::text[], qualifying_actions),
-                    media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END, embed_origins = coalesce($9::text[], embed_origins)
+                    media_value = CASE WHEN $7 THEN $8::jsonb ELSE media_value END, embed_origins = coalesce($9::text[], embed_origins),
+                    integrity = CASE WHEN $10 THEN nullif($11::jsonb, '{}') ELSE integrity END
                 WHERE id = $1 RETURNING \(Self.columns), \(Self.audited) AS audited
                 """, [id, change.name, change.timeZone, change.backfillDays.map(String.init), change.clockSkewMinutes.map(String.init),
                       change.qualifyingActions.map { PostgresArray.literal($0.sorted()) }, change.mediaValue == nil ? "false" : "true",
-                      change.mediaValue.flatMap { $0?.document.text }, change.embedOrigins.map { PostgresArray.literal($0.sorted()) }])
+                      change.mediaValue.flatMap { $0?.document.text }, change.embedOrigins.map { PostgresArray.literal($0.sorted()) },
+                      change.integrity == nil ? "false" : "true", change.integrity?.document.text])
             try AuditLog.record(program: id, actor: actor, action: "program.updated", target: "programs/\(id)",
                                 before: try current.string("audited"), after: try rows[0].string("audited"), on: connection)
             return try Self.context(rows[0])
@@ -188,7 +195,8 @@ public final class ProgramStore: Sendable {
                                                         clockSkewMinutes: try row.int("clock_skew_minutes"),
                                                         qualifyingActions: try JSONDecoder().decode([String].self, from: Data(try row.string("qualifying_actions").utf8)),
                                                         mediaValue: try Self.mediaValue(row.optionalString("media_value"), program: id),
-                                                        embedOrigins: try JSONDecoder().decode([String].self, from: Data(try row.string("embed_origins").utf8))),
+                                                        embedOrigins: try JSONDecoder().decode([String].self, from: Data(try row.string("embed_origins").utf8)),
+                                                        integrity: try Self.integrity(row.optionalString("integrity"), program: id)),
                               badges: try BadgeStore.badges(try row.string("badges"), program: id, rules: rules),
                               badgesVersion: try row.int("badges_version"))
     }
@@ -199,6 +207,14 @@ public final class ProgramStore: Sendable {
             throw RallyError(.internalError, "program '\(program)' has a media value model Rally cannot read")
         }
         return model
+    }
+
+    private static func integrity(_ text: String?, program: String) throws -> IntegrityRules {
+        guard let text else { return IntegrityRules() }
+        guard let document = JSONValue(text: text), case let .success(rules) = IntegrityRules.parse(document, at: "integrity") else {
+            throw RallyError(.internalError, "program '\(program)' has integrity rules Rally cannot read")
+        }
+        return rules
     }
 
     private static func timeZoneProblems(_ zone: String) -> [FieldProblem] {

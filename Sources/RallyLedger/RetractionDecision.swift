@@ -15,9 +15,12 @@ struct RetractedEvent {
 /// it would be had the event never arrived (`ScoringState.retract`): a reversal entry of minus its points, the points
 /// taken off its day, total and campaign (reached now: a rebuild orders the lowered totals as the live boards do), its
 /// activity taken back when the rules scored it, the content it claimed freed. Events scored after it keep their awards.
+/// A held event's points never counted: retracting it reverses nothing.
 struct RetractionDecision {
     var retracts: Bool
     var stored: RetractedEvent
+    /// What the retraction takes off the member (what the event's answer says, unless its points are held).
+    var pointsReversed: Int { stored.award.status == .held ? 0 : stored.award.points }
     var changes = LedgerChanges()
     /// The local day already over it touched, for the analytics kept of that month.
     var activity: ActivityChange
@@ -30,11 +33,13 @@ struct RetractionDecision {
         let localDay = program.calendar.localDate(of: event.occurredAt)
         if localDay.daysSinceEpoch < program.calendar.localDate(of: now).daysSinceEpoch { activity.pastDays[program.id] = [localDay] }
         var decision = RetractionDecision(retracts: true, stored: stored, activity: activity)
-        decision.changes.add(event, of: program, award: stored.award, campaign: stored.award.campaign, kind: .reversal, reachedAt: now, sign: -1)
+        if stored.award.status != .held {
+            decision.changes.add(event, of: program, award: stored.award, campaign: stored.award.campaign, kind: .reversal, reachedAt: now, sign: -1)
+        }
         if subscribed.contains(.eventRetracted) {
             decision.notifications.append(WebhookNotification(program: program.id, type: .eventRetracted, data: .object([
                 "eventId": .string(event.id), "memberId": .string(event.memberId), "action": .string(event.action),
-                "pointsReversed": .integer(Int64(stored.award.points)), "retractedAt": .string(RFC3339.format(now, in: program.timeZone)),
+                "pointsReversed": .integer(Int64(decision.pointsReversed)), "retractedAt": .string(RFC3339.format(now, in: program.timeZone)),
             ])))
         }
         return decision
@@ -51,8 +56,8 @@ struct RetractionDecision {
 /// The event a retraction takes back, its row locked.
 struct LoadRetractedEvent: PostgresQuery {
     static let sql = """
-        SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, points, campaign_id,
-               retracted_at IS NOT NULL AS retracted
+        SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, held_status, points,
+               campaign_id, retracted_at IS NOT NULL AS retracted
         FROM events WHERE program_id = $1 AND event_id = $2 FOR UPDATE
         """
 
@@ -65,6 +70,7 @@ struct LoadRetractedEvent: PostgresQuery {
         guard let known = AwardStatus(rawValue: status) else { throw PostgresError(kind: .decoding, message: "unknown status '\(status)' in events") }
         var award = Award(status: known, points: try row.int("points"), breakdown: [])
         award.campaign = row.optionalString("campaign_id")
+        award.heldStatus = row.optionalString("held_status").flatMap(AwardStatus.init(rawValue:))
         let event = Event(id: try row.string("event_id"), memberId: try row.string("member_id"), action: try row.string("action"), network: row.optionalString("network"),
                           contentId: row.optionalString("content_id"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")), tags: [])
         return RetractedEvent(event: event, award: award, retracted: try row.bool("retracted"))
@@ -92,4 +98,14 @@ struct MarkRetracted: PostgresStatement {
     var eventId: String
     var at: Date
     var bindings: [any PostgresBindable] { [program, eventId, at] }
+
+    /// Several events at once.
+    struct Many: PostgresStatement {
+        static let sql = "UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = ANY($2::text[])"
+
+        var program: String
+        var eventIds: [String]
+        var at: Date
+        var bindings: [any PostgresBindable] { [program, eventIds, at] }
+    }
 }

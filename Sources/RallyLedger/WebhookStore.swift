@@ -14,6 +14,7 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case redemptionCreated = "redemption.created"
     case redemptionRejected = "redemption.rejected"
     case redemptionFulfilled = "redemption.fulfilled"
+    case memberFlagged = "member.flagged"
 
     /// The notification of a redemption reaching `status`, when there is one (an approval has none).
     static func redemption(_ status: RedemptionStatus) -> WebhookEventType? {
@@ -57,6 +58,11 @@ struct WebhookNotification {
 }
 
 extension WebhookNotification {
+    /// `member.flagged`: an integrity flag raised, with its evidence.
+    static func memberFlagged(_ flag: IntegrityFlag, program: String, timeZone: TimeZone) -> WebhookNotification {
+        WebhookNotification(program: program, type: .memberFlagged, data: FlagStore.document(flag, timeZone: timeZone))
+    }
+
     /// `badge.awarded`: who, which badge and tier, when, and the event that earned it (or the period, for a rank badge).
     static func badgeAwarded(_ award: AwardToRecord, name: String, at instant: Date, timeZone: TimeZone) -> WebhookNotification {
         var data: [String: JSONValue] = ["memberId": .string(award.member.id), "badgeId": .string(award.key.badgeId), "name": .string(name),

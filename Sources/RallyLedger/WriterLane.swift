@@ -10,6 +10,8 @@ final class WriterLane: Sendable {
         case refreshMembers(program: String, memberIds: [String], reply: CheckedContinuation<Void, any Error>)
         /// An event to retract.
         case retraction(Retraction, reply: CheckedContinuation<RetractionOutcome, any Error>)
+        /// An integrity flag to dismiss or confirm.
+        case flagReview(FlagReview, reply: CheckedContinuation<IntegrityFlag, any Error>)
 
         var eventCount: Int {
             if case let .events(submissions, _) = self { submissions.count } else { 0 }
@@ -21,6 +23,7 @@ final class WriterLane: Sendable {
             case let .events(_, reply): reply.resume(throwing: error)
             case let .refreshMembers(_, _, reply): reply.resume(throwing: error)
             case let .retraction(_, reply): reply.resume(throwing: error)
+            case let .flagReview(_, reply): reply.resume(throwing: error)
             }
         }
     }

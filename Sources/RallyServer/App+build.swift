@@ -82,7 +82,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let preparation = configuration.analyticsPreparationInterval.map {
         AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, clock: clock, passes: passes, logger: logger)
     }
-    let gauges = ProgramGauges(analytics: analytics, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
+    let flags = FlagStore(postgres: postgres)
+    let gauges = ProgramGauges(analytics: analytics, flags: flags, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
                                passes: passes, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)] + (replicaPostgres.map { [("replica", $0)] } ?? []),
                             redis: redis)
@@ -111,6 +112,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     mount(SurveyController(surveys: surveys).routes, at: "/v1/programs/:programId/surveys")
     let rewards = RewardStore(postgres: postgres)
     mount(RewardController(rewards: rewards).routes, at: "/v1/programs/:programId")
+    mount(FlagController(flags: flags, writer: writer).routes, at: "/v1/programs/:programId")
     mount(ChallengeController(challenges: challenges, programs: programs).routes,
           at: "/v1/programs/:programId/challenges")
     mount(AnalyticsController(analytics: analytics).routes, at: "/v1/programs/:programId/analytics")

@@ -14,7 +14,7 @@ struct ProgramAndKeyTests {
             let response = try await app.send(.post, "/v1/programs", key: app.operatorToken,
                                               json: ProgramInput(id: id, name: "ACME Ambassadors", timezone: "Europe/Paris"))
             try requireStatus(response, .created)
-            #expect(Set(try jsonObject(response).keys) == ["id", "name", "timezone", "createdAt", "backfillDays", "clockSkewMinutes", "participation", "mediaValue", "embedOrigins", "adminKey"])
+            #expect(Set(try jsonObject(response).keys) == ["id", "name", "timezone", "createdAt", "backfillDays", "clockSkewMinutes", "participation", "mediaValue", "embedOrigins", "integrity", "adminKey"])
             let created = try decode(ProgramDTO.self, from: response)
             #expect(created.id == id)
             #expect(created.name == "ACME Ambassadors")

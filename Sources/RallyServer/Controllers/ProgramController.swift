@@ -45,7 +45,13 @@ struct ProgramController {
                 }
             }
             change.embedOrigins = field("embedOrigins", [String].self)
-            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes", "participation", "mediaValue", "embedOrigins"]
+            if container.contains(Key(stringValue: "integrity")), let rules = field("integrity", JSONValue.self) ?? .some(.null) {
+                switch rules == .null ? .success(IntegrityRules()) : IntegrityRules.parse(rules, at: "integrity") {
+                case let .success(found): change.integrity = found
+                case let .failure(failure): problems += failure.problems
+                }
+            }
+            let known: Set = ["name", "timezone", "backfillDays", "clockSkewMinutes", "participation", "mediaValue", "embedOrigins", "integrity"]
             problems += container.unknownNames(known: known, of: "a program")
         }
 
@@ -88,6 +94,8 @@ struct ProgramController {
                 json.key("mediaValue")
                 json.value(program.settings.mediaValue?.document ?? .null)
                 json.field("embedOrigins", strings: program.settings.embedOrigins)
+                json.key("integrity")
+                json.value(program.settings.integrity.document)
                 json.optionalField("adminKey", adminKey)
             }
         }

@@ -1,15 +1,18 @@
 import Logging
 import Prometheus
 import RallyAnalytics
+import RallyCore
+import RallyLedger
 import RallyStorage
 import ServiceLifecycle
 import Synchronization
 
-/// The per-program gauges of `/metrics` (participation rate, enrolled and active members, eNPS), computed from
+/// The per-program gauges of `/metrics` (participation rate, enrolled and active members, eNPS, open integrity flags), computed from
 /// PostgreSQL at start and then every interval, never per scrape: a scrape costs no query, and the figures are at most
 /// one interval old (longer for a round that takes more than the background passes' share of it).
 final class ProgramGauges: Service, Sendable {
     private let analytics: AnalyticsStore
+    private let flags: FlagStore
     private let registry: PrometheusCollectorRegistry
     private let interval: Duration
     private let clock: any ServiceClock
@@ -17,10 +20,13 @@ final class ProgramGauges: Service, Sendable {
     private let logger: Logger
     /// The eNPS gauges shown: a program's is taken away while its figure is suppressed.
     private let enpsShown = Mutex<[String: Gauge]>([:])
+    /// The open-flag gauges shown, by program and rule: one whose flags were all reviewed goes back to 0.
+    private let flagsShown = Mutex<[String: Gauge]>([:])
 
-    init(analytics: AnalyticsStore, registry: PrometheusCollectorRegistry, interval: Duration, clock: any ServiceClock, passes: BackgroundPasses,
+    init(analytics: AnalyticsStore, flags: FlagStore, registry: PrometheusCollectorRegistry, interval: Duration, clock: any ServiceClock, passes: BackgroundPasses,
          logger: Logger) {
         self.analytics = analytics
+        self.flags = flags
         self.passes = passes
         self.registry = registry
         self.interval = interval
@@ -59,6 +65,28 @@ final class ProgramGauges: Service, Sendable {
                     .set(program.enrolled > 0 ? Double(active) / Double(program.enrolled) : 0)
             }
             showENPS(program.program, program.enps)
+        }
+        await refreshFlags()
+    }
+
+    /// `rally_flags_open{program, rule}`.
+    private func refreshFlags() async {
+        let counts: [(program: String, rule: IntegrityRule, count: Int)]
+        do {
+            counts = try await flags.openCounts()
+        } catch {
+            logger.warning("flag gauges not refreshed", metadata: ["error": "\(error)"])
+            return
+        }
+        let made = counts.map { ("\($0.program)/\($0.rule.rawValue)", $0.count,
+                                 gauge("rally_flags_open", [("program", $0.program), ("rule", $0.rule.rawValue)], "Integrity flags waiting for review")) }
+        flagsShown.withLock { shown in
+            let current = Set(made.map(\.0))
+            for (key, gauge) in shown where !current.contains(key) { gauge.set(Double(0)) }
+            for (key, count, gauge) in made {
+                gauge.set(Double(count))
+                shown[key] = gauge
+            }
         }
     }
 

@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import RallyCore
+import RallyTestSupport
+import Testing
+
+/// A flag as answered.
+struct FlagDTO: Decodable, Equatable {
+    var id: String
+    var memberId: String
+    var rule: String
+    var eventIds: [String]
+    var heldPoints: Int64
+    var status: String
+    var count: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, memberId, rule, eventIds, heldPoints, status, evidence
+    }
+
+    struct Evidence: Decodable {
+        var count: Int?
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        memberId = try container.decode(String.self, forKey: .memberId)
+        rule = try container.decode(String.self, forKey: .rule)
+        eventIds = try container.decode([String].self, forKey: .eventIds)
+        heldPoints = try container.decode(Int64.self, forKey: .heldPoints)
+        status = try container.decode(String.self, forKey: .status)
+        count = try container.decode(Evidence.self, forKey: .evidence).count
+    }
+
+    init(id: String, memberId: String, rule: String, eventIds: [String], heldPoints: Int64, status: String, count: Int?) {
+        (self.id, self.memberId, self.rule, self.eventIds, self.heldPoints, self.status, self.count) = (id, memberId, rule, eventIds, heldPoints, status, count)
+    }
+}
+
+struct FlagPageDTO: Decodable {
+    var flags: [FlagDTO]
+    var nextCursor: String?
+}
+
+/// Integrity rules against the real servers: each rule at its threshold and one beyond, held points off every total and
+/// board until a flag is dismissed, confirmed flags retracting their events, the queue, the webhook and the counts.
+@Suite("Integrity rules and flags")
+struct IntegrityTests {
+    static func setRules(_ program: TestProgram, _ rules: String) async throws {
+        try requireStatus(try await program.app.send(.patch, program.path, key: program.adminKey, body: #"{"integrity": \#(rules)}"#), .ok)
+    }
+
+    static func flags(_ program: TestProgram, status: String? = nil) async throws -> [FlagDTO] {
+        let response = try await program.app.send(.get, "\(program.path)/flags\(status.map { "?status=\($0)" } ?? "")", key: program.adminKey)
+        try requireStatus(response, .ok)
+        return try decode(FlagPageDTO.self, from: response).flags
+    }
+
+    static func review(_ program: TestProgram, _ id: String, _ verdict: String) async throws -> TestResponse {
+        try await program.app.send(.post, "\(program.path)/flags/\(id)/\(verdict)", key: program.adminKey)
+    }
+
+    /// An event `seconds` after `start`.
+    static func event(_ id: String, _ member: String, _ action: String, content: String? = nil, at seconds: Double, from start: Date) -> EventInput {
+        EventInput(id: id, memberId: member, action: action, contentId: content, occurredAt: Timestamp.rfc3339(start.addingTimeInterval(seconds)))
+    }
+
+    @Test func aHeldBurstStaysOffEveryTotalUntilItsFlagIsDismissed() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben"])
+            try await Self.setRules(program, #"{"burstPerMinute": {"limit": 3, "hold": true}}"#)
+            let start = Timestamp.now().addingTimeInterval(-600)
+            // Ben: three posts within a minute, the limit: nothing flagged.
+            for index in 0..<3 { #expect(try await program.record(Self.event("b\(index)", "ben", "post", at: Double(index), from: start)).status == "awarded") }
+            // Ana: the fourth and fifth within the minute are held, with the points they were scored.
+            var answers: [EventResultDTO] = []
+            for index in 0..<5 { answers.append(try await program.record(Self.event("a\(index)", "ana", "post", at: Double(index * 10), from: start))) }
+            #expect(answers.map(\.status) == ["awarded", "awarded", "awarded", "held", "held"])
+            #expect(answers.map(\.points) == [25, 25, 25, 25, 25])
+            #expect(answers.last?.member.points.lifetime == 75, "held points are not in the member's totals")
+            #expect(try await RewardTests.points(program) == ["ana": 75, "ben": 75])
+            #expect(try await program.profile("ana").points.lifetime == 75)
+
+            let open = try await Self.flags(program, status: "open")
+            #expect(open == [FlagDTO(id: open.first?.id ?? "", memberId: "ana", rule: "burstPerMinute", eventIds: ["a3", "a4"], heldPoints: 50,
+                                     status: "open", count: 5)])
+            let flag = try #require(open.first)
+            #expect(try await Self.flags(program, status: "dismissed").isEmpty)
+            // A retry of a held event answers it held.
+            let retry = try await program.postEvent(Self.event("a3", "ana", "post", at: 30, from: start))
+            try requireStatus(retry, .ok)
+            #expect(try decode(EventResultDTO.self, from: retry).status == "held")
+
+            let dismissed = try await Self.review(program, flag.id, "dismiss")
+            try requireStatus(dismissed, .ok)
+            #expect(try decode(FlagDTO.self, from: dismissed).status == "dismissed")
+            #expect(try await RewardTests.points(program) == ["ana": 125, "ben": 75], "released points reach the boards")
+            #expect(try await program.profile("ana").points.lifetime == 125)
+            #expect(try decode(EventResultDTO.self, from: try await program.postEvent(Self.event("a3", "ana", "post", at: 30, from: start))).status == "awarded")
+            // The same verdict again changes nothing; the other is refused; an unknown flag is a 404.
+            #expect(text(try await Self.review(program, flag.id, "dismiss")) == text(dismissed))
+            try expectError(try await Self.review(program, flag.id, "confirm"), .conflict, code: "conflict", fields: ["status"])
+            try expectError(try await Self.review(program, "999999", "dismiss"), .notFound, code: "not_found")
+            #expect(try await program.profile("ana").points.lifetime == 125)
+            // A new burst on the same day opens a new flag.
+            _ = try await program.record(Self.event("a5", "ana", "post", at: 45, from: start))
+            #expect(try await Self.flags(program, status: "open").map(\.eventIds) == [["a5"]])
+        }
+    }
+
+    @Test func confirmingAFlagRetractsItsEventsAndAPairIsCountedBothWays() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana", "ben", "cleo"])
+            try await Self.setRules(program, #"{"pairPerDay": {"limit": 2, "hold": false}}"#)
+            let start = Timestamp.now().addingTimeInterval(-3600)
+            _ = try await program.record(Self.event("pa", "ana", "post", content: "c-ana", at: 0, from: start))
+            _ = try await program.record(Self.event("pb", "ben", "post", content: "c-ben", at: 1, from: start))
+            // Two likes and comments between ana and ben (either way): at the limit.
+            _ = try await program.record(Self.event("l1", "ben", "like", content: "c-ana", at: 60, from: start))
+            _ = try await program.record(Self.event("l2", "ana", "comment", content: "c-ben", at: 120, from: start))
+            _ = try await program.record(Self.event("l3", "cleo", "like", content: "c-ana", at: 130, from: start))
+            #expect(try await Self.flags(program).isEmpty)
+            // The third: flagged only, its points counted.
+            let third = try await program.record(Self.event("l4", "ben", "comment", content: "c-ana", at: 180, from: start))
+            #expect((third.status, third.points) == ("awarded", 5))
+            #expect(try await RewardTests.points(program) == ["ana": 30, "ben": 31, "cleo": 1])
+            let flag = try #require(try await Self.flags(program).first)
+            #expect((flag.memberId, flag.rule, flag.eventIds, flag.heldPoints, flag.count) == ("ben", "pairPerDay", ["l4"], 0, 3))
+
+            let confirmed = try decode(FlagDTO.self, from: try await Self.review(program, flag.id, "confirm"))
+            #expect(confirmed.status == "confirmed")
+            #expect(try await RewardTests.points(program) == ["ana": 30, "ben": 26, "cleo": 1], "the confirmed event's points are reversed")
+            let again = try await program.app.send(.delete, "\(program.path)/events/l4", key: program.adminKey)
+            try requireStatus(again, .ok)
+            #expect(try decode(RetractionDTO.self, from: again).pointsReversed == 5, "retracted once, answered as retracted")
+            let audit = try decode(AuditPageDTO.self, from: try await app.send(.get, "\(program.path)/audit", key: program.adminKey))
+            #expect(audit.entries.filter { $0.target.hasPrefix("flags/") }.map { "\($0.action) \($0.target)" } == ["flag.confirmed flags/\(flag.id)"])
+        }
+    }
+
+    @Test func repeatedContentAndSelfEngagementRaiseTheirFlagsAndTheWebhook() async throws {
+        try await WebhookTests.withReceiver { inbox, url in
+            try await TestApp.run(background: .milliseconds(100)) { app in
+                let program = try await app.createProgram()
+                try await program.addMembers(["ana", "ben"])
+                try requireStatus(try await WebhookTests.putWebhook(program, url: url, events: ["member.flagged"]), .created)
+                try await Self.setRules(program, #"{"repeatedContent": {"hold": true}, "selfEngagement": {}}"#)
+                let start = Timestamp.now().addingTimeInterval(-3600)
+                let results = try await program.recordBatch([
+                    Self.event("p1", "ana", "post", content: "job-1", at: 0, from: start),
+                    Self.event("p3", "ana", "post", content: "job-1", at: 2, from: start),  // again: held
+                    Self.event("s1", "ana", "share", content: "job-1", at: 3, from: start),  // her own: flagged
+                ])
+                #expect(results.map(\.status) == ["awarded", "held", "awarded"])
+                // Ben posting it too does not make it his (ana posted it first), nor is it a repeat of his.
+                #expect(try await program.recordBatch([Self.event("p2", "ben", "post", content: "job-1", at: 1, from: start),
+                                                       Self.event("s2", "ben", "share", content: "job-1", at: 4, from: start)]).map(\.status)
+                    == ["awarded", "awarded"])
+                let flags = try await Self.flags(program)
+                #expect(flags.map { "\($0.memberId) \($0.rule) \($0.eventIds) \($0.heldPoints)" }
+                    == [#"ana repeatedContent ["p3"] 25"#, #"ana selfEngagement ["s1"] 0"#])
+                #expect(try await RewardTests.points(program) == ["ana": 35, "ben": 35])
+                try await inbox.wait(for: 2)
+                let seen = inbox.bodies.map { body -> String in
+                    let data = body["data"] as? [String: Any] ?? [:]
+                    return "\(body["type"] ?? "") \(data["memberId"] ?? "") \(data["rule"] ?? "") \(data["heldPoints"] ?? "")"
+                }
+                #expect(Set(seen) == ["member.flagged ana repeatedContent 25", "member.flagged ana selfEngagement 0"])
+                let metrics = text(try await app.send(.get, "/metrics", key: nil)).split(separator: "\n")
+                #expect(metrics.contains(#"rally_flags_raised_total{rule="repeatedContent"} 1"#), "\(metrics.filter { $0.contains("flags") })")
+            }
+        }
+    }
+
+    @Test func rulesAreValidatedShownAndRemoved() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try expectError(try await app.send(.patch, program.path, key: program.adminKey,
+                                               body: #"{"integrity": {"burstPerMinute": {"limit": 0}, "pairPerDay": {"hold": true}, "ring": {}}}"#),
+                            .unprocessableContent, code: "validation_failed",
+                            fields: ["integrity.ring", "integrity.burstPerMinute.limit", "integrity.pairPerDay.limit"])
+            try await Self.setRules(program, #"{"burstPerMinute": {"limit": 20}}"#)
+            let shown = try jsonObject(try await app.send(.get, program.path, key: program.adminKey))
+            #expect(shown["integrity"] as? NSDictionary == ["burstPerMinute": ["limit": 20, "hold": false]] as NSDictionary)
+            try await Self.setRules(program, "null")
+            let removed = try jsonObject(try await app.send(.get, program.path, key: program.adminKey))["integrity"] as? [String: Any]
+            #expect(removed?.isEmpty == true)
+            try expectError(try await app.send(.get, "\(program.path)/flags", key: program.readKey), .forbidden, code: "forbidden")
+            try expectError(try await app.send(.get, "\(program.path)/flags?status=maybe", key: program.adminKey), .unprocessableContent,
+                            code: "validation_failed", fields: ["status"])
+        }
+    }
+}
