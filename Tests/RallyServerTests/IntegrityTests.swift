@@ -194,4 +194,85 @@ struct IntegrityTests {
                             code: "validation_failed", fields: ["status"])
         }
     }
+
+    /// Random streams under random rules, sent one event at a time, then random verdicts: every status, every flag and
+    /// the board agree with the pure rules (`IntegrityRules.check`) replaying the same stream on the default points, and
+    /// the stored data holds together.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomStreamsAgreeWithThePureRules(seed: UInt64) async throws {
+        var random = SeededRandom(state: seed)
+        func hold() -> Bool { random.int(0...1) == 1 }
+        let rules = IntegrityRules([.burstPerMinute: .init(limit: 3, hold: hold()), .pairPerDay: .init(limit: 2, hold: hold()),
+                                    .repeatedContent: .init(hold: hold()), .selfEngagement: .init(hold: hold())])
+        let points = ["post": 25, "share": 10, "comment": 5, "like": 1]
+        let members = ["ana", "ben", "cleo"], actions = ["post", "share", "comment", "like"]
+        let calendar = try #require(PeriodCalendar(timeZoneIdentifier: "Europe/Paris"))
+        let start = Timestamp.now().addingTimeInterval(-7200)
+        var stream: [EventInput] = []
+        for index in 0..<40 {
+            let content = random.int(0...3) == 0 ? nil : "c\(random.int(0...3))"
+            stream.append(Self.event("e\(index)", members[random.int(0...2)], actions[random.int(0...3)], content: content,
+                                     at: Double(index * 8 + random.int(0...30)), from: start))
+        }
+        // The oracle: each event checked in order; held or counted; the flags by member, rule and subject.
+        var history = IntegrityHistory()
+        var held: Set<String> = [], flags: [String: (eventIds: [String], heldPoints: Int)] = [:], order: [String] = []
+        for input in stream {
+            let event = Event(id: input.id, memberId: input.memberId, action: input.action, network: nil, contentId: input.contentId,
+                              occurredAt: Timestamp.date(input.occurredAt ?? ""), tags: [])
+            let found = rules.check(event, day: PeriodCalendar.dayKey(calendar.localDate(of: event.occurredAt)), history: &history)
+            if found.contains(where: \.hold) { held.insert(event.id) }
+            for finding in found {
+                let key = "\(event.memberId) \(finding.rule.rawValue) \(finding.subject)"
+                if flags[key] == nil { order.append(key) }
+                flags[key, default: ([], 0)].eventIds.append(event.id)
+                flags[key]?.heldPoints += held.contains(event.id) ? points[event.action] ?? 0 : 0
+            }
+        }
+        let events = stream, heldFirst = held, verdicts = (0..<60).map { _ in random.int(0...2) }
+        let expectedFlags = Set(order.map { key in
+            let parts = key.split(separator: " ")
+            return "\(parts[0]) \(parts[1]) \(flags[key]?.eventIds ?? []) \(flags[key]?.heldPoints ?? 0)"
+        })
+        @Sendable func expectedBoard(held: Set<String>, retracted: Set<String>) -> [String: Int64] {
+            var totals: [String: Int64] = [:]
+            for input in events where !held.contains(input.id) && !retracted.contains(input.id) {
+                totals[input.memberId, default: 0] += Int64(points[input.action] ?? 0)
+            }
+            return totals.filter { $0.value != 0 }
+        }
+
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(members)
+            try requireStatus(try await app.send(.patch, program.path, key: program.adminKey,
+                                                 body: #"{"integrity": \#(rules.document.text)}"#), .ok)
+            var statuses: [String] = []
+            for input in events { statuses.append(try await program.record(input).status) }
+            #expect(statuses == events.map { heldFirst.contains($0.id) ? "held" : "awarded" })
+            let stored = try await Self.flags(program)
+            #expect(Set(stored.map { "\($0.memberId) \($0.rule) \($0.eventIds) \($0.heldPoints)" }) == expectedFlags)
+            #expect(try await RewardTests.points(program) == expectedBoard(held: heldFirst, retracted: []))
+
+            // Random verdicts, in the queue's order: a dismissal releases what is still held, a confirmation retracts
+            // what still stands (an event may be in two flags).
+            var held = heldFirst, retracted: Set<String> = []
+            for (flag, verdict) in zip(stored, verdicts) {
+                switch verdict {
+                case 0:
+                    try requireStatus(try await Self.review(program, flag.id, "dismiss"), .ok)
+                    held.subtract(flag.eventIds.filter { !retracted.contains($0) })
+                case 1:
+                    try requireStatus(try await Self.review(program, flag.id, "confirm"), .ok)
+                    retracted.formUnion(flag.eventIds)
+                default:
+                    break
+                }
+            }
+            #expect(try await RewardTests.points(program) == expectedBoard(held: held, retracted: retracted))
+            #expect(try await app.database.inconsistencies(program) == [])
+            #expect(stored.count >= 2, "the stream breaks some rules")
+            #expect(Set(stored.map(\.rule)).count >= 2, "of more than one kind")
+        }
+    }
 }

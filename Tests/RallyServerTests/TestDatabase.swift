@@ -46,8 +46,8 @@ extension TestDatabase {
     }
 
     /// What is wrong with the program's stored data, as sentences (none when it holds together): every member's total is
-    /// the sum of their ledger and of their days, every event that earned points has its award in the ledger and every
-    /// ledger entry its event, every member's spending is the sum of their balance entries and their redemptions, and the
+    /// the sum of their ledger and of their days, every event that earned points has its award in the ledger (a held
+    /// one none) and every ledger entry its event, every member's spending is the sum of their balance entries and their redemptions, and the
     /// all-time board lists every ranked member with their total.
     func inconsistencies(_ program: TestProgram) async throws -> [String] {
         var found = try await column("""
@@ -60,8 +60,12 @@ extension TestDatabase {
             WHERE t.program_id = $1 AND t.points <> coalesce(d.points, 0)
             UNION ALL
             SELECT 'event ' || e.event_id || ' earned ' || e.points || ' without a ledger entry' FROM events e
-            WHERE e.program_id = $1 AND e.points <> 0
+            WHERE e.program_id = $1 AND e.points <> 0 AND e.status <> 'held'
                 AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.program_id = e.program_id AND l.event_id = e.event_id AND l.kind = 'award')
+            UNION ALL
+            SELECT 'held event ' || e.event_id || ' has a ledger entry' FROM events e
+            WHERE e.program_id = $1 AND e.status = 'held'
+                AND EXISTS (SELECT 1 FROM ledger l WHERE l.program_id = e.program_id AND l.event_id = e.event_id)
             UNION ALL
             SELECT 'ledger entry ' || l.id || ' has no event' FROM ledger l
             WHERE l.program_id = $1 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.program_id = l.program_id AND e.event_id = l.event_id)
