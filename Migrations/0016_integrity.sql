@@ -18,6 +18,8 @@ CREATE TABLE posted_content (
     seq          bigint GENERATED ALWAYS AS IDENTITY,
     PRIMARY KEY (program_id, content_id, member_id)
 );
+-- A content's first poster, found with one index probe however many members posted it since.
+CREATE INDEX posted_content_first ON posted_content (program_id, content_id, seq);
 
 -- Likes and comments of one member on another's content, per local day, while the pair rule is on.
 CREATE TABLE engagement_days (

@@ -206,10 +206,7 @@ extension EventWriter {
         if !decision.recorded.isEmpty, try connection.run(InsertEvents(rows: decision.recorded)).affectedRows != decision.recorded.count {
             throw ConcurrentWriterRace()
         }
-        var changes = LedgerChanges()
-        for (submission, award) in decision.recorded where award.status != .held {
-            changes.add(submission.event, of: submission.program, award: award, campaign: award.campaign, kind: .award, reachedAt: submission.receivedAt)
-        }
+        let changes = decision.changes
         let revisions = try changes.write(on: connection)
         let activity = newActivity(submissions, decision.outcomes, now: now)
         try activity.count(on: connection)

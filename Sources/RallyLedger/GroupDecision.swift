@@ -98,6 +98,15 @@ struct GroupDecision {
         return decision
     }
 
+    /// What the new events add to their members' ledger, days, totals, campaigns and activity (a held event nothing).
+    var changes: LedgerChanges {
+        var changes = LedgerChanges()
+        for (submission, award) in recorded where award.status != .held {
+            changes.add(submission.event, of: submission.program, award: award, campaign: award.campaign, kind: .award, reachedAt: submission.receivedAt)
+        }
+        return changes
+    }
+
     /// Checks a new event against its program's integrity rules (none: nothing found) and notes the post or the
     /// engagement it records for the rules to come.
     private mutating func checkIntegrity(_ submission: EventSubmission, program: ProgramContext, history: inout IntegrityHistory?) -> [IntegrityFinding] {

@@ -6,8 +6,9 @@ import RallyStorage
 /// What a group commit reads and writes for the integrity rules (`IntegrityRules`, RallyCore).
 extension EventWriter {
     /// What the rules of each program of the group that has some know before it (`IntegrityHistory`): the instants of
-    /// its members' recorded events within a minute of their new ones (the burst rule), who posted the contents the
-    /// group names and the likes and comments already counted between the pairs it may count (the pair rule).
+    /// its members' recorded events within a minute of their new ones (the burst rule), who posted first each content
+    /// the group names and whether its posters posted it before, and the likes and comments already counted between the
+    /// pairs it may count (the pair rule).
     static func loadIntegrity(_ submissions: [EventSubmission], programs: [String: ProgramContext],
                               on connection: PostgresConnection) throws -> [String: IntegrityHistory] {
         var histories: [String: IntegrityHistory] = [:]
@@ -18,18 +19,27 @@ extension EventWriter {
             if rules.readsTimes {
                 let windows = MemberWindows(group.map { ($0.event.memberId, $0.event.occurredAt) }, around: IntegrityHistory.minute)
                 for row in try connection.rows(LoadRecentInstants(program: programId, windows: windows.windows)) {
-                    times[row.memberId, default: []].append(row.instant)
+                    times[row.memberId, default: []] += repeatElement(row.instant, count: row.events)
                 }
             }
             var posters: [String: [IntegrityHistory.Poster]] = [:]
             var pairs: [MemberPair: Int] = [:]
             if rules.readsPosters {
-                let contents = Set(group.compactMap(\.event.contentId))
-                for row in try connection.rows(LoadPosters(program: programId, contentIds: contents.sorted())) {
-                    posters[row.contentId, default: []].append(row.poster)
+                // Each content's first poster (its owner), then the group's posters' own earlier posts of it (repeats).
+                let contents = Set(group.compactMap(\.event.contentId)).sorted()
+                for row in try connection.rows(LoadContentOwners(program: programId, contentIds: contents)) {
+                    posters[row.contentId] = [row.poster]
+                }
+                let reposts = Set(group.filter { $0.event.action == IntegrityRules.postAction }
+                    .compactMap { submission in submission.event.contentId.map { ContentPoster(contentId: $0, memberId: submission.event.memberId) } })
+                    .filter { posters[$0.contentId]?.first?.memberId != $0.memberId }
+                if !reposts.isEmpty {
+                    for row in try connection.rows(LoadEarlierPosts(program: programId, posts: reposts.sorted())) {
+                        posters[row.contentId, default: []].append(row.poster)
+                    }
                 }
                 if rules.settings[.pairPerDay] != nil {
-                    pairs = try loadPairs(group, posters: posters, program: program, on: connection)
+                    pairs = try loadPairs(group, owners: posters.compactMapValues(\.first?.memberId), program: program, on: connection)
                 }
             }
             histories[programId] = IntegrityHistory(times: times, posters: posters, pairs: pairs)
@@ -38,21 +48,19 @@ extension EventWriter {
     }
 
     /// The likes and comments counted so far, both ways, between each member of the group who engages with content and
-    /// its posters (those recorded, and those posting it in the group), on the event's local day.
-    private static func loadPairs(_ group: [EventSubmission], posters: [String: [IntegrityHistory.Poster]], program: ProgramContext,
+    /// its owner (its first poster recorded, or else its first poster in the group), on the event's local day.
+    private static func loadPairs(_ group: [EventSubmission], owners recorded: [String: String], program: ProgramContext,
                                   on connection: PostgresConnection) throws -> [MemberPair: Int] {
-        var posting: [String: Set<String>] = [:]
+        var owners = recorded
         for submission in group where submission.event.action == IntegrityRules.postAction {
-            if let contentId = submission.event.contentId { posting[contentId, default: []].insert(submission.event.memberId) }
+            if let contentId = submission.event.contentId, owners[contentId] == nil { owners[contentId] = submission.event.memberId }
         }
         var wanted: Set<EngagementKey> = []
         for submission in group where IntegrityRules.engagementActions.contains(submission.event.action) {
-            guard let contentId = submission.event.contentId else { continue }
+            guard let contentId = submission.event.contentId, let owner = owners[contentId], owner != submission.event.memberId else { continue }
             let day = PeriodCalendar.dayKey(program.calendar.localDate(of: submission.event.occurredAt))
-            for owner in Set(posters[contentId]?.map(\.memberId) ?? []).union(posting[contentId] ?? []) where owner != submission.event.memberId {
-                wanted.insert(EngagementKey(day: day, memberId: submission.event.memberId, ownerId: owner))
-                wanted.insert(EngagementKey(day: day, memberId: owner, ownerId: submission.event.memberId))
-            }
+            wanted.insert(EngagementKey(day: day, memberId: submission.event.memberId, ownerId: owner))
+            wanted.insert(EngagementKey(day: day, memberId: owner, ownerId: submission.event.memberId))
         }
         guard !wanted.isEmpty else { return [:] }
         var pairs: [MemberPair: Int] = [:]
@@ -81,31 +89,43 @@ struct MemberWindows {
     }
 }
 
-/// The instants of members' recorded events (retracted ones aside) in the given windows.
+/// The instants of members' recorded events (retracted ones aside) in the given windows, with how many events each
+/// instant holds.
 struct LoadRecentInstants: PostgresQuery {
     static let columns = PostgresColumns<(memberId: String, from: Date, to: Date)>([
         .text("member_id") { $0.memberId }, .timestamp("from_at") { $0.from }, .timestamp("to_at") { $0.to },
     ])
     static let sql = """
-        SELECT e.member_id, extract(epoch FROM e.occurred_at) AS occurred_at FROM \(columns.unnest(from: 2, as: "w"))
+        SELECT e.member_id, extract(epoch FROM e.occurred_at) AS occurred_at, count(*) AS events FROM \(columns.unnest(from: 2, as: "w"))
         JOIN events e ON e.program_id = $1 AND e.member_id = w.member_id
                      AND e.occurred_at > to_timestamp(w.from_at) AND e.occurred_at < to_timestamp(w.to_at)
         WHERE e.retracted_at IS NULL
+        GROUP BY e.member_id, e.occurred_at
         """
 
     var program: String
     var windows: [(memberId: String, from: Date, to: Date)]
     var bindings: [any PostgresBindable] { [program] + Self.columns.bindings(windows) }
 
-    static func decode(_ row: PostgresRow) throws -> (memberId: String, instant: Date) {
-        (try row.string("member_id"), Date(timeIntervalSince1970: try row.double("occurred_at")))
+    static func decode(_ row: PostgresRow) throws -> (memberId: String, instant: Date, events: Int) {
+        (try row.string("member_id"), Date(timeIntervalSince1970: try row.double("occurred_at")), try row.int("events"))
     }
 }
 
-/// Who posted each of the contents, in the order recorded.
-struct LoadPosters: PostgresQuery {
+/// A member's post of a content.
+struct ContentPoster: Hashable, Comparable {
+    var contentId: String
+    var memberId: String
+
+    static func < (a: Self, b: Self) -> Bool { (a.contentId, a.memberId) < (b.contentId, b.memberId) }
+}
+
+/// Each content's first poster: one probe of `posted_content_first` per content.
+struct LoadContentOwners: PostgresQuery {
     static let sql = """
-        SELECT content_id, member_id, event_id FROM posted_content WHERE program_id = $1 AND content_id = ANY($2::text[]) ORDER BY seq
+        SELECT c.content_id, p.member_id, p.event_id FROM unnest($2::text[]) AS c(content_id)
+        JOIN LATERAL (SELECT member_id, event_id FROM posted_content
+                      WHERE program_id = $1 AND content_id = c.content_id ORDER BY seq LIMIT 1) p ON true
         """
 
     var program: String
@@ -114,6 +134,23 @@ struct LoadPosters: PostgresQuery {
 
     static func decode(_ row: PostgresRow) throws -> (contentId: String, poster: IntegrityHistory.Poster) {
         (try row.string("content_id"), IntegrityHistory.Poster(memberId: try row.string("member_id"), eventId: try row.string("event_id")))
+    }
+}
+
+/// The given members' earlier posts of the given contents.
+struct LoadEarlierPosts: PostgresQuery {
+    static let columns = PostgresColumns<ContentPoster>([.text("content_id") { $0.contentId }, .text("member_id") { $0.memberId }])
+    static let sql = """
+        SELECT p.content_id, p.member_id, p.event_id FROM \(columns.unnest(from: 2, as: "k"))
+        JOIN posted_content p ON p.program_id = $1 AND p.content_id = k.content_id AND p.member_id = k.member_id
+        """
+
+    var program: String
+    var posts: [ContentPoster]
+    var bindings: [any PostgresBindable] { [program] + Self.columns.bindings(posts) }
+
+    static func decode(_ row: PostgresRow) throws -> (contentId: String, poster: IntegrityHistory.Poster) {
+        try LoadContentOwners.decode(row)
     }
 }
 

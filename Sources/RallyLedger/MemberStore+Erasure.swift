@@ -90,8 +90,8 @@ extension MemberStore {
     }
 
     /// Everything Rally holds on a member, as one JSON document: the profile as stored, the enrolment and audience
-    /// histories, every event with what it earned, the ledger, badges (revoked ones too), totals per action, redemptions
-    /// and survey answers. A 404 when there is no such member.
+    /// histories, every event with what it earned, the ledger, badges (revoked ones too), totals per action, redemptions,
+    /// integrity flags and survey answers. A 404 when there is no such member.
     public func export(program: String, memberId: String) async throws -> String {
         let rows: PostgresRows
         rows = try await postgres.query("""
@@ -120,6 +120,9 @@ extension MemberStore {
                 'redemptions', (SELECT coalesce(jsonb_agg(jsonb_build_object('redemptionId', r.redemption_id, 'rewardId', r.reward_id,
                     'cost', r.cost, 'status', r.status, 'createdAt', r.created_at, 'updatedAt', r.updated_at) ORDER BY r.created_at, r.redemption_id), '[]')
                     FROM redemptions r WHERE r.program_id = $1 AND r.member_id = $2),
+                'flags', (SELECT coalesce(jsonb_agg(jsonb_build_object('flagId', f.flag_id::text, 'rule', f.rule, 'evidence', f.evidence,
+                    'eventIds', to_jsonb(f.event_ids), 'heldPoints', f.held_points, 'status', f.status, 'createdAt', f.created_at,
+                    'updatedAt', f.updated_at) ORDER BY f.flag_id), '[]') FROM flags f WHERE f.program_id = $1 AND f.member_id = $2),
                 'surveyResponses', (SELECT coalesce(jsonb_agg(jsonb_build_object('responseId', s.response_id, 'kind', s.kind,
                     'score', s.score, 'answeredAt', s.answered_at) ORDER BY s.answered_at, s.response_id), '[]') FROM survey_responses s
                     WHERE s.program_id = $1 AND s.member_id = $2)

@@ -126,7 +126,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
                                    streamLimit: configuration.pageStreamLimit)
     pages.mount(on: router)
     ConsoleController(programs: programs, keys: keys, members: members, audit: AuditLog(postgres: postgres), analytics: analytics,
-                      webhooks: webhooks, badgesStore: badges, rewards: rewards, challenges: challenges,
+                      webhooks: webhooks, badgesStore: badges, rewards: rewards, challenges: challenges, flags: flags, writer: writer,
                       targets: targets,
                       sessions: ConsoleSessions(postgres: postgres, keys: keys, keyring: secrets),
                       keyRateLimitMaximum: configuration.rateLimits.keyMaximum, library: pages.library)

@@ -72,13 +72,7 @@ struct DecisionTests {
         }
     }
 
-    static func changes(_ decision: GroupDecision) -> LedgerChanges {
-        var changes = LedgerChanges()
-        for (submission, award) in decision.recorded {
-            changes.add(submission.event, of: submission.program, award: award, campaign: award.campaign, kind: .award, reachedAt: submission.receivedAt)
-        }
-        return changes
-    }
+    static func changes(_ decision: GroupDecision) -> LedgerChanges { decision.changes }
 
     @Test(arguments: cases)
     func aGroupIsDecidedAsItsRulesSay(_ example: Case) {
@@ -127,5 +121,36 @@ struct DecisionTests {
         let nextDay = RetractionDecision.decide(RetractedEvent(event: earlier.event, award: award, retracted: false), program: Self.posts,
                                                 subscribed: [], now: Self.tuesday + 86_400)
         #expect(nextDay.activity.pastDays == ["posts": [Self.paris.localDate(of: Self.tuesday)]] && nextDay.notifications.isEmpty)
+    }
+
+    /// Under a weekly cap of 30 and a burst limit of one event a minute that holds: the second post of the minute is
+    /// scored on a copy of the member's state (capped to 5) and held, so the next post, five minutes later, still gets
+    /// those 5; dismissing the flag then adds the held 5, reached when dismissed.
+    @Test func aHeldEventLeavesItsMemberAsItFoundThemUntilReleased() throws {
+        var program = Self.posts
+        program.settings.integrity = IntegrityRules([.burstPerMinute: .init(limit: 1, hold: true)])
+        let group = [Self.submission(program, "p1", "ana", "post"), Self.submission(program, "p2", "ana", "post"),
+                     Self.submission(program, "p3", "ana", "post", minutes: 5)]
+        let decision = GroupDecision.decide(group, Self.snapshot(group), now: Self.tuesday + 3600)
+        #expect(decision.outcomes.map(Self.answer) == ["created awarded 25", "created held 5", "created capped 5"])
+        #expect(decision.flagged.map { "\($0.eventId) \($0.finding.rule.rawValue) \($0.heldPoints)" } == ["p2 burstPerMinute 5"])
+        let ana = MemberRef(program: "posts", id: "ana")
+        #expect(decision.changes.totals[ana]?.points == 30, "the held 5 are not in the total")
+        #expect(decision.changes.entries.map(\.eventId) == ["p1", "p3"])
+        #expect(decision.posts.isEmpty && decision.engagements.isEmpty, "no content named")
+
+        let held = try #require(decision.recorded.first { $0.submission.event.id == "p2" }?.award)
+        #expect(held.heldStatus == .capped && held.badges.isEmpty && held.levelReached == nil)
+        let now = Self.tuesday + 7200
+        let release = FlagReviewDecision.decide(.dismiss, [RetractedEvent(event: group[1].event, award: held, retracted: false)],
+                                                program: program, subscribed: [.eventRetracted], now: now)
+        #expect(release.changes.entries.map { "\($0.kind.rawValue) \($0.eventId) \($0.points)" } == ["award p2 5"])
+        #expect(release.changes.totals[ana]?.points == 5 && release.changes.totals[ana]?.reachedAt == now)
+        #expect(release.events.map(\.points) == [5] && release.notifications.isEmpty)
+        // Confirming instead retracts it: nothing to reverse, as its points never counted.
+        let confirm = FlagReviewDecision.decide(.confirm, [RetractedEvent(event: group[1].event, award: held, retracted: false)],
+                                                program: program, subscribed: [.eventRetracted], now: now)
+        #expect(confirm.changes.entries.isEmpty && confirm.events.map(\.points) == [0])
+        #expect(confirm.notifications.map(\.type) == [.eventRetracted])
     }
 }

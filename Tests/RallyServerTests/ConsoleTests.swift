@@ -298,6 +298,38 @@ struct ConsoleTests {
         }
     }
 
+    @Test func flagsAreReviewedFromTheConsole() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana"])
+            try await IntegrityTests.setRules(program, #"{"repeatedContent": {"hold": true}}"#)
+            let start = Timestamp.now().addingTimeInterval(-600)
+            for (id, content) in [("p1", "job-1"), ("p2", "job-1"), ("p3", "job-2"), ("p4", "job-2")] {
+                _ = try await program.record(IntegrityTests.event(id, "ana", "post", content: content, at: 0, from: start))
+            }
+            let flags = try await IntegrityTests.flags(program)
+            #expect(flags.map(\.eventIds) == [["p2"], ["p4"]])
+            var browser = Browser(app: app)
+            try requireStatus(try await browser.signIn(program.adminKey), .seeOther)
+            let page = "/console/\(program.id)/flags"
+            let queue = try await browser.send(.get, page)
+            let csrf = Self.csrf(queue)
+            #expect(text(queue).contains(#"href="/console/\#(program.id)/flags" aria-current="page""#))
+            for flag in flags { #expect(text(queue).contains(#"<tr data-flag-id="\#(flag.id)" data-rule="repeatedContent">"#)) }
+            #expect(text(queue).contains("content &#39;job-1&#39; posted again") || text(queue).contains("content &apos;job-1&apos; posted again")
+                    || text(queue).contains("content 'job-1' posted again"))
+            let dismissed = text(try await browser.send(.post, page, form: ["csrf": csrf, "action": "dismiss", "flagId": flags[0].id]))
+            #expect(!dismissed.contains(#"data-flag-id="\#(flags[0].id)""#), "a reviewed flag leaves the queue")
+            try requireStatus(try await browser.send(.post, page, form: ["csrf": csrf, "action": "confirm", "flagId": flags[1].id]), .ok)
+            #expect(try await browser.send(.post, page, form: ["csrf": csrf, "action": "confirm", "flagId": flags[0].id]).status == .conflict)
+            #expect(try await browser.send(.post, page, form: ["csrf": "forged", "action": "dismiss", "flagId": flags[1].id]).status == .forbidden)
+            #expect(try await program.profile("ana").points.lifetime == 75, "p1, p3 and the released p2; p4 retracted")
+            let audit = try decode(AuditPageDTO.self, from: try await app.send(.get, "\(program.path)/audit", key: program.adminKey))
+            #expect(audit.entries.prefix(2).map(\.action) == ["flag.confirmed", "flag.dismissed"])
+            #expect(audit.entries[0].actor.hasPrefix("key_"), "made as the signed-in key")
+        }
+    }
+
     @Test func challengesAreShownWithTheirProgressAndDefinedFromTheConsole() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()

@@ -1,7 +1,7 @@
 /// The console's pages over keys, members and the audit log (in the `console` frame).
 enum ConsoleAdminTemplates {
     static let all = [("console-keys", keys), ("console-members", members), ("console-audit", audit), ("console-analytics", analytics),
-                      ("console-webhooks", webhooks), ("console-rewards", ConsoleController.rewardsTemplate),
+                      ("console-webhooks", webhooks), ("console-rewards", ConsoleController.rewardsTemplate), ("console-flags", ConsoleController.flagsTemplate),
                       ("console-challenges", ConsoleController.challengesTemplate),
                       ("console-badges", badges), ("field", ConsoleField.template)]
 

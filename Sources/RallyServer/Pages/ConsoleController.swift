@@ -20,6 +20,9 @@ struct ConsoleController: Sendable {
     let badgesStore: BadgeStore
     let rewards: RewardStore
     let challenges: ChallengeStore
+    let flags: FlagStore
+    /// Reviews flags on their members' lanes.
+    let writer: EventWriter
     let targets: WebhookTargets
     let sessions: ConsoleSessions
     let keyRateLimitMaximum: Int
@@ -71,6 +74,10 @@ struct ConsoleController: Sendable {
             await handle(request, context) { try await signedIn(request, context) { page in try await challengesPage(request, page) } }
         }
         router.post("console/:programId/challenges") { request, context in await posted(request, context, challenges) }
+        router.get("console/:programId/flags") { request, context in
+            await handle(request, context) { try await signedIn(request, context) { page in try await flagsPage(request, page) } }
+        }
+        router.post("console/:programId/flags") { request, context in await posted(request, context, reviewFlag) }
         router.get("console/:programId/analytics") { request, context in
             await handle(request, context) { try await signedIn(request, context) { page in try await analyticsPage(request, page) } }
         }
@@ -113,7 +120,7 @@ struct ConsoleController: Sendable {
         func model(_ extra: [String: Any] = [:]) -> [String: Any] {
             let admin = ConsoleAdminText.of(language)
             let links = [("", text.overview), ("rules", text.rules), ("badges", BadgeText.of(language).badges), ("keys", admin.keys), ("members", admin.members),
-                         ("webhooks", WebhookText.of(language).webhooks), ("challenges", ChallengeText.of(language).challenges), ("rewards", RewardText.of(language).rewards), ("analytics", AnalyticsText.of(language).analytics), ("audit", admin.audit)]
+                         ("webhooks", WebhookText.of(language).webhooks), ("challenges", ChallengeText.of(language).challenges), ("rewards", RewardText.of(language).rewards), ("flags", FlagText.of(language).flags), ("analytics", AnalyticsText.of(language).analytics), ("audit", admin.audit)]
             var model: [String: Any] = [
                 "lang": language.rawValue, "kind": "console", "title": "\(program.name) · \(text.console)", "t": text, "csrf": csrf,
                 "programName": program.name, "programId": program.id,
