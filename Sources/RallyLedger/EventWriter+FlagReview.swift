@@ -24,28 +24,47 @@ struct FlagReview: Sendable {
     var actor: String
 }
 
-/// The middle of a review, with no I/O. Dismissing releases each held event still standing: its points are added as its
-/// award would have added them, reached now, and it takes the status its points were scored with. Confirming retracts
-/// each event still standing (`RetractionDecision`: a held one reverses nothing). Events retracted meanwhile are left.
+/// The middle of a review, with no I/O. Dismissing releases each held event still standing, in the order they occurred:
+/// its points are added as its award would have added them, reached now, it takes the status its points were scored
+/// with, and the badges and level it completes on the member's state (`state`, loaded as a group commit loads it) are
+/// given. Confirming retracts each event still standing (`RetractionDecision`: a held one reverses nothing). Events
+/// retracted meanwhile are left.
 struct FlagReviewDecision {
     var changes = LedgerChanges()
     var activity: ActivityChange
     var notifications: [WebhookNotification] = []
     /// The events released or retracted, with the points each adds to its member's boards (negative: taken off).
     var events: [(event: Event, points: Int)] = []
+    /// The badge awards released events complete.
+    var badges: [(eventId: String, key: BadgeAwardKey)] = []
+
+    /// The held events a dismissal releases.
+    static func releasing(_ stored: [RetractedEvent]) -> [RetractedEvent] {
+        stored.filter { !$0.retracted && $0.award.status == .held && $0.award.heldStatus != nil }
+            .sorted { ($0.event.occurredAt, $0.event.id) < ($1.event.occurredAt, $1.event.id) }
+    }
 
     static func decide(_ verdict: FlagVerdict, _ stored: [RetractedEvent], program: ProgramContext, subscribed: Set<WebhookEventType>,
-                       now: Date) -> FlagReviewDecision {
+                       state: ScoringState = ScoringState(), now: Date) -> FlagReviewDecision {
         var decision = FlagReviewDecision(activity: ActivityChange(programs: [program.id]))
-        for event in stored where !event.retracted {
+        var state = state
+        let member = stored.first.map { MemberRef(program: program.id, id: $0.event.memberId) }
+        for event in verdict == .dismiss ? releasing(stored) : stored where !event.retracted {
             switch verdict {
             case .dismiss:
-                guard event.award.status == .held, let status = event.award.heldStatus else { continue }
+                guard let status = event.award.heldStatus else { continue }
                 var award = event.award
                 award.status = status
                 decision.changes.add(event.event, of: program, award: award, campaign: award.campaign, kind: .award, reachedAt: now)
                 decision.events.append((event.event, award.points))
                 decision.notePastDay(event.event, program: program, now: now)
+                let day = program.calendar.localDate(of: event.event.occurredAt), before = state.lifetimePoints
+                state.record(.event(points: award.points), at: ActivityKey(day: day, action: event.event.action))
+                decision.badges += Badge.awards(program.badges, after: event.event.action, on: day, state: &state).map { (event.event.id, $0) }
+                if let level = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints), let member,
+                   subscribed.contains(.levelReached) {
+                    decision.notifications.append(.levelReached(level, member: member, eventId: event.event.id))
+                }
             case .confirm:
                 let retraction = RetractionDecision.decide(event, program: program, subscribed: subscribed, now: now)
                 decision.changes.merge(retraction.changes)
@@ -104,7 +123,17 @@ extension EventWriter {
                              details: [FieldProblem(field: "status", problem: "is already \(flag.status.rawValue)")])
         }
         let stored = try connection.rows(LoadFlagEvents(program: program.id, eventIds: flag.eventIds))
-        let decision = FlagReviewDecision.decide(review.verdict, stored, program: program, subscribed: versions[program.id]?.subscribed ?? [], now: now)
+        let subscribed = versions[program.id]?.subscribed ?? []
+        var state = ScoringState()
+        if review.verdict == .dismiss {
+            var need = HistoryNeed()
+            for event in FlagReviewDecision.releasing(stored) {
+                need.add(event.event, ruleset: program.rules.inForce(at: event.event.occurredAt), badges: program.badges, calendar: program.calendar)
+            }
+            if !need.isEmpty { state = try loadStates([ref: need], programs: [program.id: program], on: connection)[ref] ?? state }
+            state.lifetimePoints = members[ref]?.lifetimePoints ?? 0
+        }
+        let decision = FlagReviewDecision.decide(review.verdict, stored, program: program, subscribed: subscribed, state: state, now: now)
         let changed = decision.events.map(\.event.id)
         switch review.verdict {
         case .dismiss:
@@ -120,7 +149,10 @@ extension EventWriter {
         try AuditLog.record(program: program.id, actor: review.actor, action: "flag.\(closed.status.rawValue)", target: "flags/\(flag.id)",
                             before: FlagStore.document(flag, timeZone: program.timeZone).text,
                             after: FlagStore.document(closed, timeZone: program.timeZone).text, on: connection)
-        try WebhookStore.enqueue(decision.notifications, on: connection)
+        let earned = try BadgeAwardRows.record(decision.badges.map { AwardToRecord(member: ref, key: $0.key, eventId: $0.eventId) }, now: now, on: connection)
+        let awarded = subscribed.contains(.badgeAwarded)
+            ? earned.map { WebhookNotification.badgeAwarded($0, name: program.badgeName($0.key.badgeId), at: now, timeZone: program.timeZone) } : []
+        try WebhookStore.enqueue(decision.notifications + awarded, on: connection)
         let moved = decision.events.filter { $0.points != 0 }.map { (EventSubmission(program: program, event: $0.event, receivedAt: now), $0.points) }
         let changes = standingsUpdates(moved, revisions: revisions, members: members, retention: retention, now: now)
         return (closed, changes.updates, !changes.backfilled.isEmpty || !decision.changes.programsWithCampaigns.isEmpty, decision.activity)

@@ -111,6 +111,26 @@ struct IntegrityTests {
         }
     }
 
+    @Test func releasedPointsCompleteTheBadgesTheyEarn() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana"])
+            try requireStatus(try await app.send(.put, "\(program.path)/badges/fifty", key: program.adminKey,
+                                                 body: #"{"name": "Fifty", "criteria": {"type": "points", "period": "all", "points": 50}}"#), .created)
+            try await Self.setRules(program, #"{"burstPerMinute": {"limit": 1, "hold": true}}"#)
+            let start = Timestamp.now().addingTimeInterval(-600)
+            #expect(try await program.record(Self.event("p1", "ana", "post", at: 0, from: start)).status == "awarded")
+            let held = try await program.record(Self.event("p2", "ana", "post", at: 30, from: start))
+            #expect((held.status, held.badgesAwarded) == ("held", []), "held points complete no badge")
+            #expect(try await program.profile("ana").badges.isEmpty)
+            let flag = try #require(try await Self.flags(program).first)
+            try requireStatus(try await Self.review(program, flag.id, "dismiss"), .ok)
+            let profile = try await program.profile("ana")
+            #expect(profile.points.lifetime == 50)
+            #expect(profile.badges.map { "\($0.badgeId) \($0.eventId ?? "-")" } == ["fifty p2"], "the released event completes it")
+        }
+    }
+
     @Test func confirmingAFlagRetractsItsEventsAndAPairIsCountedBothWays() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()
