@@ -100,11 +100,7 @@ extension EventWriter {
         let committed = try await postgres.transaction { [retention = leaderboards.retention] connection in
             try Self.commit(review, now: Date(), retention: retention, on: connection)
         }
-        if !committed.updates.isEmpty || committed.archived {
-            leaderboards.postgresBoardsChanged(awarded: [program], archived: committed.archived ? [program] : [])
-        }
-        activity.changed(committed.activity)
-        _ = await project(committed.updates, rankQueries: [])
+        _ = await publish(program: program, committed.updates, archived: committed.archived, activity: committed.activity)
         return committed.flag
     }
 

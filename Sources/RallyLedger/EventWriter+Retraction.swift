@@ -52,16 +52,24 @@ extension EventWriter {
         let committed = try await postgres.transaction { [retention = leaderboards.retention] connection in
             try Self.commit(retraction, now: Date(), retention: retention, on: connection)
         }
-        if !committed.updates.isEmpty || committed.archived {
-            leaderboards.postgresBoardsChanged(awarded: [program], archived: committed.archived ? [program] : [])
-        }
-        activity.changed(committed.activity)
         var answer = committed.outcome
-        let found = await project(committed.updates, rankQueries: committed.ranks.map {
+        let found = await publish(program: program, committed.updates, archived: committed.archived, activity: committed.activity,
+                                  rankQueries: committed.ranks.map {
             RankQuery(submissions: [], program: program, memberId: retraction.memberId, slot: $0.slot, period: $0.period, points: $0.points)
         })
         for (rank, query) in zip(found, committed.ranks) { answer.member.ranks[query.slot] = rank }
         return answer
+    }
+
+    /// After a lane job committed changes to one program's points (a retraction, a flag's review): the boards read from
+    /// PostgreSQL forgotten, the activity counted, the standings projected to Redis; the ranks asked.
+    func publish(program: String, _ updates: [(program: String, update: MemberBoardChanges)], archived: Bool, activity change: ActivityChange,
+                 rankQueries: [RankQuery] = []) async -> [Int?] {
+        if !updates.isEmpty || archived {
+            leaderboards.postgresBoardsChanged(awarded: [program], archived: archived ? [program] : [])
+        }
+        activity.changed(change)
+        return await project(updates, rankQueries: rankQueries)
     }
 
     /// A retraction in the current transaction: loads the member (their row locked first, as a scoring commit locks it:

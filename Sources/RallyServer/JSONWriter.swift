@@ -201,3 +201,17 @@ struct ListBody<Item: JSONWritable>: JSONWritable {
         json.object { $0.field(name, items) }
     }
 }
+
+/// `{"<name>": [...], "nextCursor": "…" | null}`: one page of a list read with a cursor.
+struct PageBody<Item: JSONWritable>: JSONWritable {
+    var name: String
+    var items: [Item]
+    var nextCursor: String?
+
+    func write(to json: inout JSONWriter) {
+        json.object { json in
+            json.field(name, items)
+            json.field("nextCursor", nextCursor)
+        }
+    }
+}

@@ -93,13 +93,15 @@ assert status == 201, body
 status, body = api("POST", "/v1/programs/%s/members/m12/redemptions" % PROGRAM, INGEST, {"id": "r1", "rewardId": "mug"})
 assert status == 201, body
 # A flag waiting for review (the console's integrity queue): a member outside the program (not enrolled, so no board
-# or figure moves) posting the same content twice.
-status, body = api("PATCH", "/v1/programs/%s" % PROGRAM, ADMIN, {"integrity": {"repeatedContent": {"hold": True}}})
+# or figure moves) liking twice within a minute while the burst rule allows one; the rule is then taken off again.
+status, body = api("PATCH", "/v1/programs/%s" % PROGRAM, ADMIN, {"integrity": {"burstPerMinute": {"limit": 1}}})
 assert status == 200, body
 api("PUT", "/v1/programs/%s/members/farmer" % PROGRAM, INGEST, {"displayName": "Farmer", "enrolled": False})
 status, body = api("POST", "/v1/programs/%s/events/batch" % PROGRAM, INGEST,
-                   {"events": [{"id": "farm-%d" % n, "memberId": "farmer", "action": "post", "contentId": "job-1", "occurredAt": now()} for n in range(2)]})
+                   {"events": [{"id": "farm-%d" % n, "memberId": "farmer", "action": "like", "occurredAt": now()} for n in range(2)]})
 assert status == 200 and [result["status"] for result in body["results"]] == ["not_enrolled", "not_enrolled"], body
+status, body = api("PATCH", "/v1/programs/%s" % PROGRAM, ADMIN, {"integrity": None})
+assert status == 200, body
 _, minted = api("POST", "/v1/programs/%s/viewer-tokens" % PROGRAM, ADMIN, {"memberId": "m01", "lang": "en"})
 PAGE = BASE + minted["url"]
 TOKEN = minted["token"]
@@ -371,7 +373,7 @@ try:
     check(int(float(progress)) >= 1950, "the challenge with its progress (%s of 5000)" % progress)
     audit("console-challenges")
     driver.get(BASE + "/console/%s/flags" % PROGRAM)
-    check(driver.find_elements(By.CSS_SELECTOR, "tr[data-rule=repeatedContent] button[value=dismiss]"), "the flag waiting in the integrity queue")
+    check(driver.find_elements(By.CSS_SELECTOR, "tr[data-rule=burstPerMinute] button[value=dismiss]"), "the flag waiting in the integrity queue")
     audit("console-flags")
     driver.get(BASE + "/console/%s/analytics" % PROGRAM)
     bars = driver.find_elements(By.CSS_SELECTOR, "svg.chart rect[data-period]")

@@ -28,18 +28,6 @@ struct FlagController {
         }
     }
 
-    struct FlagPage: JSONWritable {
-        var flags: [FlagBody]
-        var nextCursor: String?
-
-        func write(to json: inout JSONWriter) {
-            json.object { json in
-                json.field("flags", flags)
-                json.field("nextCursor", nextCursor)
-            }
-        }
-    }
-
     /// Mounted at `/v1/programs/:programId`.
     var routes: [Route] {
         [Route(.get, "flags", .program([.admin]), list)] + [FlagVerdict.dismiss, .confirm].map { verdict in
@@ -57,7 +45,8 @@ struct FlagController {
         let (page, next) = try await flags.list(program: program.id, status: status, memberId: try query.identifier("memberId"),
                                                 limit: try query.integer("limit", default: 100, range: 1...500),
                                                 after: try query.identifier("cursor"))
-        return JSONResponse.make(FlagPage(flags: page.map { FlagBody(flag: $0, timeZone: program.timeZone) }, nextCursor: next), status: .ok)
+        return JSONResponse.make(PageBody(name: "flags", items: page.map { FlagBody(flag: $0, timeZone: program.timeZone) }, nextCursor: next),
+                                 status: .ok)
     }
 
     /// Dismisses (held points released) or confirms (events retracted) a flag; the same verdict again answers 200.

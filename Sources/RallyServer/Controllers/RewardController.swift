@@ -83,18 +83,6 @@ struct RewardController {
         }
     }
 
-    struct RedemptionPage: JSONWritable {
-        var redemptions: [RedemptionBody]
-        var nextCursor: String?
-
-        func write(to json: inout JSONWriter) {
-            json.object { json in
-                json.field("redemptions", redemptions)
-                json.field("nextCursor", nextCursor)
-            }
-        }
-    }
-
     /// Mounted at `/v1/programs/:programId`.
     var routes: [Route] {
         [
@@ -150,8 +138,8 @@ struct RewardController {
         let (page, next) = try await rewards.redemptions(program: program.id, status: status, memberId: try query.identifier("memberId"),
                                                          limit: try query.integer("limit", default: 100, range: 1...500),
                                                          after: try query.identifier("cursor"))
-        return JSONResponse.make(RedemptionPage(redemptions: page.map { RedemptionBody(redemption: $0, timeZone: program.timeZone) }, nextCursor: next),
-                                 status: .ok)
+        return JSONResponse.make(PageBody(name: "redemptions", items: page.map { RedemptionBody(redemption: $0, timeZone: program.timeZone) },
+                                          nextCursor: next), status: .ok)
     }
 
     /// Approves, rejects (refunds) or fulfils a redemption; the same step again answers 200 with nothing changed.
