@@ -196,6 +196,29 @@ struct IntegrityTests {
         }
     }
 
+    @Test func openFlagsAreCountedOnTheMetricsPage() async throws {
+        let clock = ManualClock()
+        try await TestApp.run(clock: clock, metricsRefresh: .seconds(60)) { app in
+            let program = try await app.createProgram()
+            try await program.addMembers(["ana"])
+            try await Self.setRules(program, #"{"selfEngagement": {}}"#)
+            let start = Timestamp.now().addingTimeInterval(-600)
+            _ = try await program.recordBatch([Self.event("p1", "ana", "post", content: "c1", at: 0, from: start),
+                                               Self.event("l1", "ana", "like", content: "c1", at: 1, from: start)])
+            let gauge = #"rally_flags_open{program="\#(program.id)",rule="selfEngagement"}"#
+            func shown(_ value: String) async throws -> Bool {
+                try await eventually(within: .seconds(10)) {
+                    clock.advance(by: .seconds(60))
+                    return text(try await app.send(.get, "/metrics", key: nil)).split(separator: "\n").contains { $0 == "\(gauge) \(value)" }
+                }
+            }
+            #expect(try await shown("1.0"))
+            let flag = try #require(try await Self.flags(program).first)
+            try requireStatus(try await Self.review(program, flag.id, "dismiss"), .ok)
+            #expect(try await shown("0.0"), "a program whose flags were all reviewed shows 0")
+        }
+    }
+
     @Test func rulesAreValidatedShownAndRemoved() async throws {
         try await TestApp.run { app in
             let program = try await app.createProgram()
