@@ -41,6 +41,9 @@ CREATE TABLE flags (
     subject      text NOT NULL,
     evidence     jsonb NOT NULL,
     event_ids    text[] NOT NULL,
+    -- Whether the rule held the points of its events when they broke it (a dismissal releases only events that no
+    -- other open flag holds).
+    holds        boolean NOT NULL,
     held_points  bigint NOT NULL,
     status       text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'dismissed', 'confirmed')),
     created_at   timestamptz NOT NULL,

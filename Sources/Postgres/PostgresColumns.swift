@@ -59,6 +59,10 @@ public struct PostgresColumn<Row>: Sendable {
         Self(name, arrayType: "bigint") { value($0).postgresText }
     }
 
+    public static func bool(_ name: String, _ value: @escaping @Sendable (Row) -> Bool) -> Self {
+        Self(name, arrayType: "boolean") { value($0) ? "true" : "false" }
+    }
+
     /// A local day as `YYYY-MM-DD`.
     public static func date(_ name: String, _ value: @escaping @Sendable (Row) -> String) -> Self {
         Self(name, arrayType: "date", value)

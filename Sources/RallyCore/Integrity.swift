@@ -87,7 +87,13 @@ public struct IntegrityRules: Sendable, Equatable {
 
     /// Checks a new event against the rules on what its program's members did before it, which it then joins (whether
     /// or not it breaks a rule). `day` is the event's local day (`YYYY-MM-DD`).
-    public func check(_ event: Event, day: String, history: inout IntegrityHistory) -> [IntegrityFinding] {
+    public func check(_ event: Event, day: String, history: inout IntegrityHistory) -> IntegrityCheck {
+        var result = IntegrityCheck()
+        result.findings = findings(event, day: day, history: &history, engaged: &result.engagedMember)
+        return result
+    }
+
+    private func findings(_ event: Event, day: String, history: inout IntegrityHistory, engaged: inout String?) -> [IntegrityFinding] {
         var findings: [IntegrityFinding] = []
         if let burst = settings[.burstPerMinute], let limit = burst.limit {
             let window = history.record(event.occurredAt, of: event.memberId)
@@ -123,6 +129,7 @@ public struct IntegrityRules: Sendable, Equatable {
             let key = MemberPair(day: day, event.memberId, owner.memberId)
             let count = history.pairs[key, default: 0] + 1
             history.pairs[key] = count
+            engaged = owner.memberId
             if count > limit {
                 findings.append(IntegrityFinding(rule: .pairPerDay, hold: pair.hold, subject: "\(day)/\(owner.memberId)", evidence: .object([
                     "summary": .string("\(count) likes and comments with \(owner.memberId) on \(day), more than the limit of \(limit)"),
@@ -132,14 +139,15 @@ public struct IntegrityRules: Sendable, Equatable {
         }
         return findings
     }
+}
 
-    /// The member whose content an event engages with, when the pair rule counts it: a like or comment on content
-    /// another member posted, as `history` knows its posters.
-    public func engagedMember(_ event: Event, history: IntegrityHistory) -> String? {
-        guard settings[.pairPerDay] != nil, Self.engagementActions.contains(event.action), let contentId = event.contentId,
-              let owner = history.posters[contentId]?.first, owner.memberId != event.memberId else { return nil }
-        return owner.memberId
-    }
+/// What checking one event found: the rules it broke, and the member whose content it engaged with when the pair rule
+/// counted it (the count the commit then keeps).
+public struct IntegrityCheck: Sendable, Equatable {
+    public var findings: [IntegrityFinding] = []
+    public var engagedMember: String?
+
+    public init() {}
 }
 
 /// Two members on one local day, in either order.

@@ -235,11 +235,11 @@ extension EventWriter {
     private static func recordIntegrity(_ decision: GroupDecision, now: Date, on connection: PostgresConnection) throws -> [(program: String, flag: IntegrityFlag)] {
         if !decision.posts.isEmpty { try connection.run(InsertPostedContent(rows: decision.posts)) }
         if !decision.engagements.isEmpty {
-            var counts: [MemberRef: [EngagementKey: Int]] = [:]
+            var counts: [String: [EngagementKey: Int]] = [:]
             for (member, day, ownerId) in decision.engagements {
-                counts[MemberRef(program: member.program, id: ""), default: [:]][EngagementKey(day: day, memberId: member.id, ownerId: ownerId), default: 0] += 1
+                counts[member.program, default: [:]][EngagementKey(day: day, memberId: member.id, ownerId: ownerId), default: 0] += 1
             }
-            let rows = counts.flatMap { program, keys in keys.map { (program: program.program, key: $0.key, events: $0.value) } }
+            let rows = counts.flatMap { program, keys in keys.map { (program: program, key: $0.key, events: $0.value) } }
                 .sorted { ($0.program, $0.key) < ($1.program, $1.key) }
             try connection.run(AddEngagements(rows: rows))
         }

@@ -24,53 +24,58 @@ struct FlagReview: Sendable {
     var actor: String
 }
 
-/// The middle of a review, with no I/O. Dismissing releases each held event still standing, in the order they occurred:
-/// its points are added as its award would have added them, reached now, it takes the status its points were scored
-/// with, and the badges and level it completes on the member's state (`state`, loaded as a group commit loads it) are
-/// given. Confirming retracts each event still standing (`RetractionDecision`: a held one reverses nothing). Events
-/// retracted meanwhile are left.
+/// The middle of a review, with no I/O. Dismissing releases each held event still standing that no other open flag
+/// holds, in the order they occurred: it is scored again, under the rules of its instant, on the member's state as it is
+/// now (`state`, loaded as a group commit loads it: caps and content claimed by what counted since stay honoured), and its
+/// award counts from now on, with the badges and level it completes. Confirming retracts each event still standing
+/// (`RetractionDecision`: a held one reverses nothing). Events retracted meanwhile are left.
 struct FlagReviewDecision {
     var changes = LedgerChanges()
     var activity: ActivityChange
     var notifications: [WebhookNotification] = []
     /// The events released or retracted, with the points each adds to its member's boards (negative: taken off).
     var events: [(event: Event, points: Int)] = []
-    /// The badge awards released events complete.
-    var badges: [(eventId: String, key: BadgeAwardKey)] = []
+    /// The awards of the released events, as they are now recorded.
+    var released: [(event: Event, award: Award)] = []
+    /// The retractions of the confirmed events, for the audit log.
+    var retractions: [RetractionDecision] = []
 
-    /// The held events a dismissal releases.
-    static func releasing(_ stored: [RetractedEvent]) -> [RetractedEvent] {
-        stored.filter { !$0.retracted && $0.award.status == .held && $0.award.heldStatus != nil }
+    /// The held events a dismissal releases: those still held and standing, and held by no other open flag.
+    static func releasing(_ stored: [RetractedEvent], heldElsewhere: Set<String>) -> [RetractedEvent] {
+        stored.filter { !$0.retracted && $0.award.status == .held && !heldElsewhere.contains($0.event.id) }
             .sorted { ($0.event.occurredAt, $0.event.id) < ($1.event.occurredAt, $1.event.id) }
     }
 
     static func decide(_ verdict: FlagVerdict, _ stored: [RetractedEvent], program: ProgramContext, subscribed: Set<WebhookEventType>,
+                       heldElsewhere: Set<String> = [], member: MemberEnrolment = MemberEnrolment(enrolled: true),
                        state: ScoringState = ScoringState(), now: Date) -> FlagReviewDecision {
         var decision = FlagReviewDecision(activity: ActivityChange(programs: [program.id]))
-        var state = state
-        let member = stored.first.map { MemberRef(program: program.id, id: $0.event.memberId) }
-        for event in verdict == .dismiss ? releasing(stored) : stored where !event.retracted {
-            switch verdict {
-            case .dismiss:
-                guard let status = event.award.heldStatus else { continue }
-                var award = event.award
-                award.status = status
-                decision.changes.add(event.event, of: program, award: award, campaign: award.campaign, kind: .award, reachedAt: now)
-                decision.events.append((event.event, award.points))
-                decision.notePastDay(event.event, program: program, now: now)
-                let day = program.calendar.localDate(of: event.event.occurredAt), before = state.lifetimePoints
-                state.record(.event(points: award.points), at: ActivityKey(day: day, action: event.event.action))
-                decision.badges += Badge.awards(program.badges, after: event.event.action, on: day, state: &state).map { (event.event.id, $0) }
-                if let level = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints), let member,
-                   subscribed.contains(.levelReached) {
-                    decision.notifications.append(.levelReached(level, member: member, eventId: event.event.id))
+        switch verdict {
+        case .dismiss:
+            var state = state
+            for held in releasing(stored, heldElsewhere: heldElsewhere) {
+                let event = held.event, before = state.lifetimePoints
+                var award = program.rules.inForce(at: event.occurredAt).score(event, member: member, calendar: program.calendar, state: &state)
+                if award.status.isScored {
+                    award.badges = Badge.awards(program.badges, after: event.action, on: program.calendar.localDate(of: event.occurredAt), state: &state)
                 }
-            case .confirm:
+                award.levelReached = program.rules.inForce(at: now).levelReached(from: before, to: state.lifetimePoints)
+                decision.changes.add(event, of: program, award: award, campaign: award.campaign, kind: .award, reachedAt: now)
+                decision.events.append((event, award.points))
+                decision.released.append((event, award))
+                decision.notePastDay(event, program: program, now: now)
+                if let level = award.levelReached, subscribed.contains(.levelReached) {
+                    decision.notifications.append(.levelReached(level, member: MemberRef(program: program.id, id: event.memberId), eventId: event.id))
+                }
+            }
+        case .confirm:
+            for event in stored where !event.retracted {
                 let retraction = RetractionDecision.decide(event, program: program, subscribed: subscribed, now: now)
                 decision.changes.merge(retraction.changes)
                 decision.activity.formUnion(retraction.activity)
                 decision.notifications += retraction.notifications
                 decision.events.append((event.event, -retraction.pointsReversed))
+                decision.retractions.append(retraction)
             }
         }
         return decision
@@ -118,25 +123,36 @@ extension EventWriter {
             throw RallyError(.conflict, "flag '\(flag.id)' was already \(flag.status.rawValue)",
                              details: [FieldProblem(field: "status", problem: "is already \(flag.status.rawValue)")])
         }
-        let stored = try connection.rows(LoadFlagEvents(program: program.id, eventIds: flag.eventIds))
+        let stored = try connection.rows(LoadRetractedEvents(program: program.id, eventIds: flag.eventIds))
         let subscribed = versions[program.id]?.subscribed ?? []
-        var state = ScoringState()
-        if review.verdict == .dismiss {
-            var need = HistoryNeed()
-            for event in FlagReviewDecision.releasing(stored) {
-                need.add(event.event, ruleset: program.rules.inForce(at: event.event.occurredAt), badges: program.badges, calendar: program.calendar)
-            }
-            if !need.isEmpty { state = try loadStates([ref: need], programs: [program.id: program], on: connection)[ref] ?? state }
-            state.lifetimePoints = members[ref]?.lifetimePoints ?? 0
-        }
-        let decision = FlagReviewDecision.decide(review.verdict, stored, program: program, subscribed: subscribed, state: state, now: now)
-        let changed = decision.events.map(\.event.id)
+        var decision: FlagReviewDecision
         switch review.verdict {
         case .dismiss:
-            try connection.run(ReleaseHeldEvents(program: program.id, eventIds: changed))
+            let heldElsewhere = Set(try connection.rows(EventsHeldElsewhere(program: program.id, flagId: flag.id, eventIds: flag.eventIds)))
+            var need = HistoryNeed()
+            for event in FlagReviewDecision.releasing(stored, heldElsewhere: heldElsewhere) {
+                need.add(event.event, ruleset: program.rules.inForce(at: event.event.occurredAt), badges: program.badges, calendar: program.calendar)
+            }
+            var state = need.isEmpty ? ScoringState() : try loadStates([ref: need], programs: [program.id: program], on: connection)[ref] ?? ScoringState()
+            state.lifetimePoints = members[ref]?.lifetimePoints ?? 0
+            decision = FlagReviewDecision.decide(.dismiss, stored, program: program, subscribed: subscribed, heldElsewhere: heldElsewhere,
+                                                 member: MemberEnrolment(enrolled: members[ref]?.enrolled ?? false), state: state, now: now)
+            if !decision.released.isEmpty { try connection.run(ReleaseHeldEvents(program: program.id, released: decision.released)) }
+            let claims = decision.released.compactMap { event, award -> (member: MemberRef, content: ContentKey, eventId: String)? in
+                guard award.points > 0, program.rules.inForce(at: event.occurredAt).actions[event.action]?.oncePerContent == true,
+                      let contentId = event.contentId else { return nil }
+                return (ref, ContentKey(action: event.action, contentId: contentId), event.id)
+            }
+            if !claims.isEmpty { try connection.run(InsertContentClaims(rows: claims)) }
         case .confirm:
-            try connection.run(MarkRetracted.Many(program: program.id, eventIds: changed, at: now))
-            try connection.run(ReleaseContentClaims.Many(member: ref, eventIds: changed))
+            decision = FlagReviewDecision.decide(.confirm, stored, program: program, subscribed: subscribed, now: now)
+            let changed = decision.events.map(\.event.id)
+            try connection.run(MarkRetracted(program: program.id, eventIds: changed, at: now))
+            try connection.run(ReleaseContentClaims(member: ref, eventIds: changed))
+            for retraction in decision.retractions {
+                try AuditLog.record(program: program.id, actor: review.actor, action: "event.retracted", target: "events/\(retraction.stored.event.id)",
+                                    before: retraction.audited(retracted: false), after: retraction.audited(retracted: true), on: connection)
+            }
         }
         let revisions = try decision.changes.write(on: connection)
         try decision.activity.count(on: connection)
@@ -145,7 +161,9 @@ extension EventWriter {
         try AuditLog.record(program: program.id, actor: review.actor, action: "flag.\(closed.status.rawValue)", target: "flags/\(flag.id)",
                             before: FlagStore.document(flag, timeZone: program.timeZone).text,
                             after: FlagStore.document(closed, timeZone: program.timeZone).text, on: connection)
-        let earned = try BadgeAwardRows.record(decision.badges.map { AwardToRecord(member: ref, key: $0.key, eventId: $0.eventId) }, now: now, on: connection)
+        let earned = try BadgeAwardRows.record(decision.released.flatMap { event, award in
+            award.badges.map { AwardToRecord(member: ref, key: $0, eventId: event.id) }
+        }, now: now, on: connection)
         let awarded = subscribed.contains(.badgeAwarded)
             ? earned.map { WebhookNotification.badgeAwarded($0, name: program.badgeName($0.key.badgeId), at: now, timeZone: program.timeZone) } : []
         try WebhookStore.enqueue(decision.notifications + awarded, on: connection)
@@ -177,30 +195,37 @@ struct LoadFlag: PostgresQuery {
     static func decode(_ row: PostgresRow) throws -> IntegrityFlag { try FlagStore.flag(row) }
 }
 
-/// The events of a flag as a retraction reads them (with the status held points were scored with), their rows locked.
-struct LoadFlagEvents: PostgresQuery {
+/// Records released events' awards as they are now: status, points, breakdown, rules version, campaign, level.
+struct ReleaseHeldEvents: PostgresStatement {
+    static let columns = PostgresColumns<(event: Event, award: Award)>([
+        .text("event_id") { $0.event.id }, .text("status") { $0.award.status.rawValue }, .int("points") { $0.award.points },
+        .jsonb("breakdown") { JSONText.breakdown($0.award.breakdown) }, .int("rules_version") { $0.award.rulesVersion },
+        .text("campaign_id") { $0.award.campaign }, .jsonb("level_reached") { $0.award.levelReached.map(BadgeAwardRows.text) },
+    ])
     static let sql = """
-        SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, held_status, points,
-               campaign_id, retracted_at IS NOT NULL AS retracted
-        FROM events WHERE program_id = $1 AND event_id = ANY($2::text[]) ORDER BY event_id FOR UPDATE
+        UPDATE events e SET status = r.status, points = r.points, breakdown = r.breakdown, rules_version = r.rules_version,
+            campaign_id = r.campaign_id, level_reached = r.level_reached, held_status = NULL
+        FROM \(columns.unnest(from: 2, as: "r")) WHERE e.program_id = $1 AND e.event_id = r.event_id AND e.status = 'held'
         """
 
     var program: String
-    var eventIds: [String]
-    var bindings: [any PostgresBindable] { [program, eventIds] }
-
-    static func decode(_ row: PostgresRow) throws -> RetractedEvent { try LoadRetractedEvent.decode(row) }
+    var released: [(event: Event, award: Award)]
+    var bindings: [any PostgresBindable] { [program] + Self.columns.bindings(released) }
 }
 
-/// Gives held events the status their points were scored with.
-struct ReleaseHeldEvents: PostgresStatement {
+/// Which of a flag's events another open flag holds.
+struct EventsHeldElsewhere: PostgresQuery {
     static let sql = """
-        UPDATE events SET status = held_status, held_status = NULL WHERE program_id = $1 AND event_id = ANY($2::text[]) AND status = 'held'
+        SELECT DISTINCT e FROM flags, unnest(event_ids) e
+        WHERE program_id = $1 AND status = 'open' AND holds AND flag_id <> $2::bigint AND event_ids && $3::text[] AND e = ANY($3::text[])
         """
 
     var program: String
+    var flagId: String
     var eventIds: [String]
-    var bindings: [any PostgresBindable] { [program, eventIds] }
+    var bindings: [any PostgresBindable] { [program, flagId, eventIds] }
+
+    static func decode(_ row: PostgresRow) throws -> String { try row.string("e") }
 }
 
 /// Closes a flag with an admin's verdict.

@@ -81,19 +81,19 @@ extension EventWriter {
         let program = retraction.program
         let ref = MemberRef(program: program.id, id: retraction.memberId)
         let (members, versions) = try loadMembers([ref], locking: [program.id], on: connection)
-        guard let stored = try connection.rows(LoadRetractedEvent(program: program.id, eventId: retraction.eventId)).first else {
+        guard let stored = try connection.rows(LoadRetractedEvents(program: program.id, eventIds: [retraction.eventId])).first else {
             throw unknownEvent(retraction.eventId, program: program.id)
         }
         let decision = RetractionDecision.decide(stored, program: program, subscribed: versions[program.id]?.subscribed ?? [], now: now)
         var updates: [(program: String, update: MemberBoardChanges)] = []
         var archived = false
         if decision.retracts {
-            try connection.run(MarkRetracted(program: program.id, eventId: stored.event.id, at: now))
+            try connection.run(MarkRetracted(program: program.id, eventIds: [stored.event.id], at: now))
             try AuditLog.record(program: program.id, actor: retraction.actor, action: "event.retracted", target: "events/\(stored.event.id)",
                                 before: decision.audited(retracted: false), after: decision.audited(retracted: true), on: connection)
             let revisions = try decision.changes.write(on: connection)
             if stored.award.status.isScored { try decision.activity.count(on: connection) }
-            try connection.run(ReleaseContentClaims(member: ref, eventId: stored.event.id))
+            try connection.run(ReleaseContentClaims(member: ref, eventIds: [stored.event.id]))
             try WebhookStore.enqueue(decision.notifications, on: connection)
             let submission = EventSubmission(program: program, event: stored.event, receivedAt: now)
             let changes = standingsUpdates(decision.pointsReversed == 0 ? [] : [(submission, -decision.pointsReversed)], revisions: revisions,

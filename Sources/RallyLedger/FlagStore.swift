@@ -32,10 +32,13 @@ public final class FlagStore: Sendable {
         self.postgres = postgres
     }
 
-    /// A page of flags, oldest first, in one status or any; the cursor is the last flag's id.
+    /// A page of flags, oldest first, in one status or any; the cursor is the last flag's id (anything else is a 422).
     public func list(program: String, status: FlagStatus?, memberId: String?, limit: Int, after cursor: String?) async throws
         -> (flags: [IntegrityFlag], next: String?)
     {
+        if let cursor, Int64(cursor).map({ $0 <= 0 || String($0) != cursor }) ?? true {
+            throw RallyError.validation([FieldProblem(field: "cursor", problem: "must be the nextCursor of a previous page")])
+        }
         let rows = try await postgres.query("""
             SELECT \(Self.columns) FROM flags
             WHERE program_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR member_id = $3)
@@ -91,6 +94,7 @@ struct FlagRows {
         var subject: String
         var evidence: JSONValue
         var eventIds: [String]
+        var holds: Bool
         var heldPoints: Int
     }
 
@@ -103,11 +107,12 @@ struct FlagRows {
             if let at = index[key] {
                 rows[at].eventIds.append(flag.eventId)
                 rows[at].heldPoints += flag.heldPoints
+                rows[at].holds = rows[at].holds || flag.finding.hold
                 rows[at].evidence = flag.finding.evidence
             } else {
                 index[key] = rows.count
                 rows.append(Row(member: flag.member, rule: flag.finding.rule, subject: flag.finding.subject, evidence: flag.finding.evidence,
-                                eventIds: [flag.eventId], heldPoints: flag.heldPoints))
+                                eventIds: [flag.eventId], holds: flag.finding.hold, heldPoints: flag.heldPoints))
             }
         }
         rows.sort { ($0.member.program, $0.member.id, $0.rule, $0.subject) < ($1.member.program, $1.member.id, $1.rule, $1.subject) }
@@ -125,15 +130,16 @@ struct UpsertFlags: PostgresQuery {
     static let columns = PostgresColumns<FlagRows.Row>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .text("rule") { $0.rule.rawValue },
         .text("subject") { $0.subject }, .jsonb("evidence") { $0.evidence.text },
-        .jsonb("event_ids") { JSONValue.array($0.eventIds.map(JSONValue.string)).text }, .int("held_points") { $0.heldPoints },
+        .jsonb("event_ids") { JSONValue.array($0.eventIds.map(JSONValue.string)).text }, .bool("holds") { $0.holds },
+        .int("held_points") { $0.heldPoints },
     ])
     static let sql = """
-        INSERT INTO flags AS f (program_id, member_id, rule, subject, evidence, event_ids, held_points, created_at, updated_at)
-        SELECT program_id, member_id, rule, subject, evidence, ARRAY(SELECT jsonb_array_elements_text(event_ids)), held_points,
-               to_timestamp($8::float8), to_timestamp($8::float8)
+        INSERT INTO flags AS f (program_id, member_id, rule, subject, evidence, event_ids, holds, held_points, created_at, updated_at)
+        SELECT program_id, member_id, rule, subject, evidence, ARRAY(SELECT jsonb_array_elements_text(event_ids)), holds, held_points,
+               to_timestamp($9::float8), to_timestamp($9::float8)
         FROM \(columns.unnest())
         ON CONFLICT (program_id, member_id, rule, subject) WHERE status = 'open'
-        DO UPDATE SET evidence = EXCLUDED.evidence, event_ids = f.event_ids || EXCLUDED.event_ids,
+        DO UPDATE SET evidence = EXCLUDED.evidence, event_ids = f.event_ids || EXCLUDED.event_ids, holds = f.holds OR EXCLUDED.holds,
                       held_points = f.held_points + EXCLUDED.held_points, updated_at = EXCLUDED.updated_at
         RETURNING program_id, (xmax = 0) AS created, \(FlagStore.columns)
         """

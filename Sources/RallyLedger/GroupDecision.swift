@@ -18,7 +18,7 @@ struct GroupSnapshot {
     var integrity: [String: IntegrityHistory] = [:]
 }
 
-/// An integrity rule a new event broke, and the points it holds (0 when the rule flags only or the event earned none).
+/// An integrity rule a new event broke, and the points that rule holds (0 when it flags only, or the event was not scored).
 struct FlaggedEvent {
     var member: MemberRef
     var eventId: String
@@ -85,7 +85,7 @@ struct GroupDecision {
             states[submission.memberRef] = state
             decision.recorded.append((submission, award))
             decision.flagged += findings.map { FlaggedEvent(member: submission.memberRef, eventId: submission.event.id, finding: $0,
-                                                             heldPoints: award.status == .held ? award.points : 0) }
+                                                             heldPoints: $0.hold && award.status == .held ? award.points : 0) }
             if award.status != .held, award.points > 0, ruleset.actions[submission.event.action]?.oncePerContent == true,
                let contentId = submission.event.contentId {
                 decision.contents.append((submission.memberRef, ContentKey(action: submission.event.action, contentId: contentId), submission.event.id))
@@ -119,8 +119,9 @@ struct GroupDecision {
         var known = history ?? IntegrityHistory()
         defer { history = known }
         let day = PeriodCalendar.dayKey(program.calendar.localDate(of: event.occurredAt))
-        if let owner = rules.engagedMember(event, history: known) { engagements.append((submission.memberRef, day, owner)) }
-        return rules.check(event, day: day, history: &known)
+        let checked = rules.check(event, day: day, history: &known)
+        if let owner = checked.engagedMember { engagements.append((submission.memberRef, day, owner)) }
+        return checked.findings
     }
 
     /// Shows in the answers the badge awards this commit recorded (an award another writer recorded first is its).

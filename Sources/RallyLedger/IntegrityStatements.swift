@@ -89,8 +89,8 @@ struct MemberWindows {
     }
 }
 
-/// The instants of members' recorded events (retracted ones aside) in the given windows, with how many events each
-/// instant holds.
+/// The instants of members' recorded events in the given windows (retracted ones too: the rules count what members
+/// did, as they count the posts and pairs of retracted events), with how many events each instant holds.
 struct LoadRecentInstants: PostgresQuery {
     static let columns = PostgresColumns<(memberId: String, from: Date, to: Date)>([
         .text("member_id") { $0.memberId }, .timestamp("from_at") { $0.from }, .timestamp("to_at") { $0.to },
@@ -99,7 +99,6 @@ struct LoadRecentInstants: PostgresQuery {
         SELECT e.member_id, extract(epoch FROM e.occurred_at) AS occurred_at, count(*) AS events FROM \(columns.unnest(from: 2, as: "w"))
         JOIN events e ON e.program_id = $1 AND e.member_id = w.member_id
                      AND e.occurred_at > to_timestamp(w.from_at) AND e.occurred_at < to_timestamp(w.to_at)
-        WHERE e.retracted_at IS NULL
         GROUP BY e.member_id, e.occurred_at
         """
 

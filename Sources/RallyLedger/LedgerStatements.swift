@@ -142,22 +142,13 @@ struct InsertContentClaims: PostgresStatement {
     var bindings: [any PostgresBindable] { Self.columns.bindings(rows) }
 }
 
-/// Frees the content a retracted event claimed.
+/// Frees the content retracted events claimed.
 struct ReleaseContentClaims: PostgresStatement {
-    static let sql = "DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = $3"
+    static let sql = "DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = ANY($3::text[])"
 
     var member: MemberRef
-    var eventId: String
-    var bindings: [any PostgresBindable] { [member.program, member.id, eventId] }
-
-    /// What several events claimed.
-    struct Many: PostgresStatement {
-        static let sql = "DELETE FROM content_awards WHERE program_id = $1 AND member_id = $2 AND event_id = ANY($3::text[])"
-
-        var member: MemberRef
-        var eventIds: [String]
-        var bindings: [any PostgresBindable] { [member.program, member.id, eventIds] }
-    }
+    var eventIds: [String]
+    var bindings: [any PostgresBindable] { [member.program, member.id, eventIds] }
 }
 
 /// Badge awards, each at most once per member (another writer, the retroactive pass or a period's close may have given

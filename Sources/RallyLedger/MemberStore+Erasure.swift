@@ -45,17 +45,30 @@ extension MemberStore {
         writer.activity.changed([program])
     }
 
-    /// The member's id where the integrity rules name them as the other member: pair counts and flags (the summary
-    /// text written with it is replaced by the rule's numbers).
+    /// The member's id where the integrity rules name them as the other member: pair counts, and pair flags' evidence
+    /// wherever it was copied (the flag, its `member.flagged` notification, its review's audit entries), its summary
+    /// written again without the id.
     private static func clearFromIntegrity(_ parameters: [String?], on connection: PostgresConnection) throws {
         try connection.query("UPDATE engagement_days SET owner_id = $3 WHERE program_id = $1 AND owner_id = $2", parameters)
         try connection.query("""
-            UPDATE flags SET evidence = evidence || jsonb_build_object('otherMemberId', $3::text,
-                                 'summary', format('%s likes and comments with another member on %s, more than the limit of %s',
-                                                   evidence->>'count', evidence->>'day', evidence->>'limit')),
-                             subject = split_part(subject, '/', 1) || '/' || $3
+            UPDATE flags SET evidence = \(pairEvidence("evidence")), subject = split_part(subject, '/', 1) || '/' || $3
             WHERE program_id = $1 AND rule = 'pairPerDay' AND evidence->>'otherMemberId' = $2
             """, parameters)
+        for (table, column) in [("webhook_deliveries", "data"), ("audit_log", "before"), ("audit_log", "after")] {
+            try connection.query("""
+                UPDATE \(table) SET \(column) = jsonb_set(\(column), '{evidence}', \(pairEvidence("\(column)->'evidence'")))
+                WHERE program_id = $1 AND \(column)->'evidence'->>'otherMemberId' = $2
+                """, parameters)
+        }
+    }
+
+    /// A pair flag's evidence (SQL, jsonb) naming the pseudonym `$3` as the other member, its summary without an id.
+    private static func pairEvidence(_ evidence: String) -> String {
+        """
+        \(evidence) || jsonb_build_object('otherMemberId', $3::text,
+            'summary', format('%s likes and comments with another member on %s, more than the limit of %s',
+                              \(evidence)->>'count', \(evidence)->>'day', \(evidence)->>'limit'))
+        """
     }
 
     /// The member's id in the webhook notifications kept (`$1` program, `$2` id, `$3` pseudonym): theirs, and their

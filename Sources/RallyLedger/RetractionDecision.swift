@@ -53,17 +53,18 @@ struct RetractionDecision {
     }
 }
 
-/// The event a retraction takes back, its row locked.
-struct LoadRetractedEvent: PostgresQuery {
+/// The events a retraction or a flag's review takes back or releases, as stored (with the status held points were
+/// scored with), their rows locked in id order.
+struct LoadRetractedEvents: PostgresQuery {
     static let sql = """
-        SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, status, held_status, points,
-               campaign_id, retracted_at IS NOT NULL AS retracted
-        FROM events WHERE program_id = $1 AND event_id = $2 FOR UPDATE
+        SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, tags::text AS tags, status,
+               held_status, points, campaign_id, retracted_at IS NOT NULL AS retracted
+        FROM events WHERE program_id = $1 AND event_id = ANY($2::text[]) ORDER BY event_id FOR UPDATE
         """
 
     var program: String
-    var eventId: String
-    var bindings: [any PostgresBindable] { [program, eventId] }
+    var eventIds: [String]
+    var bindings: [any PostgresBindable] { [program, eventIds] }
 
     static func decode(_ row: PostgresRow) throws -> RetractedEvent {
         let status = try row.string("status")
@@ -72,7 +73,8 @@ struct LoadRetractedEvent: PostgresQuery {
         award.campaign = row.optionalString("campaign_id")
         award.heldStatus = row.optionalString("held_status").flatMap(AwardStatus.init(rawValue:))
         let event = Event(id: try row.string("event_id"), memberId: try row.string("member_id"), action: try row.string("action"), network: row.optionalString("network"),
-                          contentId: row.optionalString("content_id"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")), tags: [])
+                          contentId: row.optionalString("content_id"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
+                          tags: try JSONDecoder().decode([String].self, from: Data(try row.string("tags").utf8)))
         return RetractedEvent(event: event, award: award, retracted: try row.bool("retracted"))
     }
 }
@@ -90,22 +92,12 @@ struct EventMember: PostgresQuery {
     }
 }
 
-/// Marks an event retracted.
+/// Marks events retracted.
 struct MarkRetracted: PostgresStatement {
-    static let sql = "UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = $2"
+    static let sql = "UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = ANY($2::text[])"
 
     var program: String
-    var eventId: String
+    var eventIds: [String]
     var at: Date
-    var bindings: [any PostgresBindable] { [program, eventId, at] }
-
-    /// Several events at once.
-    struct Many: PostgresStatement {
-        static let sql = "UPDATE events SET retracted_at = to_timestamp($3::float8) WHERE program_id = $1 AND event_id = ANY($2::text[])"
-
-        var program: String
-        var eventIds: [String]
-        var at: Date
-        var bindings: [any PostgresBindable] { [program, eventIds, at] }
-    }
+    var bindings: [any PostgresBindable] { [program, eventIds, at] }
 }

@@ -13,7 +13,7 @@ import Testing
     /// The rules found for each event of a stream, checked in order on one history.
     static func findings(_ rules: IntegrityRules, _ events: [Event], history: IntegrityHistory = IntegrityHistory()) -> [[IntegrityRule]] {
         var history = history
-        return events.map { rules.check($0, day: "2026-12-01", history: &history).map(\.rule) }
+        return events.map { rules.check($0, day: "2026-12-01", history: &history).findings.map(\.rule) }
     }
 
     @Test func aBurstIsOneEventMoreThanTheLimitWithinAMinute() {
@@ -35,7 +35,7 @@ import Testing
         #expect(Self.findings(rules, [Self.event("late", "ana", "post", at: 25)], history: recorded) == [[.burstPerMinute]])
         #expect(Self.findings(rules, [Self.event("later", "ana", "post", at: 110)], history: recorded) == [[]], "50 s and 110 s are a minute apart")
         var history = recorded
-        let found = rules.check(Self.event("late", "ana", "post", at: 25), day: "2026-12-01", history: &history)
+        let found = rules.check(Self.event("late", "ana", "post", at: 25), day: "2026-12-01", history: &history).findings
         #expect(found.first?.evidence == .object(["summary": .string("3 events within a minute, more than the limit of 2"), "limit": .integer(2),
                                                    "count": .integer(3), "from": .string("2026-11-30T00:53:20Z"),
                                                    "to": .string("2026-11-30T00:54:10Z")]))
@@ -54,7 +54,7 @@ import Testing
         ]
         #expect(Self.findings(rules, stream) == [[], [], [], [], [], [], [], [.pairPerDay]])
         var history = IntegrityHistory()
-        let found = stream.flatMap { rules.check($0, day: "2026-12-01", history: &history) }
+        let found = stream.flatMap { rules.check($0, day: "2026-12-01", history: &history).findings }
         #expect(found.map(\.subject) == ["2026-12-01/ben"])
         #expect(history.pairs == [MemberPair(day: "2026-12-01", "ana", "ben"): 4, MemberPair(day: "2026-12-01", "ana", "cleo"): 1])
         // Content nobody posted has no owner: nothing to count.
@@ -71,7 +71,7 @@ import Testing
         ]
         #expect(Self.findings(rules, stream) == [[], [], [], [.selfEngagement], [.repeatedContent], [], []])
         var history = IntegrityHistory()
-        let found = stream.flatMap { rules.check($0, day: "2026-12-01", history: &history) }
+        let found = stream.flatMap { rules.check($0, day: "2026-12-01", history: &history).findings }
         #expect(found.map(\.hold) == [true, false])
         #expect(found.last?.evidence == .object(["summary": .string("content 'c1' posted again"), "contentId": .string("c1"),
                                                   "firstEventId": .string("p1")]))

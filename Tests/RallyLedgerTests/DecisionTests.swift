@@ -142,11 +142,24 @@ struct DecisionTests {
         let held = try #require(decision.recorded.first { $0.submission.event.id == "p2" }?.award)
         #expect(held.heldStatus == .capped && held.badges.isEmpty && held.levelReached == nil)
         let now = Self.tuesday + 7200
-        let release = FlagReviewDecision.decide(.dismiss, [RetractedEvent(event: group[1].event, award: held, retracted: false)],
-                                                program: program, subscribed: [.eventRetracted], now: now)
-        #expect(release.changes.entries.map { "\($0.kind.rawValue) \($0.eventId) \($0.points)" } == ["award p2 5"])
-        #expect(release.changes.totals[ana]?.points == 5 && release.changes.totals[ana]?.reachedAt == now)
-        #expect(release.events.map(\.points) == [5] && release.notifications.isEmpty)
+        // Released on the member's state as it is now (p1 and p3 fill the week's cap of 30), it is scored again: 0.
+        var state = ScoringState()
+        for submission in [group[0], group[2]] {
+            _ = program.rules.latest.score(submission.event, member: MemberEnrolment(enrolled: true), calendar: Self.paris, state: &state)
+        }
+        let stored = [RetractedEvent(event: group[1].event, award: held, retracted: false)]
+        let release = FlagReviewDecision.decide(.dismiss, stored, program: program, subscribed: [.eventRetracted], state: state, now: now)
+        #expect(release.released.map { "\($0.award.status.rawValue) \($0.award.points)" } == ["capped 0"])
+        #expect(release.changes.entries.isEmpty && release.changes.totals[ana] == nil)
+        #expect(release.events.map(\.points) == [0] && release.notifications.isEmpty)
+        // On a week with room (p1 only), its 5 count, reached when released; held by another open flag, it stays held.
+        var roomy = ScoringState()
+        _ = program.rules.latest.score(group[0].event, member: MemberEnrolment(enrolled: true), calendar: Self.paris, state: &roomy)
+        let released = FlagReviewDecision.decide(.dismiss, stored, program: program, subscribed: [], state: roomy, now: now)
+        #expect(released.changes.entries.map { "\($0.kind.rawValue) \($0.eventId) \($0.points)" } == ["award p2 5"])
+        #expect(released.changes.totals[ana]?.points == 5 && released.changes.totals[ana]?.reachedAt == now)
+        #expect(FlagReviewDecision.decide(.dismiss, stored, program: program, subscribed: [], heldElsewhere: ["p2"], state: roomy, now: now)
+            .events.isEmpty)
         // Confirming instead retracts it: nothing to reverse, as its points never counted.
         let confirm = FlagReviewDecision.decide(.confirm, [RetractedEvent(event: group[1].event, award: held, retracted: false)],
                                                 program: program, subscribed: [.eventRetracted], now: now)

@@ -259,17 +259,18 @@ struct IntegrityTests {
         }
         // The oracle: each event checked in order; held or counted; the flags by member, rule and subject.
         var history = IntegrityHistory()
-        var held: Set<String> = [], flags: [String: (eventIds: [String], heldPoints: Int)] = [:], order: [String] = []
+        var held: Set<String> = [], flags: [String: (eventIds: [String], holds: Bool, heldPoints: Int)] = [:], order: [String] = []
         for input in stream {
             let event = Event(id: input.id, memberId: input.memberId, action: input.action, network: nil, contentId: input.contentId,
                               occurredAt: Timestamp.date(input.occurredAt ?? ""), tags: [])
-            let found = rules.check(event, day: PeriodCalendar.dayKey(calendar.localDate(of: event.occurredAt)), history: &history)
+            let found = rules.check(event, day: PeriodCalendar.dayKey(calendar.localDate(of: event.occurredAt)), history: &history).findings
             if found.contains(where: \.hold) { held.insert(event.id) }
             for finding in found {
                 let key = "\(event.memberId) \(finding.rule.rawValue) \(finding.subject)"
                 if flags[key] == nil { order.append(key) }
-                flags[key, default: ([], 0)].eventIds.append(event.id)
-                flags[key]?.heldPoints += held.contains(event.id) ? points[event.action] ?? 0 : 0
+                flags[key, default: ([], false, 0)].eventIds.append(event.id)
+                if finding.hold { flags[key]?.holds = true }
+                flags[key]?.heldPoints += finding.hold && held.contains(event.id) ? points[event.action] ?? 0 : 0
             }
         }
         let events = stream, heldFirst = held, verdicts = (0..<60).map { _ in random.int(0...2) }
@@ -277,6 +278,11 @@ struct IntegrityTests {
             let parts = key.split(separator: " ")
             return "\(parts[0]) \(parts[1]) \(flags[key]?.eventIds ?? []) \(flags[key]?.heldPoints ?? 0)"
         })
+        // Whether each flag holds, by its member, rule and events (what the queue answers).
+        let holding = Dictionary(order.map { key in
+            let parts = key.split(separator: " ")
+            return ("\(parts[0]) \(parts[1]) \(flags[key]?.eventIds ?? [])", flags[key]?.holds ?? false)
+        }) { a, _ in a }
         @Sendable func expectedBoard(held: Set<String>, retracted: Set<String>) -> [String: Int64] {
             var totals: [String: Int64] = [:]
             for input in events where !held.contains(input.id) && !retracted.contains(input.id) {
@@ -297,16 +303,20 @@ struct IntegrityTests {
             #expect(Set(stored.map { "\($0.memberId) \($0.rule) \($0.eventIds) \($0.heldPoints)" }) == expectedFlags)
             #expect(try await RewardTests.points(program) == expectedBoard(held: heldFirst, retracted: []))
 
-            // Random verdicts, in the queue's order: a dismissal releases what is still held, a confirmation retracts
-            // what still stands (an event may be in two flags).
-            var held = heldFirst, retracted: Set<String> = []
+            // Random verdicts, in the queue's order: a dismissal releases what is still held and held by no other open
+            // flag that holds, a confirmation retracts what still stands (an event may be in two flags).
+            var held = heldFirst, retracted: Set<String> = [], open = Set(stored.map(\.id))
             for (flag, verdict) in zip(stored, verdicts) {
                 switch verdict {
                 case 0:
                     try requireStatus(try await Self.review(program, flag.id, "dismiss"), .ok)
-                    held.subtract(flag.eventIds.filter { !retracted.contains($0) })
+                    open.remove(flag.id)
+                    let heldElsewhere = Set(stored.filter { open.contains($0.id) && holding["\($0.memberId) \($0.rule) \($0.eventIds)"] == true }
+                        .flatMap(\.eventIds))
+                    held.subtract(flag.eventIds.filter { !retracted.contains($0) && !heldElsewhere.contains($0) })
                 case 1:
                     try requireStatus(try await Self.review(program, flag.id, "confirm"), .ok)
+                    open.remove(flag.id)
                     retracted.formUnion(flag.eventIds)
                 default:
                     break
