@@ -92,10 +92,10 @@ extension EventWriter {
     /// its member's lane, in one transaction: its events released or retracted, the flag closed and audited; then the
     /// boards brought in line. An unknown flag is a 404.
     public func review(program: ProgramContext, flagId: String, verdict: FlagVerdict, actor: String) async throws -> IntegrityFlag {
-        guard let number = Int64(flagId), number > 0,
-              let memberId = try await postgres.withConnection({ try $0.rows(FlagMember(program: program.id, flagId: number)).first })
+        guard FlagStore.isFlagId(flagId),
+              let memberId = try await postgres.withConnection({ try $0.rows(FlagMember(program: program.id, flagId: flagId)).first })
         else { throw FlagStore.notFound(flagId, program: program.id) }
-        let review = FlagReview(program: program, flagId: String(number), memberId: memberId, verdict: verdict, actor: actor)
+        let review = FlagReview(program: program, flagId: flagId, memberId: memberId, verdict: verdict, actor: actor)
         return try await enqueue(on: lane(program: program.id, memberId: memberId)) { .flagReview(review, reply: $0) }
     }
 
@@ -178,8 +178,8 @@ struct FlagMember: PostgresQuery {
     static let sql = "SELECT member_id FROM flags WHERE program_id = $1 AND flag_id = $2::bigint"
 
     var program: String
-    var flagId: Int64
-    var bindings: [any PostgresBindable] { [program, String(flagId)] }
+    var flagId: String
+    var bindings: [any PostgresBindable] { [program, flagId] }
 
     static func decode(_ row: PostgresRow) throws -> String { try row.string("member_id") }
 }

@@ -36,7 +36,7 @@ public final class FlagStore: Sendable {
     public func list(program: String, status: FlagStatus?, memberId: String?, limit: Int, after cursor: String?) async throws
         -> (flags: [IntegrityFlag], next: String?)
     {
-        if let cursor, Int64(cursor).map({ $0 <= 0 || String($0) != cursor }) ?? true {
+        if let cursor, !Self.isFlagId(cursor) {
             throw RallyError.validation([FieldProblem(field: "cursor", problem: "must be the nextCursor of a previous page")])
         }
         let rows = try await postgres.query("""
@@ -71,6 +71,11 @@ public final class FlagStore: Sendable {
                     eventIds: ids.compactMap { if case let .string(id) = $0 { id } else { nil } }, heldPoints: try row.int64("held_points"),
                     status: status, createdAt: Date(timeIntervalSince1970: try row.double("created_at")),
                     updatedAt: Date(timeIntervalSince1970: try row.double("updated_at")))
+    }
+
+    /// Whether `text` is a flag's id as answered: a positive number, written without sign or leading zeros.
+    static func isFlagId(_ text: String) -> Bool {
+        Int64(text).map { $0 > 0 && String($0) == text } ?? false
     }
 
     static func notFound(_ id: String, program: String) -> RallyError {

@@ -5,38 +5,19 @@ import RallyCore
 import RallyTestSupport
 import Testing
 
-/// A flag as answered.
+/// A flag as answered (of its evidence, the count the counting rules give).
 struct FlagDTO: Decodable, Equatable {
+    struct Evidence: Decodable, Equatable {
+        var count: Int?
+    }
+
     var id: String
     var memberId: String
     var rule: String
     var eventIds: [String]
     var heldPoints: Int64
     var status: String
-    var count: Int?
-
-    enum CodingKeys: String, CodingKey {
-        case id, memberId, rule, eventIds, heldPoints, status, evidence
-    }
-
-    struct Evidence: Decodable {
-        var count: Int?
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(String.self, forKey: .id)
-        memberId = try container.decode(String.self, forKey: .memberId)
-        rule = try container.decode(String.self, forKey: .rule)
-        eventIds = try container.decode([String].self, forKey: .eventIds)
-        heldPoints = try container.decode(Int64.self, forKey: .heldPoints)
-        status = try container.decode(String.self, forKey: .status)
-        count = try container.decode(Evidence.self, forKey: .evidence).count
-    }
-
-    init(id: String, memberId: String, rule: String, eventIds: [String], heldPoints: Int64, status: String, count: Int?) {
-        (self.id, self.memberId, self.rule, self.eventIds, self.heldPoints, self.status, self.count) = (id, memberId, rule, eventIds, heldPoints, status, count)
-    }
+    var evidence: Evidence
 }
 
 struct FlagPageDTO: Decodable {
@@ -86,7 +67,7 @@ struct IntegrityTests {
 
             let open = try await Self.flags(program, status: "open")
             #expect(open == [FlagDTO(id: open.first?.id ?? "", memberId: "ana", rule: "burstPerMinute", eventIds: ["a3", "a4"], heldPoints: 50,
-                                     status: "open", count: 5)])
+                                     status: "open", evidence: .init(count: 5))])
             let flag = try #require(open.first)
             #expect(try await Self.flags(program, status: "dismissed").isEmpty)
             // A retry of a held event answers it held.
@@ -149,7 +130,7 @@ struct IntegrityTests {
             #expect((third.status, third.points) == ("awarded", 5))
             #expect(try await RewardTests.points(program) == ["ana": 30, "ben": 31, "cleo": 1])
             let flag = try #require(try await Self.flags(program).first)
-            #expect((flag.memberId, flag.rule, flag.eventIds, flag.heldPoints, flag.count) == ("ben", "pairPerDay", ["l4"], 0, 3))
+            #expect((flag.memberId, flag.rule, flag.eventIds, flag.heldPoints, flag.evidence.count) == ("ben", "pairPerDay", ["l4"], 0, 3))
 
             let confirmed = try decode(FlagDTO.self, from: try await Self.review(program, flag.id, "confirm"))
             #expect(confirmed.status == "confirmed")
