@@ -2,9 +2,7 @@
 -- hold the points of the events that break them until an admin reviews the flag.
 ALTER TABLE programs ADD COLUMN integrity jsonb;
 
--- A held event keeps `status = 'held'` with the points it was scored; `held_status` is the status those points were
--- scored with (`awarded`, `capped`, `once_per_content`), which it takes back when its flag is dismissed.
-ALTER TABLE events ADD COLUMN held_status text;
+-- A held event has `status = 'held'` and the points it was scored; a dismissal scores it again.
 -- A member's events by time: the burst rule counts those within a minute of each new one.
 CREATE INDEX events_member_time ON events (program_id, member_id, occurred_at);
 

@@ -52,8 +52,6 @@ public struct Award: Sendable, Equatable {
     public var badges: [BadgeAwardKey] = []
     /// The level the event's points made the member reach, if they reached a new one.
     public var levelReached: Level?
-    /// For a held award (`status` `held`), the status its points were scored with, which it takes when released.
-    public var heldStatus: AwardStatus?
 
     public init(status: AwardStatus, points: Int, breakdown: [AwardLine], rulesVersion: Int = 0, campaign: String? = nil) {
         self.status = status

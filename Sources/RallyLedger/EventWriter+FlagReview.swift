@@ -204,7 +204,7 @@ struct ReleaseHeldEvents: PostgresStatement {
     ])
     static let sql = """
         UPDATE events e SET status = r.status, points = r.points, breakdown = r.breakdown, rules_version = r.rules_version,
-            campaign_id = r.campaign_id, level_reached = r.level_reached, held_status = NULL
+            campaign_id = r.campaign_id, level_reached = r.level_reached
         FROM \(columns.unnest(from: 2, as: "r")) WHERE e.program_id = $1 AND e.event_id = r.event_id AND e.status = 'held'
         """
 

@@ -73,7 +73,6 @@ struct GroupDecision {
             let before = state
             var award = ruleset.score(submission.event, member: MemberEnrolment(enrolled: member.enrolled), calendar: program.calendar, state: &state)
             if award.status.isScored, findings.contains(where: \.hold) {
-                award.heldStatus = award.status
                 award.status = .held
                 state = before
             } else if award.status.isScored {

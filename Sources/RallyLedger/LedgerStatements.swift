@@ -119,7 +119,7 @@ struct InsertEvents: PostgresStatement {
         .text("status") { $0.award.status.rawValue }, .int("points") { $0.award.points },
         .jsonb("breakdown") { JSONText.breakdown($0.award.breakdown) }, .timestamp("received_at") { $0.submission.receivedAt },
         .int("rules_version") { $0.award.rulesVersion }, .text("campaign_id") { $0.award.campaign },
-        .jsonb("level_reached") { $0.award.levelReached.map(BadgeAwardRows.text) }, .text("held_status") { $0.award.heldStatus?.rawValue },
+        .jsonb("level_reached") { $0.award.levelReached.map(BadgeAwardRows.text) },
     ])
     static let sql = """
         INSERT INTO events (\(columns.names)) SELECT \(columns.values) FROM \(columns.unnest())

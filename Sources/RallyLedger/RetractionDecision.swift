@@ -53,12 +53,11 @@ struct RetractionDecision {
     }
 }
 
-/// The events a retraction or a flag's review takes back or releases, as stored (with the status held points were
-/// scored with), their rows locked in id order.
+/// The events a retraction or a flag's review takes back or releases, as stored, their rows locked in id order.
 struct LoadRetractedEvents: PostgresQuery {
     static let sql = """
         SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at, tags::text AS tags, status,
-               held_status, points, campaign_id, retracted_at IS NOT NULL AS retracted
+               points, campaign_id, retracted_at IS NOT NULL AS retracted
         FROM events WHERE program_id = $1 AND event_id = ANY($2::text[]) ORDER BY event_id FOR UPDATE
         """
 
@@ -71,7 +70,6 @@ struct LoadRetractedEvents: PostgresQuery {
         guard let known = AwardStatus(rawValue: status) else { throw PostgresError(kind: .decoding, message: "unknown status '\(status)' in events") }
         var award = Award(status: known, points: try row.int("points"), breakdown: [])
         award.campaign = row.optionalString("campaign_id")
-        award.heldStatus = row.optionalString("held_status").flatMap(AwardStatus.init(rawValue:))
         let event = Event(id: try row.string("event_id"), memberId: try row.string("member_id"), action: try row.string("action"), network: row.optionalString("network"),
                           contentId: row.optionalString("content_id"), occurredAt: Date(timeIntervalSince1970: try row.double("occurred_at")),
                           tags: try JSONDecoder().decode([String].self, from: Data(try row.string("tags").utf8)))

@@ -140,7 +140,7 @@ struct DecisionTests {
         #expect(decision.posts.isEmpty && decision.engagements.isEmpty, "no content named")
 
         let held = try #require(decision.recorded.first { $0.submission.event.id == "p2" }?.award)
-        #expect(held.heldStatus == .capped && held.badges.isEmpty && held.levelReached == nil)
+        #expect(held.breakdown.map(\.rule) == ["actions.post", "caps[0]"] && held.badges.isEmpty && held.levelReached == nil)
         let now = Self.tuesday + 7200
         // Released on the member's state as it is now (p1 and p3 fill the week's cap of 30), it is scored again: 0.
         var state = ScoringState()
