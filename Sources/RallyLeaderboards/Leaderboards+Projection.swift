@@ -18,6 +18,7 @@ extension Leaderboards {
         let reply = try await send(projection, requireReady: true)
         let changed = Set(updates.flatMap { $0.update.boards(program: $0.program) })
         cache.invalidate(changed)
+        arounds.invalidate(changed)
         places.invalidate(changed)
         windows.invalidate(programs: Set(updates.map(\.program)))
         return reply

@@ -51,6 +51,19 @@ extension Leaderboards {
         return (page, limit)
     }
 
+    /// A member's place on a member board and the next place up (what the leaderboard page pins for its viewer); nil when
+    /// the member is not on the board. From Redis in one round trip; elsewhere, the member's entry and the entry of the
+    /// last member with more points (at position rank − 2: the ranks are competition ranks).
+    public func place(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String) async throws -> MemberPlace? {
+        if case let .redis(period) = source(of: span, program: program, scope: scope) {
+            return try await place(program: program.id, scope: scope, period: period, memberId: memberId)
+        }
+        guard let position = try await position(program: program, scope: scope, span: span, memberId: memberId),
+              let entry = try await page(program: program, scope: scope, span: span, offset: position, limit: 1).entries.first else { return nil }
+        let next = entry.rank > 1 ? try await page(program: program, scope: scope, span: span, offset: entry.rank - 2, limit: 1).entries.first : nil
+        return MemberPlace(entry: entry, next: next.map { MemberPlace.Standing(rank: $0.rank, points: $0.points) })
+    }
+
     /// The 0-based position of a member on a member board, or nil when they are not on it.
     public func position(program: ProgramContext, scope: BoardScope = .program, span: BoardSpan, memberId: String) async throws -> Int? {
         switch source(of: span, program: program, scope: scope) {

@@ -37,6 +37,18 @@ public struct LeaderboardPage: Sendable {
     public var offset = 0
 }
 
+/// A member's place on a board, as the leaderboard page pins it for its viewer.
+public struct MemberPlace: Sendable, Equatable {
+    public var entry: LeaderboardEntry
+    /// The next place up: the rank and points of the members just above with more points; nil for a leader.
+    public var next: Standing?
+
+    public struct Standing: Sendable, Equatable {
+        public var rank: Int
+        public var points: Int64
+    }
+}
+
 /// Leaderboards: member boards and ranks from Redis, team boards and boards past keeping from PostgreSQL. Redis is
 /// written through `Projection` alone: a commit's changes (`apply`, sent by whoever records them), resyncs, rebuilds.
 public final class Leaderboards: Sendable {
@@ -44,8 +56,10 @@ public final class Leaderboards: Sendable {
     let postgres: PostgresPool
     package let keys: LeaderboardKeys
     let cache: PageCache<BoardPage, LeaderboardPage>
+    /// The entries around members, kept like pages.
+    let arounds: PageCache<BoardAround, (page: LeaderboardPage, limit: Int)?>
     /// Members' places, kept like pages: the leaderboard page shows its viewer's.
-    let places: PageCache<BoardAround, (page: LeaderboardPage, limit: Int)?>
+    let places: PageCache<BoardMember, MemberPlace?>
     let windows: DerivedBoardCache<Board, WindowRanking>
     let teams: DerivedBoardCache<TeamBoard, [TeamTotal]>
     /// Pages of periods past keeping, computed from PostgreSQL: they change only with backfilled events and member changes.
@@ -62,6 +76,7 @@ public final class Leaderboards: Sendable {
         self.keys = keys
         self.retention = retention
         cache = PageCache(clock: clock)
+        arounds = PageCache(clock: clock)
         places = PageCache(clock: clock)
         windows = DerivedBoardCache(clock: clock)
         teams = DerivedBoardCache(clock: clock)
@@ -88,21 +103,37 @@ public final class Leaderboards: Sendable {
     /// one round trip; nil when the member is not on the board.
     func around(program: String, scope: BoardScope, period: Period, memberId: String, radius: Int) async throws -> (page: LeaderboardPage, limit: Int)? {
         let cacheKey = BoardAround(board: Board(program: program, scope: scope, period: period.key), memberId: memberId, radius: radius)
+        if let around = arounds.page(cacheKey) { return around }
+        let version = arounds.version(of: cacheKey.board)
+        let around = try await read(program: program, scope: scope, period: period, arguments: [memberId, String(radius), "around"])
+            .map { ($0.page, $0.limit) }
+        arounds.store(around, for: cacheKey, readAt: version)
+        return around
+    }
+
+    /// A member's place on the board of `period` and the next place up, in one round trip; nil when the member is not
+    /// on the board.
+    func place(program: String, scope: BoardScope, period: Period, memberId: String) async throws -> MemberPlace? {
+        let cacheKey = BoardMember(board: Board(program: program, scope: scope, period: period.key), memberId: memberId)
         if let place = places.page(cacheKey) { return place }
         let version = places.version(of: cacheKey.board)
-        let place = try await read(program: program, scope: scope, period: period, arguments: [memberId, String(radius), "around"])
+        let place = try await read(program: program, scope: scope, period: period, arguments: [memberId, "0", "place"])
+            .flatMap { read in read.page.entries.first.map { MemberPlace(entry: $0, next: read.next) } }
         places.store(place, for: cacheKey, readAt: version)
         return place
     }
 
-    /// Runs `RedisScripts.page`: the page and the size asked; nil when it found no such member.
-    private func read(program: String, scope: BoardScope, period: Period, arguments: [String]) async throws -> (page: LeaderboardPage, limit: Int)? {
+    /// Runs `RedisScripts.page`: the page, the size asked and, for a place, the next place up; nil when it found no
+    /// such member.
+    private func read(program: String, scope: BoardScope, period: Period, arguments: [String])
+        async throws -> (page: LeaderboardPage, limit: Int, next: MemberPlace.Standing?)?
+    {
         let board = keys.key(for: Board(program: program, scope: scope, period: period.key))
         let reply: [RedisReply]
         reply = try await evaluate(RedisScripts.pageDigest, keys: [board, keys.listings(program: program)], arguments: arguments,
                                    requireReady: true).array ?? []
         let total = reply.first?.int ?? 0
-        guard reply.count == 6, let offset = reply[1].int, offset >= 0 else { return nil }
+        guard reply.count >= 6, let offset = reply[1].int, offset >= 0 else { return nil }
         let pairs = reply[3].array ?? [], listings = reply[4].array ?? []
         let standings = stride(from: 0, to: pairs.count - 1, by: 2).map { index in
             (member: pairs[index].string ?? "", points: StandingKey(value: pairs[index + 1].double ?? 0).points)
@@ -115,7 +146,8 @@ public final class Leaderboards: Sendable {
         }
         var page = LeaderboardPage(period: period, total: total, entries: entries)
         page.offset = offset
-        return (page, reply[5].int ?? entries.count)
+        let next = reply.count == 8 ? MemberPlace.Standing(rank: (reply[7].int ?? 0) + 1, points: StandingKey(value: reply[6].double ?? 0).points) : nil
+        return (page, reply[5].int ?? entries.count, next)
     }
 
     /// EVALSHA of one of `RedisScripts`, given to Redis first if it does not know it; with `requireReady`, in the same
@@ -143,6 +175,7 @@ public final class Leaderboards: Sendable {
     /// Drops every page and window ranking read so far (a listing or a whole board changed).
     package func forgetCachedPages() {
         cache.invalidateAll()
+        arounds.invalidateAll()
         places.invalidateAll()
         windows.invalidateAll()
     }

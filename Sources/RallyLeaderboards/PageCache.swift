@@ -15,6 +15,12 @@ struct BoardAround: BoardRead {
     var radius: Int
 }
 
+/// A member's place on a board.
+struct BoardMember: BoardRead {
+    var board: Board
+    var memberId: String
+}
+
 /// Leaderboard pages (or places) already read from Redis, kept until this instance's writer changes their board, and for
 /// `lifetime` at most (the changes other instances make to the same boards).
 ///

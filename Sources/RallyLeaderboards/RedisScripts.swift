@@ -40,16 +40,19 @@ enum RedisScripts {
         return {0, math.ceil((1 - tokens) * 1000 / rate)}
         """
 
-    /// KEYS[1] the board, KEYS[2] the listings hash (one program's: one cluster slot); ARGV: offset and count, or (around a
-    /// member) the member id and the radius. Returns `{total, -1}` when the member is not on the board; otherwise
+    /// KEYS[1] the board, KEYS[2] the listings hash (one program's: one cluster slot); ARGV: offset, count and `page`; or
+    /// the member id, the radius and `around` (the entries either side of a member) or `place` (a member's place and the
+    /// next place up). Returns `{total, -1}` when the member is not on the board; otherwise
     /// `{total, offset, above, entries, listings, count}`: `above` counts the members with more points than the page's
     /// first (its rank is one more), `entries` alternates member ids and scores, best first, `listings` holds each
-    /// entry's listing JSON (false when it has none), `count` is the page's size as asked.
+    /// entry's listing JSON (false when it has none), `count` is the page's size as asked. A place adds, unless the
+    /// page's first leads the board, the score of the last member with more points than it (the next place up) and how
+    /// many members have more points than that one.
     static let page = """
         local slots = 4294967296
         local total = redis.call('ZCARD', KEYS[1])
         local offset, count
-        if ARGV[3] == 'around' then
+        if ARGV[3] ~= 'page' then
           local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
           if not rank then return {total, -1} end
           local radius = tonumber(ARGV[2])
@@ -64,7 +67,14 @@ enum RedisScripts {
         local above = redis.call('ZCOUNT', KEYS[1], string.format('%.17g', (top + 1) * slots), '+inf')
         local members = {}
         for i = 1, #entries, 2 do members[#members + 1] = entries[i] end
-        return {total, offset, above, entries, redis.call('HMGET', KEYS[2], unpack(members)), count}
+        local reply = {total, offset, above, entries, redis.call('HMGET', KEYS[2], unpack(members)), count}
+        if ARGV[3] == 'place' and above > 0 then
+          local next = redis.call('ZRANGEBYSCORE', KEYS[1], string.format('%.17g', (top + 1) * slots), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+          local points = math.floor(tonumber(next[2]) / slots)
+          reply[7] = next[2]
+          reply[8] = redis.call('ZCOUNT', KEYS[1], string.format('%.17g', (points + 1) * slots), '+inf')
+        end
+        return reply
         """
 
     /// KEYS[1] the revision hash; ARGV: board key prefix, sequence key prefix, then per member: id, revision, s, n, the s

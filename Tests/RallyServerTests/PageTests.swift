@@ -173,6 +173,14 @@ struct PageTests {
             _ = try await program.recordBatch([EventInput(id: "m01-again", memberId: "m01", action: "post")])
             #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(viewerToken)", key: nil))
                 == #"{"row":{"memberId":"m01","rank":11,"points":50,"name":"M01","team":null},"summary":"25 points behind #10"}"#)
+            // The same on a window of days, which no single board holds: the next place read past the tie too.
+            #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(viewerToken)&period=rolling&days=30", key: nil))
+                == #"{"row":{"memberId":"m01","rank":11,"points":50,"name":"M01","team":null},"summary":"25 points behind #10"}"#)
+            let leader = try await Self.token(program, memberId: "m12", lang: "en")
+            #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(leader)&period=rolling&days=30", key: nil))
+                == #"{"row":{"memberId":"m12","rank":1,"points":300,"name":"M12","team":null},"summary":"You lead this board"}"#)
+            #expect(text(try await program.app.send(.get, "/p/\(program.id)/place?token=\(leader)", key: nil))
+                == #"{"row":{"memberId":"m12","rank":1,"points":300,"name":"M12","team":null},"summary":"You lead this board"}"#)
 
             // French, by the query; another period; a team filter that matches no one.
             let french = text(try await Self.page(program, token: try await Self.token(program), query: "lang=fr&period=all"))

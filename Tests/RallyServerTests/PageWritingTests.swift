@@ -15,19 +15,19 @@ import Testing
         var html = HTMLWriter()
         let standIn = RenderedPage.tokenStandIn
         html.raw("<a href=\"/p/x?token=\(standIn)&amp;lang=en\">")
-        html.hole(.links)
+        html.hole(.myPage)
         html.raw("</a><tr class=\"place-1")
         html.hole(.mark(memberId: "m1"))
         html.raw("><input value=\"\(standIn)\">")
         html.hole(.viewer)
         let page = RenderedPage(html)
-        #expect(page.holes == [.token, .links, .mark(memberId: "m1"), .token, .viewer])
+        #expect(page.holes == [.token, .myPage, .mark(memberId: "m1"), .token, .viewer])
         #expect(page.chunks.count == page.holes.count + 1)
         func fill(token: String, viewer: String) -> String {
             String(decoding: page.filled(capacity: 64) { hole, html in
                 switch hole {
                 case .token: html.raw(token)
-                case .links: html.raw("L")
+                case .myPage: html.raw("L")
                 case let .mark(memberId): html.raw(memberId == viewer ? PageController.viewerMark : PageController.rowClassEnd)
                 case .viewerId: html.text(viewer)
                 case .viewer: html.raw("V")

@@ -42,6 +42,8 @@ struct BoardModel {
     var p: ProfileText
     var programName: String
     var periodLabel: String
+    /// The links to the program's pages (the viewer's own page is theirs: `RenderedPage.Hole.myPage`).
+    var links: [Tab]
     var tabs: [Tab]
     var path: String
     var hidden: [Hidden]
@@ -100,7 +102,7 @@ extension PageController {
         return rendered.filled(capacity: rendered.chunks.reduce(512) { $0 + $1.count }) { hole, html in
             switch hole {
             case .token: html.raw(token)
-            case .links: Self.tabs(links(viewer, token: tokenText, current: ""), into: &html)
+            case .myPage: if let link = myPageLink(viewer, token: tokenText, current: "") { Self.tabs([link], into: &html) }
             case let .mark(memberId): html.raw(memberId == viewer.token.memberId ? Self.viewerMark : Self.rowClassEnd)
             case .viewerId: html.text(viewer.token.memberId ?? "")
             case .viewer:
@@ -115,16 +117,11 @@ extension PageController {
     /// The viewer's own row on the board, and how far the next place is; nil without a member, or off the board.
     func place(viewer: Viewer, scope: BoardScope, span: BoardSpan, token: String) async throws -> ViewerPart? {
         guard let memberId = viewer.token.memberId,
-              let around = try await leaderboards.around(program: viewer.program, scope: scope, span: span, memberId: memberId, radius: 1)?.page.entries,
-              let mine = around.first(where: { $0.memberId == memberId }) else { return nil }
-        // The next place up: the last member with more points (an entry around, unless ties fill the places above).
-        var above = around.filter { $0.rank < mine.rank }.max { $0.rank < $1.rank }
-        if above == nil, mine.rank > 1 {
-            above = try await leaderboards.page(program: viewer.program, scope: scope, span: span, offset: mine.rank - 2, limit: 1).entries.first
-        }
+              let place = try await leaderboards.place(program: viewer.program, scope: scope, span: span, memberId: memberId),
+              place.entry.memberId == memberId else { return nil }
         let text = viewer.text, language = viewer.language
-        return ViewerPart(row: row(mine, viewer: viewer, token: token),
-                          summary: above.map { PageLanguage.fill(text.toNext, language.number($0.points - mine.points), language.number($0.rank)) }
+        return ViewerPart(row: row(place.entry, viewer: viewer, token: token),
+                          summary: place.next.map { PageLanguage.fill(text.toNext, language.number($0.points - place.entry.points), language.number($0.rank)) }
                               ?? text.leader)
     }
 
@@ -185,7 +182,8 @@ extension PageController {
         let placeURL = "/p/\(program.id)/place?" + Self.encode([("token", token)] + boardOptions)
         let label = Self.periodLabel(span, current: tabs.first { $0.current }?.label, language: viewer.language, timeZone: program.timeZone)
         return BoardModel(lang: viewer.language.rawValue, kind: embed ? "embed" : "leaderboard", title: "\(program.name) · \(label)", t: text,
-                          p: ProfileText.of(viewer.language), programName: program.name, periodLabel: label, tabs: tabs, path: path,
+                          p: ProfileText.of(viewer.language), programName: program.name, periodLabel: label,
+                          links: programLinks(viewer, token: token, current: ""), tabs: tabs, path: path,
                           hidden: hiddenOptions.map { BoardModel.Hidden(name: $0.0, value: $0.1) },
                           team: query.value("team") ?? "", region: query.value("region") ?? "", caption: label, rows: rows, empty: rows.isEmpty,
                           liveURL: liveURL, placeURL: placeURL,

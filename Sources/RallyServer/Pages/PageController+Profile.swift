@@ -8,14 +8,25 @@ import RallyStorage
 /// A member's page, the teams' board and how to earn points: for any holder of the program's viewer token (a member who
 /// is not public is shown to themself alone).
 extension PageController {
-    /// The links between a viewer's pages, the current one marked.
+    /// The links between a viewer's pages, the current one marked: the program's pages, then their own.
     func links(_ viewer: Viewer, token: String, current: String) -> [BoardModel.Tab] {
-        let p = ProfileText.of(viewer.language), query = "?" + Self.encode([("token", token), ("lang", viewer.language.rawValue)])
-        var links: [(String, String)] = [("", p.leaderboard), ("teams", p.teams), ("rules", p.howToEarn)]
-        if let member = viewer.token.memberId { links.append(("members/\(member)", p.myPage)) }
-        return links.map { path, label in
-            BoardModel.Tab(href: "/p/\(viewer.program.id)" + (path.isEmpty ? "" : "/\(path)") + query, label: label, current: path == current)
-        }
+        programLinks(viewer, token: token, current: current) + [myPageLink(viewer, token: token, current: current)].compactMap { $0 }
+    }
+
+    /// The links to the program's pages: the leaderboard, the teams, how to earn points.
+    func programLinks(_ viewer: Viewer, token: String, current: String) -> [BoardModel.Tab] {
+        let p = ProfileText.of(viewer.language)
+        return [("", p.leaderboard), ("teams", p.teams), ("rules", p.howToEarn)].map { link(viewer, path: $0, label: $1, token: token, current: current) }
+    }
+
+    /// The link to the viewer's own page; nil for a token without a member.
+    func myPageLink(_ viewer: Viewer, token: String, current: String) -> BoardModel.Tab? {
+        viewer.token.memberId.map { link(viewer, path: "members/\($0)", label: ProfileText.of(viewer.language).myPage, token: token, current: current) }
+    }
+
+    private func link(_ viewer: Viewer, path: String, label: String, token: String, current: String) -> BoardModel.Tab {
+        let query = "?" + Self.encode([("token", token), ("lang", viewer.language.rawValue)])
+        return BoardModel.Tab(href: "/p/\(viewer.program.id)" + (path.isEmpty ? "" : "/\(path)") + query, label: label, current: path == current)
     }
 
     func frame(_ viewer: Viewer, token: String, current: String, title: String) -> [String: Any] {

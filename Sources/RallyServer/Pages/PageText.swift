@@ -7,6 +7,12 @@ struct PageText: Sendable {
     var unauthorizedTitle, unauthorized, notFoundTitle, notFound, badRequestTitle: String
 
     static func of(_ language: PageLanguage) -> PageText {
+        language == .fr ? french : english
+    }
+
+    private static let english = make(.en), french = make(.fr)
+
+    private static func make(_ language: PageLanguage) -> PageText {
         switch language {
         case .en:
             PageText(skip: "Skip to the ranking", anonymous: "Anonymous", periods: "Periods", filter: "Filter", team: "Team", region: "Region", apply: "Show",

@@ -18,6 +18,12 @@ struct ProfileText: Sendable {
     var myPage = ""
 
     static func of(_ language: PageLanguage) -> ProfileText {
+        language == .fr ? french : english
+    }
+
+    private static let english = make(.en), french = make(.fr)
+
+    private static func make(_ language: PageLanguage) -> ProfileText {
         switch language {
         case .en:
             ProfileText(week: "This week", month: "This month", allTime: "All time", points: "Points", rank: "Rank", level: "Level",

@@ -8,8 +8,8 @@ struct RenderedPage: Sendable {
     enum Hole: Sendable, Equatable {
         /// The viewer token, wherever a link or a form carries it on.
         case token
-        /// The navigation between the viewer's pages ("my page" is theirs).
-        case links
+        /// The link to the viewer's own page, last in the navigation between pages.
+        case myPage
         /// The end of a ranking row's `class` attribute: the viewer's own row is marked.
         case mark(memberId: String)
         /// The viewer's member id, in an attribute.
