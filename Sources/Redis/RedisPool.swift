@@ -25,15 +25,16 @@ public final class RedisPool: Service, Sendable {
     private let logger: Logger
     private let eventLoops: any EventLoopGroup
     private let state: Mutex<RedisPoolState>
+    private let shared = RedisSharedConnections()
     private let waitedNanoseconds = Atomic<Int>(0)
 
     /// The pool's use, for metrics.
     public var statistics: RedisPoolStatistics {
         let waited = Double(waitedNanoseconds.load(ordering: .relaxed)) / 1e9
-        let limit = configuration.maximumConnections
+        let limit = configuration.maximumConnections, shared = shared.openCount
         return state.withLock {
-            RedisPoolStatistics(open: $0.idle.count + limit - $0.freeSlots, inUse: limit - $0.freeSlots, waiting: $0.waiters.count, waits: $0.queued,
-                                waitedSeconds: waited)
+            RedisPoolStatistics(open: $0.idle.count + limit - $0.freeSlots + shared, inUse: limit - $0.freeSlots, waiting: $0.waiters.count,
+                                waits: $0.queued, waitedSeconds: waited)
         }
     }
 
@@ -56,6 +57,7 @@ public final class RedisPool: Service, Sendable {
 
     /// Closes the idle connections and refuses later checkouts (idempotent); connections lent out close when given back.
     public func shutdown() async {
+        shared.shutdown()
         guard let released = state.withLock({ $0.close() }) else { return }
         for waiter in released.waiters {
             waiter.continuation.resume(throwing: RedisError(.poolClosed, "the pool was shut down while waiting for a connection"))
@@ -109,17 +111,30 @@ public final class RedisPool: Service, Sendable {
         return try await pipeline(commands, throwingErrorReply: false)
     }
 
-    /// Sends the commands on a lent connection, once more on another when they never left on the first (it had closed
-    /// while idle: the server cannot have run them).
+    /// Sends the commands on the connection the caller's event loop shares (a short exchange) or on a lent one, once more
+    /// on another when they never left on the first (it had closed while idle: the server cannot have run them).
     private func pipeline(_ commands: [[String]], throwingErrorReply: Bool) async throws -> [RedisReply] {
         let exchange: (RedisConnection) async throws -> [RedisReply] = { connection in
             throwingErrorReply ? [try await connection.send(commands[0])] : try await connection.pipeline(commands)
         }
+        let send: () async throws -> [RedisReply] = RedisSharedConnections.isShort(commands)
+            ? { try await exchange(try await self.sharedConnection()) } : { try await self.withConnection(exchange) }
         do {
-            return try await withConnection(exchange)
+            return try await send()
         } catch let error as RedisError where error.unsent {
             logger.debug("Redis connection closed before the command left; sending it on another")
-            return try await withConnection(exchange)
+            return try await send()
+        }
+    }
+
+    /// The connection the caller's event loop shares (another loop's for a caller on none), opened on first use.
+    private func sharedConnection() async throws -> RedisConnection {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? eventLoops.next()
+        let configuration = configuration, logger = logger
+        return try await shared.connection(on: loop) {
+            let connection = try await RedisConnection.connect(configuration, on: loop, shared: true)
+            logger.debug("Redis shared connection opened", metadata: ["redis.address": "\(configuration.host):\(configuration.port)"])
+            return connection
         }
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import Redis
 import Testing
 
@@ -35,6 +36,31 @@ struct RedisPoolTests {
             #expect((1...4).contains(clients.count))
             #expect(try await pool.send(["GET", counter]).int == 100)
             try await pool.send(["DEL", counter])
+        }
+    }
+
+    @Test("short exchanges of many tasks at once share a connection per event loop, none waits, each gets its own replies")
+    func sharedConnections() async throws {
+        let prefix = TestRedis.uniquePrefix()
+        try await TestRedis.withPool(try TestRedis.configuration(maximumConnections: 1)) { pool async throws in
+            let answers = try await withThrowingTaskGroup(of: (Int, [RedisReply]).self) { group in
+                for n in 0..<200 {
+                    group.addTask { (n, try await pool.pipeline([["SET", prefix + "\(n)", "v\(n)"], ["GET", prefix + "\(n)"], ["CLIENT", "ID"]])) }
+                }
+                var all: [(Int, [RedisReply])] = []
+                for try await answer in group { all.append(answer) }
+                return all
+            }
+            #expect(answers.count == 200)
+            for (n, replies) in answers { #expect(replies.prefix(2) == [.status("OK"), .bulk("v\(n)")]) }
+            let clients = Set(answers.map { $0.1[2].int ?? -1 })
+            #expect(!clients.contains(-1) && (1...System.coreCount).contains(clients.count), "one connection per event loop at most")
+            #expect(pool.statistics.waits == 0, "no exchange waited for the pool's single connection")
+            // A long exchange takes a connection of the pool's own.
+            let long = try await pool.pipeline(Array(repeating: ["CLIENT", "ID"], count: 5))
+            #expect(long.count == 5 && !clients.contains(long[0].int ?? -1))
+            #expect(pool.statistics.open == clients.count + 1)
+            try await pool.send(["UNLINK"] + (0..<200).map { prefix + "\($0)" })
         }
     }
 
@@ -136,7 +162,7 @@ struct RedisPoolTests {
                 }
             }
             for await _ in acquired { break }  // the holder has the only connection
-            let waiter = Task { try await pool.send(["PING"]) }
+            let waiter = Task { try await pool.withConnection { try await $0.send(["PING"]) } }
             try await Task.sleep(for: .milliseconds(50))
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
