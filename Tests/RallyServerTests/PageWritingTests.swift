@@ -11,6 +11,12 @@ import Testing
         #expect(PageLanguage.fill("%@ and %@", "one") == "one and ", "a missing value writes nothing")
     }
 
+    @Test func queryValuesArePercentEncodedButForUnreservedCharacters() {
+        #expect(PageController.encodeValue("Sales & Ops/é~x") == "Sales%20%26%20Ops%2F%C3%A9~x")
+        #expect(PageController.encodeValue("eyJwIjoiYSJ9.Ab-_09") == "eyJwIjoiYSJ9.Ab-_09")
+        #expect(PageController.encode([("token", "a.b"), ("team", "R&D")]) == "token=a.b&team=R%26D")
+    }
+
     @Test func aWrittenPageIsFilledForEachViewer() {
         var html = HTMLWriter()
         let standIn = RenderedPage.tokenStandIn

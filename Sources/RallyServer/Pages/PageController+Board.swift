@@ -203,18 +203,21 @@ extension PageController {
         pairs.map { "\($0.0)=\(encodeValue($0.1))" }.joined(separator: "&")
     }
 
-    /// A value percent-encoded but for ASCII letters, digits and `-._~`.
+    /// A value percent-encoded but for ASCII letters, digits and `-._~` (a viewer token has nothing else: it comes back as
+    /// it is, unwritten).
     static func encodeValue(_ value: String) -> String {
+        func isUnreserved(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): true
+            default: false
+            }
+        }
+        if value.utf8.allSatisfy(isUnreserved) { return value }
         let hex = Array("0123456789ABCDEF".utf8)
         var bytes: [UInt8] = []
         for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                bytes.append(byte)
-            default:
-                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]]
-            }
+            if isUnreserved(byte) { bytes.append(byte) } else { bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]] }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
