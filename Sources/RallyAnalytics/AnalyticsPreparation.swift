@@ -9,21 +9,27 @@ import ServiceLifecycle
 /// PostgreSQL, those of the month and week under way counted again each time) and satisfaction (the last 30 and 90
 /// days). HR's first look at a program of any size then reads what is ready instead of counting while it waits.
 /// A round waits its turn among the instance's background passes and is paced by them: a large program's round that
-/// takes a minute is followed by a rest of twenty, not by another round five minutes later.
+/// takes a minute is followed by a rest of twenty, not by another round five minutes later. With several instances,
+/// each prepares the periods under way for its own memory, and the scheduler's leader alone counts the periods that
+/// ended, which PostgreSQL keeps for all.
 public final class AnalyticsPreparation: Service, Sendable {
     let analytics: AnalyticsStore
     /// A program as PostgreSQL holds it now (the ledger's `ProgramStore.fresh`).
     let program: @Sendable (String) async throws -> ProgramContext
+    /// Whether this instance holds the scheduler's lease (the ledger's `Leadership`); true alone.
+    let isLeader: @Sendable () -> Bool
     let interval: Duration
     let clock: any ServiceClock
     let passes: BackgroundPasses
     let logger: Logger
 
-    public init(analytics: AnalyticsStore, program: @escaping @Sendable (String) async throws -> ProgramContext, interval: Duration,
-                clock: any ServiceClock = ContinuousClock(), passes: BackgroundPasses = BackgroundPasses(), logger: Logger) {
+    public init(analytics: AnalyticsStore, program: @escaping @Sendable (String) async throws -> ProgramContext,
+                isLeader: @escaping @Sendable () -> Bool = { true }, interval: Duration, clock: any ServiceClock = ContinuousClock(),
+                passes: BackgroundPasses = BackgroundPasses(), logger: Logger) {
         self.analytics = analytics
         self.passes = passes
         self.program = program
+        self.isLeader = isLeader
         self.interval = interval
         self.clock = clock
         self.logger = logger
@@ -56,7 +62,7 @@ public final class AnalyticsPreparation: Service, Sendable {
         for id in ids {
             let started = ContinuousClock.now
             do {
-                try await analytics.prepare(program: try await program(id))
+                try await analytics.prepare(program: try await program(id), ended: isLeader())
             } catch {
                 // Shutting down: what was kept stays kept.
                 if Task.isCancelled { return }

@@ -48,23 +48,24 @@ extension AnalyticsStore {
         }
     }
 
-    /// Prepares a program's default questions (`AnalyticsPreparation`): participation, then satisfaction.
-    public func prepare(program: ProgramContext, now: Date = Date()) async throws {
-        try await prepareParticipation(program: program, now: now)
+    /// Prepares a program's default questions (`AnalyticsPreparation`): participation, then satisfaction. `ended`: count
+    /// what is missing of the periods that ended too (kept in PostgreSQL for every instance: one instance does it).
+    public func prepare(program: ProgramContext, now: Date = Date(), ended: Bool = true) async throws {
+        try await prepareParticipation(program: program, now: now, ended: ended)
         try await prepareSatisfaction(program: program, now: now)
     }
 
     /// Computes what is missing of a program's default questions (twelve periods up to today of each granularity) so
-    /// that HR's first look costs no wait: ended periods are kept in PostgreSQL; the month and week under way are kept in
-    /// memory (for a large program, until the next preparation).
-    public func prepareParticipation(program: ProgramContext, now: Date = Date()) async throws {
+    /// that HR's first look costs no wait: ended periods (with `ended`) are kept in PostgreSQL; the month and week under
+    /// way are kept in this instance's memory (for a large program, until the next preparation).
+    public func prepareParticipation(program: ProgramContext, now: Date = Date(), ended countEnded: Bool = true) async throws {
         let today = program.calendar.localDate(of: now)
         var open: [AnalyticsPeriod] = []
         for granularity in AnalyticsGranularity.allCases {
             guard case let .success(range) = AnalyticsRange.parse(from: nil, to: nil, granularity: granularity, today: today) else { continue }
             let periods = range.periods(granularity, calendar: program.calendar)
             let ended = periods.filter { ($0.period.end ?? .distantFuture) <= now }
-            _ = try await participation(program: program, periods: ended, grouping: nil, now: now)
+            if countEnded { _ = try await participation(program: program, periods: ended, grouping: nil, now: now) }
             if granularity == .month || granularity == .week { open += periods.filter { ($0.period.end ?? .distantFuture) > now } }
         }
         // Last, so that what is kept of them in memory lasts until the next preparation.

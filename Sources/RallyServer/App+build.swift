@@ -80,7 +80,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
     let analytics = AnalyticsStore(database: reports, activity: writer.activity,
                                    preparationInterval: configuration.analyticsPreparationInterval ?? .seconds(300), clock: clock)
     let preparation = configuration.analyticsPreparationInterval.map {
-        AnalyticsPreparation(analytics: analytics, program: programs.fresh, interval: $0, clock: clock, passes: passes, logger: logger)
+        AnalyticsPreparation(analytics: analytics, program: programs.fresh, isLeader: { leadership.isLeader }, interval: $0, clock: clock,
+                             passes: passes, logger: logger)
     }
     let flags = FlagStore(postgres: postgres)
     let gauges = ProgramGauges(analytics: analytics, flags: flags, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,

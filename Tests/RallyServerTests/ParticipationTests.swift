@@ -234,10 +234,14 @@ struct ParticipationTests {
             try requireStatus(try await app.send(.post, "\(program.path)/surveys/responses", key: program.ingestKey,
                                                  body: #"{"id": "r1", "memberId": "ben", "kind": "enps", "score": 10}"#), .created)
 
+            let keptBy = { try await program.app.database.column("SELECT period FROM participation_figures WHERE program_id = $1", [program.id]) }
             let answers = try await program.app.database.withPool { pool in
                 let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
                 let analytics = AnalyticsStore(database: ReportDatabase(primary: pool), activity: ActivityChanges())
                 let prepared = try await programs.fresh(program.id)
+                // An instance that does not lead the scheduler prepares the periods under way only: it keeps nothing.
+                try await analytics.prepare(program: prepared, ended: false)
+                #expect(try await keptBy().isEmpty)
                 try await analytics.prepare(program: prepared)
                 let today = prepared.calendar.localDate(of: Date())
                 return try await analytics.satisfaction(program: prepared, kind: .enps,
@@ -245,7 +249,7 @@ struct ParticipationTests {
                                                         grouping: nil).groups
             }
             #expect(answers.map(\.others) == [[10]] && answers.map(\.ambassadors) == [[]])
-            let kept = try await program.app.database.column("SELECT period FROM participation_figures WHERE program_id = $1", [program.id])
+            let kept = try await keptBy()
             // Twelve periods up to today (thirty days), the one under way not kept (nor, just after midnight, the one that
             // just ended).
             for (kind, periods) in [("day", 30), ("week", 12), ("month", 12), ("quarter", 12)] {
