@@ -12,7 +12,8 @@ import Musl
 import Darwin
 #endif
 
-/// A bounded pool of connections on SwiftNIO channels (`RedisConnection`), each on an event loop of `eventLoops`.
+/// A bounded pool of connections on SwiftNIO channels (`RedisConnection`), each on an event loop of `eventLoops`; and,
+/// beside them, one connection per event loop that short exchanges share (`RedisSharedConnections`).
 ///
 /// A task lends a connection on the event loop it runs on when one is idle there, and opens new connections on its own
 /// loop: when Swift concurrency runs on the same event loops (`rally serve` installs them as its global executor), a
