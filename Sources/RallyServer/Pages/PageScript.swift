@@ -24,9 +24,16 @@ enum PageScript {
                 refreshed.setAttribute("data-updated", String(Date.now()));
               }, function () {});
             };
+            var schedule = function () {
+              if (!waiting) { waiting = setTimeout(reread, Math.max(0, readAt + 2000 - Date.now())); }
+            };
+            // Another instance may answer from what it kept of the board, a second old at most: once more after that.
+            var settle = null;
             var changed = function () {
               if (!started) { started = true; return; }
-              if (!waiting) { waiting = setTimeout(reread, Math.max(0, readAt + 2000 - Date.now())); }
+              schedule();
+              clearTimeout(settle);
+              settle = setTimeout(schedule, 1200);
             };
             var stream = new EventSource(refreshed.getAttribute("data-refresh"));
             stream.addEventListener("board", changed);
@@ -117,6 +124,14 @@ enum PageScript {
               main.setAttribute("data-place-updated", String(Date.now()));
             }, function () { asking = false; });
           }
+          // After the last change, the place asked about once more when what another instance kept of the board (a second
+          // at most) has gone.
+          var settle = null;
+          function placeChanged() {
+            askPlace();
+            clearTimeout(settle);
+            settle = setTimeout(askPlace, 1200);
+          }
           var first = true, shown = false;
           var source = new EventSource(main.getAttribute("data-live"));
           source.addEventListener("board", function (event) {
@@ -126,12 +141,12 @@ enum PageScript {
             shown = board.rows.some(function (entry) { return viewer && entry.memberId === viewer; });
             var you = main.querySelector(".you");
             if (shown && you) { you.remove(); }
-            if (!shown && !first) { askPlace(); }
+            if (!shown && !first) { placeChanged(); }
             first = false;
             main.setAttribute("data-updated", String(Date.now()));
           });
           source.addEventListener("change", function () {
-            if (!shown) { askPlace(); }
+            if (!shown) { placeChanged(); }
           });
         })();
         """
