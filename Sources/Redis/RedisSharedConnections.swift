@@ -33,30 +33,26 @@ final class RedisSharedConnections: Sendable {
     /// The connection shared on `loop`, opened by `connect` when there is none or the last one broke.
     func connection(on loop: any EventLoop, connect: @escaping @Sendable () async throws -> RedisConnection) async throws -> RedisConnection {
         let id = ObjectIdentifier(loop)
-        enum Found {
-            case ready(RedisConnection)
-            case opening(Task<RedisConnection, any Error>)
-        }
-        let found: Found = try state.withLock { state in
+        let found: Entry = try state.withLock { state in
             if state.closed { throw RedisError(.poolClosed, "the pool is shut down") }
             switch state.byLoop[id] {
             case let .open(connection) where connection.isUsable:
-                return .ready(connection)
+                return .open(connection)
             case let .connecting(task):
-                return .opening(task)
+                return .connecting(task)
             case let .open(broken):
                 broken.close()
                 fallthrough
             case nil:
                 let task = Task { try await connect() }
                 state.byLoop[id] = .connecting(task)
-                return .opening(task)
+                return .connecting(task)
             }
         }
         let attempt: Task<RedisConnection, any Error>
         switch found {
-        case let .ready(connection): return connection
-        case let .opening(task): attempt = task
+        case let .open(connection): return connection
+        case let .connecting(task): attempt = task
         }
         do {
             let connection = try await attempt.value
