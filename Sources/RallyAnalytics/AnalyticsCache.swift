@@ -10,7 +10,8 @@ import Synchronization
 /// (another instance's changes) — unless it is large (10,000 members or answers counted, or more), when it is kept
 /// whatever changes for ten times as long as it took (and at least until the next time it is prepared in the
 /// background), so that a dashboard read over and over never costs more than a tenth of a core; it then shows changes
-/// that much later.
+/// that much later. A large answer the scheduler's leader prepared (`prepared_answers`) is kept as long as PostgreSQL
+/// says it is good.
 final class AnalyticsCache<Value: Sendable>: Sendable {
     struct Key: Hashable {
         var program: String
@@ -26,14 +27,17 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
 
     private let entries = Mutex<[Key: Entry]>([:])
     private let capacity: Int
+    /// How many members or answers make an answer about today large.
+    let large: Int
     private let pinnedAtLeast: Duration
     private let clock: any ServiceClock
     static var endedLifetime: Duration { .seconds(600) }
     static var openLifetime: Duration { .seconds(2) }
     static var large: Int { 10_000 }
 
-    init(capacity: Int = 20_000, pinnedAtLeast: Duration = openLifetime, clock: any ServiceClock = ContinuousClock()) {
+    init(capacity: Int = 20_000, large: Int? = nil, pinnedAtLeast: Duration = openLifetime, clock: any ServiceClock = ContinuousClock()) {
         self.capacity = capacity
+        self.large = large ?? Self.large
         self.pinnedAtLeast = pinnedAtLeast
         self.clock = clock
     }
@@ -62,8 +66,17 @@ final class AnalyticsCache<Value: Sendable>: Sendable {
 
     /// `cost`: what computing the answer took; `size`: how many members or answers it counts.
     func store(_ value: Value, for key: Key, ended: Bool, generations: ActivityChanges.Generations, cost: Duration, size: Int) {
-        let pinned = !ended && size >= Self.large
+        let pinned = !ended && size >= large
         let lifetime = ended ? Self.endedLifetime : pinned ? max(pinnedAtLeast, cost * 10) : Self.openLifetime
+        keep(value, for: key, generations: generations, lifetime: lifetime, pinned: pinned)
+    }
+
+    /// Keeps a large answer about today prepared by the scheduler's leader for as long as it is good (`lifetime`).
+    func storePrepared(_ value: Value, for key: Key, generations: ActivityChanges.Generations, lifetime: Duration) {
+        keep(value, for: key, generations: generations, lifetime: lifetime, pinned: true)
+    }
+
+    private func keep(_ value: Value, for key: Key, generations: ActivityChanges.Generations, lifetime: Duration, pinned: Bool) {
         let expires = clock.now + lifetime
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }

@@ -10,8 +10,8 @@ import ServiceLifecycle
 /// days). HR's first look at a program of any size then reads what is ready instead of counting while it waits.
 /// A round waits its turn among the instance's background passes and is paced by them: a large program's round that
 /// takes a minute is followed by a rest of twenty, not by another round five minutes later. With several instances,
-/// each prepares the periods under way for its own memory, and the scheduler's leader alone counts the periods that
-/// ended, which PostgreSQL keeps for all.
+/// the scheduler's leader alone prepares: what it counts is kept in PostgreSQL for all (`prepared_answers`), until a
+/// little after its next round.
 public final class AnalyticsPreparation: Service, Sendable {
     let analytics: AnalyticsStore
     /// A program as PostgreSQL holds it now (the ledger's `ProgramStore.fresh`).
@@ -39,14 +39,23 @@ public final class AnalyticsPreparation: Service, Sendable {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    let rest = try await self.passes.paced(every: self.interval) { await self.prepareAll() }
-                    // What the round pinned lasts until the next one, a little after this rest.
-                    self.analytics.keepPrepared(for: rest + .seconds(10))
+                    let leads = self.isLeader()
+                    let rest = try await self.passes.paced(every: self.interval) { if leads { await self.prepareAll() } }
+                    // What the round prepared lasts until the next one, a little after this rest.
+                    if leads { await self.keepPrepared(for: rest + .seconds(10)) }
                     try await self.clock.sleep(for: rest)
                 }
             }
         } catch is CancellationError {
             // Shutting down: what was kept stays kept.
+        }
+    }
+
+    private func keepPrepared(for duration: Duration) async {
+        do {
+            try await analytics.keepPrepared(for: duration)
+        } catch {
+            logger.warning("prepared analytics not kept until the next round", metadata: ["error": "\(error)"])
         }
     }
 
@@ -62,7 +71,7 @@ public final class AnalyticsPreparation: Service, Sendable {
         for id in ids {
             let started = ContinuousClock.now
             do {
-                try await analytics.prepare(program: try await program(id), ended: isLeader())
+                try await analytics.prepare(program: try await program(id))
             } catch {
                 // Shutting down: what was kept stays kept.
                 if Task.isCancelled { return }

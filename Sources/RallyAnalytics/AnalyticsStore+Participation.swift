@@ -24,8 +24,10 @@ extension AnalyticsStore {
     /// Counted from `member_activity` (a row per member, local day and action), for every grouping at once. The figures
     /// of a period that ended are kept in `participation_figures` while no late event or retraction changed its months
     /// (`activity_month_changes`): computed once, whichever instance asks. Those of a period under way are kept in memory
-    /// for a while (`AnalyticsCache`).
-    /// `recount`: count the periods under way again even when kept (preparation keeps them fresh).
+    /// for a while (`AnalyticsCache`); a large program's, as the scheduler's leader prepared them, in `prepared_answers`
+    /// for every instance.
+    /// `recount`: count the periods under way again even when kept, and keep them for every instance when large (what
+    /// the preparation does).
     public func participation(program: ProgramContext, periods: [AnalyticsPeriod], grouping: AnalyticsGrouping?, now: Date = Date(),
                               recount: Bool = false) async throws -> [ParticipationPeriod]
     {
@@ -37,7 +39,7 @@ extension AnalyticsStore {
             let missing = ended.filter { found[Self.reference($0)] == nil }
             if !missing.isEmpty {
                 found.merge(try await compute(program: program, periods: missing, membersAsOfPeriodEnd: true,
-                                              keepingEndedBefore: now.addingTimeInterval(-Self.keepingDelay))) { $1 }
+                                              keeping: .ended(before: now.addingTimeInterval(-Self.keepingDelay)))) { $1 }
             }
         }
         found.merge(try await openFigures(program: program, periods: open, recount: recount)) { $1 }
@@ -48,24 +50,25 @@ extension AnalyticsStore {
         }
     }
 
-    /// Prepares a program's default questions (`AnalyticsPreparation`): participation, then satisfaction. `ended`: count
-    /// what is missing of the periods that ended too (kept in PostgreSQL for every instance: one instance does it).
-    public func prepare(program: ProgramContext, now: Date = Date(), ended: Bool = true) async throws {
-        try await prepareParticipation(program: program, now: now, ended: ended)
+    /// Prepares a program's default questions (`AnalyticsPreparation`, on the scheduler's leader): participation, then
+    /// satisfaction.
+    public func prepare(program: ProgramContext, now: Date = Date()) async throws {
+        try await prepareParticipation(program: program, now: now)
         try await prepareSatisfaction(program: program, now: now)
     }
 
     /// Computes what is missing of a program's default questions (twelve periods up to today of each granularity) so
-    /// that HR's first look costs no wait: ended periods (with `ended`) are kept in PostgreSQL; the month and week under
-    /// way are kept in this instance's memory (for a large program, until the next preparation).
-    public func prepareParticipation(program: ProgramContext, now: Date = Date(), ended countEnded: Bool = true) async throws {
+    /// that HR's first look costs no wait: ended periods are kept in PostgreSQL; the month and week under way are
+    /// counted again, and a large program's are kept until the next preparation (in `prepared_answers` for every
+    /// instance, and in this one's memory).
+    public func prepareParticipation(program: ProgramContext, now: Date = Date()) async throws {
         let today = program.calendar.localDate(of: now)
         var open: [AnalyticsPeriod] = []
         for granularity in AnalyticsGranularity.allCases {
             guard case let .success(range) = AnalyticsRange.parse(from: nil, to: nil, granularity: granularity, today: today) else { continue }
             let periods = range.periods(granularity, calendar: program.calendar)
             let ended = periods.filter { ($0.period.end ?? .distantFuture) <= now }
-            if countEnded { _ = try await participation(program: program, periods: ended, grouping: nil, now: now) }
+            _ = try await participation(program: program, periods: ended, grouping: nil, now: now)
             if granularity == .month || granularity == .week { open += periods.filter { ($0.period.end ?? .distantFuture) > now } }
         }
         // Last, so that what is kept of them in memory lasts until the next preparation.
@@ -92,7 +95,8 @@ extension AnalyticsStore {
         return try Self.figures(rows)
     }
 
-    /// The figures of periods under way, from memory or computed (members as they are now).
+    /// The figures of periods under way, from memory, as prepared (`prepared_answers`), or computed (members as they
+    /// are now); with `recount`, computed, and kept for every instance when large.
     private func openFigures(program: ProgramContext, periods: [AnalyticsPeriod], recount: Bool) async throws -> [String: ParticipationByGrouping] {
         guard !periods.isEmpty else { return [:] }
         let generations = activity.generations(of: program.id)
@@ -109,9 +113,19 @@ extension AnalyticsStore {
                 missing.append(period)
             }
         }
+        if !recount, !missing.isEmpty {
+            let prepared = try await preparedFigures(program: program, questions: missing.map { key($0).question })
+            missing.removeAll { period in
+                guard let (figures, lifetime) = prepared[key(period).question] else { return false }
+                found[Self.reference(period)] = figures
+                participations.storePrepared(figures, for: key(period), generations: generations, lifetime: lifetime)
+                return true
+            }
+        }
         guard !missing.isEmpty else { return found }
         let started = ContinuousClock.now
-        let computed = try await compute(program: program, periods: missing, membersAsOfPeriodEnd: false, keepingEndedBefore: nil)
+        let computed = try await compute(program: program, periods: missing, membersAsOfPeriodEnd: false,
+                                         keeping: recount ? .prepared(questions: missing.map { key($0).question }) : nil)
         let cost = (ContinuousClock.now - started) / missing.count
         for period in missing {
             let figures = computed[Self.reference(period)] ?? ParticipationByGrouping()
@@ -121,12 +135,20 @@ extension AnalyticsStore {
         return found
     }
 
+    /// What the statement that counts periods keeps of what it counted, for every instance.
+    private enum Keeping {
+        /// The figures of the periods that ended before the instant, in `participation_figures`.
+        case ended(before: Date)
+        /// The figures of each period under way (in order, under its question) of a large program, in `prepared_answers`.
+        case prepared(questions: [String])
+    }
+
     /// The figures of `periods` (all ended, or all under way) under every grouping. Members of a period that ended
-    /// come from the enrolment history as of its end; of a period under way, from the members as they are now. The
-    /// figures of periods that ended before `keepingEndedBefore` are kept in `participation_figures` by the same
-    /// statement, with the late changes to their months it saw: what it counted and what it records come from one
-    /// snapshot, so a late event committed meanwhile outdates them.
-    private func compute(program: ProgramContext, periods: [AnalyticsPeriod], membersAsOfPeriodEnd: Bool, keepingEndedBefore: Date?) async throws
+    /// come from the enrolment history as of its end; of a period under way, from the members as they are now. What
+    /// `keeping` asks for is kept by the same statement: the figures of periods that ended with the late changes to
+    /// their months it saw (what it counted and what it records come from one snapshot, so a late event committed
+    /// meanwhile outdates them), or those of periods under way when large.
+    private func compute(program: ProgramContext, periods: [AnalyticsPeriod], membersAsOfPeriodEnd: Bool, keeping: Keeping?) async throws
         -> [String: ParticipationByGrouping]
     {
         let members = membersAsOfPeriodEnd
@@ -143,7 +165,8 @@ extension AnalyticsStore {
         // Which grouping a row of `GROUPING SETS ((key), (key, team), (key, region))` belongs to, and its group.
         let grouping = "CASE WHEN GROUPING(c.team) = 0 THEN 'team' WHEN GROUPING(c.region) = 0 THEN 'region' END"
         let group = "CASE WHEN GROUPING(c.team) = 0 THEN c.team WHEN GROUPING(c.region) = 0 THEN c.region END"
-        let keeping = keepingEndedBefore.map { _ in
+        let kept = switch keeping {
+        case .ended:
             """
             , kept AS (
                 INSERT INTO participation_figures AS f (program_id, period, first_day, last_day, qualifying, changes, figures)
@@ -158,7 +181,26 @@ extension AnalyticsStore {
                     WHERE f.changes <= excluded.changes
             )
             """
-        } ?? ""
+        case .prepared:
+            """
+            , kept AS (
+                INSERT INTO prepared_answers AS a (program_id, question, answer, good_until)
+                SELECT $1, q.question, coalesce((SELECT jsonb_agg(to_jsonb(r) - 'key') FROM figures r WHERE r.key = q.key), '[]'),
+                       now() + $8::float8 * interval '1 second'
+                FROM unnest($2::text[], $7::text[]) AS q(key, question)
+                WHERE (SELECT r.enrolled FROM figures r WHERE r.key = q.key AND r.grouping IS NULL AND r.action IS NULL) >= $9
+                ON CONFLICT (program_id, question) DO UPDATE
+                    SET answer = excluded.answer, prepared_at = now(), good_until = excluded.good_until
+            )
+            """
+        case nil:
+            ""
+        }
+        let keepingParameters: [String] = switch keeping {
+        case let .ended(before): [PostgresTimestamp.string(from: before)]
+        case let .prepared(questions): [PostgresArray.literal(questions), preparedSeconds, String(participations.large)]
+        case nil: []
+        }
         let rows = try await report("""
             WITH periods AS (
                 SELECT * FROM unnest($2::text[], $3::date[], $4::date[], $5::timestamptz[]) AS p(key, first_day, last_day, end_at)
@@ -188,7 +230,7 @@ extension AnalyticsStore {
                 SELECT c.key, \(grouping), \(group), NULL, NULL, NULL, c.action, sum(c.events)::bigint
                 FROM counted_activity c
                 GROUP BY GROUPING SETS ((c.key, c.action), (c.key, c.team, c.action), (c.key, c.region, c.action))
-            )\(keeping)
+            )\(kept)
             SELECT * FROM figures
             """, [
                 program.id,
@@ -197,10 +239,29 @@ extension AnalyticsStore {
                 PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.lastDay) }),
                 PostgresArray.literal(periods.map { PostgresTimestamp.string(from: $0.period.end ?? Date.distantFuture) }),
                 PostgresArray.literal(program.settings.qualifyingActions),
-            ] + (keepingEndedBefore.map { [PostgresTimestamp.string(from: $0)] } ?? []), writing: keepingEndedBefore != nil)
+            ] + keepingParameters, writing: keeping != nil)
         var figures = try Self.figures(rows)
         for period in periods where figures[Self.reference(period)] == nil { figures[Self.reference(period)] = ParticipationByGrouping() }
         return figures
+    }
+
+    /// The figures of periods under way prepared under `questions` (of large programs) and still good, with the
+    /// lifetime each has left, by question.
+    private func preparedFigures(program: ProgramContext, questions: [String]) async throws
+        -> [String: (figures: ParticipationByGrouping, lifetime: Duration)]
+    {
+        let rows = try await report("""
+            SELECT a.question AS key, extract(epoch FROM a.good_until - now())::float8 AS remaining, x.*
+            FROM prepared_answers a
+            LEFT JOIN LATERAL jsonb_to_recordset(a.answer)
+                AS x(grouping text, grp text, enrolled int, active int, newly_active int, action text, events bigint) ON true
+            WHERE a.program_id = $1 AND a.question = ANY($2::text[]) AND a.good_until > now()
+            """, [program.id, PostgresArray.literal(questions)])
+        var lifetimes: [String: Duration] = [:]
+        for row in rows { lifetimes[try row.string("key")] = try Self.remaining(row) }
+        return try Self.figures(rows).reduce(into: [:]) { prepared, question in
+            prepared[question.key] = lifetimes[question.key].map { (question.value, $0) }
+        }
     }
 
     /// Figures from rows of (key, grouping, grp, and either enrolled, active and newly_active, or an action and its

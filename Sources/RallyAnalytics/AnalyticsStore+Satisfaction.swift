@@ -35,7 +35,9 @@ struct SatisfactionTally: Sendable {
 extension AnalyticsStore {
     /// The answers of `kind` in the window (local days `range`): each member's latest, and every anonymous one, in the
     /// group the member was in when answering; ambassadors are members with a qualifying action in the window. Counted
-    /// once for every grouping, and kept (`AnalyticsCache`); `recount`: counted again even when kept.
+    /// once for every grouping, and kept (`AnalyticsCache`); a large window under way as the scheduler's leader prepared
+    /// it, for every instance (`prepared_answers`). `recount`: counted again even when kept, and kept for every instance
+    /// when large (what the preparation does).
     public func satisfaction(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, grouping: AnalyticsGrouping?,
                              recount: Bool = false) async throws -> SatisfactionAnswers
     {
@@ -44,16 +46,22 @@ extension AnalyticsStore {
         let ended = (window.end ?? .distantFuture) <= Date()
         let key = AnalyticsCache<SatisfactionTally>.Key(
             program: program.id, question: "satisfaction \(kind.rawValue) \(range.from)..\(range.to) \(program.settings.qualifyingActions) \(ended)")
-        if !recount, let kept = satisfactions.value(for: key, ended: ended, months: range.monthIndices, generations: generations) { return kept.answers(grouping) }
+        if !recount {
+            if let kept = satisfactions.value(for: key, ended: ended, months: range.monthIndices, generations: generations) { return kept.answers(grouping) }
+            if !ended, let (tally, lifetime) = try await preparedTally(program: program, question: key.question) {
+                satisfactions.storePrepared(tally, for: key, generations: generations, lifetime: lifetime)
+                return tally.answers(grouping)
+            }
+        }
         let started = ContinuousClock.now
-        let tally = try await countAnswers(program: program, kind: kind, range: range)
+        let tally = try await countAnswers(program: program, kind: kind, range: range, preparing: recount && !ended ? key.question : nil)
         satisfactions.store(tally, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started,
                             size: tally.rows.reduce(0) { $0 + $1.count })
         return tally.answers(grouping)
     }
 
     /// Counts the last 30 and 90 days' answers of each kind ahead of HR (the default window, and the one of the eNPS
-    /// gauge); a large program's counts stay in memory until the next preparation.
+    /// gauge); a large program's counts are kept until the next preparation, for every instance.
     func prepareSatisfaction(program: ProgramContext, now: Date) async throws {
         let today = program.calendar.localDate(of: now)
         for kind in SurveyKind.allCases {
@@ -64,30 +72,59 @@ extension AnalyticsStore {
         }
     }
 
-    private func countAnswers(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange) async throws -> SatisfactionTally {
+    /// The answers counted; `preparing`: the question under which the statement keeps them for every instance when they
+    /// are many.
+    private func countAnswers(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, preparing question: String?) async throws
+        -> SatisfactionTally
+    {
         let window = range.window(calendar: program.calendar)
-        let rows: PostgresRows
-        rows = try await report("""
+        let kept = question == nil ? "" : """
+            , kept AS (
+                INSERT INTO prepared_answers AS a (program_id, question, answer, good_until)
+                SELECT $1, $8, jsonb_agg(to_jsonb(t)), now() + $9::float8 * interval '1 second' FROM tally t HAVING sum(t.responses) >= $10
+                ON CONFLICT (program_id, question) DO UPDATE
+                    SET answer = excluded.answer, prepared_at = now(), good_until = excluded.good_until
+            )
+            """
+        let rows = try await report("""
             WITH answers AS (
                 SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
                 FROM survey_responses
                 WHERE program_id = $1 AND kind = $2 AND answered_at >= $3 AND answered_at < $4
                 ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC
-            )
-            SELECT g.team, g.region,
-                   a.member_id IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
-                           AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
-                   a.score, count(*) AS responses
-            FROM answers a
-            LEFT JOIN LATERAL (\(Self.atInstant("h.team, h.region", of: "a", at: "a.answered_at", in: "member_enrolments"))) g ON true
-            GROUP BY 1, 2, 3, 4
+            ), tally AS (
+                SELECT g.team, g.region,
+                       a.member_id IS NOT NULL AND EXISTS (
+                           SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
+                               AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
+                       a.score, count(*) AS responses
+                FROM answers a
+                LEFT JOIN LATERAL (\(Self.atInstant("h.team, h.region", of: "a", at: "a.answered_at", in: "member_enrolments"))) g ON true
+                GROUP BY 1, 2, 3, 4
+            )\(kept)
+            SELECT * FROM tally
             """, [
                 program.id, kind.rawValue, PostgresTimestamp.string(from: window.start ?? .distantPast),
                 PostgresTimestamp.string(from: window.end ?? .distantFuture),
                 PeriodCalendar.dayKey(range.from), PeriodCalendar.dayKey(range.to), PostgresArray.literal(program.settings.qualifyingActions),
-            ])
-        return SatisfactionTally(rows: try rows.map { row in
+            ] + (question.map { [$0, preparedSeconds, String(satisfactions.large)] } ?? []), writing: question != nil)
+        return try Self.tally(rows)
+    }
+
+    /// The answers prepared under `question` (a large window under way) if still good, with the lifetime they have left.
+    private func preparedTally(program: ProgramContext, question: String) async throws -> (SatisfactionTally, Duration)? {
+        let rows = try await report("""
+            SELECT extract(epoch FROM a.good_until - now())::float8 AS remaining, x.*
+            FROM prepared_answers a, jsonb_to_recordset(a.answer) AS x(team text, region text, ambassador bool, score int, responses int)
+            WHERE a.program_id = $1 AND a.question = $2 AND a.good_until > now()
+            """, [program.id, question])
+        guard let first = rows.first else { return nil }
+        return (try Self.tally(rows), try Self.remaining(first))
+    }
+
+    /// A tally from rows of (team, region, ambassador, score, responses).
+    private static func tally(_ rows: PostgresRows) throws -> SatisfactionTally {
+        SatisfactionTally(rows: try rows.map { row in
             SatisfactionTally.Row(team: row.optionalString("team"), region: row.optionalString("region"), ambassador: try row.bool("ambassador"),
                                   score: try row.int("score"), count: try row.int("responses"))
         })

@@ -85,23 +85,41 @@ public final class AnalyticsStore: Sendable {
     let participations: AnalyticsCache<ParticipationByGrouping>
     let satisfactions: AnalyticsCache<SatisfactionTally>
 
+    /// How long what the background prepares is good for at first: a little longer than until its next round.
+    let preparedLifetime: Duration
+
     /// `activity`: the writer's record of this instance's changes to programs' activity, which outdate what was kept;
     /// `preparationInterval`: how often `AnalyticsPreparation` runs, until when a large program's figures of the
-    /// periods under way (and its prepared satisfaction windows) are kept; `clock`: what kept answers expire by.
+    /// periods under way (and its prepared satisfaction windows) are kept; `largeAnswers`: how many members or answers
+    /// make an answer about today large (10,000 by default); `clock`: what kept answers expire by.
     public init(database: ReportDatabase, activity: ActivityChanges, preparationInterval: Duration = .seconds(300),
-                clock: any ServiceClock = ContinuousClock()) {
+                largeAnswers: Int? = nil, clock: any ServiceClock = ContinuousClock()) {
         self.database = database
         self.activity = activity
-        participations = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
-        satisfactions = AnalyticsCache(pinnedAtLeast: preparationInterval + .seconds(10), clock: clock)
+        preparedLifetime = preparationInterval + .seconds(10)
+        participations = AnalyticsCache(large: largeAnswers, pinnedAtLeast: preparedLifetime, clock: clock)
+        satisfactions = AnalyticsCache(large: largeAnswers, pinnedAtLeast: preparedLifetime, clock: clock)
     }
 
-    /// Keeps what the background prepared of large programs' periods under way until it prepares them again, `duration`
-    /// from now (`AnalyticsPreparation`'s rest after a round).
-    public func keepPrepared(for duration: Duration) {
+    /// Keeps what the background prepared of large programs' time under way until it prepares it again, `duration` from
+    /// now (`AnalyticsPreparation`'s rest after a round): in this instance's memory and, for every instance, in
+    /// `prepared_answers`.
+    public func keepPrepared(for duration: Duration) async throws {
         participations.keepPinned(for: duration)
         satisfactions.keepPinned(for: duration)
+        _ = try await report("""
+            UPDATE prepared_answers SET good_until = greatest(good_until, now() + $1::float8 * interval '1 second')
+            WHERE good_until > now() AND question <> '\(Self.gaugesQuestion)'
+            """, [String(duration.seconds)], writing: true)
     }
+
+    /// The lifetime a prepared answer has left as PostgreSQL measures it (the `remaining` seconds of its rows).
+    static func remaining(_ row: PostgresRow) throws -> Duration {
+        .milliseconds(Int64(try row.double("remaining") * 1000))
+    }
+
+    /// How long from now a prepared answer written now is good for, as a statement's parameter (seconds).
+    var preparedSeconds: String { String(preparedLifetime.seconds) }
 
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these
     /// connections serve reports only); `writing` when it also keeps figures (on the primary, then).
@@ -161,8 +179,12 @@ public struct ProgramGaugeFigures: Sendable, Equatable {
 }
 
 extension AnalyticsStore {
-    /// The gauges' figures of every program, in one statement.
-    public func gaugeFigures() async throws -> [ProgramGaugeFigures] {
+    /// Under what each program's gauge figures are kept in `prepared_answers`.
+    static var gaugesQuestion: String { "gauges" }
+
+    /// The gauges' figures of every program, in one statement; with `keepingFor`, kept that long for every instance
+    /// (by the scheduler's leader).
+    public func gaugeFigures(keepingFor lifetime: Duration? = nil) async throws -> [ProgramGaugeFigures] {
         let active = { (unit: String) in
             """
             SELECT count(DISTINCT a.member_id) FROM member_activity a
@@ -171,20 +193,46 @@ extension AnalyticsStore {
                 AND a.action = ANY(p.qualifying_actions) AND a.events > 0
             """
         }
+        let kept = lifetime == nil ? "" : """
+            , kept AS (
+                INSERT INTO prepared_answers AS a (program_id, question, answer, good_until)
+                SELECT f.id, '\(Self.gaugesQuestion)', to_jsonb(f) - 'id', now() + $1::float8 * interval '1 second' FROM figures f
+                ON CONFLICT (program_id, question) DO UPDATE
+                    SET answer = excluded.answer, prepared_at = now(), good_until = excluded.good_until
+            )
+            """
         let rows = try await report("""
-            SELECT p.id,
-                   (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
-                   (\(active("week"))) AS active_week,
-                   (\(active("month"))) AS active_month,
-                   (SELECT CASE WHEN count(*) >= \(SatisfactionSuppression.minimum)
-                               THEN (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) * 100.0 / count(*) END
-                    FROM (SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) score FROM survey_responses s
-                          WHERE s.program_id = p.id AND s.kind = 'enps' AND s.answered_at >= now() - interval '90 days'
-                          ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC) r) AS enps
-            FROM (SELECT id, qualifying_actions, (now() AT TIME ZONE timezone)::date AS today FROM programs) p
-            ORDER BY p.id
+            WITH figures AS (
+                SELECT p.id,
+                       (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
+                       (\(active("week"))) AS active_week,
+                       (\(active("month"))) AS active_month,
+                       (SELECT CASE WHEN count(*) >= \(SatisfactionSuppression.minimum)
+                                   THEN (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) * 100.0 / count(*) END
+                        FROM (SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) score FROM survey_responses s
+                              WHERE s.program_id = p.id AND s.kind = 'enps' AND s.answered_at >= now() - interval '90 days'
+                              ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC) r) AS enps
+                FROM (SELECT id, qualifying_actions, (now() AT TIME ZONE timezone)::date AS today FROM programs) p
+            )\(kept)
+            SELECT * FROM figures ORDER BY id
+            """, lifetime.map { [String($0.seconds)] } ?? [], writing: lifetime != nil)
+        return try Self.gaugeFigures(rows)
+    }
+
+    /// The gauges' figures the scheduler's leader kept and that are still good, of every program it counted; nil when
+    /// none is (no leader for a while: the caller counts them itself).
+    public func preparedGaugeFigures() async throws -> [ProgramGaugeFigures]? {
+        let rows = try await report("""
+            SELECT a.program_id AS id, x.*
+            FROM prepared_answers a, jsonb_to_record(a.answer) AS x(enrolled int, active_week int, active_month int, enps float8)
+            WHERE a.question = '\(Self.gaugesQuestion)' AND a.good_until > now()
+            ORDER BY a.program_id
             """)
-        return try rows.map { row in
+        return rows.isEmpty ? nil : try Self.gaugeFigures(rows)
+    }
+
+    private static func gaugeFigures(_ rows: PostgresRows) throws -> [ProgramGaugeFigures] {
+        try rows.map { row in
             ProgramGaugeFigures(program: try row.string("id"), enrolled: try row.int("enrolled"), activeWeek: try row.int("active_week"),
                                 activeMonth: try row.int("active_month"), enps: try row.optionalDouble("enps"))
         }

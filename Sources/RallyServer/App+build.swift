@@ -84,7 +84,7 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
                              passes: passes, logger: logger)
     }
     let flags = FlagStore(postgres: postgres)
-    let gauges = ProgramGauges(analytics: analytics, flags: flags, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
+    let gauges = ProgramGauges(analytics: analytics, isLeader: { leadership.isLeader }, flags: flags, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
                                passes: passes, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)] + (replicaPostgres.map { [("replica", $0)] } ?? []),
                             redis: redis)

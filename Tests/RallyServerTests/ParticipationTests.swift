@@ -239,9 +239,6 @@ struct ParticipationTests {
                 let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
                 let analytics = AnalyticsStore(database: ReportDatabase(primary: pool), activity: ActivityChanges())
                 let prepared = try await programs.fresh(program.id)
-                // An instance that does not lead the scheduler prepares the periods under way only: it keeps nothing.
-                try await analytics.prepare(program: prepared, ended: false)
-                #expect(try await keptBy().isEmpty)
                 try await analytics.prepare(program: prepared)
                 let today = prepared.calendar.localDate(of: Date())
                 return try await analytics.satisfaction(program: prepared, kind: .enps,
@@ -261,6 +258,78 @@ struct ParticipationTests {
                 WHERE f.program_id = $1 AND f.period = $2 AND x.grouping IS NULL AND x.action IS NULL
                 """, [program.id, "month:\(monthKey)"])
             #expect(figures == ["1"])
+        }
+    }
+
+    /// With several instances, the scheduler's leader prepares a large program's answers about time under way (and every
+    /// program's gauges) once, in PostgreSQL; the others answer from there while it is good, and count for themselves after.
+    @Test func theLeadersPreparedAnswersServeEveryInstance() async throws {
+        try await TestApp.run { app in
+            let large = try await app.createProgram(timezone: "UTC")
+            try await large.addMembers(["ana", "ben"])
+            let small = try await app.createProgram(timezone: "UTC")
+            try await small.addMembers(["cleo"])
+            for program in [large, small] {
+                try await program.record(EventInput(id: "a1", memberId: program.id == large.id ? "ana" : "cleo", action: "share"))
+            }
+            for (id, member, score) in [("r1", "ana", 10), ("r2", "ben", 3)] {
+                try requireStatus(try await app.send(.post, "\(large.path)/surveys/responses", key: large.ingestKey,
+                                                     body: #"{"id": "\#(id)", "memberId": "\#(member)", "kind": "enps", "score": \#(score)}"#), .created)
+            }
+            let prepared = { (program: TestProgram) in
+                try await app.database.column("SELECT question FROM prepared_answers WHERE program_id = $1 ORDER BY question", [program.id])
+            }
+            try await app.database.withPool { pool in
+                let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
+                // Three instances' analytics, each with its own memory; two members or answers make an answer large here.
+                let instances = (0..<3).map { _ in AnalyticsStore(database: ReportDatabase(primary: pool), activity: ActivityChanges(), largeAnswers: 2) }
+                let (leader, follower, latecomer) = (instances[0], instances[1], instances[2])
+                let program = try await programs.fresh(large.id)
+                let today = program.calendar.localDate(of: Date())
+                guard case let .success(months) = AnalyticsRange.parse(from: nil, to: nil, granularity: .month, today: today) else {
+                    Issue.record("no default months")
+                    return
+                }
+                let month = try #require(months.periods(.month, calendar: program.calendar).last)
+                let days30 = AnalyticsRange(from: CivilDate(daysSinceEpoch: today.daysSinceEpoch - 29), to: today)
+                // The month's active members and the eNPS scores of the last 30 days, as one instance answers.
+                func answers(_ store: AnalyticsStore) async throws -> String {
+                    let participation = try await store.participation(program: program, periods: [month], grouping: nil)
+                    let satisfaction = try await store.satisfaction(program: program, kind: .enps, range: days30, grouping: nil)
+                    return "\(participation[0].total.active) \(satisfaction.groups.flatMap { $0.ambassadors + $0.others }.sorted())"
+                }
+
+                try await leader.prepare(program: program)
+                try await leader.prepare(program: try await programs.fresh(small.id))
+                let questions = try await prepared(large)
+                #expect(questions.contains("participation month:\(month.period.key) \(program.settings.qualifyingActions.joined(separator: ","))"))
+                #expect(questions.contains { $0?.hasPrefix("satisfaction enps \(days30.from)..\(days30.to) ") == true })
+                #expect(questions.allSatisfy { $0?.hasPrefix("participation month:") == true || $0?.hasPrefix("participation week:") == true
+                    || $0?.hasPrefix("satisfaction ") == true }, "only time under way: \(questions)")
+                #expect(try await prepared(small).isEmpty, "one member: counted again when asked, never kept")
+
+                // Ben shares and answers again: the prepared answers do not know it yet.
+                try await large.record(EventInput(id: "b1", memberId: "ben", action: "share"))
+                try requireStatus(try await app.send(.post, "\(large.path)/surveys/responses", key: large.ingestKey,
+                                                     body: #"{"id": "r3", "memberId": "ben", "kind": "enps", "score": 9}"#), .created)
+                #expect(try await answers(follower) == "1 [3, 10]", "what the leader prepared")
+                // The round after a long rest keeps them until the next.
+                try await leader.keepPrepared(for: .seconds(900))
+                #expect(try await app.database.column("""
+                    SELECT count(*) FROM prepared_answers WHERE program_id = $1 AND good_until < now() + interval '800 seconds'
+                    """, [large.id]) == ["0"])
+                // Past their time, an instance counts for itself.
+                try await app.database.execute("UPDATE prepared_answers SET good_until = now() - interval '1 second' WHERE program_id = $1", [large.id])
+                #expect(try await answers(latecomer) == "2 [9, 10]")
+                #expect(try await answers(follower) == "1 [3, 10]", "what it took stays in its memory until it was due")
+
+                // The gauges: counted and kept by the leader, read by the others.
+                let counted = try await leader.gaugeFigures(keepingFor: .seconds(60)).first { $0.program == large.id }
+                #expect(counted.map { "\($0.enrolled) \($0.activeWeek) \($0.activeMonth) \(String(describing: $0.enps))" } == "2 2 2 nil")
+                try await large.addMembers(["cai"])
+                #expect(try await follower.preparedGaugeFigures()?.first { $0.program == large.id } == counted)
+                #expect(try await follower.gaugeFigures().first { $0.program == large.id }?.enrolled == 3)
+            }
         }
     }
 

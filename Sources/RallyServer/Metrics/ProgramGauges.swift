@@ -9,9 +9,13 @@ import Synchronization
 
 /// The per-program gauges of `/metrics` (participation rate, enrolled and active members, eNPS, open integrity flags), computed from
 /// PostgreSQL at start and then every interval, never per scrape: a scrape costs no query, and the figures are at most
-/// one interval old (longer for a round that takes more than the background passes' share of it).
+/// one interval old (longer for a round that takes more than the background passes' share of it). With several
+/// instances, the scheduler's leader counts the participation and eNPS figures and keeps them in PostgreSQL; the
+/// others read them there (and count them themselves only when no leader kept any for three intervals).
 final class ProgramGauges: Service, Sendable {
     private let analytics: AnalyticsStore
+    /// Whether this instance holds the scheduler's lease (`Leadership`).
+    private let isLeader: @Sendable () -> Bool
     private let flags: FlagStore
     private let registry: PrometheusCollectorRegistry
     private let interval: Duration
@@ -23,9 +27,10 @@ final class ProgramGauges: Service, Sendable {
     /// The open-flag gauges shown, by program and rule: one whose flags were all reviewed goes back to 0.
     private let flagsShown = Mutex<[String: Gauge]>([:])
 
-    init(analytics: AnalyticsStore, flags: FlagStore, registry: PrometheusCollectorRegistry, interval: Duration, clock: any ServiceClock, passes: BackgroundPasses,
-         logger: Logger) {
+    init(analytics: AnalyticsStore, isLeader: @escaping @Sendable () -> Bool, flags: FlagStore, registry: PrometheusCollectorRegistry, interval: Duration,
+         clock: any ServiceClock, passes: BackgroundPasses, logger: Logger) {
         self.analytics = analytics
+        self.isLeader = isLeader
         self.flags = flags
         self.passes = passes
         self.registry = registry
@@ -51,7 +56,13 @@ final class ProgramGauges: Service, Sendable {
     func refresh() async {
         let figures: [ProgramGaugeFigures]
         do {
-            figures = try await analytics.gaugeFigures()
+            if isLeader() {
+                figures = try await analytics.gaugeFigures(keepingFor: interval * 3)
+            } else if let prepared = try await analytics.preparedGaugeFigures() {
+                figures = prepared
+            } else {
+                figures = try await analytics.gaugeFigures()
+            }
         } catch {
             logger.warning("program gauges not refreshed", metadata: ["error": "\(error)"])
             return
