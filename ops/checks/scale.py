@@ -6,7 +6,8 @@ program is killed, and the PostgreSQL primary is restarted. Then it checks that 
 and scored once (the members' lifetime points add up to the events stored), that every board equals PostgreSQL
 (`rally check-leaderboards`), that the scheduler's lease moved to the surviving instance, that every member who acted
 received a `badge.awarded` webhook; then, with everything started again, that a key's rate limit holds across both
-instances (within 10%), and that analytics read from the replica, and from the primary while its replay is paused.
+instances (within 10%), that analytics read from the replica, and from the primary while its replay is paused, and
+that the program's gauges, counted once by the scheduler's leader and kept in PostgreSQL, show on both instances.
 """
 import json
 import os
@@ -301,6 +302,21 @@ def main():
     finally:
         psql(STANDBY_PORT, "SELECT pg_wal_replay_resume()")
     say("analytics read from the replica, and from the primary while the replica lagged")
+
+    # The gauges: the leader counts them and keeps them in PostgreSQL; each instance's /metrics shows them.
+    enrolled = 'rally_members_enrolled{program="%s"} %d' % (PROGRAM, len(MEMBERS))
+    def shown(port):
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as response:
+                return enrolled in response.read().decode()
+        except (urllib.error.URLError, OSError):
+            return False
+    ports = [int(port) for port in os.environ["SCALE_INSTANCE_PORTS"].split()]
+    wait_for("the program's gauges on every instance", lambda: all(shown(port) for port in ports), 30)
+    kept = psql(PRIMARY_PORT, "SELECT count(*) FROM prepared_answers WHERE program_id = '%s' AND question = 'gauges' AND good_until > now()" % PROGRAM)
+    if kept.strip() != "1":
+        fail("the leader kept no gauges of the program in prepared_answers (%r)" % kept)
+    say("the program's gauges, kept once by the leader, show on both instances")
 
 
 if __name__ == "__main__":
