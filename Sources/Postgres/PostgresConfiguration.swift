@@ -8,24 +8,32 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeout: Duration
     /// The `statement_timeout` set on every connection right after connecting; `nil` keeps the server's setting.
     public var statementTimeout: Duration?
+    /// The connections of the pool's pipeline (`PostgresPool.pipelined`), beside the pooled ones, opened on first use;
+    /// values below 1 count as 1.
+    public var pipelinedConnections: Int
 
     /// Creates a configuration; only the connection string is required.
     public init(
         connectionString: String,
         maximumConnections: Int = 8,
         connectTimeout: Duration = .seconds(5),
-        statementTimeout: Duration? = .seconds(30)
+        statementTimeout: Duration? = .seconds(30),
+        pipelinedConnections: Int = 2
     ) {
         self.connectionString = connectionString
         self.maximumConnections = maximumConnections
         self.connectTimeout = connectTimeout
         self.statementTimeout = statementTimeout
+        self.pipelinedConnections = pipelinedConnections
     }
 }
 
 extension PostgresConfiguration {
     /// The pool size actually used (never below 1).
     var poolSize: Int { max(1, maximumConnections) }
+
+    /// The pipeline's connections actually used (never below 1).
+    var pipelinedSize: Int { max(1, pipelinedConnections) }
 
     /// `connect_timeout` in whole seconds, rounded up.
     var connectTimeoutSeconds: Int64 {

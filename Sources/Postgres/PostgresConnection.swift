@@ -13,9 +13,9 @@ import Darwin
 /// One libpq connection, used by one thread at a time: only inside `PostgresPool.withConnection`'s body.
 public final class PostgresConnection {
     /// The libpq handle; nil once closed.
-    private var handle: OpaquePointer?
+    var handle: OpaquePointer?
     /// Set when the protocol state is unknown (e.g. an unsupported COPY), so the pool discards the connection.
-    private var isBroken = false
+    var isBroken = false
     /// Receives the server's notices and warnings; kept alive as long as the handle that points at it.
     private let notices: NoticeLogger
     /// The statements prepared on this connection (`preparedQuery`): SQL text → statement name.
@@ -63,19 +63,21 @@ public final class PostgresConnection {
     @discardableResult
     public func preparedQuery(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         let handle = try openHandle(sql)
-        let name: String
-        if let known = prepared[sql] {
-            name = known
-        } else {
-            name = "rally_\(prepared.count + 1)"
-            _ = try consume(PQprepare(handle, name, sql, Int32(parameters.count), nil), sql)
-            prepared[sql] = name
-        }
+        let name = try preparedName(of: sql, parameterCount: parameters.count)
         let copies = try CStringArray(parameters, statement: sql)
         let result = withExtendedLifetime(copies) {
             PQexecPrepared(handle, name, Int32(parameters.count), copies.pointers, nil, nil, 0)
         }
         return try consume(result, sql)
+    }
+
+    /// The name of the statement prepared on this connection for `sql`, prepared now if it was not yet.
+    func preparedName(of sql: String, parameterCount: Int) throws -> String {
+        if let known = prepared[sql] { return known }
+        let name = "rally_\(prepared.count + 1)"
+        _ = try consume(PQprepare(try openHandle(sql), name, sql, Int32(parameterCount), nil), sql)
+        prepared[sql] = name
+        return name
     }
 
     /// PQexec (simple protocol): `sql` may hold several statements; for migrations and session setup.
@@ -200,7 +202,7 @@ extension PostgresConnection {
         _ = try? execute("ROLLBACK")
     }
 
-    private func openHandle(_ sql: String) throws -> OpaquePointer {
+    func openHandle(_ sql: String) throws -> OpaquePointer {
         guard let handle else {
             throw PostgresError(kind: .connection, message: "the connection is closed", statement: sql)
         }
@@ -211,7 +213,7 @@ extension PostgresConnection {
     }
 
     /// Turns a PGresult into rows or an error, and frees it.
-    private func consume(_ result: OpaquePointer?, _ sql: String) throws -> PostgresRows {
+    func consume(_ result: OpaquePointer?, _ sql: String) throws -> PostgresRows {
         guard let result else {
             throw PostgresError(kind: .connection, message: handle.flatMap(Self.message) ?? "no result from libpq", statement: sql)
         }
@@ -273,7 +275,7 @@ extension PostgresConnection {
         return PostgresRows(columns: columns, values: values, affectedRows: affected)
     }
 
-    private static func message(of handle: OpaquePointer) -> String? {
+    static func message(of handle: OpaquePointer) -> String? {
         guard let text = PQerrorMessage(handle) else { return nil }
         let message = String(cString: text).trimmed
         return message.isEmpty ? nil : message

@@ -10,6 +10,8 @@ public final class PostgresPool: Service, Sendable {
     let logger: Logger
     /// One thread per connection, so a checked-out body always has a thread; never Swift's cooperative pool.
     let threads: NIOThreadPool
+    /// Connections of their own for single statements of many requests at once (`pipelined`).
+    let pipeline: PostgresPipeline
     private let state: Mutex<PoolState>
     private let waiterIDs = Atomic<Int>(0)
     private let waitedNanoseconds = Atomic<Int>(0)
@@ -19,6 +21,7 @@ public final class PostgresPool: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.threads = NIOThreadPool(numberOfThreads: configuration.poolSize)
+        self.pipeline = PostgresPipeline(configuration: configuration, logger: logger)
         self.state = Mutex(PoolState(limit: configuration.poolSize))
         threads.start()
     }
@@ -44,6 +47,7 @@ public final class PostgresPool: Service, Sendable {
     /// Closes connections and stops threads (idempotent); for commands and tests that do not use run().
     public func shutdown() async {
         guard let closed = state.withLock({ $0.close() }) else { return }
+        pipeline.close()
         for waiter in closed.waiters {
             waiter.continuation.resume(throwing: Self.closedError)
         }
@@ -77,6 +81,13 @@ public final class PostgresPool: Service, Sendable {
         }
         checkin(outcome.kept)
         return try outcome.result.get()
+    }
+
+    /// Runs one statement (prepared, alone in its implicit transaction) together with those of other requests, in one
+    /// round trip of one of the pipeline's connections (`PostgresPipeline`): for small reads run on every request, where
+    /// the round trip and the hand-offs to a connection's thread cost more than the statement.
+    public func pipelined<Statement: PostgresStatement>(_ statement: Statement) async throws -> PostgresRows {
+        try await pipeline.run(PipelinedStatement(sql: Statement.sql, parameters: statement.bindings.map(\.postgresText)))
     }
 
     /// Convenience: one parameterized query on any connection.

@@ -51,8 +51,16 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
-    /// JSON text read back (nil when it is not JSON).
+    /// JSON text read back (nil when it is not JSON). An empty array or object, what stored lists and maps most often
+    /// hold, is read without a decoder.
     public init?(text: String) {
+        switch text {
+        case "[]": self = .array([])
+            return
+        case "{}": self = .object([:])
+            return
+        default: break
+        }
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
         self = value
     }

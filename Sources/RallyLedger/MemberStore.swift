@@ -92,7 +92,7 @@ public final class MemberStore: Sendable {
         guard let days = SummaryDays(program, now: now) else { throw Self.unknownMember(memberId, program: program.id) }
         let read = ProfileRead(program: program.id, memberId: memberId, days: days,
                                streaks: program.badges.contains { if case .streak = $0.criteria { true } else { false } })
-        guard let row = try await postgres.withConnection({ try $0.run(read).first }) else {
+        guard let row = try await postgres.pipelined(read).first else {
             throw Self.unknownMember(memberId, program: program.id)
         }
         let totals = MemberTotals.Summary(row)
@@ -100,7 +100,7 @@ public final class MemberStore: Sendable {
         let activeDays = try ProfileRead.activeDays(row)
         let profile = MemberProfile(
             displayName: row.optionalString("display_name"), team: row.optionalString("team"), region: row.optionalString("region"),
-            enrolled: try row.bool("enrolled"), audience: try JSONDecoder().decode([String: Int].self, from: Data(try row.string("audience").utf8)),
+            enrolled: try row.bool("enrolled"), audience: try ProfileRead.audience(row),
             visibility: try MemberSnapshot(row).visibility)
         var ranks = PeriodRanks(week: nil, month: nil, all: nil)
         if profile.isRanked {
@@ -186,6 +186,19 @@ struct ProfileRead: PostgresStatement {
     var days: SummaryDays
     var streaks: Bool
     var bindings: [any PostgresBindable] { [program, memberId] + days.bindings + [streaks] }
+
+    /// The `audience` column: followers per network.
+    static func audience(_ row: PostgresRow) throws -> [String: Int] {
+        guard case let .object(networks)? = JSONValue(text: try row.string("audience")) else {
+            throw PostgresError(kind: .decoding, message: "members.audience is not a JSON object")
+        }
+        return try networks.mapValues { count in
+            guard case let .integer(value) = count, let followers = Int(exactly: value) else {
+                throw PostgresError(kind: .decoding, message: "members.audience holds a count that is not an integer")
+            }
+            return followers
+        }
+    }
 
     /// The `days` column: each day the member did an action.
     static func activeDays(_ row: PostgresRow) throws -> [(day: CivilDate, action: String)] {

@@ -27,11 +27,12 @@ enum TestDatabase {
         return logger
     }()
 
-    static func makePool(maximumConnections: Int = 2, statementTimeout: Duration? = .seconds(30)) throws -> PostgresPool {
+    static func makePool(maximumConnections: Int = 2, statementTimeout: Duration? = .seconds(30), pipelinedConnections: Int = 2) throws -> PostgresPool {
         let configuration = PostgresConfiguration(
             connectionString: try url(),
             maximumConnections: maximumConnections,
-            statementTimeout: statementTimeout
+            statementTimeout: statementTimeout,
+            pipelinedConnections: pipelinedConnections
         )
         return PostgresPool(configuration: configuration, logger: logger)
     }
@@ -40,9 +41,10 @@ enum TestDatabase {
     static func withPool<T>(
         maximumConnections: Int = 2,
         statementTimeout: Duration? = .seconds(30),
+        pipelinedConnections: Int = 2,
         _ body: (PostgresPool) async throws -> T
     ) async throws -> T {
-        let pool = try makePool(maximumConnections: maximumConnections, statementTimeout: statementTimeout)
+        let pool = try makePool(maximumConnections: maximumConnections, statementTimeout: statementTimeout, pipelinedConnections: pipelinedConnections)
         do {
             let result = try await body(pool)
             await pool.shutdown()

@@ -1,0 +1,120 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// Single statements of many requests (a member's profile), sent down a few connections of their own in libpq's
+/// pipeline mode. Each connection has a thread that takes every statement queued while it was busy and sends them in
+/// one round trip: under load, one wake-up of the thread and of PostgreSQL's backend, one write and one read serve many
+/// requests instead of one each, and no request waits for a pooled connection. Each statement runs alone (its own
+/// implicit transaction); one that fails fails alone.
+final class PostgresPipeline: Sendable {
+    private let lanes: [PipelineLane]
+    private let next = Atomic<Int>(0)
+
+    init(configuration: PostgresConfiguration, logger: Logger) {
+        lanes = (0..<configuration.pipelinedSize).map { _ in PipelineLane(configuration: configuration, logger: logger) }
+    }
+
+    /// Runs the statement on the next connection in turn, with whatever else is queued there.
+    func run(_ statement: PipelinedStatement) async throws -> PostgresRows {
+        let lane = lanes[Int(next.wrappingAdd(1, ordering: .relaxed).oldValue.magnitude % UInt(lanes.count))]
+        return try await withCheckedThrowingContinuation { lane.enqueue(PipelineLane.Request(statement: statement, continuation: $0)) }
+    }
+
+    /// Refuses new statements and those still queued (`poolClosed`); what is in flight is answered, then each
+    /// connection closes.
+    func close() {
+        lanes.forEach { $0.close() }
+    }
+}
+
+/// One pipelined connection and the thread that serves it, started with the first statement.
+private final class PipelineLane: Sendable {
+    struct Request: Sendable {
+        var statement: PipelinedStatement
+        var continuation: CheckedContinuation<PostgresRows, any Error>
+    }
+
+    private struct State {
+        var pending: [Request] = []
+        /// The thread waits for `wake`: the next statement queued signals it.
+        var idle = false
+        var started = false
+        var closed = false
+    }
+
+    /// The most statements sent in one round trip.
+    static let batch = 64
+
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+    private let configuration: PostgresConfiguration
+    private let logger: Logger
+
+    init(configuration: PostgresConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func enqueue(_ request: Request) {
+        let (accepted, start, signal) = state.withLock { state -> (Bool, Bool, Bool) in
+            guard !state.closed else { return (false, false, false) }
+            state.pending.append(request)
+            defer { state.started = true; state.idle = false }
+            return (true, !state.started, state.idle)
+        }
+        guard accepted else { return request.continuation.resume(throwing: PostgresPool.closedError) }
+        if start { Thread.detachNewThread { self.serve() } }
+        if signal { wake.signal() }
+    }
+
+    func close() {
+        let (refused, signal) = state.withLock { state -> ([Request], Bool) in
+            state.closed = true
+            defer { state.pending = []; state.idle = false }
+            return (state.pending, state.idle)
+        }
+        refused.forEach { $0.continuation.resume(throwing: PostgresPool.closedError) }
+        if signal { wake.signal() }
+    }
+
+    /// The thread's loop: every statement queued, a batch at a time, until closed.
+    private func serve() {
+        var connection: PostgresConnection?
+        while true {
+            let (batch, closed) = state.withLock { state -> ([Request], Bool) in
+                guard !state.pending.isEmpty else {
+                    state.idle = !state.closed
+                    return ([], state.closed)
+                }
+                let taken = Array(state.pending.prefix(Self.batch))
+                state.pending.removeFirst(taken.count)
+                return (taken, false)
+            }
+            if closed { break }
+            if batch.isEmpty {
+                wake.wait()
+                continue
+            }
+            do {
+                let open = try usable(connection)
+                connection = open
+                for (request, result) in zip(batch, open.pipelined(batch.map(\.statement))) {
+                    request.continuation.resume(with: result)
+                }
+            } catch {
+                batch.forEach { $0.continuation.resume(throwing: error) }
+            }
+        }
+        connection?.close()
+    }
+
+    /// `connection` if it is still usable, or a new one (the old closed).
+    private func usable(_ connection: PostgresConnection?) throws -> PostgresConnection {
+        if let connection, connection.isUsableAfterIdle() { return connection }
+        if connection != nil { logger.notice("pipelined PostgreSQL connection lost; reconnecting") }
+        connection?.close()
+        return try PostgresConnection.connect(configuration, logger: logger)
+    }
+}
