@@ -1,15 +1,19 @@
 import CLibPQ
 
-/// A statement to run in a pipeline: its text (prepared on the connection the first time) and its text parameters.
+/// A statement to run in a pipeline: its text, its text parameters, and whether it is prepared on the connection the
+/// first time (`PostgresStatement.isPrepared`).
 struct PipelinedStatement: Sendable {
     var sql: String
     var parameters: [String?]
+    var isPrepared: Bool
 }
 
 extension PostgresConnection {
     /// Runs `statements` in one round trip (libpq's pipeline mode, one sync after the last) and answers each one's rows
-    /// or error, in order. PostgreSQL skips what follows a statement that fails, up to the sync: those are run again one
-    /// by one. When the connection breaks, every statement not answered yet fails with its error.
+    /// or error, in order. They share the pipeline's implicit transaction: reads only (`PostgresPipeline` opens its
+    /// connections read-only). PostgreSQL skips what follows a statement that fails, up to the sync: those are run again
+    /// one by one. When the connection breaks, every statement not answered yet fails with its error; a batch that
+    /// leaves a transaction open (a `BEGIN`) has its connection discarded.
     func pipelined(_ statements: [PipelinedStatement]) -> [Result<PostgresRows, any Error>] {
         var results = [Result<PostgresRows, any Error>?](repeating: nil, count: statements.count)
         var sent: [Int] = []
@@ -18,11 +22,12 @@ extension PostgresConnection {
             guard let first = statements.first else { return [] }
             let handle = try openHandle(first.sql)
             // What cannot be sent (a parameter holding NUL) fails alone, before the pipeline starts.
-            var outgoing: [(index: Int, name: String, parameters: CStringArray)] = []
+            var outgoing: [(index: Int, name: String?, parameters: CStringArray)] = []
             for (index, statement) in statements.enumerated() {
                 do {
                     let parameters = try CStringArray(statement.parameters, statement: statement.sql)
-                    outgoing.append((index, try preparedName(of: statement.sql, parameterCount: statement.parameters.count), parameters))
+                    let name = statement.isPrepared ? try preparedName(of: statement.sql, parameterCount: statement.parameters.count) : nil
+                    outgoing.append((index, name, parameters))
                 } catch let error as PostgresError where error.kind != .connection {
                     results[index] = .failure(error)
                 }
@@ -30,8 +35,10 @@ extension PostgresConnection {
             guard !outgoing.isEmpty else { return results.map { $0! } }
             guard PQenterPipelineMode(handle) == 1 else { throw broken("could not enter pipeline mode", first.sql) }
             for (index, name, parameters) in outgoing {
+                let count = Int32(statements[index].parameters.count)
                 let queued = withExtendedLifetime(parameters) {
-                    PQsendQueryPrepared(handle, name, Int32(statements[index].parameters.count), parameters.pointers, nil, nil, 0)
+                    if let name { PQsendQueryPrepared(handle, name, count, parameters.pointers, nil, nil, 0) }
+                    else { PQsendQueryParams(handle, statements[index].sql, count, nil, parameters.pointers, nil, nil, 0) }
                 }
                 guard queued == 1 else { throw broken("could not send a pipelined statement", statements[index].sql) }
                 sent.append(index)
@@ -52,12 +59,16 @@ extension PostgresConnection {
             let synced = PQresultStatus(sync) == PGRES_PIPELINE_SYNC
             PQclear(sync)
             guard synced, PQexitPipelineMode(handle) == 1 else { throw broken("a pipeline did not end at its sync", first.sql) }
+            guard PQtransactionStatus(handle) == PQTRANS_IDLE else { throw broken("a pipelined statement left a transaction open", first.sql) }
         } catch {
             isBroken = true
             return results.map { $0 ?? .failure(error) }
         }
         for index in skipped {
-            results[index] = Result { try preparedQuery(statements[index].sql, statements[index].parameters) }
+            let statement = statements[index]
+            results[index] = Result {
+                statement.isPrepared ? try preparedQuery(statement.sql, statement.parameters) : try query(statement.sql, statement.parameters)
+            }
         }
         return results.map { $0! }
     }

@@ -10,7 +10,8 @@ import Musl
 import Darwin
 #endif
 
-/// One libpq connection, used by one thread at a time: only inside `PostgresPool.withConnection`'s body.
+/// One libpq connection, used by one thread at a time: inside `PostgresPool.withConnection`'s body, or by the thread of
+/// one of the pool's pipelined connections (`PostgresPipeline`).
 public final class PostgresConnection {
     /// The libpq handle; nil once closed.
     var handle: OpaquePointer?

@@ -6,8 +6,8 @@ import Synchronization
 /// Single statements of many requests (a member's profile), sent down a few connections of their own in libpq's
 /// pipeline mode. Each connection has a thread that takes every statement queued while it was busy and sends them in
 /// one round trip: under load, one wake-up of the thread and of PostgreSQL's backend, one write and one read serve many
-/// requests instead of one each, and no request waits for a pooled connection. Each statement runs alone (its own
-/// implicit transaction); one that fails fails alone.
+/// requests instead of one each, and no request waits for a pooled connection. The connections are read-only (a batch's
+/// statements share its implicit transaction); a statement that fails fails alone.
 final class PostgresPipeline: Sendable {
     private let lanes: [PipelineLane]
     private let next = Atomic<Int>(0)
@@ -22,10 +22,13 @@ final class PostgresPipeline: Sendable {
         return try await withCheckedThrowingContinuation { lane.enqueue(PipelineLane.Request(statement: statement, continuation: $0)) }
     }
 
-    /// Refuses new statements and those still queued (`poolClosed`); what is in flight is answered, then each
-    /// connection closes.
-    func close() {
-        lanes.forEach { $0.close() }
+    /// How many round trips the connections made so far (each carrying one statement or more).
+    var batches: Int { lanes.reduce(0) { $0 + $1.batches.load(ordering: .relaxed) } }
+
+    /// Refuses new statements and those still queued (`poolClosed`); returns once what was in flight is answered and
+    /// each connection closed.
+    func close() async {
+        for lane in lanes { await lane.close() }
     }
 }
 
@@ -42,6 +45,9 @@ private final class PipelineLane: Sendable {
         var idle = false
         var started = false
         var closed = false
+        /// Set when the thread has ended; `stopped` are resumed then.
+        var ended = false
+        var stopped: [CheckedContinuation<Void, Never>] = []
     }
 
     /// The most statements sent in one round trip.
@@ -51,6 +57,7 @@ private final class PipelineLane: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let configuration: PostgresConfiguration
     private let logger: Logger
+    let batches = Atomic<Int>(0)
 
     init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -69,7 +76,7 @@ private final class PipelineLane: Sendable {
         if signal { wake.signal() }
     }
 
-    func close() {
+    func close() async {
         let (refused, signal) = state.withLock { state -> ([Request], Bool) in
             state.closed = true
             defer { state.pending = []; state.idle = false }
@@ -77,6 +84,13 @@ private final class PipelineLane: Sendable {
         }
         refused.forEach { $0.continuation.resume(throwing: PostgresPool.closedError) }
         if signal { wake.signal() }
+        await withCheckedContinuation { continuation in
+            let running = state.withLock { state in
+                if state.started, !state.ended { state.stopped.append(continuation) }
+                return state.started && !state.ended
+            }
+            if !running { continuation.resume() }
+        }
     }
 
     /// The thread's loop: every statement queued, a batch at a time, until closed.
@@ -100,6 +114,7 @@ private final class PipelineLane: Sendable {
             do {
                 let open = try usable(connection)
                 connection = open
+                batches.add(1, ordering: .relaxed)
                 for (request, result) in zip(batch, open.pipelined(batch.map(\.statement))) {
                     request.continuation.resume(with: result)
                 }
@@ -108,6 +123,12 @@ private final class PipelineLane: Sendable {
             }
         }
         connection?.close()
+        let stopped = state.withLock { state in
+            state.ended = true
+            defer { state.stopped = [] }
+            return state.stopped
+        }
+        stopped.forEach { $0.resume() }
     }
 
     /// `connection` if it is still usable, or a new one (the old closed).
@@ -115,6 +136,13 @@ private final class PipelineLane: Sendable {
         if let connection, connection.isUsableAfterIdle() { return connection }
         if connection != nil { logger.notice("pipelined PostgreSQL connection lost; reconnecting") }
         connection?.close()
-        return try PostgresConnection.connect(configuration, logger: logger)
+        let opened = try PostgresConnection.connect(configuration, logger: logger)
+        do {
+            try opened.execute("SET default_transaction_read_only = on")
+        } catch {
+            opened.close()
+            throw error
+        }
+        return opened
     }
 }

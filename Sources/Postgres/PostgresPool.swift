@@ -47,7 +47,7 @@ public final class PostgresPool: Service, Sendable {
     /// Closes connections and stops threads (idempotent); for commands and tests that do not use run().
     public func shutdown() async {
         guard let closed = state.withLock({ $0.close() }) else { return }
-        pipeline.close()
+        await pipeline.close()
         for waiter in closed.waiters {
             waiter.continuation.resume(throwing: Self.closedError)
         }
@@ -83,11 +83,12 @@ public final class PostgresPool: Service, Sendable {
         return try outcome.result.get()
     }
 
-    /// Runs one statement (prepared, alone in its implicit transaction) together with those of other requests, in one
-    /// round trip of one of the pipeline's connections (`PostgresPipeline`): for small reads run on every request, where
-    /// the round trip and the hand-offs to a connection's thread cost more than the statement.
+    /// Runs one read together with those of other requests, in one round trip of one of the pipeline's read-only
+    /// connections (`PostgresPipeline`): for small reads run on every request, where the round trip and the hand-offs to
+    /// a connection's thread cost more than the statement. A statement that writes fails (read-only transaction).
     public func pipelined<Statement: PostgresStatement>(_ statement: Statement) async throws -> PostgresRows {
-        try await pipeline.run(PipelinedStatement(sql: Statement.sql, parameters: statement.bindings.map(\.postgresText)))
+        try await pipeline.run(PipelinedStatement(sql: Statement.sql, parameters: statement.bindings.map(\.postgresText),
+                                                  isPrepared: Statement.isPrepared))
     }
 
     /// Convenience: one parameterized query on any connection.

@@ -39,10 +39,10 @@ public final class AnalyticsPreparation: Service, Sendable {
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
-                    let leads = self.isLeader()
-                    let rest = try await self.passes.paced(every: self.interval) { if leads { await self.prepareAll() } }
+                    let since = await self.roundStarts()
+                    let rest = try await self.passes.paced(every: self.interval) { if since != nil { await self.prepareAll() } }
                     // What the round prepared lasts until the next one, a little after this rest.
-                    if leads { await self.keepPrepared(for: rest + .seconds(10)) }
+                    if let since { await self.keepPrepared(for: rest + .seconds(10), since: since) }
                     try await self.clock.sleep(for: rest)
                 }
             }
@@ -51,9 +51,21 @@ public final class AnalyticsPreparation: Service, Sendable {
         }
     }
 
-    private func keepPrepared(for duration: Duration) async {
+    /// When this instance leads the scheduler, the time a round starts at (PostgreSQL's clock); nil when another
+    /// instance prepares (or PostgreSQL cannot say).
+    private func roundStarts() async -> String? {
+        guard isLeader() else { return nil }
         do {
-            try await analytics.keepPrepared(for: duration)
+            return try await analytics.preparationStarts()
+        } catch {
+            logger.warning("analytics not prepared", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func keepPrepared(for duration: Duration, since: String) async {
+        do {
+            try await analytics.keepPrepared(for: duration, since: since)
         } catch {
             logger.warning("prepared analytics not kept until the next round", metadata: ["error": "\(error)"])
         }

@@ -9,6 +9,23 @@ struct ParticipationByGrouping: Sendable {
 
     /// The whole program's figures.
     var total: ParticipationFigures { figures[nil]?[nil] ?? ParticipationFigures() }
+
+    /// The figures as PostgreSQL keeps them (`AnalyticsStore.recordColumns`): a record per grouping and group with its
+    /// members, and one per grouping, group and action with its events.
+    var records: JSONValue {
+        var records: [JSONValue] = []
+        for (grouping, groups) in figures {
+            for (group, counted) in groups {
+                let names: [String: JSONValue] = ["grouping": grouping.map { .string($0.rawValue) } ?? .null, "grp": group.map { .string($0) } ?? .null]
+                records.append(.object(names.merging(["enrolled": .integer(Int64(counted.enrolled)), "active": .integer(Int64(counted.active)),
+                                                      "newly_active": .integer(Int64(counted.newlyActive))]) { $1 }))
+                for (action, events) in counted.actions {
+                    records.append(.object(names.merging(["action": .string(action), "events": .integer(events)]) { $1 }))
+                }
+            }
+        }
+        return .array(records)
+    }
 }
 
 extension AnalyticsStore {
@@ -39,7 +56,7 @@ extension AnalyticsStore {
             let missing = ended.filter { found[Self.reference($0)] == nil }
             if !missing.isEmpty {
                 found.merge(try await compute(program: program, periods: missing, membersAsOfPeriodEnd: true,
-                                              keeping: .ended(before: now.addingTimeInterval(-Self.keepingDelay)))) { $1 }
+                                              keepingEndedBefore: now.addingTimeInterval(-Self.keepingDelay))) { $1 }
             }
         }
         found.merge(try await openFigures(program: program, periods: open, recount: recount)) { $1 }
@@ -86,8 +103,7 @@ extension AnalyticsStore {
         let rows = try await report("""
             SELECT f.period AS key, x.*
             FROM participation_figures f
-            LEFT JOIN LATERAL jsonb_to_recordset(f.figures)
-                AS x(grouping text, grp text, enrolled int, active int, newly_active int, action text, events bigint) ON true
+            LEFT JOIN LATERAL jsonb_to_recordset(f.figures) AS x(\(Self.recordColumns)) ON true
             WHERE f.program_id = $1 AND f.period = ANY($2::text[]) AND f.qualifying = $3::text[]
                 AND f.changes = (SELECT coalesce(sum(c.changes), 0) FROM activity_month_changes c
                                  WHERE c.program_id = $1 AND c.month BETWEEN date_trunc('month', f.first_day)::date AND f.last_day)
@@ -124,31 +140,27 @@ extension AnalyticsStore {
         }
         guard !missing.isEmpty else { return found }
         let started = ContinuousClock.now
-        let computed = try await compute(program: program, periods: missing, membersAsOfPeriodEnd: false,
-                                         keeping: recount ? .prepared(questions: missing.map { key($0).question }) : nil)
+        let computed = try await compute(program: program, periods: missing, membersAsOfPeriodEnd: false, keepingEndedBefore: nil)
         let cost = (ContinuousClock.now - started) / missing.count
+        var prepared: [PreparedAnswer] = []
         for period in missing {
             let figures = computed[Self.reference(period)] ?? ParticipationByGrouping()
             found[Self.reference(period)] = figures
             participations.store(figures, for: key(period), ended: false, generations: generations, cost: cost, size: figures.total.enrolled)
+            if recount, figures.total.enrolled >= participations.large {
+                prepared.append(PreparedAnswer(program: program.id, question: key(period).question, answer: figures.records))
+            }
         }
+        try await keepPrepared(prepared)
         return found
     }
 
-    /// What the statement that counts periods keeps of what it counted, for every instance.
-    private enum Keeping {
-        /// The figures of the periods that ended before the instant, in `participation_figures`.
-        case ended(before: Date)
-        /// The figures of each period under way (in order, under its question) of a large program, in `prepared_answers`.
-        case prepared(questions: [String])
-    }
-
     /// The figures of `periods` (all ended, or all under way) under every grouping. Members of a period that ended
-    /// come from the enrolment history as of its end; of a period under way, from the members as they are now. What
-    /// `keeping` asks for is kept by the same statement: the figures of periods that ended with the late changes to
-    /// their months it saw (what it counted and what it records come from one snapshot, so a late event committed
-    /// meanwhile outdates them), or those of periods under way when large.
-    private func compute(program: ProgramContext, periods: [AnalyticsPeriod], membersAsOfPeriodEnd: Bool, keeping: Keeping?) async throws
+    /// come from the enrolment history as of its end; of a period under way, from the members as they are now. The
+    /// figures of periods that ended before `keepingEndedBefore` are kept in `participation_figures` by the same
+    /// statement, with the late changes to their months it saw: what it counted and what it records come from one
+    /// snapshot, so a late event committed meanwhile outdates them.
+    private func compute(program: ProgramContext, periods: [AnalyticsPeriod], membersAsOfPeriodEnd: Bool, keepingEndedBefore: Date?) async throws
         -> [String: ParticipationByGrouping]
     {
         let members = membersAsOfPeriodEnd
@@ -165,8 +177,7 @@ extension AnalyticsStore {
         // Which grouping a row of `GROUPING SETS ((key), (key, team), (key, region))` belongs to, and its group.
         let grouping = "CASE WHEN GROUPING(c.team) = 0 THEN 'team' WHEN GROUPING(c.region) = 0 THEN 'region' END"
         let group = "CASE WHEN GROUPING(c.team) = 0 THEN c.team WHEN GROUPING(c.region) = 0 THEN c.region END"
-        let kept = switch keeping {
-        case .ended:
+        let keeping = keepingEndedBefore.map { _ in
             """
             , kept AS (
                 INSERT INTO participation_figures AS f (program_id, period, first_day, last_day, qualifying, changes, figures)
@@ -181,26 +192,7 @@ extension AnalyticsStore {
                     WHERE f.changes <= excluded.changes
             )
             """
-        case .prepared:
-            """
-            , kept AS (
-                INSERT INTO prepared_answers AS a (program_id, question, answer, good_until)
-                SELECT $1, q.question, coalesce((SELECT jsonb_agg(to_jsonb(r) - 'key') FROM figures r WHERE r.key = q.key), '[]'),
-                       now() + $8::float8 * interval '1 second'
-                FROM unnest($2::text[], $7::text[]) AS q(key, question)
-                WHERE (SELECT r.enrolled FROM figures r WHERE r.key = q.key AND r.grouping IS NULL AND r.action IS NULL) >= $9
-                ON CONFLICT (program_id, question) DO UPDATE
-                    SET answer = excluded.answer, prepared_at = now(), good_until = excluded.good_until
-            )
-            """
-        case nil:
-            ""
-        }
-        let keepingParameters: [String] = switch keeping {
-        case let .ended(before): [PostgresTimestamp.string(from: before)]
-        case let .prepared(questions): [PostgresArray.literal(questions), preparedSeconds, String(participations.large)]
-        case nil: []
-        }
+        } ?? ""
         let rows = try await report("""
             WITH periods AS (
                 SELECT * FROM unnest($2::text[], $3::date[], $4::date[], $5::timestamptz[]) AS p(key, first_day, last_day, end_at)
@@ -230,7 +222,7 @@ extension AnalyticsStore {
                 SELECT c.key, \(grouping), \(group), NULL, NULL, NULL, c.action, sum(c.events)::bigint
                 FROM counted_activity c
                 GROUP BY GROUPING SETS ((c.key, c.action), (c.key, c.team, c.action), (c.key, c.region, c.action))
-            )\(kept)
+            )\(keeping)
             SELECT * FROM figures
             """, [
                 program.id,
@@ -239,7 +231,7 @@ extension AnalyticsStore {
                 PostgresArray.literal(periods.map { PeriodCalendar.dayKey($0.lastDay) }),
                 PostgresArray.literal(periods.map { PostgresTimestamp.string(from: $0.period.end ?? Date.distantFuture) }),
                 PostgresArray.literal(program.settings.qualifyingActions),
-            ] + keepingParameters, writing: keeping != nil)
+            ] + (keepingEndedBefore.map { [PostgresTimestamp.string(from: $0)] } ?? []), writing: keepingEndedBefore != nil)
         var figures = try Self.figures(rows)
         for period in periods where figures[Self.reference(period)] == nil { figures[Self.reference(period)] = ParticipationByGrouping() }
         return figures
@@ -250,19 +242,15 @@ extension AnalyticsStore {
     private func preparedFigures(program: ProgramContext, questions: [String]) async throws
         -> [String: (figures: ParticipationByGrouping, lifetime: Duration)]
     {
-        let rows = try await report("""
-            SELECT a.question AS key, extract(epoch FROM a.good_until - now())::float8 AS remaining, x.*
-            FROM prepared_answers a
-            LEFT JOIN LATERAL jsonb_to_recordset(a.answer)
-                AS x(grouping text, grp text, enrolled int, active int, newly_active int, action text, events bigint) ON true
-            WHERE a.program_id = $1 AND a.question = ANY($2::text[]) AND a.good_until > now()
-            """, [program.id, PostgresArray.literal(questions)])
-        var lifetimes: [String: Duration] = [:]
-        for row in rows { lifetimes[try row.string("key")] = try Self.remaining(row) }
+        let rows = try await preparedRecords(program: program.id, questions: questions, as: Self.recordColumns)
+        let lifetimes = try Self.lifetimes(rows)
         return try Self.figures(rows).reduce(into: [:]) { prepared, question in
             prepared[question.key] = lifetimes[question.key].map { (question.value, $0) }
         }
     }
+
+    /// The columns of the records `ParticipationByGrouping.records` writes, as `jsonb_to_recordset` reads them.
+    static let recordColumns = "grouping text, grp text, enrolled int, active int, newly_active int, action text, events bigint"
 
     /// Figures from rows of (key, grouping, grp, and either enrolled, active and newly_active, or an action and its
     /// events); a key whose other columns are all null stands for a period without members.

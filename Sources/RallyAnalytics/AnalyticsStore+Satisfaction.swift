@@ -16,6 +16,17 @@ struct SatisfactionTally: Sendable {
 
     var rows: [Row]
 
+    /// The columns of `records`, as `jsonb_to_recordset` reads them back.
+    static let recordColumns = "team text, region text, ambassador bool, score int, responses int"
+
+    /// The tally as PostgreSQL keeps it: a record per row.
+    var records: JSONValue {
+        .array(rows.map { row in
+            .object(["team": row.team.map { .string($0) } ?? .null, "region": row.region.map { .string($0) } ?? .null,
+                     "ambassador": .bool(row.ambassador), "score": .integer(Int64(row.score)), "responses": .integer(Int64(row.count))])
+        })
+    }
+
     /// The answers split by `grouping` (nil: one group).
     func answers(_ grouping: AnalyticsGrouping?) -> SatisfactionAnswers {
         var groups: [String?: (ambassadors: [Int], others: [Int])] = [:]
@@ -54,9 +65,12 @@ extension AnalyticsStore {
             }
         }
         let started = ContinuousClock.now
-        let tally = try await countAnswers(program: program, kind: kind, range: range, preparing: recount && !ended ? key.question : nil)
-        satisfactions.store(tally, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started,
-                            size: tally.rows.reduce(0) { $0 + $1.count })
+        let tally = try await countAnswers(program: program, kind: kind, range: range)
+        let size = tally.rows.reduce(0) { $0 + $1.count }
+        satisfactions.store(tally, for: key, ended: ended, generations: generations, cost: ContinuousClock.now - started, size: size)
+        if recount, !ended, size >= satisfactions.large {
+            try await keepPrepared([PreparedAnswer(program: program.id, question: key.question, answer: tally.records)])
+        }
         return tally.answers(grouping)
     }
 
@@ -72,54 +86,37 @@ extension AnalyticsStore {
         }
     }
 
-    /// The answers counted; `preparing`: the question under which the statement keeps them for every instance when they
-    /// are many.
-    private func countAnswers(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange, preparing question: String?) async throws
-        -> SatisfactionTally
-    {
+    private func countAnswers(program: ProgramContext, kind: SurveyKind, range: AnalyticsRange) async throws -> SatisfactionTally {
         let window = range.window(calendar: program.calendar)
-        let kept = question == nil ? "" : """
-            , kept AS (
-                INSERT INTO prepared_answers AS a (program_id, question, answer, good_until)
-                SELECT $1, $8, jsonb_agg(to_jsonb(t)), now() + $9::float8 * interval '1 second' FROM tally t HAVING sum(t.responses) >= $10
-                ON CONFLICT (program_id, question) DO UPDATE
-                    SET answer = excluded.answer, prepared_at = now(), good_until = excluded.good_until
-            )
-            """
-        let rows = try await report("""
+        let rows: PostgresRows
+        rows = try await report("""
             WITH answers AS (
                 SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) member_id, score, answered_at
                 FROM survey_responses
                 WHERE program_id = $1 AND kind = $2 AND answered_at >= $3 AND answered_at < $4
                 ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC
-            ), tally AS (
-                SELECT g.team, g.region,
-                       a.member_id IS NOT NULL AND EXISTS (
-                           SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
-                               AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
-                       a.score, count(*) AS responses
-                FROM answers a
-                LEFT JOIN LATERAL (\(Self.atInstant("h.team, h.region", of: "a", at: "a.answered_at", in: "member_enrolments"))) g ON true
-                GROUP BY 1, 2, 3, 4
-            )\(kept)
-            SELECT * FROM tally
+            )
+            SELECT g.team, g.region,
+                   a.member_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM member_activity x WHERE x.program_id = $1 AND x.member_id = a.member_id
+                           AND x.day BETWEEN $5::date AND $6::date AND x.action = ANY($7::text[]) AND x.events > 0) AS ambassador,
+                   a.score, count(*) AS responses
+            FROM answers a
+            LEFT JOIN LATERAL (\(Self.atInstant("h.team, h.region", of: "a", at: "a.answered_at", in: "member_enrolments"))) g ON true
+            GROUP BY 1, 2, 3, 4
             """, [
                 program.id, kind.rawValue, PostgresTimestamp.string(from: window.start ?? .distantPast),
                 PostgresTimestamp.string(from: window.end ?? .distantFuture),
                 PeriodCalendar.dayKey(range.from), PeriodCalendar.dayKey(range.to), PostgresArray.literal(program.settings.qualifyingActions),
-            ] + (question.map { [$0, preparedSeconds, String(satisfactions.large)] } ?? []), writing: question != nil)
+            ])
         return try Self.tally(rows)
     }
 
     /// The answers prepared under `question` (a large window under way) if still good, with the lifetime they have left.
     private func preparedTally(program: ProgramContext, question: String) async throws -> (SatisfactionTally, Duration)? {
-        let rows = try await report("""
-            SELECT extract(epoch FROM a.good_until - now())::float8 AS remaining, x.*
-            FROM prepared_answers a, jsonb_to_recordset(a.answer) AS x(team text, region text, ambassador bool, score int, responses int)
-            WHERE a.program_id = $1 AND a.question = $2 AND a.good_until > now()
-            """, [program.id, question])
-        guard let first = rows.first else { return nil }
-        return (try Self.tally(rows), try Self.remaining(first))
+        let rows = try await preparedRecords(program: program.id, questions: [question], as: SatisfactionTally.recordColumns)
+        guard let lifetime = try Self.lifetimes(rows)[question] else { return nil }
+        return (try Self.tally(rows), lifetime)
     }
 
     /// A tally from rows of (team, region, ambassador, score, responses).

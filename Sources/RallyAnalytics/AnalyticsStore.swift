@@ -101,26 +101,6 @@ public final class AnalyticsStore: Sendable {
         satisfactions = AnalyticsCache(large: largeAnswers, pinnedAtLeast: preparedLifetime, clock: clock)
     }
 
-    /// Keeps what the background prepared of large programs' time under way until it prepares it again, `duration` from
-    /// now (`AnalyticsPreparation`'s rest after a round): in this instance's memory and, for every instance, in
-    /// `prepared_answers`.
-    public func keepPrepared(for duration: Duration) async throws {
-        participations.keepPinned(for: duration)
-        satisfactions.keepPinned(for: duration)
-        _ = try await report("""
-            UPDATE prepared_answers SET good_until = greatest(good_until, now() + $1::float8 * interval '1 second')
-            WHERE good_until > now() AND question <> '\(Self.gaugesQuestion)'
-            """, [String(duration.seconds)], writing: true)
-    }
-
-    /// The lifetime a prepared answer has left as PostgreSQL measures it (the `remaining` seconds of its rows).
-    static func remaining(_ row: PostgresRow) throws -> Duration {
-        .milliseconds(Int64(try row.double("remaining") * 1000))
-    }
-
-    /// How long from now a prepared answer written now is good for, as a statement's parameter (seconds).
-    var preparedSeconds: String { String(preparedLifetime.seconds) }
-
     /// One report's statement, with memory enough to hash a program's members rather than sort them on disk (these
     /// connections serve reports only); `writing` when it also keeps figures (on the primary, then).
     func report(_ sql: String, _ parameters: [String?] = [], writing: Bool = false) async throws -> PostgresRows {
@@ -176,6 +156,15 @@ public struct ProgramGaugeFigures: Sendable, Equatable {
     public var activeWeek: Int
     public var activeMonth: Int
     public var enps: Double?
+
+    /// The columns of `record`, as `jsonb_to_recordset` reads them back.
+    static let recordColumns = "enrolled int, active_week int, active_month int, enps float8"
+
+    /// The figures as PostgreSQL keeps them: one record.
+    var record: JSONValue {
+        .array([.object(["enrolled": .integer(Int64(enrolled)), "active_week": .integer(Int64(activeWeek)), "active_month": .integer(Int64(activeMonth)),
+                         "enps": enps.map { .number($0) } ?? .null])])
+    }
 }
 
 extension AnalyticsStore {
@@ -193,17 +182,9 @@ extension AnalyticsStore {
                 AND a.action = ANY(p.qualifying_actions) AND a.events > 0
             """
         }
-        let kept = lifetime == nil ? "" : """
-            , kept AS (
-                INSERT INTO prepared_answers AS a (program_id, question, answer, good_until)
-                SELECT f.id, '\(Self.gaugesQuestion)', to_jsonb(f) - 'id', now() + $1::float8 * interval '1 second' FROM figures f
-                ON CONFLICT (program_id, question) DO UPDATE
-                    SET answer = excluded.answer, prepared_at = now(), good_until = excluded.good_until
-            )
-            """
         let rows = try await report("""
             WITH figures AS (
-                SELECT p.id,
+                SELECT p.id AS program,
                        (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
                        (\(active("week"))) AS active_week,
                        (\(active("month"))) AS active_month,
@@ -213,27 +194,26 @@ extension AnalyticsStore {
                               WHERE s.program_id = p.id AND s.kind = 'enps' AND s.answered_at >= now() - interval '90 days'
                               ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC) r) AS enps
                 FROM (SELECT id, qualifying_actions, (now() AT TIME ZONE timezone)::date AS today FROM programs) p
-            )\(kept)
-            SELECT * FROM figures ORDER BY id
-            """, lifetime.map { [String($0.seconds)] } ?? [], writing: lifetime != nil)
-        return try Self.gaugeFigures(rows)
+            )
+            SELECT * FROM figures ORDER BY program
+            """)
+        let figures = try Self.gaugeFigures(rows)
+        if let lifetime {
+            try await keepPrepared(figures.map { PreparedAnswer(program: $0.program, question: Self.gaugesQuestion, answer: $0.record) }, for: lifetime)
+        }
+        return figures
     }
 
     /// The gauges' figures the scheduler's leader kept and that are still good, of every program it counted; nil when
     /// none is (no leader for a while: the caller counts them itself).
     public func preparedGaugeFigures() async throws -> [ProgramGaugeFigures]? {
-        let rows = try await report("""
-            SELECT a.program_id AS id, x.*
-            FROM prepared_answers a, jsonb_to_record(a.answer) AS x(enrolled int, active_week int, active_month int, enps float8)
-            WHERE a.question = '\(Self.gaugesQuestion)' AND a.good_until > now()
-            ORDER BY a.program_id
-            """)
+        let rows = try await preparedRecords(program: nil, questions: [Self.gaugesQuestion], as: ProgramGaugeFigures.recordColumns)
         return rows.isEmpty ? nil : try Self.gaugeFigures(rows)
     }
 
     private static func gaugeFigures(_ rows: PostgresRows) throws -> [ProgramGaugeFigures] {
         try rows.map { row in
-            ProgramGaugeFigures(program: try row.string("id"), enrolled: try row.int("enrolled"), activeWeek: try row.int("active_week"),
+            ProgramGaugeFigures(program: try row.string("program"), enrolled: try row.int("enrolled"), activeWeek: try row.int("active_week"),
                                 activeMonth: try row.int("active_month"), enps: try row.optionalDouble("enps"))
         }
     }

@@ -1,5 +1,5 @@
 import Foundation
-import Postgres
+@testable import Postgres
 import Testing
 
 /// `PostgresPool.pipelined`: single statements of many callers sent together down the pipeline's own connections.
@@ -45,11 +45,12 @@ struct PipelineTests {
         try await TestDatabase.withPool(pipelinedConnections: 1) { pool in
             let slow = Task { try await pool.pipelined(Divide(n: 0, sleep: "0.3")) }
             try await Task.sleep(for: .milliseconds(100))
-            // Queued while the slow one runs: sent in one pipeline, the fifth dividing by zero.
+            let before = pool.pipeline.batches
+            // Queued while the slow one runs: sent in one pipeline, the third, sixth and ninth dividing by zero.
             let results = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
                 for n in 1...10 {
                     group.addTask {
-                        (n, await outcome { try #require(try await pool.pipelined(Divide(n: n, divisor: n == 5 ? 0 : 1)).first).int("quotient") })
+                        (n, await outcome { try #require(try await pool.pipelined(Divide(n: n, divisor: n % 3 == 0 ? 0 : 1)).first).int("quotient") })
                     }
                 }
                 var results: [Int: Result<Int, any Error>] = [:]
@@ -57,16 +58,44 @@ struct PipelineTests {
                 return results
             }
             _ = try await slow.value
-            for n in 1...10 where n != 5 {
-                #expect(try results[n]?.get() == 100, "statement \(n)")
-            }
-            #expect(throws: PostgresError.self) { try results[5]?.get() }
-            if case let .failure(error as PostgresError) = results[5] {
-                #expect(error.kind == .query && error.sqlState == "22012")
+            #expect(pool.pipeline.batches == before + 1, "the ten went in one round trip")
+            for n in 1...10 {
+                if n % 3 == 0 {
+                    if case let .failure(error as PostgresError) = results[n] {
+                        #expect(error.kind == .query && error.sqlState == "22012", "statement \(n)")
+                    } else {
+                        Issue.record("statement \(n) did not fail: \(String(describing: results[n]))")
+                    }
+                } else {
+                    #expect(try results[n]?.get() == 100, "statement \(n)")
+                }
             }
             let nul = await outcome { try await pool.pipelined(Divide(n: 1, sleep: "0\u{0}")) }
             if case let .failure(error as PostgresError) = nul { #expect(error.kind == .invalidParameter) } else { Issue.record("a NUL byte was sent") }
             #expect(try await pool.pipelined(Divide(n: 7)).first?.int("n") == 7, "the connection is still usable")
+        }
+    }
+
+    @Test("the connections only read: a write is refused, a transaction left open discards the connection")
+    func readsOnly() async throws {
+        struct Insert: PostgresStatement {
+            static let sql = "INSERT INTO pipeline_written VALUES (1)"
+            var bindings: [any PostgresBindable] { [] }
+        }
+        struct Begin: PostgresStatement {
+            static let sql = "BEGIN"
+            var bindings: [any PostgresBindable] { [] }
+        }
+        try await TestDatabase.withPool(pipelinedConnections: 1) { pool in
+            try await pool.query("CREATE TABLE IF NOT EXISTS pipeline_written (n int)")
+            let refused = await outcome { try await pool.pipelined(Insert()) }
+            if case let .failure(error as PostgresError) = refused { #expect(error.sqlState == "25006") } else { Issue.record("a write was accepted") }
+            #expect(try await pool.query("SELECT count(*) AS n FROM pipeline_written").first?.int("n") == 0)
+            let first = try #require(try await pool.pipelined(Divide(n: 1)).first).int("pid")
+            _ = try? await pool.pipelined(Begin())
+            let next = try #require(try await pool.pipelined(Divide(n: 2)).first)
+            #expect(try next.int("pid") != first, "the connection left in a transaction was replaced")
+            try await pool.query("DROP TABLE pipeline_written")
         }
     }
 
@@ -88,11 +117,14 @@ struct PipelineTests {
         }
     }
 
-    @Test("after shutdown, statements are refused")
+    @Test("shutdown closes the connections; statements are refused after it")
     func refusedAfterShutdown() async throws {
-        let pool = try TestDatabase.makePool()
-        #expect(try await pool.pipelined(Divide(n: 1)).first?.int("n") == 1)
+        let pool = try TestDatabase.makePool(pipelinedConnections: 1)
+        let pid = try #require(try await pool.pipelined(Divide(n: 1)).first).int("pid")
         await pool.shutdown()
+        try await TestDatabase.withPool { other async throws in
+            #expect(try await other.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1::int", [String(pid)]).first?.int("n") == 0)
+        }
         let refused = await outcome { try await pool.pipelined(Divide(n: 2)) }
         if case let .failure(error as PostgresError) = refused { #expect(error.kind == .poolClosed) } else { Issue.record("answered after shutdown") }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import Logging
 import RallyAnalytics
 import RallyCore
 import RallyLedger
@@ -299,6 +300,13 @@ struct ParticipationTests {
                     return "\(participation[0].total.active) \(satisfaction.groups.flatMap { $0.ambassadors + $0.others }.sorted())"
                 }
 
+                // An answer kept by an earlier round, which this one will not prepare again, and one run out two days ago.
+                try await app.database.execute("""
+                    INSERT INTO prepared_answers (program_id, question, answer, prepared_at, good_until)
+                    VALUES ($1, 'participation week:1999-W01 share', '[]', now() - interval '1 hour', now() + interval '1 minute'),
+                           ($1, 'participation week:1999-W02 share', '[]', now() - interval '3 days', now() - interval '2 days')
+                    """, [large.id])
+                let since = try await leader.preparationStarts()
                 try await leader.prepare(program: program)
                 try await leader.prepare(program: try await programs.fresh(small.id))
                 let questions = try await prepared(large)
@@ -306,6 +314,9 @@ struct ParticipationTests {
                 #expect(questions.contains { $0?.hasPrefix("satisfaction enps \(days30.from)..\(days30.to) ") == true })
                 #expect(questions.allSatisfy { $0?.hasPrefix("participation month:") == true || $0?.hasPrefix("participation week:") == true
                     || $0?.hasPrefix("satisfaction ") == true }, "only time under way: \(questions)")
+                let fresh = try await app.database.column("SELECT count(*) FROM prepared_answers WHERE program_id = $1 AND prepared_at >= $2::timestamptz",
+                                                          [large.id, since])
+                #expect(fresh == ["\(questions.count - 2)"], "all but the two old ones prepared in this round")
                 #expect(try await prepared(small).isEmpty, "one member: counted again when asked, never kept")
 
                 // Ben shares and answers again: the prepared answers do not know it yet.
@@ -313,11 +324,12 @@ struct ParticipationTests {
                 try requireStatus(try await app.send(.post, "\(large.path)/surveys/responses", key: large.ingestKey,
                                                      body: #"{"id": "r3", "memberId": "ben", "kind": "enps", "score": 9}"#), .created)
                 #expect(try await answers(follower) == "1 [3, 10]", "what the leader prepared")
-                // The round after a long rest keeps them until the next.
-                try await leader.keepPrepared(for: .seconds(900))
+                // The round after a long rest keeps what it prepared until the next; what it did not prepare runs out as it
+                // was, and what ran out a day ago goes.
+                try await leader.keepPrepared(for: .seconds(900), since: since)
                 #expect(try await app.database.column("""
-                    SELECT count(*) FROM prepared_answers WHERE program_id = $1 AND good_until < now() + interval '800 seconds'
-                    """, [large.id]) == ["0"])
+                    SELECT question FROM prepared_answers WHERE program_id = $1 AND good_until < now() + interval '800 seconds' ORDER BY question
+                    """, [large.id]) == ["participation week:1999-W01 share"])
                 // Past their time, an instance counts for itself.
                 try await app.database.execute("UPDATE prepared_answers SET good_until = now() - interval '1 second' WHERE program_id = $1", [large.id])
                 #expect(try await answers(latecomer) == "2 [9, 10]")
@@ -329,6 +341,36 @@ struct ParticipationTests {
                 try await large.addMembers(["cai"])
                 #expect(try await follower.preparedGaugeFigures()?.first { $0.program == large.id } == counted)
                 #expect(try await follower.gaugeFigures().first { $0.program == large.id }?.enrolled == 3)
+            }
+        }
+    }
+
+    /// The background preparation prepares on the scheduler's leader only: another instance's rounds keep nothing.
+    @Test func onlyTheLeaderPrepares() async throws {
+        try await TestApp.run { app in
+            let program = try await app.createProgram(timezone: "UTC")
+            try await program.addMembers(["ana", "ben"])
+            try await program.record(EventInput(id: "a1", memberId: "ana", action: "share"))
+            let kept = {
+                try await app.database.column("""
+                    SELECT (SELECT count(*) FROM participation_figures WHERE program_id = $1) + (SELECT count(*) FROM prepared_answers WHERE program_id = $1)
+                    """, [program.id]).first ?? nil
+            }
+            try await app.database.withPool { pool in
+                let programs = ProgramStore(postgres: pool, keys: KeyStore(postgres: pool))
+                func preparation(leads: Bool) -> AnalyticsPreparation {
+                    AnalyticsPreparation(analytics: AnalyticsStore(database: ReportDatabase(primary: pool), activity: ActivityChanges(), largeAnswers: 2),
+                                         program: { try await programs.fresh($0) }, isLeader: { leads }, interval: .seconds(3600),
+                                         logger: Logger(label: "test"))
+                }
+                let follower = Task { try await preparation(leads: false).run() }
+                try await Task.sleep(for: .seconds(2))
+                follower.cancel()
+                #expect(try await kept() == "0")
+                let leader = Task { try await preparation(leads: true).run() }
+                defer { leader.cancel() }
+                for _ in 0..<100 where try await kept() == "0" { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(try await kept() != "0")
             }
         }
     }

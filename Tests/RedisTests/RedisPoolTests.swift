@@ -102,12 +102,13 @@ struct RedisPoolTests {
         configuration.commandTimeout = .milliseconds(200)
         let key = TestRedis.uniquePrefix() + "never-filled"
         try await TestRedis.withPool(configuration) { pool async throws in
-            let first = try #require(try await pool.send(["CLIENT", "ID"]).int)
+            // On the pool's one lent connection (a short exchange sent alone may go to its event loop's shared one).
+            let first = try #require(try await pool.withConnection { try await $0.send(["CLIENT", "ID"]).int })
             // BLPOP would block for 5 s; the 200 ms command timeout ends it as .timeout.
-            let error = await #expect(throws: RedisError.self) { try await pool.send(["BLPOP", key, "5"]) }
+            let error = await #expect(throws: RedisError.self) { try await pool.withConnection { try await $0.send(["BLPOP", key, "5"]) } }
             #expect(error?.kind == .timeout)
             #expect(try await pool.send(["PING"]) == .status("PONG"))
-            #expect(try await pool.send(["CLIENT", "ID"]).int != first)
+            #expect(try await pool.withConnection { try await $0.send(["CLIENT", "ID"]).int } != first)
         }
     }
 

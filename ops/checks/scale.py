@@ -12,6 +12,7 @@ that the program's gauges, counted once by the scheduler's leader and kept in Po
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -304,11 +305,11 @@ def main():
     say("analytics read from the replica, and from the primary while the replica lagged")
 
     # The gauges: the leader counts them and keeps them in PostgreSQL; each instance's /metrics shows them.
-    enrolled = 'rally_members_enrolled{program="%s"} %d' % (PROGRAM, len(MEMBERS))
+    enrolled = re.compile(r'^rally_members_enrolled\{program="%s"\} %d(\.0)?$' % (PROGRAM, len(MEMBERS)), re.M)
     def shown(port):
         try:
             with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as response:
-                return enrolled in response.read().decode()
+                return enrolled.search(response.read().decode()) is not None
         except (urllib.error.URLError, OSError):
             return False
     ports = [int(port) for port in os.environ["SCALE_INSTANCE_PORTS"].split()]
