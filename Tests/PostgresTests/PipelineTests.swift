@@ -43,9 +43,12 @@ struct PipelineTests {
     @Test("statements queued behind a slow one go together; the one that fails fails alone, those after it are run again")
     func failureStaysAlone() async throws {
         try await TestDatabase.withPool(pipelinedConnections: 1) { pool in
-            let slow = Task { try await pool.pipelined(Divide(n: 0, sleep: "0.3")) }
-            try await Task.sleep(for: .milliseconds(100))
+            _ = try await pool.pipelined(Divide(n: 0))
+            let slow = Task { try await pool.pipelined(Divide(n: 0, sleep: "1")) }
+            // Once the slow one is sent, what is queued waits for the next round trip.
+            for _ in 0..<200 where pool.pipeline.batches < 2 { try await Task.sleep(for: .milliseconds(10)) }
             let before = pool.pipeline.batches
+            #expect(before == 2)
             // Queued while the slow one runs: sent in one pipeline, the third, sixth and ninth dividing by zero.
             let results = await withTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
                 for n in 1...10 {

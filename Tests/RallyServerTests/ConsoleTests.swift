@@ -83,7 +83,8 @@ struct ConsoleTests {
 
     @Test func rulesAreValidatedSimulatedAndPublishedAsTheSignedInKey() async throws {
         try await TestApp.run { app in
-            let program = try await app.createProgram()
+            // In UTC, so that the simulated days (up to today in UTC) hold today's events at any hour.
+            let program = try await app.createProgram(timezone: "UTC")
             try await program.addMembers(["ana", "ben"])
             _ = try await program.recordBatch([EventInput(id: "a1", memberId: "ana", action: "post"),
                                                EventInput(id: "b1", memberId: "ben", action: "share"), EventInput(id: "b2", memberId: "ben", action: "share")])
