@@ -25,6 +25,16 @@ final class PostgresPipeline: Sendable {
     /// How many round trips the connections made so far (each carrying one statement or more).
     var batches: Int { lanes.reduce(0) { $0 + $1.batches.load(ordering: .relaxed) } }
 
+    /// The connections open, those sending or reading a batch, and the statements queued, in the pool's terms (nothing
+    /// ever waits for a connection: a statement waits for its connection's next round trip).
+    var statistics: PostgresPoolStatistics {
+        lanes.reduce(PostgresPoolStatistics(open: 0, inUse: 0, waiting: 0, waits: 0, waitedSeconds: 0)) { total, lane in
+            let (open, busy, queued) = lane.use
+            return PostgresPoolStatistics(open: total.open + (open ? 1 : 0), inUse: total.inUse + (busy ? 1 : 0), waiting: total.waiting + queued,
+                                          waits: 0, waitedSeconds: 0)
+        }
+    }
+
     /// Refuses new statements and those still queued (`poolClosed`); returns once what was in flight is answered and
     /// each connection closed.
     func close() async {
@@ -45,6 +55,9 @@ private final class PipelineLane: Sendable {
         var idle = false
         var started = false
         var closed = false
+        /// Whether the thread holds an open connection, and is sending or reading a batch.
+        var connected = false
+        var busy = false
         /// Set when the thread has ended; `stopped` are resumed then.
         var ended = false
         var stopped: [CheckedContinuation<Void, Never>] = []
@@ -62,6 +75,11 @@ private final class PipelineLane: Sendable {
     init(configuration: PostgresConfiguration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+    }
+
+    /// Whether the connection is open, whether a batch is under way, and how many statements wait for the next.
+    var use: (open: Bool, busy: Bool, queued: Int) {
+        state.withLock { ($0.connected, $0.busy, $0.pending.count) }
     }
 
     func enqueue(_ request: Request) {
@@ -104,6 +122,7 @@ private final class PipelineLane: Sendable {
                 }
                 let taken = Array(state.pending.prefix(Self.batch))
                 state.pending.removeFirst(taken.count)
+                state.busy = true
                 return (taken, false)
             }
             if closed { break }
@@ -121,10 +140,16 @@ private final class PipelineLane: Sendable {
             } catch {
                 batch.forEach { $0.continuation.resume(throwing: error) }
             }
+            let connected = connection?.isHealthy == true
+            state.withLock { state in
+                state.busy = false
+                state.connected = connected
+            }
         }
         connection?.close()
         let stopped = state.withLock { state in
             state.ended = true
+            state.connected = false
             defer { state.stopped = [] }
             return state.stopped
         }

@@ -26,6 +26,9 @@ public final class PostgresPool: Service, Sendable {
         threads.start()
     }
 
+    /// The pipeline's use (`pipelined`), for metrics: its connections open and busy, and the statements queued.
+    public var pipelineStatistics: PostgresPoolStatistics { pipeline.statistics }
+
     /// Connections currently open or being opened (at most `maximumConnections`).
     public var connectionCount: Int { state.withLock { $0.open } }
 

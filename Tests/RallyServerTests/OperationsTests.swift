@@ -61,6 +61,8 @@ struct OperationsTests {
             try await program.record(EventInput(id: "s1", memberId: "ana", action: "share"))
             try await program.record(EventInput(id: "s2", memberId: "ben", action: "share"))
             try await program.record(EventInput(id: "p1", memberId: "ana", action: "post"))
+            // A profile read through the writer pool's pipeline.
+            try requireStatus(try await app.send(.get, "\(program.path)/members/ana", key: program.readKey), .ok)
             let lines = text(try await app.send(.get, "/metrics", key: nil)).split(separator: "\n").map(String.init)
             func value(_ prefix: String, _ labels: [String]) -> String? {
                 lines.first { $0.hasPrefix(prefix + "{") && labels.allSatisfy($0.contains) }?.split(separator: " ").last.map(String.init)
@@ -74,6 +76,8 @@ struct OperationsTests {
             // The pools: the writer's has served the commits, the analytics pool nothing yet but the gauges' refresh.
             #expect(value("rally_postgres_connections", [#"pool="writer""#, #"state="open""#]).flatMap(Double.init).map { $0 >= 1 } == true)
             #expect(value("rally_postgres_connections", [#"pool="writer""#, #"state="waiting""#]) != nil)
+            #expect(value("rally_postgres_connections", [#"pool="writer-pipeline""#, #"state="open""#]).flatMap(Double.init).map { $0 >= 1 } == true)
+            #expect(!lines.contains { $0.contains(#"pool="analytics-pipeline""#) }, "a pipeline never used is not shown")
             #expect(value("rally_redis_connections", [#"state="in_use""#]) != nil)
             #expect(value("rally_postgres_pool_wait_seconds_total", [#"pool="analytics""#]) != nil)
         }
