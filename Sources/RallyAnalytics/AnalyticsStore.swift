@@ -183,19 +183,17 @@ extension AnalyticsStore {
             """
         }
         let rows = try await report("""
-            WITH figures AS (
-                SELECT p.id AS program,
-                       (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
-                       (\(active("week"))) AS active_week,
-                       (\(active("month"))) AS active_month,
-                       (SELECT CASE WHEN count(*) >= \(SatisfactionSuppression.minimum)
-                                   THEN (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) * 100.0 / count(*) END
-                        FROM (SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) score FROM survey_responses s
-                              WHERE s.program_id = p.id AND s.kind = 'enps' AND s.answered_at >= now() - interval '90 days'
-                              ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC) r) AS enps
-                FROM (SELECT id, qualifying_actions, (now() AT TIME ZONE timezone)::date AS today FROM programs) p
-            )
-            SELECT * FROM figures ORDER BY program
+            SELECT p.id AS program,
+                   (SELECT count(*) FROM members m WHERE m.program_id = p.id AND m.enrolled) AS enrolled,
+                   (\(active("week"))) AS active_week,
+                   (\(active("month"))) AS active_month,
+                   (SELECT CASE WHEN count(*) >= \(SatisfactionSuppression.minimum)
+                               THEN (count(*) FILTER (WHERE score >= 9) - count(*) FILTER (WHERE score <= 6)) * 100.0 / count(*) END
+                    FROM (SELECT DISTINCT ON (member_id IS NULL, coalesce(member_id, response_id)) score FROM survey_responses s
+                          WHERE s.program_id = p.id AND s.kind = 'enps' AND s.answered_at >= now() - interval '90 days'
+                          ORDER BY member_id IS NULL, coalesce(member_id, response_id), answered_at DESC, response_id DESC) r) AS enps
+            FROM (SELECT id, qualifying_actions, (now() AT TIME ZONE timezone)::date AS today FROM programs) p
+            ORDER BY p.id
             """)
         let figures = try Self.gaugeFigures(rows)
         if let lifetime {

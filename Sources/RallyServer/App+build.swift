@@ -84,8 +84,8 @@ public func buildService(_ configuration: AppConfiguration, clock: any ServiceCl
                              passes: passes, logger: logger)
     }
     let flags = FlagStore(postgres: postgres)
-    let gauges = ProgramGauges(analytics: analytics, isLeader: { leadership.isLeader }, flags: flags, registry: registry, interval: configuration.metricsRefreshInterval, clock: clock,
-                               passes: passes, logger: logger)
+    let gauges = ProgramGauges(analytics: analytics, isLeader: { leadership.isLeader }, flags: flags, registry: registry,
+                               interval: configuration.metricsRefreshInterval, clock: clock, passes: passes, logger: logger)
     let pools = PoolMetrics(registry: registry, postgres: [("writer", postgres), ("analytics", analyticsPostgres)] + (replicaPostgres.map { [("replica", $0)] } ?? []),
                             redis: redis)
     let authorization = Authorization(keys: keys, programs: programs, operatorToken: configuration.operatorToken)
