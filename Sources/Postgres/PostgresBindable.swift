@@ -47,7 +47,7 @@ public protocol PostgresStatement {
     static var sql: String { get }
     var bindings: [any PostgresBindable] { get }
     /// Whether the statement is prepared once per connection (`preparedQuery`): for small statements run on every
-    /// request whose best plan does not depend on the parameters (primary-key lookups). False by default.
+    /// request or commit, whose parsing and planning cost as much as their run. False by default.
     static var isPrepared: Bool { get }
 }
 

@@ -58,9 +58,9 @@ public final class PostgresConnection {
     }
 
     /// As `query`, through a statement prepared on this connection the first time its text is run (PQprepare, then
-    /// PQexecPrepared): for small statements run on every request, whose planning costs as much as their execution.
-    /// After five runs PostgreSQL may keep one generic plan whatever the parameters: only for statements whose best
-    /// plan does not depend on them (primary-key lookups), never for array parameters of varying size.
+    /// PQexecPrepared): for small statements run on every request or commit, whose parsing and planning cost as much as
+    /// their run. Planned as PostgreSQL chooses (after five runs it may keep one generic plan when that costs no more),
+    /// or once per connection in a transaction that asks for generic plans (`PostgresPlanning.generic`).
     @discardableResult
     public func preparedQuery(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         let handle = try openHandle(sql)
@@ -88,8 +88,11 @@ public final class PostgresConnection {
     }
 
     /// BEGIN / body / COMMIT, ROLLBACK if body throws (rethrows body's error). Not nestable.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
-        try transaction(begin: "BEGIN", body)
+    public func transaction<T>(planning: PostgresPlanning = .chosen, _ body: () throws -> T) throws -> T {
+        switch planning {
+        case .chosen: try transaction(begin: "BEGIN", body)
+        case .generic: try transaction(begin: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan", body)
+        }
     }
 
     /// A read-only transaction whose statements all see one snapshot (REPEATABLE READ): reads that must agree with
@@ -128,6 +131,18 @@ public final class PostgresConnection {
             throw error
         }
     }
+}
+
+/// How the statements of a transaction are planned.
+public enum PostgresPlanning: Sendable {
+    /// As PostgreSQL chooses: for the parameters of each run (a prepared statement may keep a generic plan after five).
+    case chosen
+    /// One generic plan per statement, whatever its parameters, kept for a prepared statement's later runs on the same
+    /// connection (`plan_cache_mode = force_generic_plan`, local to the transaction and set in BEGIN's round trip): for
+    /// transactions of many statements on keys, run all the time, whose planning costs more than their run (an event
+    /// commit: its statements' parsing and planning were two thirds of PostgreSQL's time in them). Every statement of
+    /// such a transaction must have a good plan for any parameters: index look-ups by key, `unnest` of arrays.
+    case generic
 }
 
 extension PostgresConnection {

@@ -108,13 +108,14 @@ public final class PostgresPool: Service, Sendable {
     }
 
     /// BEGIN, body, COMMIT (ROLLBACK on throw) on one connection; again after a deadlock or serialization failure.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(planning: PostgresPlanning = .chosen,
+                                         _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         // A deadlock or serialization failure rolled everything back: the transaction is run again, twice at most.
         var attempt = 1
         while true {
             do {
                 return try await withConnection { connection in
-                    try connection.transaction { try body(connection) }
+                    try connection.transaction(planning: planning) { try body(connection) }
                 }
             } catch let error as PostgresError where error.isTransactionConflict && attempt < 3 {
                 attempt += 1

@@ -34,6 +34,7 @@ package struct SummaryDays {
 
 /// Lifetime, week and month points of members of a program.
 struct MemberSummaries: PostgresQuery {
+    static let isPrepared = true
     static let sql = """
         SELECT u.member_id, t.points AS lifetime, d.week, d.month
         FROM unnest($2::text[]) AS u(member_id)

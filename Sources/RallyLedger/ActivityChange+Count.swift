@@ -22,6 +22,7 @@ struct MonthRef: Hashable {
 
 /// One more change to each month's activity.
 struct CountMonthChanges: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<MonthRef>([.text("program_id") { $0.program }, .date("month") { PeriodCalendar.dayKey($0.month) }])
     static let sql = """
         INSERT INTO activity_month_changes AS c (\(columns.names), changes) SELECT \(columns.values), 1 FROM \(columns.unnest())

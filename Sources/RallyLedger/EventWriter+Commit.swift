@@ -92,7 +92,8 @@ extension EventWriter {
         }
     }
 
-    /// Records one group in one transaction, again after a race with another writer (up to three attempts). When
+    /// Records one group in one transaction of generic plans (its statements are prepared and look up keys: planning
+    /// them for each commit cost more than running them), again after a race with another writer (up to three attempts). When
     /// PostgreSQL refuses a value of the group, the group is recorded again without the submissions at fault, which
     /// are found by halves, each half under a savepoint of one transaction: only they answer an error.
     private func commitGroup(_ group: [EventSubmission]) async throws -> CommitResult {
@@ -100,7 +101,7 @@ extension EventWriter {
         var isolating = false
         while true {
             do {
-                return try await postgres.transaction { [isolating, retention = leaderboards.retention] connection in
+                return try await postgres.transaction(planning: .generic) { [isolating, retention = leaderboards.retention] connection in
                     isolating ? try Self.commitIsolating(group, now: Date(), retention: retention, on: connection)
                         : try Self.commit(group, now: Date(), retention: retention, on: connection)
                 }

@@ -62,6 +62,7 @@ extension EventWriter {
 
 /// Locks members' rows until the transaction ends, in member order.
 struct LockMembers: PostgresStatement {
+    static let isPrepared = true
     static let sql = "SELECT 1 FROM members WHERE program_id = $1 AND member_id = ANY($2::text[]) ORDER BY member_id FOR NO KEY UPDATE"
 
     var program: String
@@ -74,6 +75,7 @@ struct LockMembers: PostgresStatement {
 /// joined, one row per member: the rows of an active program's members run to several per member, and each row costs
 /// more than its length).
 struct LoadStates: PostgresStatement {
+    static let isPrepared = true
     static let days = PostgresColumns<(member: String, first: String, end: String)>([
         .text("m") { $0.member }, .date("f") { $0.first }, .date("e") { $0.end },
     ])

@@ -99,6 +99,7 @@ extension EventWriter {
 /// A group's members of one program with their lifetime points, the program's latest rules and badges versions and the
 /// notification types its webhooks subscribe to; the program's row held `FOR SHARE` until the commit.
 struct LoadMembers: PostgresStatement {
+    static let isPrepared = true
     static let sql = """
         WITH p AS (SELECT badges_version FROM programs WHERE id = $1 FOR SHARE)
         SELECT m.member_id, m.enrolled, m.visibility, m.team, m.region, coalesce(t.points, 0) AS lifetime_points, p.badges_version,
@@ -116,6 +117,7 @@ struct LoadMembers: PostgresStatement {
 
     /// The same, the members' rows locked in one order until the transaction ends.
     struct Locking: PostgresStatement {
+        static let isPrepared = true
         static let sql = LoadMembers.sql + " FOR NO KEY UPDATE OF m"
 
         var load: LoadMembers
@@ -126,6 +128,7 @@ struct LoadMembers: PostgresStatement {
 
 /// Stored events with the given ids, with the badges each earned.
 struct LoadEvents: PostgresStatement {
+    static let isPrepared = true
     static let sql = """
         SELECT event_id, member_id, action, network, content_id, extract(epoch FROM occurred_at) AS occurred_at,
                tags::text AS tags, status, points, breakdown::text AS breakdown, rules_version, level_reached::text AS level_reached,

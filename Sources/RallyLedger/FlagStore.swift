@@ -132,6 +132,7 @@ struct FlagRows {
 
 /// Raises flags, or adds to the open one of the same member, rule and subject.
 struct UpsertFlags: PostgresQuery {
+    static let isPrepared = true
     static let columns = PostgresColumns<FlagRows.Row>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .text("rule") { $0.rule.rawValue },
         .text("subject") { $0.subject }, .jsonb("evidence") { $0.evidence.text },

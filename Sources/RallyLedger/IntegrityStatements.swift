@@ -92,6 +92,7 @@ struct MemberWindows {
 /// The instants of members' recorded events in the given windows (retracted ones too: the rules count what members
 /// did, as they count the posts and pairs of retracted events), with how many events each instant holds.
 struct LoadRecentInstants: PostgresQuery {
+    static let isPrepared = true
     static let columns = PostgresColumns<(memberId: String, from: Date, to: Date)>([
         .text("member_id") { $0.memberId }, .timestamp("from_at") { $0.from }, .timestamp("to_at") { $0.to },
     ])
@@ -121,6 +122,7 @@ struct ContentPoster: Hashable, Comparable {
 
 /// Each content's first poster: one probe of `posted_content_first` per content.
 struct LoadContentOwners: PostgresQuery {
+    static let isPrepared = true
     static let sql = """
         SELECT c.content_id, p.member_id, p.event_id FROM unnest($2::text[]) AS c(content_id)
         JOIN LATERAL (SELECT member_id, event_id FROM posted_content
@@ -138,6 +140,7 @@ struct LoadContentOwners: PostgresQuery {
 
 /// The given members' earlier posts of the given contents.
 struct LoadEarlierPosts: PostgresQuery {
+    static let isPrepared = true
     static let columns = PostgresColumns<ContentPoster>([.text("content_id") { $0.contentId }, .text("member_id") { $0.memberId }])
     static let sql = """
         SELECT p.content_id, p.member_id, p.event_id FROM \(columns.unnest(from: 2, as: "k"))
@@ -164,6 +167,7 @@ struct EngagementKey: Hashable, Comparable {
 
 /// The counts kept of the given engagements.
 struct LoadEngagements: PostgresQuery {
+    static let isPrepared = true
     static let columns = PostgresColumns<EngagementKey>([
         .date("day") { $0.day }, .text("member_id") { $0.memberId }, .text("owner_id") { $0.ownerId },
     ])
@@ -183,6 +187,7 @@ struct LoadEngagements: PostgresQuery {
 
 /// New posts naming a content (a member's first post of it only).
 struct InsertPostedContent: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(member: MemberRef, contentId: String, eventId: String)>([
         .text("program_id") { $0.member.program }, .text("content_id") { $0.contentId }, .text("member_id") { $0.member.id },
         .text("event_id") { $0.eventId },
@@ -198,6 +203,7 @@ struct InsertPostedContent: PostgresStatement {
 
 /// Adds likes and comments to the pair rule's counts, rows in one order.
 struct AddEngagements: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(program: String, key: EngagementKey, events: Int)>([
         .text("program_id") { $0.program }, .date("day") { $0.key.day }, .text("member_id") { $0.key.memberId },
         .text("owner_id") { $0.key.ownerId }, .int("events") { $0.events },

@@ -8,6 +8,7 @@ import RallyStorage
 
 /// Ledger entries: awards and reversals.
 struct InsertLedgerEntries: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<LedgerEntryRow>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .text("event_id") { $0.eventId },
         .text("kind") { $0.kind.rawValue }, .text("action") { $0.action }, .int("points") { $0.points },
@@ -21,6 +22,7 @@ struct InsertLedgerEntries: PostgresStatement {
 
 /// Points added to members' local days (one row per member and day).
 struct AddToMemberDays: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<DayPointsRow>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .date("day") { $0.day },
         .bigint("points") { $0.change.points }, .timestamp("reached_at") { $0.change.reachedAt },
@@ -37,6 +39,7 @@ struct AddToMemberDays: PostgresStatement {
 
 /// Points added to members' lifetime totals, one more revision per member; answers the new revisions.
 struct AddToMemberTotals: PostgresQuery {
+    static let isPrepared = true
     typealias Row = (member: MemberRef, revision: Int64)
     static let columns = PostgresColumns<(member: MemberRef, change: PointsChange)>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .bigint("points") { $0.change.points },
@@ -59,6 +62,7 @@ struct AddToMemberTotals: PostgresQuery {
 
 /// Activity added to members' days per action.
 struct AddToMemberActivity: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(key: ActivityRowKey, activity: Activity)>([
         .text("program_id") { $0.key.member.program }, .text("member_id") { $0.key.member.id }, .date("day") { $0.key.day },
         .text("action") { $0.key.action }, .int("events") { $0.activity.events }, .int("earning") { $0.activity.earning },
@@ -76,6 +80,7 @@ struct AddToMemberActivity: PostgresStatement {
 
 /// Activity added to members' lifetime figures per action (`day`: the first day of the activity added).
 struct AddToActionTotals: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(key: ActivityRowKey, activity: Activity)>([
         .text("program_id") { $0.key.member.program }, .text("member_id") { $0.key.member.id }, .text("action") { $0.key.action },
         .date("first_day") { $0.key.day }, .int("events") { $0.activity.events }, .int("earning") { $0.activity.earning },
@@ -94,6 +99,7 @@ struct AddToActionTotals: PostgresStatement {
 
 /// Points campaigns gave, per member, campaign and local day.
 struct AddToCampaignDays: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(key: CampaignDayKey, change: PointsChange)>([
         .text("program_id") { $0.key.member.program }, .text("member_id") { $0.key.member.id }, .text("campaign_id") { $0.key.campaign },
         .date("day") { $0.key.day }, .bigint("points") { $0.change.points }, .timestamp("reached_at") { $0.change.reachedAt },
@@ -111,6 +117,7 @@ struct AddToCampaignDays: PostgresStatement {
 /// New events with their awards; another writer's event of the same id is left as it is (`ON CONFLICT DO NOTHING`: the
 /// caller compares the rows inserted with the rows given).
 struct InsertEvents: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(submission: EventSubmission, award: Award)>([
         .text("program_id") { $0.submission.program.id }, .text("event_id") { $0.submission.event.id },
         .text("member_id") { $0.submission.event.memberId }, .text("action") { $0.submission.event.action },
@@ -132,6 +139,7 @@ struct InsertEvents: PostgresStatement {
 
 /// The content once-per-content awards claimed.
 struct InsertContentClaims: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<(member: MemberRef, content: ContentKey, eventId: String)>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .text("action") { $0.content.action },
         .text("content_id") { $0.content.contentId }, .text("event_id") { $0.eventId },
@@ -154,6 +162,7 @@ struct ReleaseContentClaims: PostgresStatement {
 /// Badge awards, each at most once per member (another writer, the retroactive pass or a period's close may have given
 /// it first); answers those this statement recorded.
 struct RecordAwards: PostgresQuery {
+    static let isPrepared = true
     typealias Row = (member: MemberRef, key: BadgeAwardKey)
     static let columns = PostgresColumns<AwardToRecord>([
         .text("program_id") { $0.member.program }, .text("member_id") { $0.member.id }, .text("badge_id") { $0.key.badgeId },
@@ -177,6 +186,7 @@ struct RecordAwards: PostgresQuery {
 
 /// A delivery per subscribed webhook of each notification, in the transaction that makes what it announces.
 struct EnqueueNotifications: PostgresStatement {
+    static let isPrepared = true
     static let columns = PostgresColumns<WebhookNotification>([
         .text("program_id") { $0.program }, .text("type") { $0.type.rawValue }, .jsonb("data") { $0.data.text },
     ])

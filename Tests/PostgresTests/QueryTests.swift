@@ -132,6 +132,28 @@ struct QueryTests {
         }
     }
 
+    @Test("a transaction of generic plans runs its prepared statements on one plan for any parameters, and only it")
+    func genericPlans() async throws {
+        try await TestDatabase.withPool(maximumConnections: 1) { pool in
+            let sql = "SELECT count(*) AS n FROM unnest($1::int[]) AS u(v) WHERE v > $2::int"
+            let plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
+            let counted = try await pool.transaction(planning: .generic) { connection in
+                let counts = try (1...3).map { try connection.preparedQuery(sql, ["{1,2,3}", String($0)]).first?.int("n") }
+                return (counts, try connection.query("SHOW plan_cache_mode").first?.optionalString("plan_cache_mode"))
+            }
+            #expect(counted.0 == [2, 1, 0])
+            #expect(counted.1 == "force_generic_plan")
+            let after = try await pool.withConnection { connection in
+                (try connection.preparedQuery(sql, ["{1,2,3}", "0"]).first?.int("n"),
+                 try connection.query("SHOW plan_cache_mode").first?.optionalString("plan_cache_mode"),
+                 try connection.query(plans, [sql]).first.map { (try $0.int("generic_plans"), try $0.int("custom_plans")) })
+            }
+            #expect(after.0 == 3)
+            #expect(after.1 == "auto")  // local to the transaction
+            #expect(after.2?.0 == 3 && after.2?.1 == 1)
+        }
+    }
+
     @Test("statement timeout maps to .timeout and the connection stays usable")
     func statementTimeout() async throws {
         try await TestDatabase.withPool(maximumConnections: 1, statementTimeout: .milliseconds(300)) { pool async throws in
