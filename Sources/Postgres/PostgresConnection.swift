@@ -19,8 +19,26 @@ public final class PostgresConnection {
     var isBroken = false
     /// Receives the server's notices and warnings; kept alive as long as the handle that points at it.
     private let notices: NoticeLogger
-    /// The statements prepared on this connection (`preparedQuery`): SQL text → statement name.
-    private var prepared: [String: String] = [:]
+    /// The statements prepared on this connection (`preparedQuery`), by SQL text.
+    private var prepared: [String: PreparedStatement] = [:]
+
+    /// A statement prepared on this connection: its name, whether it is prepared now, when it was, and the age at which
+    /// it is prepared (and so planned) again.
+    private struct PreparedStatement {
+        var name: String
+        var isPrepared = false
+        var preparedAt = ContinuousClock.now
+        var replannedAfter = PostgresConnection.firstReplan
+    }
+
+    /// A prepared statement is prepared again when it is older than this, then each time its age doubles, up to every
+    /// `lastReplan`: a plan kept (a generic one) was made for the tables as they were, and a table that grew from
+    /// nearly empty (a new database under load) may need another (measured: look-ups of events by id at 40–100 ms instead
+    /// of 0.1 ms, through an index made for a table of a few rows, until `ANALYZE` made PostgreSQL plan again). A table
+    /// growing steadily since it was empty at most doubles between two plans. PostgreSQL plans again after its own
+    /// `ANALYZE` as well.
+    static let firstReplan: Duration = .seconds(1)
+    static let lastReplan: Duration = .seconds(300)
 
     private init(handle: OpaquePointer, logger: Logger) {
         self.handle = handle
@@ -72,13 +90,23 @@ public final class PostgresConnection {
         return try consume(result, sql)
     }
 
-    /// The name of the statement prepared on this connection for `sql`, prepared now if it was not yet.
+    /// The name of the statement prepared on this connection for `sql`, prepared now if it was not yet or if it is older
+    /// than its time to be planned again (`firstReplan`).
     func preparedName(of sql: String, parameterCount: Int) throws -> String {
-        if let known = prepared[sql] { return known }
-        let name = "rally_\(prepared.count + 1)"
-        _ = try consume(PQprepare(try openHandle(sql), name, sql, Int32(parameterCount), nil), sql)
-        prepared[sql] = name
-        return name
+        var statement = prepared[sql] ?? PreparedStatement(name: "rally_\(prepared.count + 1)")
+        if statement.isPrepared, statement.preparedAt.duration(to: .now) > statement.replannedAfter {
+            try execute("DEALLOCATE \(statement.name)")
+            statement.isPrepared = false
+            statement.replannedAfter = min(statement.replannedAfter * 2, Self.lastReplan)
+        }
+        if !statement.isPrepared {
+            prepared[sql] = statement  // a preparation that fails is tried again on the next run, under the same name
+            _ = try consume(PQprepare(try openHandle(sql), statement.name, sql, Int32(parameterCount), nil), sql)
+            statement.isPrepared = true
+            statement.preparedAt = .now
+            prepared[sql] = statement
+        }
+        return statement.name
     }
 
     /// PQexec (simple protocol): `sql` may hold several statements; for migrations and session setup.
@@ -91,7 +119,7 @@ public final class PostgresConnection {
     public func transaction<T>(planning: PostgresPlanning = .chosen, _ body: () throws -> T) throws -> T {
         switch planning {
         case .chosen: try transaction(begin: "BEGIN", body)
-        case .generic: try transaction(begin: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan", body)
+        case .generic: try transaction(begin: "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_seqscan = off", body)
         }
     }
 
@@ -140,8 +168,10 @@ public enum PostgresPlanning: Sendable {
     /// One generic plan per statement, whatever its parameters, kept for a prepared statement's later runs on the same
     /// connection (`plan_cache_mode = force_generic_plan`, local to the transaction and set in BEGIN's round trip): for
     /// transactions of many statements on keys, run all the time, whose planning costs more than their run (an event
-    /// commit: its statements' parsing and planning were two thirds of PostgreSQL's time in them). Every statement of
-    /// such a transaction must have a good plan for any parameters: index look-ups by key, `unnest` of arrays.
+    /// commit: its statements' parsing and planning were two thirds of PostgreSQL's time in them). Such a transaction
+    /// reads by key only: sequential scans are off in it (`enable_seqscan = off`), so that no plan made while a table
+    /// was nearly empty reads all of it as it grows (prepared statements are planned again as they age, after
+    /// `PostgresConnection.firstReplan`).
     case generic
 }
 

@@ -139,18 +139,28 @@ struct QueryTests {
             let plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
             let counted = try await pool.transaction(planning: .generic) { connection in
                 let counts = try (1...3).map { try connection.preparedQuery(sql, ["{1,2,3}", String($0)]).first?.int("n") }
-                return (counts, try connection.query("SHOW plan_cache_mode").first?.optionalString("plan_cache_mode"))
+                return (counts, try connection.query("SHOW plan_cache_mode").first?.optionalString("plan_cache_mode"),
+                        try connection.query("SHOW enable_seqscan").first?.optionalString("enable_seqscan"))
             }
             #expect(counted.0 == [2, 1, 0])
             #expect(counted.1 == "force_generic_plan")
+            #expect(counted.2 == "off")
             let after = try await pool.withConnection { connection in
                 (try connection.preparedQuery(sql, ["{1,2,3}", "0"]).first?.int("n"),
                  try connection.query("SHOW plan_cache_mode").first?.optionalString("plan_cache_mode"),
                  try connection.query(plans, [sql]).first.map { (try $0.int("generic_plans"), try $0.int("custom_plans")) })
             }
             #expect(after.0 == 3)
-            #expect(after.1 == "auto")  // local to the transaction
+            #expect(after.1 == "auto")  // local to the transaction, as enable_seqscan
             #expect(after.2?.0 == 3 && after.2?.1 == 1)
+
+            // Prepared (and so planned) again once older than a second: the counts start again.
+            try await Task.sleep(for: .milliseconds(1100))
+            let counts = try await pool.transaction(planning: .generic) { connection in
+                for _ in 1...4 { _ = try connection.preparedQuery(sql, ["{1,2,3}", "1"]) }
+                return try connection.query(plans, [sql]).first.map { (try $0.int("generic_plans"), try $0.int("custom_plans")) }
+            }
+            #expect(counts?.0 == 4 && counts?.1 == 0)
         }
     }
 
