@@ -33,7 +33,7 @@ public final class PostgresConnection {
 
     /// A prepared statement is prepared again when it is older than this, then each time its age doubles, up to every
     /// `lastReplan`: a plan kept (a generic one) was made for the tables as they were, and a table that grew from
-    /// nearly empty (a new database under load) may need another (measured: look-ups of events by id at 40–100 ms instead
+    /// nearly empty (a new database under load) may need another (measured: look-ups of events by id at 40–116 ms instead
     /// of 0.1 ms, through an index made for a table of a few rows, until `ANALYZE` made PostgreSQL plan again). A table
     /// growing steadily since it was empty at most doubles between two plans. PostgreSQL plans again after its own
     /// `ANALYZE` as well.

@@ -93,8 +93,8 @@ extension EventWriter {
     }
 
     /// Records one group in one transaction of generic plans (its statements are prepared and look up keys: planning
-    /// them for each commit cost more than running them), again after a race with another writer (up to three attempts). When
-    /// PostgreSQL refuses a value of the group, the group is recorded again without the submissions at fault, which
+    /// them for each commit cost more than running them), again after a race with another writer (up to three
+    /// attempts). When PostgreSQL refuses a value of the group, the group is recorded again without the submissions at fault, which
     /// are found by halves, each half under a savepoint of one transaction: only they answer an error.
     private func commitGroup(_ group: [EventSubmission]) async throws -> CommitResult {
         var attempt = 1
